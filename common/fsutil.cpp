@@ -1,0 +1,233 @@
+#include "hutch/common/fsutil.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
+
+namespace hutch::fsutil {
+
+std::string readFile(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) throw NotFound(path + ": no such file or directory");
+        throw SysError(errno, "open " + path);
+    }
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw SysError(errno, "read " + path);
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+
+void writeFileAtomic(const std::string& path, std::string_view data, unsigned mode) {
+    auto slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    std::string tmp = path + ".tmp-" + str::randomHex(6);
+    {
+        UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+        if (!fd) throw SysError(errno, "create " + tmp);
+        size_t off = 0;
+        while (off < data.size()) {
+            ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                int e = errno;
+                ::unlink(tmp.c_str());
+                throw SysError(e, "write " + tmp);
+            }
+            off += static_cast<size_t>(n);
+        }
+        if (::fsync(fd.get()) != 0) {
+            int e = errno;
+            ::unlink(tmp.c_str());
+            throw SysError(e, "fsync " + tmp);
+        }
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        int e = errno;
+        ::unlink(tmp.c_str());
+        throw SysError(e, "rename " + tmp + " to " + path);
+    }
+    UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dfd) ::fsync(dfd.get());
+}
+
+void mkdirAll(const std::string& path, unsigned mode) {
+    if (path.empty()) return;
+    std::string cur;
+    size_t i = 0;
+    if (path[0] == '/') {
+        cur = "/";
+        i = 1;
+    }
+    while (i <= path.size()) {
+        size_t j = path.find('/', i);
+        if (j == std::string::npos) j = path.size();
+        if (j > i) {
+            if (!cur.empty() && cur.back() != '/') cur += '/';
+            cur.append(path, i, j - i);
+            if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST) throw SysError(errno, "mkdir " + cur);
+        }
+        i = j + 1;
+    }
+}
+
+namespace {
+void removeAt(int dirfd, const char* name, const std::string& shown) {
+    if (::unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) return;
+    if (errno != EISDIR && errno != EPERM) throw SysError(errno, "remove " + shown);
+    int fd = ::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return;
+        throw SysError(errno, "open " + shown);
+    }
+    DIR* d = ::fdopendir(fd);
+    if (!d) {
+        int e = errno;
+        ::close(fd);
+        throw SysError(e, "opendir " + shown);
+    }
+    try {
+        while (dirent* e = ::readdir(d)) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            removeAt(::dirfd(d), e->d_name, shown + "/" + e->d_name);
+        }
+    } catch (...) {
+        ::closedir(d);
+        throw;
+    }
+    ::closedir(d);
+    if (::unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+        throw SysError(errno, "remove " + shown);
+}
+}  // namespace
+
+void removeAll(const std::string& path) {
+    if (path.empty() || path == "/") throw InvalidArgument("refusing to remove \"" + path + "\"");
+    removeAt(AT_FDCWD, path.c_str(), path);
+}
+
+bool exists(const std::string& path) {
+    struct stat st;
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string join(std::string_view a, std::string_view b) {
+    std::string r(a);
+    while (!r.empty() && r.back() == '/' && r.size() > 1) r.pop_back();
+    while (!b.empty() && b.front() == '/') b.remove_prefix(1);
+    if (r.empty()) return std::string(b);
+    if (r.back() != '/') r += '/';
+    r += b;
+    return r;
+}
+
+FileLock::FileLock(const std::string& path, Mode mode) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw SysError(errno, "open lock " + path);
+    int op = mode == Mode::Shared ? LOCK_SH : LOCK_EX;
+    while (::flock(fd_, op) != 0) {
+        if (errno == EINTR) continue;
+        int e = errno;
+        ::close(fd_);
+        fd_ = -1;
+        throw SysError(e, "lock " + path);
+    }
+}
+
+FileLock FileLock::tryLock(const std::string& path, Mode mode) {
+    FileLock l;
+    l.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (l.fd_ < 0) throw SysError(errno, "open lock " + path);
+    int op = (mode == Mode::Shared ? LOCK_SH : LOCK_EX) | LOCK_NB;
+    if (::flock(l.fd_, op) != 0) {
+        ::close(l.fd_);
+        l.fd_ = -1;
+    }
+    return l;
+}
+
+FileLock::~FileLock() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+FileLock::FileLock(FileLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+
+}  // namespace hutch::fsutil
+
+namespace hutch::str {
+
+std::vector<std::string> split(std::string_view s, char sep) {
+    std::vector<std::string> out;
+    size_t i = 0;
+    for (;;) {
+        size_t j = s.find(sep, i);
+        if (j == std::string_view::npos) {
+            out.emplace_back(s.substr(i));
+            return out;
+        }
+        out.emplace_back(s.substr(i, j - i));
+        i = j + 1;
+    }
+}
+
+std::pair<std::string, std::string> cut(std::string_view s, char sep, bool* found) {
+    size_t j = s.find(sep);
+    if (found) *found = j != std::string_view::npos;
+    if (j == std::string_view::npos) return {std::string(s), std::string()};
+    return {std::string(s.substr(0, j)), std::string(s.substr(j + 1))};
+}
+
+std::string trim(std::string_view s) {
+    size_t b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) return {};
+    size_t e = s.find_last_not_of(" \t\r\n");
+    return std::string(s.substr(b, e - b + 1));
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+    std::string r;
+    for (size_t i = 0; i < v.size(); ++i) {
+        if (i) r += sep;
+        r += v[i];
+    }
+    return r;
+}
+
+std::string randomHex(size_t bytes) {
+    std::string raw(bytes, '\0');
+    size_t got = 0;
+    while (got < bytes) {
+        ssize_t n = ::getrandom(raw.data() + got, bytes - got, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw SysError(errno, "getrandom");
+        }
+        got += static_cast<size_t>(n);
+    }
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes * 2);
+    for (unsigned char c : raw) {
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 15]);
+    }
+    return out;
+}
+
+}  // namespace hutch::str

@@ -1,0 +1,59 @@
+// Small filesystem helpers shared by every layer.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hutch::fsutil {
+
+/// Reads a whole file. Throws NotFound if it does not exist, SysError otherwise.
+std::string readFile(const std::string& path);
+/// Writes `data` to `path` atomically: temp file in the same directory, fsync, rename,
+/// fsync of the directory. `mode` applies to the new file. Throws SysError.
+void writeFileAtomic(const std::string& path, std::string_view data, unsigned mode = 0644);
+/// mkdir -p with `mode` for created directories. Throws SysError.
+void mkdirAll(const std::string& path, unsigned mode = 0755);
+/// rm -rf that never follows symlinks and never crosses into other mounts' content
+/// (it does not unmount). Missing path is not an error. Throws SysError.
+void removeAll(const std::string& path);
+/// True if the path exists (lstat).
+bool exists(const std::string& path);
+/// Joins path components with exactly one '/' between them.
+std::string join(std::string_view a, std::string_view b);
+
+/// An exclusive or shared advisory lock (flock) on a lock file, held for the object's
+/// lifetime. The file is created if missing.
+class FileLock {
+public:
+    enum class Mode { Shared, Exclusive };
+    /// Blocks until the lock is held. Throws SysError.
+    FileLock(const std::string& path, Mode mode);
+    /// Non-blocking attempt; check held().
+    static FileLock tryLock(const std::string& path, Mode mode);
+    ~FileLock();
+    FileLock(FileLock&& o) noexcept;
+    FileLock& operator=(FileLock&&) = delete;
+    FileLock(const FileLock&) = delete;
+    FileLock& operator=(const FileLock&) = delete;
+    bool held() const { return fd_ >= 0; }
+
+private:
+    FileLock() = default;
+    int fd_ = -1;
+};
+
+}  // namespace hutch::fsutil
+
+namespace hutch::str {
+
+/// Splits on every `sep`; keeps empty fields.
+std::vector<std::string> split(std::string_view s, char sep);
+/// Splits on the first `sep`: {before, after}; after is empty (and found=false) if absent.
+std::pair<std::string, std::string> cut(std::string_view s, char sep, bool* found = nullptr);
+std::string trim(std::string_view s);
+std::string join(const std::vector<std::string>& v, std::string_view sep);
+/// Random lower-case hex string of `bytes` bytes (2*bytes chars) from getrandom(2).
+std::string randomHex(size_t bytes);
+
+}  // namespace hutch::str

@@ -1,0 +1,57 @@
+#include "hutch/common/idmap.hpp"
+
+#include <cstdlib>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+
+namespace hutch {
+
+std::vector<SubIdRange> readSubIds(const std::string& path, const std::string& userName, uid_t uid) {
+    std::string text;
+    try {
+        text = fsutil::readFile(path);
+    } catch (const NotFound&) {
+        return {};
+    }
+    std::vector<SubIdRange> out;
+    std::string uidStr = std::to_string(uid);
+    for (const auto& raw : str::split(text, '\n')) {
+        std::string line = str::trim(raw);
+        if (line.empty() || line[0] == '#') continue;
+        auto f = str::split(line, ':');
+        if (f.size() != 3) continue;
+        if (f[0] != userName && f[0] != uidStr) continue;
+        char* end = nullptr;
+        unsigned long start = std::strtoul(f[1].c_str(), &end, 10);
+        if (*end || f[1].empty()) continue;
+        unsigned long count = std::strtoul(f[2].c_str(), &end, 10);
+        if (*end || f[2].empty() || count == 0) continue;
+        out.push_back({static_cast<uint32_t>(start), static_cast<uint32_t>(count)});
+    }
+    return out;
+}
+
+std::vector<IdMapping> rootlessMapping(uint32_t hostId, const std::vector<SubIdRange>& ranges) {
+    std::vector<IdMapping> m{{0, hostId, 1}};
+    uint32_t next = 1;
+    for (const auto& r : ranges) {
+        m.push_back({next, r.start, r.count});
+        next += r.count;
+    }
+    return m;
+}
+
+std::optional<uint32_t> mapToHost(const std::vector<IdMapping>& maps, uint32_t id) {
+    for (const auto& m : maps)
+        if (id >= m.containerId && id - m.containerId < m.size) return m.hostId + (id - m.containerId);
+    return std::nullopt;
+}
+
+uint64_t mappedCount(const std::vector<IdMapping>& maps) {
+    uint64_t n = 0;
+    for (const auto& m : maps) n += m.size;
+    return n;
+}
+
+}  // namespace hutch
