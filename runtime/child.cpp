@@ -1,0 +1,152 @@
+#include "hutch/runtime/child.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "hutch/common/error.hpp"
+#include "hutch/runtime/caps.hpp"
+#include "hutch/runtime/devices.hpp"
+#include "hutch/runtime/mounts.hpp"
+#include "hutch/runtime/ns.hpp"
+#include "hutch/runtime/process.hpp"
+#include "hutch/runtime/rootfs.hpp"
+#include "hutch/runtime/sync.hpp"
+#include "hutch/runtime/tty.hpp"
+
+namespace hutch::runtime {
+
+namespace {
+
+using Ctx = ChildContext;
+
+void waitForParent(const Ctx& c) {
+    SyncMsg m;
+    int rc = recvMsg(c.syncFd, m);
+    if (rc <= 0) throw SysError(rc < 0 ? -rc : EPIPE, "wait for the runtime parent");
+    if (m.type != MsgType::Continue) throw Error("unexpected sync message from the runtime parent");
+}
+
+void becomeNamespaceRoot(const Ctx& c) {
+    if (!(c.cloneFlags & CLONE_NEWUSER)) return;
+    checkSys(::setresgid(0, 0, 0), "setresgid 0 in the new user namespace");
+    checkSys(::setresuid(0, 0, 0), "setresuid 0 in the new user namespace");
+}
+
+void setupMounts(const Ctx& c) {
+    if (!(c.cloneFlags & CLONE_NEWNS)) throw Error("linux.namespaces must include a mount namespace");
+    prepareRootfs(*c.spec);
+    mountAll(*c.spec);
+}
+
+void setupDevices(const Ctx& c) {
+    createDevices(*c.spec);
+    createDevSymlinks(*c.spec);
+}
+
+void enterRootfs(const Ctx& c) { pivotRoot(c.spec->rootPath); }
+
+void maskAndProtect(const Ctx& c) {
+    maskPaths(c.spec->maskedPaths);
+    readonlyPaths(c.spec->readonlyPaths);
+}
+
+void readonlyRoot(const Ctx& c) {
+    if (c.spec->rootReadonly) remountRootReadonly();
+}
+
+void utsNames(const Ctx& c) {
+    if ((!c.spec->hostname.empty() || !c.spec->domainname.empty()) && !(c.cloneFlags & CLONE_NEWUTS))
+        throw Error("hostname/domainname set but linux.namespaces has no uts namespace");
+    setUtsNames(*c.spec);
+}
+
+void terminal(const Ctx& c) {
+    if (c.spec->process.terminal) childSetupTerminal(c.syncFd);
+}
+
+void sysctls(const Ctx& c) { applySysctl(c.spec->sysctl); }
+void rlimits(const Ctx& c) { applyRlimits(c.spec->process.rlimits); }
+void cwd(const Ctx& c) { enterCwd(c.spec->process.cwd); }
+
+void boundingSet(const Ctx& c) {
+    if (c.spec->process.capabilities) dropBoundingSet(*c.spec->process.capabilities);
+}
+
+void user(const Ctx& c) { switchUser(c.spec->process); }
+
+void capSets(const Ctx& c) {
+    if (c.spec->process.capabilities) applyCapSets(*c.spec->process.capabilities);
+}
+
+void noNewPrivs(const Ctx& c) {
+    if (c.spec->process.noNewPrivileges)
+        checkSys(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+}
+
+void parentDeathSignal(const Ctx&) {
+    // After the user switch, which clears it: the init dies with the runtime.
+    checkSys(::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)");
+}
+
+[[noreturn]] void execProcess(const Ctx& c) {
+    const Process& p = c.spec->process;
+    std::string exe = lookupExecutable(p.args[0], p.env);
+    std::vector<char*> argv, envp;
+    for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
+    ::sigprocmask(SIG_SETMASK, &c.origMask, nullptr);
+    // The sync socket is O_CLOEXEC: a successful exec closes it, which the parent reads as EOF.
+    ::execve(exe.c_str(), argv.data(), envp.data());
+    int err = errno;
+    int code = err == ENOENT ? 127 : 126;
+    sendMsg(c.syncFd, SyncMsg::error("exec", err, code, p.args[0] + ": " + std::strerror(err)));
+    ::_exit(code);
+}
+
+struct Step {
+    const char* name;
+    void (*run)(const Ctx&);
+};
+
+// Kernel order: ids before mounts; mounts and devices before pivot_root; masks after it;
+// the pty once devpts is in place; capabilities bounded before the user switch and set after.
+const Step kSteps[] = {
+    {"wait-parent", waitForParent},   {"userns-root", becomeNamespaceRoot}, {"mounts", setupMounts},
+    {"devices", setupDevices},        {"pivot-root", enterRootfs},          {"masked-paths", maskAndProtect},
+    {"readonly-root", readonlyRoot},  {"hostname", utsNames},               {"terminal", terminal},
+    {"sysctl", sysctls},              {"rlimits", rlimits},                 {"cwd", cwd},
+    {"bounding-set", boundingSet},    {"user", user},                       {"capabilities", capSets},
+    {"no-new-privileges", noNewPrivs}, {"parent-death-signal", parentDeathSignal}, {"exec", execProcess},
+};
+
+}  // namespace
+
+void childMain(const ChildContext& ctx) noexcept {
+    const char* stage = "start";
+    try {
+        for (const auto& s : kSteps) {
+            stage = s.name;
+            s.run(ctx);
+        }
+        throw Error("exec returned");
+    } catch (const CommandError& e) {
+        sendMsg(ctx.syncFd, SyncMsg::error(stage, 0, e.exitCode(), e.what()));
+    } catch (const SysError& e) {
+        sendMsg(ctx.syncFd, SyncMsg::error(stage, e.err(), 125, e.what()));
+    } catch (const std::exception& e) {
+        sendMsg(ctx.syncFd, SyncMsg::error(stage, 0, 125, e.what()));
+    } catch (...) {
+        sendMsg(ctx.syncFd, SyncMsg::error(stage, 0, 125, "unknown error"));
+    }
+    ::_exit(125);
+}
+
+}  // namespace hutch::runtime

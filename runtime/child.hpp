@@ -1,0 +1,23 @@
+// The container child: a flat list of named steps in the order the kernel needs them
+// (nsjail style). Runs in the process made by clone(); never returns and never throws.
+#pragma once
+
+#include <signal.h>
+
+#include "hutch/runtime/spec.hpp"
+
+namespace hutch::runtime {
+
+/// What the child gets from the parent (copied memory, no sharing).
+struct ChildContext {
+    const Spec* spec = nullptr;
+    int syncFd = -1;       ///< child end of the sync socket (O_CLOEXEC)
+    int cloneFlags = 0;    ///< CLONE_NEW* used
+    sigset_t origMask;     ///< signal mask to restore before exec
+};
+
+/// Child entry: waits for MsgType::Continue, runs the steps, execs process.args. On any
+/// failure sends MsgType::Error {stage, errno, message, exitCode 125/126/127} and _exits.
+[[noreturn]] void childMain(const ChildContext& ctx) noexcept;
+
+}  // namespace hutch::runtime

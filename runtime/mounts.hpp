@@ -1,0 +1,51 @@
+// Mount-namespace steps of the container child (config.md "Root", "Mounts";
+// config-linux.md "Rootfs Mount Propagation", "Masked Paths", "Readonly Paths").
+// Child side: functions throw hutch::SysError / Error, caught by the child entry.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hutch/runtime/spec.hpp"
+
+namespace hutch::runtime {
+
+/// mount(2) flags and data parsed from an OCI `options` list.
+struct MountOptions {
+    unsigned long flags = 0;        ///< MS_* flags (MS_BIND|MS_REC for rbind)
+    unsigned long propagation = 0;  ///< MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (|MS_REC)
+    std::string data;               ///< filesystem-specific options, comma-joined
+};
+
+/// Splits `options` into flags, propagation and data (unknown words go to data; podman's
+/// tmpcopyup/notmpcopyup/z/Z/U/idmap markers are dropped).
+MountOptions parseMountOptions(const std::vector<std::string>& options);
+
+/// Resolves `path` inside `root` as if `root` were "/" (symlinks, "..", absolute link
+/// targets never leave it; like openat2 RESOLVE_IN_ROOT). Returns a host path under root.
+/// Throws SysError(ELOOP) after 255 links.
+std::string resolveInRoot(const std::string& root, const std::string& path);
+
+/// Sets the propagation of "/" (linux.rootfsPropagation, default rslave) and bind-mounts
+/// the rootfs onto itself so it can be pivot_root'ed.
+void prepareRootfs(const Spec& spec);
+
+/// Performs spec.mounts in order below spec.rootPath (see mounts.cpp for the fallbacks
+/// used when rootless: sysfs -> read-only rbind of /sys; cgroup -> read-only bind).
+void mountAll(const Spec& spec);
+
+/// After pivot_root: bind /dev/null over masked files, read-only tmpfs over masked dirs;
+/// missing paths are skipped.
+void maskPaths(const std::vector<std::string>& paths);
+
+/// After pivot_root: bind each path onto itself read-only; missing paths are skipped.
+void readonlyPaths(const std::vector<std::string>& paths);
+
+/// After pivot_root: remounts "/" read-only (root.readonly).
+void remountRootReadonly();
+
+/// Remounts the bind mount at `path` with `flags` (MS_RDONLY, MS_NOSUID, ...), keeping the
+/// flags the kernel locked (a user namespace may not clear them). recursive: every submount.
+void remountBind(const std::string& path, unsigned long flags, bool recursive);
+
+}  // namespace hutch::runtime

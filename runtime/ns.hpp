@@ -1,0 +1,36 @@
+// Namespaces (config-linux.md "Namespaces", "User namespace mappings") and the UTS
+// settings (config.md "Hostname", config-linux.md "domainname").
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "hutch/common/idmap.hpp"
+#include "hutch/runtime/spec.hpp"
+
+namespace hutch::runtime {
+
+/// CLONE_NEW* flags for spec.namespaces.
+int cloneFlags(const Spec& spec);
+
+/// Absolute path of a program searched in $PATH then /usr/bin:/usr/sbin:/bin:/sbin; "" if absent.
+std::string findProgram(const std::string& name);
+
+/// Runs newuidmap/newgidmap (`tool`) for `pid` with `maps`. Throws Error with the tool's
+/// exit status, or Error telling to install `uidmap` when the tool is missing.
+void runIdMapTool(const std::string& tool, pid_t pid, const std::vector<IdMapping>& maps);
+
+/// Parent side: writes /proc/PID/uid_map and gid_map. Writes them directly when allowed
+/// (we hold CAP_SETUID/CAP_SETGID over the ids); on EPERM falls back to newuidmap/newgidmap.
+/// Throws Error/SysError.
+void writeIdMaps(pid_t pid, const std::vector<IdMapping>& uids, const std::vector<IdMapping>& gids);
+
+/// Parses /proc/<pid>/uid_map-format text.
+std::vector<IdMapping> parseIdMap(const std::string& text);
+
+/// Child side: sethostname/setdomainname when set (requires a uts namespace). Throws SysError.
+void setUtsNames(const Spec& spec);
+
+}  // namespace hutch::runtime

@@ -1,0 +1,39 @@
+// The container process itself (config.md "Process"): rlimits, user, cwd, executable
+// lookup and exec. Child side, after pivot_root.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hutch/runtime/spec.hpp"
+
+namespace hutch::runtime {
+
+/// RLIMIT_* name -> resource number; nullopt if unknown.
+std::optional<int> rlimitFromName(const std::string& name);
+
+/// Applies process.rlimits. A limit above the current hard limit that cannot be raised
+/// (no CAP_SYS_RESOURCE) is clamped to it, with a debug log; never fails for that.
+/// Throws InvalidArgument on an unknown type, SysError on other failures.
+void applyRlimits(const std::vector<Rlimit>& rlimits);
+
+/// setgroups(additionalGids), setresgid(gid), setresuid(uid), umask. Throws SysError.
+void switchUser(const Process& p);
+
+/// chdir(process.cwd); a missing directory is an error (as runc). Throws SysError.
+void enterCwd(const std::string& cwd);
+
+/// Value of NAME in a KEY=VALUE list; nullopt if absent.
+std::optional<std::string> envValue(const std::vector<std::string>& env, const std::string& name);
+
+/// Finds the program to exec as execvp would, but with PATH from `env` (the container's),
+/// default "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin". A name with a '/'
+/// is used as is. Throws CommandError(127, "<cmd>: executable file not found in $PATH")
+/// or CommandError(127, "<cmd>: no such file or directory").
+std::string lookupExecutable(const std::string& cmd, const std::vector<std::string>& env);
+
+/// Writes linux.sysctl entries to /proc/sys. Throws SysError naming the key.
+void applySysctl(const std::vector<std::pair<std::string, std::string>>& sysctl);
+
+}  // namespace hutch::runtime

@@ -1,0 +1,31 @@
+// The embedded OCI runtime (runtime-spec 1.0.2, `create`+`start` in one: `run`).
+//
+//   hutch __runtime run [--status-fd N] [--pid-file F] --bundle DIR ID
+//
+// Must run in a fresh single-threaded process (a re-exec of /proc/self/exe). The parent
+// clones the container init into the namespaces of linux.namespaces, writes its id maps,
+// relays the pty (process.terminal), forwards signals and waits.
+#pragma once
+
+#include <string>
+
+namespace hutch::runtime {
+
+/// Options of `__runtime run`.
+struct RunOptions {
+    std::string bundle;    ///< directory holding config.json
+    std::string id;        ///< container id (informational for now)
+    int statusFd = -1;     ///< if >= 0: one JSON line, {"pid":N} or {"error":..,"stage":..,"errno":..,"exitCode":..}
+    std::string pidFile;   ///< if set: the init's host pid is written there
+};
+
+/// Runs the container of `opts.bundle` to completion. Returns the init's exit code
+/// (128+signal if killed), or 125 (setup failed), 126 (cannot invoke), 127 (not found).
+/// Errors are reported on statusFd, else on stderr; never throws.
+int runContainer(const RunOptions& opts) noexcept;
+
+/// Entry of `hutch __runtime ...`: argv[0] is ignored, argv[1] must be "run". Returns the
+/// process exit code (125 on a usage error).
+int runtimeMain(int argc, char** argv);
+
+}  // namespace hutch::runtime

@@ -1,0 +1,278 @@
+// Parent side of the embedded runtime: clone, id maps, sync, signal forwarding, pty relay.
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
+#include "hutch/runtime/child.hpp"
+#include "hutch/runtime/ns.hpp"
+#include "hutch/runtime/runtime.hpp"
+#include "hutch/runtime/spec.hpp"
+#include "hutch/runtime/sync.hpp"
+#include "hutch/runtime/tty.hpp"
+
+namespace hutch::runtime {
+
+namespace {
+
+/// Outcome of the setup phase, as reported on --status-fd.
+struct Failure {
+    std::string stage, message;
+    int err = 0, exitCode = 125;
+};
+
+void writeStatus(int fd, const nlohmann::json& j) {
+    if (fd < 0) return;
+    std::string line = j.dump() + "\n";
+    for (size_t off = 0; off < line.size();) {
+        ssize_t n = ::write(fd, line.data() + off, line.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        off += static_cast<size_t>(n);
+    }
+    ::close(fd);
+}
+
+int reportFailure(const RunOptions& o, const Failure& f) {
+    if (o.statusFd >= 0)
+        writeStatus(o.statusFd, {{"error", f.message}, {"stage", f.stage}, {"errno", f.err}, {"exitCode", f.exitCode}});
+    else
+        std::fprintf(stderr, "Error: %s\n", f.message.c_str());
+    return f.exitCode;
+}
+
+/// Signals the runtime forwards to the container init (plus SIGCHLD and SIGWINCH it handles).
+sigset_t handledSignals() {
+    sigset_t s;
+    sigemptyset(&s);
+    for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGURG, SIGVTALRM, SIGPROF,
+                    SIGIO, SIGPWR, SIGCHLD, SIGWINCH})
+        sigaddset(&s, sig);
+    for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaddset(&s, sig);
+    return s;
+}
+
+int exitCodeOf(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 125;
+}
+
+/// Waits for the init while forwarding signals and relaying the pty. Returns its exit code.
+int superviseInit(pid_t pid, int sigFd, int master, bool terminal) {
+    std::optional<RawMode> raw;
+    bool stdinOpen = master >= 0;
+    if (master >= 0) {
+        ::fcntl(master, F_SETFL, ::fcntl(master, F_GETFL) | O_NONBLOCK);
+        copyWinsize(::isatty(0) ? 0 : 1, master);
+        raw.emplace(0);
+    }
+    bool masterOpen = master >= 0;
+    std::optional<int> status;
+    while (!status || masterOpen) {
+        if (status) {  // init is gone: drain what the pty still holds, then stop
+            while (relayOnce(master, 1) > 0) {
+            }
+            break;
+        }
+        struct pollfd fds[3];
+        int n = 0;
+        fds[n++] = {sigFd, POLLIN, 0};
+        int masterIdx = -1, stdinIdx = -1;
+        if (masterOpen) masterIdx = n, fds[n++] = {master, POLLIN, 0};
+        if (stdinOpen) stdinIdx = n, fds[n++] = {0, POLLIN, 0};
+        if (::poll(fds, static_cast<nfds_t>(n), -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (fds[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (::read(sigFd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+                int sig = static_cast<int>(si.ssi_signo);
+                if (sig == SIGCHLD) {
+                    int st = 0;
+                    if (::waitpid(pid, &st, WNOHANG) == pid) status = st;
+                } else if (sig == SIGWINCH && master >= 0) {
+                    copyWinsize(::isatty(0) ? 0 : 1, master);
+                } else if (si.ssi_code == SI_KERNEL && !terminal) {
+                    // From our terminal: the init is in our process group and got it too.
+                } else {
+                    ::kill(pid, sig);
+                }
+            }
+        }
+        if (masterIdx >= 0 && (fds[masterIdx].revents & (POLLIN | POLLHUP | POLLERR)))
+            if (relayOnce(master, 1) == 0) masterOpen = false;
+        if (stdinIdx >= 0 && (fds[stdinIdx].revents & (POLLIN | POLLHUP | POLLERR)))
+            if (relayOnce(0, master) == 0) stdinOpen = false;
+        if (!masterOpen && !status) {
+            int st = 0;
+            if (::waitpid(pid, &st, 0) == pid) status = st;
+        }
+    }
+    if (!status) {
+        int st = 0;
+        while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
+        status = st;
+    }
+    return exitCodeOf(*status);
+}
+
+pid_t cloneChild(int flags) {
+    // fork-like clone (no new stack), as crun does: the child continues on a copy of ours.
+    return static_cast<pid_t>(::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr, nullptr,
+                                        nullptr, nullptr));
+}
+
+}  // namespace
+
+int runContainer(const RunOptions& o) noexcept {
+    try {
+        Spec spec;
+        try {
+            spec = loadSpec(o.bundle);
+        } catch (const Error& e) {
+            return reportFailure(o, {"config", e.what(), 0, 125});
+        }
+        auto [parentSock, childSock] = makeSyncPair();
+        int flags = cloneFlags(spec);
+
+        sigset_t handled = handledSignals(), orig;
+        ::sigprocmask(SIG_BLOCK, &handled, &orig);
+        UniqueFd sigFd(::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK));
+        if (!sigFd) return reportFailure(o, {"signals", std::string("signalfd: ") + std::strerror(errno), errno, 125});
+        ::signal(SIGPIPE, SIG_IGN);
+
+        ChildContext ctx;
+        ctx.spec = &spec;
+        ctx.syncFd = childSock.get();
+        ctx.cloneFlags = flags;
+        ctx.origMask = orig;
+        std::fflush(nullptr);
+        pid_t pid = cloneChild(flags);
+        if (pid < 0) {
+            int err = errno;
+            return reportFailure(o, {"clone", std::string("clone (linux.namespaces): ") + std::strerror(err), err, 125});
+        }
+        if (pid == 0) {
+            parentSock.reset();
+            sigFd.reset();
+            childMain(ctx);
+        }
+        childSock.reset();
+
+        auto killChild = [&] {
+            ::kill(pid, SIGKILL);
+            int st;
+            while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+            }
+        };
+        try {
+            if (!o.pidFile.empty()) fsutil::writeFileAtomic(o.pidFile, std::to_string(pid), 0644);
+            if (flags & CLONE_NEWUSER) writeIdMaps(pid, spec.uidMappings, spec.gidMappings);
+        } catch (const Error& e) {
+            killChild();
+            return reportFailure(o, {"parent", e.what(), 0, 125});
+        }
+        if (int err = sendMsg(parentSock.get(), SyncMsg{MsgType::Continue}); err) {
+            killChild();
+            return reportFailure(o, {"sync", std::string("start the container child: ") + std::strerror(err), err, 125});
+        }
+
+        UniqueFd master;
+        for (;;) {
+            SyncMsg m;
+            int fd = -1;
+            int rc = recvMsg(parentSock.get(), m, &fd);
+            if (rc == 0) break;  // exec'd (or died: waitpid tells)
+            if (rc < 0) {
+                killChild();
+                return reportFailure(o, {"sync", std::string("read from the container child: ") + std::strerror(-rc), -rc, 125});
+            }
+            if (m.type == MsgType::TtyMaster && fd >= 0) {
+                master.reset(fd);
+            } else if (m.type == MsgType::Error) {
+                if (fd >= 0) ::close(fd);
+                killChild();
+                return reportFailure(o, {m.stage, m.message, m.err, m.exitCode ? m.exitCode : 125});
+            } else if (fd >= 0) {
+                ::close(fd);
+            }
+        }
+        parentSock.reset();
+        writeStatus(o.statusFd, {{"pid", pid}});
+        return superviseInit(pid, sigFd.get(), master.get(), spec.process.terminal);
+    } catch (const std::exception& e) {
+        return reportFailure(o, {"runtime", e.what(), 0, 125});
+    }
+}
+
+int runtimeMain(int argc, char** argv) {
+    RunOptions o;
+    int i = 0;
+    // Accept "hutch __runtime run ...", "__runtime run ..." and "run ...".
+    while (i < argc && std::strcmp(argv[i], "run") != 0) ++i;
+    if (i >= argc) {
+        std::fprintf(stderr, "Error: usage: hutch __runtime run [--status-fd N] [--pid-file F] --bundle DIR ID\n");
+        return 125;
+    }
+    auto usage = [](const std::string& msg) {
+        std::fprintf(stderr, "Error: __runtime run: %s\n", msg.c_str());
+        return 125;
+    };
+    for (++i; i < argc; ++i) {
+        std::string a = argv[i];
+        auto value = [&](const std::string& flag) -> std::optional<std::string> {
+            if (a == flag) {
+                if (i + 1 >= argc) return std::nullopt;
+                return std::string(argv[++i]);
+            }
+            if (a.rfind(flag + "=", 0) == 0) return a.substr(flag.size() + 1);
+            return std::nullopt;
+        };
+        if (a == "--status-fd" || a.rfind("--status-fd=", 0) == 0) {
+            auto v = value("--status-fd");
+            if (!v) return usage("--status-fd needs a value");
+            try {
+                o.statusFd = std::stoi(*v);
+            } catch (...) {
+                return usage("--status-fd: not a number: " + *v);
+            }
+        } else if (a == "--pid-file" || a.rfind("--pid-file=", 0) == 0) {
+            auto v = value("--pid-file");
+            if (!v) return usage("--pid-file needs a value");
+            o.pidFile = *v;
+        } else if (a == "--bundle" || a == "-b" || a.rfind("--bundle=", 0) == 0) {
+            if (a == "-b") a = "--bundle";
+            auto v = value("--bundle");
+            if (!v) return usage("--bundle needs a value");
+            o.bundle = *v;
+        } else if (!a.empty() && a[0] == '-') {
+            return usage("unknown flag " + a);
+        } else if (o.id.empty()) {
+            o.id = a;
+        } else {
+            return usage("unexpected argument " + a);
+        }
+    }
+    if (o.bundle.empty()) return usage("--bundle is required");
+    if (o.id.empty()) return usage("a container ID is required");
+    return runContainer(o);
+}
+
+}  // namespace hutch::runtime
