@@ -1,0 +1,35 @@
+// Container records (vfs-containers/containers.json). The caller holds the containers lock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hutch::storage {
+
+/// A container's storage: its rw layer (a copy of the image's top layer) and opaque
+/// engine metadata. `created` is Unix seconds.
+struct Container {
+    std::string id;
+    std::vector<std::string> names;
+    std::string imageId, layerId;
+    int64_t created = 0;
+    std::string metadata;
+};
+
+/// Loads/saves container records of one store. No caching.
+class ContainerRecords {
+public:
+    explicit ContainerRecords(std::string graphRoot) : graphRoot_(std::move(graphRoot)) {}
+    std::vector<Container> load() const;
+    void save(const std::vector<Container>& containers) const;
+    /// Index by exact name, full id or unique id prefix (>= 3 chars); throws
+    /// InvalidArgument when a prefix is ambiguous.
+    static std::optional<size_t> lookup(const std::vector<Container>& v, const std::string& nameOrId);
+
+private:
+    std::string graphRoot_;
+};
+
+}  // namespace hutch::storage

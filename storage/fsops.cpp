@@ -1,0 +1,262 @@
+#include "hutch/storage/fsops.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/openat2.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <utility>
+
+#include "hutch/common/log.hpp"
+
+namespace hutch::storage::fsops {
+
+int openInRoot(int rootFd, const std::string& rel, int flags, unsigned mode) {
+    struct open_how how {};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    const char* p = rel.empty() ? "." : rel.c_str();
+    for (;;) {
+        long fd = ::syscall(SYS_openat2, rootFd, p, &how, sizeof how);
+        if (fd >= 0) return static_cast<int>(fd);
+        if (errno == EAGAIN || errno == EINTR) continue;  // EAGAIN: concurrent rename, retry
+        return -errno;
+    }
+}
+
+std::vector<std::string> cleanComponents(std::string_view path, bool* escaped) {
+    std::vector<std::string> out;
+    if (escaped) *escaped = false;
+    size_t i = 0;
+    while (i <= path.size()) {
+        size_t j = path.find('/', i);
+        if (j == std::string_view::npos) j = path.size();
+        std::string_view c = path.substr(i, j - i);
+        if (c == "..") {
+            if (out.empty()) {
+                if (escaped) *escaped = true;
+            } else {
+                out.pop_back();
+            }
+        } else if (!c.empty() && c != ".") {
+            out.emplace_back(c);
+        }
+        i = j + 1;
+    }
+    return out;
+}
+
+std::string cleanPath(std::string_view path, bool* escaped) {
+    auto c = cleanComponents(path, escaped);
+    std::string r;
+    for (auto& s : c) {
+        if (!r.empty()) r += '/';
+        r += s;
+    }
+    return r;
+}
+
+void removeAt(int dirFd, const std::string& name, const std::string& shown) {
+    if (::unlinkat(dirFd, name.c_str(), 0) == 0 || errno == ENOENT) return;
+    if (errno != EISDIR && errno != EPERM) throw SysError(errno, "remove " + shown);
+    int fd = ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return;
+        throw SysError(errno, "open " + shown);
+    }
+    DIR* d = ::fdopendir(fd);
+    if (!d) {
+        int e = errno;
+        ::close(fd);
+        throw SysError(e, "opendir " + shown);
+    }
+    try {
+        while (dirent* e = ::readdir(d)) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            removeAt(::dirfd(d), e->d_name, shown + "/" + e->d_name);
+        }
+    } catch (...) {
+        ::closedir(d);
+        throw;
+    }
+    ::closedir(d);
+    if (::unlinkat(dirFd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+        throw SysError(errno, "remove " + shown);
+}
+
+void copyXattrs(int srcFd, int dstFd, const std::string& shown) {
+    ssize_t n = ::flistxattr(srcFd, nullptr, 0);
+    if (n <= 0) return;
+    std::string names(static_cast<size_t>(n), '\0');
+    n = ::flistxattr(srcFd, names.data(), names.size());
+    if (n <= 0) return;
+    names.resize(static_cast<size_t>(n));
+    for (size_t i = 0; i < names.size();) {
+        std::string name(names.c_str() + i);
+        i += name.size() + 1;
+        ssize_t vn = ::fgetxattr(srcFd, name.c_str(), nullptr, 0);
+        if (vn < 0) continue;
+        std::string val(static_cast<size_t>(vn), '\0');
+        vn = ::fgetxattr(srcFd, name.c_str(), val.data(), val.size());
+        if (vn < 0) continue;
+        val.resize(static_cast<size_t>(vn));
+        if (::fsetxattr(dstFd, name.c_str(), val.data(), val.size(), 0) != 0) {
+            if (name == "security.capability") throw SysError(errno, "set xattr " + name + " on " + shown);
+            log::debug("skipping xattr {} on {}: {}", name, shown, strerror(errno));
+        }
+    }
+}
+
+namespace {
+
+struct Copier {
+    int dstRoot;
+    std::map<std::pair<dev_t, ino_t>, std::string> links;  // src inode -> dst relative path
+    std::vector<std::pair<std::string, struct stat>> dirs;  // for mtimes afterwards
+
+    static void copyData(int in, int out, off_t size, const std::string& shown) {
+        if (size == 0) return;
+        if (::ioctl(out, FICLONE, in) == 0) return;
+        off_t pos = 0;
+        for (;;) {
+            off_t data = ::lseek(in, pos, SEEK_DATA);
+            if (data < 0) {
+                if (errno == ENXIO) break;  // only a hole remains
+                data = pos;                 // SEEK_DATA unsupported: copy everything
+            }
+            off_t hole = ::lseek(in, data, SEEK_HOLE);
+            if (hole < 0) hole = size;
+            off_t off = data;
+            while (off < hole) {
+                loff_t inOff = off, outOff = off;
+                ssize_t n = ::copy_file_range(in, &inOff, out, &outOff, static_cast<size_t>(hole - off), 0);
+                if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+                    char buf[65536];
+                    size_t want = static_cast<size_t>(std::min<off_t>(hole - off, sizeof buf));
+                    n = ::pread(in, buf, want, off);
+                    if (n > 0 && ::pwrite(out, buf, static_cast<size_t>(n), off) != n) n = -1;
+                }
+                if (n < 0) {
+                    if (errno == EINTR) continue;
+                    throw SysError(errno, "copy data of " + shown);
+                }
+                if (n == 0) break;
+                off += n;
+            }
+            pos = hole;
+            if (pos >= size) break;
+        }
+        if (::ftruncate(out, size) != 0) throw SysError(errno, "truncate " + shown);
+    }
+
+    static void setTimes(int dirFd, const char* name, const struct stat& st, int flags) {
+        struct timespec ts[2] = {st.st_atim, st.st_mtim};
+        ::utimensat(dirFd, name, ts, flags);
+    }
+
+    void copyEntry(int srcDir, int dstDir, const std::string& name, const std::string& rel) {
+        struct stat st;
+        checkSys(::fstatat(srcDir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW), "stat " + rel);
+        const char* n = name.c_str();
+        if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+            auto it = links.find({st.st_dev, st.st_ino});
+            if (it != links.end()) {
+                checkSys(::linkat(dstRoot, it->second.c_str(), dstDir, n, 0), "link " + rel);
+                return;
+            }
+            links[{st.st_dev, st.st_ino}] = rel;
+        }
+        switch (st.st_mode & S_IFMT) {
+            case S_IFDIR: {
+                if (::mkdirat(dstDir, n, 0700) != 0) throw SysError(errno, "mkdir " + rel);
+                UniqueFd s(checkSys(::openat(srcDir, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open " + rel));
+                UniqueFd d(checkSys(::openat(dstDir, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open " + rel));
+                copyDir(s.get(), d.get(), rel);
+                finishMeta(s.get(), d.get(), st, rel);
+                dirs.emplace_back(rel, st);
+                return;
+            }
+            case S_IFREG: {
+                UniqueFd s(checkSys(::openat(srcDir, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), "open " + rel));
+                UniqueFd d(checkSys(::openat(dstDir, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600), "create " + rel));
+                copyData(s.get(), d.get(), st.st_size, rel);
+                finishMeta(s.get(), d.get(), st, rel);
+                struct timespec ts[2] = {st.st_atim, st.st_mtim};
+                ::futimens(d.get(), ts);
+                return;
+            }
+            case S_IFLNK: {
+                std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+                ssize_t len = checkSys(::readlinkat(srcDir, n, target.data(), target.size()), "readlink " + rel);
+                target.resize(static_cast<size_t>(len));
+                checkSys(::symlinkat(target.c_str(), dstDir, n), "symlink " + rel);
+                checkSys(::fchownat(dstDir, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW), "chown " + rel);
+                setTimes(dstDir, n, st, AT_SYMLINK_NOFOLLOW);
+                return;
+            }
+            default: {  // devices, fifos, sockets
+                if (::mknodat(dstDir, n, st.st_mode, st.st_rdev) != 0) {
+                    if (errno == EPERM) {
+                        log::debug("skipping device node {}: mknod not permitted", rel);
+                        return;
+                    }
+                    throw SysError(errno, "mknod " + rel);
+                }
+                checkSys(::fchownat(dstDir, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW), "chown " + rel);
+                checkSys(::fchmodat(dstDir, n, st.st_mode & 07777, 0), "chmod " + rel);
+                setTimes(dstDir, n, st, AT_SYMLINK_NOFOLLOW);
+                return;
+            }
+        }
+    }
+
+    static void finishMeta(int s, int d, const struct stat& st, const std::string& rel) {
+        checkSys(::fchown(d, st.st_uid, st.st_gid), "chown " + rel);
+        checkSys(::fchmod(d, st.st_mode & 07777), "chmod " + rel);
+        copyXattrs(s, d, rel);
+    }
+
+    void copyDir(int src, int dst, const std::string& rel) {
+        int dupFd = checkSys(::dup(src), "dup " + rel);
+        DIR* d = ::fdopendir(dupFd);
+        if (!d) {
+            ::close(dupFd);
+            throw SysError(errno, "opendir " + rel);
+        }
+        std::vector<std::string> names;
+        while (dirent* e = ::readdir(d)) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            names.emplace_back(e->d_name);
+        }
+        ::closedir(d);
+        for (auto& n : names) copyEntry(src, dst, n, rel.empty() ? n : rel + "/" + n);
+    }
+};
+
+}  // namespace
+
+void copyTree(const std::string& srcDir, const std::string& dstDir) {
+    UniqueFd s(::open(srcDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!s) throw SysError(errno, "open " + srcDir);
+    UniqueFd d(::open(dstDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!d) throw SysError(errno, "open " + dstDir);
+    Copier c{d.get(), {}, {}};
+    c.copyDir(s.get(), d.get(), "");
+    struct stat st;
+    checkSys(::fstat(s.get(), &st), "stat " + srcDir);
+    Copier::finishMeta(s.get(), d.get(), st, dstDir);
+    for (auto& [rel, dst] : c.dirs) Copier::setTimes(d.get(), rel.c_str(), dst, AT_SYMLINK_NOFOLLOW);
+    struct timespec ts[2] = {st.st_atim, st.st_mtim};
+    ::futimens(d.get(), ts);
+}
+
+}  // namespace hutch::storage::fsops

@@ -1,0 +1,36 @@
+// Layer records (vfs-layers/layers.json). The caller holds the layers lock (paths.hpp).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hutch/common/digest.hpp"
+
+namespace hutch::storage {
+
+/// One layer. `incomplete` layers are being created (or their creator died); their data
+/// must not be used.
+struct Layer {
+    std::string id, parent;
+    Digest diffId, compressedDigest;
+    uint64_t size = 0;  ///< uncompressed tar bytes of the diff
+    bool incomplete = false;
+};
+
+/// Loads/saves the layer records of one store. No caching: every load reads the file.
+class LayerRecords {
+public:
+    explicit LayerRecords(std::string graphRoot) : graphRoot_(std::move(graphRoot)) {}
+    /// Reads layers.json ([] when missing). Throws Error naming the file when corrupt.
+    std::vector<Layer> load() const;
+    /// Writes layers.json atomically.
+    void save(const std::vector<Layer>& layers) const;
+    static std::optional<Layer> find(const std::vector<Layer>& v, const std::string& id);
+
+private:
+    std::string graphRoot_;
+};
+
+}  // namespace hutch::storage

@@ -1,0 +1,178 @@
+// JSON (de)serialisation of layer, image and container records.
+#include <nlohmann/json.hpp>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/storage/containers.hpp"
+#include "hutch/storage/images.hpp"
+#include "hutch/storage/layers.hpp"
+#include "hutch/storage/paths.hpp"
+
+namespace hutch::storage {
+
+using nlohmann::json;
+
+namespace {
+
+json readJson(const std::string& path) {
+    std::string text;
+    try {
+        text = fsutil::readFile(path);
+    } catch (const NotFound&) {
+        return json::array();
+    }
+    try {
+        json j = json::parse(text);
+        if (!j.is_array()) throw Error(path + ": not a JSON array");
+        return j;
+    } catch (const json::exception& e) {
+        throw Error(path + ": corrupt store metadata: " + e.what());
+    }
+}
+
+void writeJson(const std::string& path, const json& j) { fsutil::writeFileAtomic(path, j.dump(1), 0600); }
+
+Digest optDigest(const json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string() || it->get<std::string>().empty()) return {};
+    return Digest::parse(it->get<std::string>());
+}
+
+template <typename T>
+std::optional<size_t> lookupByNameOrId(const std::vector<T>& v, std::string q, const char* what) {
+    for (size_t i = 0; i < v.size(); ++i)
+        for (auto& n : v[i].names)
+            if (n == q) return i;
+    if (q.starts_with("sha256:")) q = q.substr(7);
+    for (size_t i = 0; i < v.size(); ++i)
+        if (v[i].id == q) return i;
+    if (q.size() < 3) return std::nullopt;
+    std::optional<size_t> found;
+    for (size_t i = 0; i < v.size(); ++i) {
+        if (v[i].id.compare(0, q.size(), q) != 0) continue;
+        if (found) throw InvalidArgument(std::string(what) + " id prefix \"" + q + "\" is ambiguous");
+        found = i;
+    }
+    return found;
+}
+
+}  // namespace
+
+std::vector<Layer> LayerRecords::load() const {
+    std::string path = paths::layersJson(graphRoot_);
+    std::vector<Layer> out;
+    try {
+        for (auto& j : readJson(path)) {
+            Layer l;
+            l.id = j.at("id").get<std::string>();
+            l.parent = j.value("parent", "");
+            l.diffId = optDigest(j, "diff-digest");
+            l.compressedDigest = optDigest(j, "compressed-diff-digest");
+            l.size = j.value("diff-size", uint64_t{0});
+            l.incomplete = j.value("incomplete", false);
+            out.push_back(std::move(l));
+        }
+    } catch (const json::exception& e) {
+        throw Error(path + ": corrupt layer record: " + e.what());
+    }
+    return out;
+}
+
+void LayerRecords::save(const std::vector<Layer>& layers) const {
+    json a = json::array();
+    for (auto& l : layers) {
+        json j = {{"id", l.id}, {"diff-size", l.size}};
+        if (!l.parent.empty()) j["parent"] = l.parent;
+        if (!l.diffId.empty()) j["diff-digest"] = l.diffId.str();
+        if (!l.compressedDigest.empty()) j["compressed-diff-digest"] = l.compressedDigest.str();
+        if (l.incomplete) j["incomplete"] = true;
+        a.push_back(std::move(j));
+    }
+    writeJson(paths::layersJson(graphRoot_), a);
+}
+
+std::optional<Layer> LayerRecords::find(const std::vector<Layer>& v, const std::string& id) {
+    for (auto& l : v)
+        if (l.id == id) return l;
+    return std::nullopt;
+}
+
+std::vector<Image> ImageRecords::load() const {
+    std::string path = paths::imagesJson(graphRoot_);
+    std::vector<Image> out;
+    try {
+        for (auto& j : readJson(path)) {
+            Image i;
+            i.id = j.at("id").get<std::string>();
+            i.names = j.value("names", std::vector<std::string>{});
+            i.topLayer = j.value("layer", "");
+            i.digest = j.value("digest", "");
+            i.created = j.value("created", int64_t{0});
+            out.push_back(std::move(i));
+        }
+    } catch (const json::exception& e) {
+        throw Error(path + ": corrupt image record: " + e.what());
+    }
+    return out;
+}
+
+void ImageRecords::save(const std::vector<Image>& images) const {
+    json a = json::array();
+    for (auto& i : images)
+        a.push_back({{"id", i.id}, {"names", i.names}, {"layer", i.topLayer}, {"digest", i.digest}, {"created", i.created}});
+    writeJson(paths::imagesJson(graphRoot_), a);
+}
+
+std::string ImageRecords::bigDataPath(const std::string& id, const std::string& key) const {
+    if (key.empty()) throw InvalidArgument("image big data key is empty");
+    static const char* hex = "0123456789abcdef";
+    std::string enc;
+    for (unsigned char c : key) {
+        if (std::isalnum(c) || c == '-' || c == '_' || (c == '.' && !enc.empty())) {
+            enc += static_cast<char>(c);
+        } else {
+            enc += '%';
+            enc += hex[c >> 4];
+            enc += hex[c & 15];
+        }
+    }
+    return fsutil::join(paths::imageDataDir(graphRoot_, id), enc);
+}
+
+std::optional<size_t> ImageRecords::lookup(const std::vector<Image>& v, const std::string& nameOrId) {
+    return lookupByNameOrId(v, nameOrId, "image");
+}
+
+std::vector<Container> ContainerRecords::load() const {
+    std::string path = paths::containersJson(graphRoot_);
+    std::vector<Container> out;
+    try {
+        for (auto& j : readJson(path)) {
+            Container c;
+            c.id = j.at("id").get<std::string>();
+            c.names = j.value("names", std::vector<std::string>{});
+            c.imageId = j.value("image", "");
+            c.layerId = j.value("layer", "");
+            c.created = j.value("created", int64_t{0});
+            c.metadata = j.value("metadata", "");
+            out.push_back(std::move(c));
+        }
+    } catch (const json::exception& e) {
+        throw Error(path + ": corrupt container record: " + e.what());
+    }
+    return out;
+}
+
+void ContainerRecords::save(const std::vector<Container>& containers) const {
+    json a = json::array();
+    for (auto& c : containers)
+        a.push_back({{"id", c.id}, {"names", c.names}, {"image", c.imageId}, {"layer", c.layerId},
+                     {"created", c.created}, {"metadata", c.metadata}});
+    writeJson(paths::containersJson(graphRoot_), a);
+}
+
+std::optional<size_t> ContainerRecords::lookup(const std::vector<Container>& v, const std::string& nameOrId) {
+    return lookupByNameOrId(v, nameOrId, "container");
+}
+
+}  // namespace hutch::storage

@@ -1,0 +1,388 @@
+#include "hutch/storage/store.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
+#include "hutch/storage/paths.hpp"
+
+namespace hutch::storage {
+
+using Lock = fsutil::FileLock;
+using Mode = fsutil::FileLock::Mode;
+
+namespace {
+
+void checkId(const std::string& id, const char* what) {
+    bool ok = !id.empty() && id != "." && id != ".." && id.size() <= 128;
+    for (char c : id) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+    if (!ok) throw InvalidArgument(std::string("invalid ") + what + " id \"" + id + "\"");
+}
+
+template <typename T>
+void eraseId(std::vector<T>& v, const std::string& id) {
+    v.erase(std::remove_if(v.begin(), v.end(), [&](const T& x) { return x.id == id; }), v.end());
+}
+
+void addUnique(std::vector<std::string>& v, const std::string& s) {
+    if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+}
+
+// Removes `names` from every image but `keep`.
+void takeNames(std::vector<Image>& imgs, const std::string& keep, const std::vector<std::string>& names) {
+    for (auto& img : imgs) {
+        if (img.id == keep) continue;
+        std::erase_if(img.names, [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); });
+    }
+}
+
+}  // namespace
+
+Store::Store(const StoreOptions& o)
+    : opts_(o), layers_(o.graphRoot), images_(o.graphRoot), containers_(o.graphRoot) {}
+
+Store::~Store() = default;
+
+std::unique_ptr<Store> Store::open(const StoreOptions& o) {
+    if (o.graphRoot.empty() || o.runRoot.empty()) throw InvalidArgument("store: graph root and run root must be set");
+    std::unique_ptr<Store> s(new Store(o));
+    fsutil::mkdirAll(o.graphRoot, 0700);
+    fsutil::mkdirAll(o.runRoot, 0700);
+    fsutil::mkdirAll(paths::layersDir(o.graphRoot), 0700);
+    fsutil::mkdirAll(paths::imagesDir(o.graphRoot), 0700);
+    fsutil::mkdirAll(paths::containersDir(o.graphRoot), 0700);
+    s->driver_ = makeDriver(o.driver, o.graphRoot);
+    s->recover();
+    return s;
+}
+
+void Store::recover() {
+    Lock l(paths::layersLock(opts_.graphRoot), Mode::Exclusive);
+    auto v = layers_.load();
+    bool changed = false;
+    for (auto it = v.begin(); it != v.end();) {
+        if (!it->incomplete) {
+            ++it;
+            continue;
+        }
+        std::string lockPath = paths::layerLock(opts_.graphRoot, it->id);
+        Lock owner = Lock::tryLock(lockPath, Mode::Exclusive);
+        if (!owner.held()) {  // its creator is alive
+            ++it;
+            continue;
+        }
+        log::info("store: removing incomplete layer {} left by a dead process", it->id);
+        driver_->remove(it->id);
+        ::unlink(lockPath.c_str());
+        it = v.erase(it);
+        changed = true;
+    }
+    if (changed) layers_.save(v);
+}
+
+std::string Store::driverName() const { return driver_->name(); }
+
+bool Store::parallelLayerApply() const { return driver_->parallelApply(); }
+
+std::optional<Layer> Store::layer(const std::string& id) {
+    Lock l(paths::layersLock(opts_.graphRoot), Mode::Shared);
+    return LayerRecords::find(layers_.load(), id);
+}
+
+Layer Store::makeLayer(const std::string& id, const std::string& parent, const std::function<void(Layer&)>& fill,
+                       bool waitForOthers) {
+    checkId(id, "layer");
+    const std::string& g = opts_.graphRoot;
+    std::string lockPath = paths::layerLock(g, id);
+    std::optional<Lock> own;
+    for (;;) {
+        {
+            Lock l(paths::layersLock(g), Mode::Exclusive);
+            auto v = layers_.load();
+            auto ex = LayerRecords::find(v, id);
+            if (ex && !ex->incomplete) {
+                if (waitForOthers) return *ex;
+                throw AlreadyExists("layer " + id + " already exists");
+            }
+            own.emplace(Lock::tryLock(lockPath, Mode::Exclusive));
+            if (own->held()) {
+                if (ex) {  // left by a dead process: take over
+                    driver_->remove(id);
+                    eraseId(v, id);
+                }
+                if (!parent.empty()) {
+                    auto p = LayerRecords::find(v, parent);
+                    if (!p || p->incomplete) throw NotFound("parent layer " + parent + " of layer " + id + " not found");
+                }
+                Layer rec;
+                rec.id = id;
+                rec.parent = parent;
+                rec.incomplete = true;
+                v.push_back(rec);
+                layers_.save(v);
+                break;
+            }
+            own.reset();
+            if (!waitForOthers) throw AlreadyExists("layer " + id + " is being created by another process");
+        }
+        // Another process is creating it: wait for it without holding store locks.
+        Lock wait(lockPath, Mode::Shared);
+    }
+    try {
+        driver_->remove(id);  // stale data of a dead creator
+        driver_->create(id, parent);
+        Layer res;
+        res.id = id;
+        res.parent = parent;
+        fill(res);
+        Lock l(paths::layersLock(g), Mode::Exclusive);
+        auto v = layers_.load();
+        for (auto& r : v)
+            if (r.id == id) r = res;
+        layers_.save(v);
+        ::unlink(lockPath.c_str());
+        return res;
+    } catch (...) {
+        try {
+            driver_->remove(id);
+            Lock l(paths::layersLock(g), Mode::Exclusive);
+            auto v = layers_.load();
+            eraseId(v, id);
+            layers_.save(v);
+            ::unlink(lockPath.c_str());
+        } catch (const std::exception& e) {
+            log::error("store: cleaning up failed layer {}: {}", id, e.what());
+        }
+        throw;
+    }
+}
+
+Layer Store::createLayer(const std::string& id, const std::string& parent, ReadFn diff,
+                         const std::optional<Digest>& expectedDiffId, const Digest& compressedDigest) {
+    return makeLayer(
+        id, parent,
+        [&](Layer& l) {
+            ApplyResult r = driver_->applyDiff(id, diff);
+            if (expectedDiffId && !(r.diffId == *expectedDiffId))
+                throw DigestMismatch("layer " + id + ": diffID " + r.diffId.str() + " does not match the expected " +
+                                     expectedDiffId->str());
+            l.diffId = r.diffId;
+            l.size = r.uncompressedSize;
+            l.compressedDigest = compressedDigest;
+        },
+        true);
+}
+
+void Store::removeLayerLocked(std::vector<Layer>& layers, const std::string& id) {
+    driver_->remove(id);
+    eraseId(layers, id);
+}
+
+void Store::gcLayersLocked(std::vector<Layer>& layers, const std::vector<Image>& images,
+                           const std::vector<Container>& containers, std::string cur) {
+    while (!cur.empty()) {
+        bool used = std::any_of(images.begin(), images.end(), [&](const Image& i) { return i.topLayer == cur; }) ||
+                    std::any_of(containers.begin(), containers.end(), [&](const Container& c) { return c.layerId == cur; }) ||
+                    std::any_of(layers.begin(), layers.end(), [&](const Layer& l) { return l.parent == cur; });
+        auto rec = LayerRecords::find(layers, cur);
+        if (used || !rec) return;
+        removeLayerLocked(layers, cur);
+        cur = rec->parent;
+    }
+}
+
+Image Store::createImage(const std::string& id, const std::vector<std::string>& names, const std::string& topLayer,
+                         const std::string& manifestDigest, const std::map<std::string, std::string>& bigData) {
+    checkId(id, "image");
+    const std::string& g = opts_.graphRoot;
+    Lock il(paths::imagesLock(g), Mode::Exclusive);
+    if (!topLayer.empty()) {
+        Lock ll(paths::layersLock(g), Mode::Shared);
+        auto l = LayerRecords::find(layers_.load(), topLayer);
+        if (!l || l->incomplete) throw NotFound("top layer " + topLayer + " of image " + id + " not found");
+    }
+    auto v = images_.load();
+    fsutil::mkdirAll(paths::imageDataDir(g, id), 0700);
+    for (auto& [k, data] : bigData) fsutil::writeFileAtomic(images_.bigDataPath(id, k), data, 0600);
+    takeNames(v, id, names);
+    for (auto& img : v) {
+        if (img.id != id) continue;
+        for (auto& n : names) addUnique(img.names, n);
+        images_.save(v);
+        return img;
+    }
+    Image img;
+    img.id = id;
+    for (auto& n : names) addUnique(img.names, n);
+    img.topLayer = topLayer;
+    img.digest = manifestDigest;
+    img.created = static_cast<int64_t>(std::time(nullptr));
+    v.push_back(img);
+    images_.save(v);
+    return img;
+}
+
+std::vector<Image> Store::images() {
+    Lock l(paths::imagesLock(opts_.graphRoot), Mode::Shared);
+    return images_.load();
+}
+
+std::optional<Image> Store::lookupImage(const std::string& nameOrId) {
+    Lock l(paths::imagesLock(opts_.graphRoot), Mode::Shared);
+    auto v = images_.load();
+    auto i = ImageRecords::lookup(v, nameOrId);
+    if (!i) return std::nullopt;
+    return v[*i];
+}
+
+std::string Store::imageBigData(const std::string& id, const std::string& key) {
+    Lock l(paths::imagesLock(opts_.graphRoot), Mode::Shared);
+    auto v = images_.load();
+    auto i = ImageRecords::lookup(v, id);
+    if (!i) throw NotFound("image " + id + " not found");
+    try {
+        return fsutil::readFile(images_.bigDataPath(v[*i].id, key));
+    } catch (const NotFound&) {
+        throw NotFound("image " + v[*i].id + " has no \"" + key + "\" data");
+    }
+}
+
+void Store::setImageNames(const std::string& id, const std::vector<std::string>& names) {
+    Lock l(paths::imagesLock(opts_.graphRoot), Mode::Exclusive);
+    auto v = images_.load();
+    auto i = ImageRecords::lookup(v, id);
+    if (!i) throw NotFound("image " + id + " not found");
+    std::string full = v[*i].id;
+    takeNames(v, full, names);
+    v[*i].names.clear();
+    for (auto& n : names) addUnique(v[*i].names, n);
+    images_.save(v);
+}
+
+void Store::removeImage(const std::string& id) {
+    const std::string& g = opts_.graphRoot;
+    Lock cl(paths::containersLock(g), Mode::Shared);
+    Lock il(paths::imagesLock(g), Mode::Exclusive);
+    Lock ll(paths::layersLock(g), Mode::Exclusive);
+    auto imgs = images_.load();
+    auto i = ImageRecords::lookup(imgs, id);
+    if (!i) throw NotFound("image " + id + " not found");
+    Image img = imgs[*i];
+    auto ctrs = containers_.load();
+    for (auto& c : ctrs)
+        if (c.imageId == img.id)
+            throw Error("image " + img.id + " is in use by container " + c.id +
+                        (c.names.empty() ? std::string() : " (" + c.names.front() + ")"));
+    imgs.erase(imgs.begin() + static_cast<long>(*i));
+    images_.save(imgs);
+    fsutil::removeAll(paths::imageDataDir(g, img.id));
+    auto layers = layers_.load();
+    gcLayersLocked(layers, imgs, ctrs, img.topLayer);
+    layers_.save(layers);
+}
+
+Container Store::createContainer(const std::string& id, const std::vector<std::string>& names,
+                                 const std::string& imageId, const std::string& metadata) {
+    checkId(id, "container");
+    const std::string& g = opts_.graphRoot;
+    Lock cl(paths::containersLock(g), Mode::Exclusive);
+    auto ctrs = containers_.load();
+    for (auto& c : ctrs) {
+        if (c.id == id) throw AlreadyExists("container id " + id + " is already in use");
+        for (auto& n : names)
+            if (std::find(c.names.begin(), c.names.end(), n) != c.names.end())
+                throw AlreadyExists("the container name \"" + n + "\" is already in use by " + c.id);
+    }
+    Lock il(paths::imagesLock(g), Mode::Shared);
+    auto imgs = images_.load();
+    auto i = ImageRecords::lookup(imgs, imageId);
+    if (!i) throw NotFound("image " + imageId + " not found");
+    Container c;
+    c.id = id;
+    for (auto& n : names) addUnique(c.names, n);
+    c.imageId = imgs[*i].id;
+    c.layerId = id;
+    c.created = static_cast<int64_t>(std::time(nullptr));
+    c.metadata = metadata;
+    makeLayer(c.layerId, imgs[*i].topLayer, [](Layer&) {}, false);
+    try {
+        fsutil::mkdirAll(paths::containerUserData(g, id), 0700);
+        ctrs.push_back(c);
+        containers_.save(ctrs);
+    } catch (...) {
+        Lock ll(paths::layersLock(g), Mode::Exclusive);
+        auto layers = layers_.load();
+        removeLayerLocked(layers, c.layerId);
+        layers_.save(layers);
+        fsutil::removeAll(paths::containerDir(g, id));
+        throw;
+    }
+    return c;
+}
+
+std::vector<Container> Store::containers() {
+    Lock l(paths::containersLock(opts_.graphRoot), Mode::Shared);
+    return containers_.load();
+}
+
+std::optional<Container> Store::lookupContainer(const std::string& nameOrId) {
+    Lock l(paths::containersLock(opts_.graphRoot), Mode::Shared);
+    auto v = containers_.load();
+    auto i = ContainerRecords::lookup(v, nameOrId);
+    if (!i) return std::nullopt;
+    return v[*i];
+}
+
+Container Store::containerById(const std::string& id) {
+    auto c = lookupContainer(id);
+    if (!c) throw NotFound("container " + id + " not found");
+    return *c;
+}
+
+std::string Store::containerRootfs(const std::string& id) { return driver_->path(containerById(id).layerId); }
+
+std::string Store::containerDir(const std::string& id) {
+    return paths::containerUserData(opts_.graphRoot, containerById(id).id);
+}
+
+std::string Store::containerRunDir(const std::string& id) {
+    std::string d = paths::containerRunDir(opts_.runRoot, containerById(id).id);
+    fsutil::mkdirAll(d, 0700);
+    return d;
+}
+
+void Store::setContainerMetadata(const std::string& id, const std::string& metadata) {
+    Lock l(paths::containersLock(opts_.graphRoot), Mode::Exclusive);
+    auto v = containers_.load();
+    auto i = ContainerRecords::lookup(v, id);
+    if (!i) throw NotFound("container " + id + " not found");
+    v[*i].metadata = metadata;
+    containers_.save(v);
+}
+
+void Store::removeContainer(const std::string& id) {
+    const std::string& g = opts_.graphRoot;
+    Lock cl(paths::containersLock(g), Mode::Exclusive);
+    auto ctrs = containers_.load();
+    auto i = ContainerRecords::lookup(ctrs, id);
+    if (!i) throw NotFound("container " + id + " not found");
+    Container c = ctrs[*i];
+    ctrs.erase(ctrs.begin() + static_cast<long>(*i));
+    containers_.save(ctrs);
+    {
+        Lock ll(paths::layersLock(g), Mode::Exclusive);
+        auto layers = layers_.load();
+        removeLayerLocked(layers, c.layerId);
+        layers_.save(layers);
+    }
+    fsutil::removeAll(paths::containerDir(g, c.id));
+    std::string run = fsutil::join(opts_.runRoot, "containers/" + c.id);
+    fsutil::removeAll(run);
+}
+
+}  // namespace hutch::storage

@@ -1,0 +1,103 @@
+// The Store facade: layers, images and containers of one graph root + run root, shared
+// safely by several hutch processes (file locks, no daemon). Lock order: see paths.hpp.
+// Every read re-loads the JSON under a lock; nothing is cached between calls.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hutch/common/digest.hpp"
+#include "hutch/storage/applier.hpp"
+#include "hutch/storage/containers.hpp"
+#include "hutch/storage/driver.hpp"
+#include "hutch/storage/images.hpp"
+#include "hutch/storage/layers.hpp"
+
+namespace hutch::storage {
+
+/// Where the store lives and which driver it uses.
+struct StoreOptions {
+    std::string graphRoot, runRoot, driver = "vfs";
+};
+
+class Store {
+public:
+    /// Creates the directories if needed and recovers: removes incomplete layers whose
+    /// creator is gone (per-layer lock not held) with their data. Throws SysError/Error.
+    static std::unique_ptr<Store> open(const StoreOptions&);
+    ~Store();
+
+    const std::string& graphRoot() const { return opts_.graphRoot; }
+    const std::string& runRoot() const { return opts_.runRoot; }
+    std::string driverName() const;
+
+    /// Layer `id` (incomplete ones too, flagged), or nullopt.
+    std::optional<Layer> layer(const std::string& id);
+    /// Creates layer `id` on `parent` ("" = base) by applying the gzip/zstd/plain tar stream
+    /// `diff` (image-spec layer.md). If another process is creating the same id, waits for it;
+    /// an existing complete layer is returned as is (`diff` is not read). Throws NotFound
+    /// (parent), DigestMismatch (diffID != expectedDiffId) or the applier's errors; on any
+    /// error nothing of the layer is left behind.
+    Layer createLayer(const std::string& id, const std::string& parent, ReadFn diff,
+                      const std::optional<Digest>& expectedDiffId, const Digest& compressedDigest);
+    /// False for vfs: a layer's parent must be complete before it is created.
+    bool parallelLayerApply() const;
+
+    /// Creates image `id` with `names` (moved away from other images), top layer and big
+    /// data (key -> bytes, e.g. "manifest", "config"). If `id` already exists, `names` are
+    /// added to it, big data is written, and the existing image is returned (no throw).
+    /// Throws NotFound if `topLayer` is not a complete layer.
+    Image createImage(const std::string& id, const std::vector<std::string>& names, const std::string& topLayer,
+                      const std::string& manifestDigest, const std::map<std::string, std::string>& bigData);
+    std::vector<Image> images();
+    /// Exact name, full id, or unique id prefix (>= 3 chars).
+    std::optional<Image> lookupImage(const std::string& nameOrId);
+    /// Throws NotFound naming the image and key.
+    std::string imageBigData(const std::string& id, const std::string& key);
+    /// Replaces the names of image `id`; each name is removed from any other image (which
+    /// stays, possibly untagged). Throws NotFound.
+    void setImageNames(const std::string& id, const std::vector<std::string>& names);
+    /// Removes image `id` and the layers no other image, container or layer uses. Throws
+    /// NotFound, or Error naming the container that uses it.
+    void removeImage(const std::string& id);
+
+    /// Creates container `id` from image `imageId` with a rw layer copied from the image's
+    /// top layer. Throws AlreadyExists naming the id or the name in use, NotFound (image).
+    Container createContainer(const std::string& id, const std::vector<std::string>& names,
+                              const std::string& imageId, const std::string& metadata);
+    std::vector<Container> containers();
+    std::optional<Container> lookupContainer(const std::string& nameOrId);
+    /// The container's root filesystem directory (ready to use with vfs).
+    std::string containerRootfs(const std::string& id);
+    /// graphroot/vfs-containers/<id>/userdata (persistent).
+    std::string containerDir(const std::string& id);
+    /// runroot/containers/<id>/userdata (created on demand).
+    std::string containerRunDir(const std::string& id);
+    void setContainerMetadata(const std::string& id, const std::string& metadata);
+    /// Removes the container record, its rw layer and its directories. Throws NotFound.
+    void removeContainer(const std::string& id);
+
+private:
+    explicit Store(const StoreOptions&);
+    void recover();
+    /// Records `id` incomplete, holds its per-layer lock, creates it via the driver and
+    /// runs `fill`, then marks it complete; removes all of it on error.
+    Layer makeLayer(const std::string& id, const std::string& parent,
+                    const std::function<void(Layer&)>& fill, bool waitForOthers);
+    void removeLayerLocked(std::vector<Layer>& layers, const std::string& id);
+    void gcLayersLocked(std::vector<Layer>& layers, const std::vector<Image>& images,
+                        const std::vector<Container>& containers, std::string start);
+    Container containerById(const std::string& id);
+
+    StoreOptions opts_;
+    std::unique_ptr<Driver> driver_;
+    LayerRecords layers_;
+    ImageRecords images_;
+    ContainerRecords containers_;
+};
+
+}  // namespace hutch::storage

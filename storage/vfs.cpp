@@ -1,0 +1,42 @@
+#include "hutch/storage/vfs.hpp"
+
+#include <sys/stat.h>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/storage/fsops.hpp"
+#include "hutch/storage/paths.hpp"
+
+namespace hutch::storage {
+
+VfsDriver::VfsDriver(std::string graphRoot) : graphRoot_(std::move(graphRoot)) {
+    fsutil::mkdirAll(paths::vfsDir(graphRoot_), 0700);
+}
+
+void VfsDriver::create(const std::string& id, const std::string& parent) {
+    std::string dir = path(id);
+    if (::mkdir(dir.c_str(), 0755) != 0) {
+        if (errno == EEXIST) throw AlreadyExists("vfs layer " + id + " already exists at " + dir);
+        throw SysError(errno, "mkdir " + dir);
+    }
+    if (parent.empty()) return;
+    if (!exists(parent)) throw NotFound("vfs parent layer " + parent + " of " + id + " not found");
+    fsops::copyTree(path(parent), dir);
+}
+
+ApplyResult VfsDriver::applyDiff(const std::string& id, const ReadFn& diff) {
+    return applyLayer(path(id), diff);
+}
+
+void VfsDriver::remove(const std::string& id) { fsutil::removeAll(path(id)); }
+
+std::string VfsDriver::path(const std::string& id) const { return paths::vfsLayerDir(graphRoot_, id); }
+
+bool VfsDriver::exists(const std::string& id) const { return fsutil::exists(path(id)); }
+
+std::unique_ptr<Driver> makeDriver(const std::string& name, const std::string& graphRoot) {
+    if (name == "vfs" || name.empty()) return std::make_unique<VfsDriver>(graphRoot);
+    throw InvalidArgument("unknown storage driver \"" + name + "\" (supported: vfs)");
+}
+
+}  // namespace hutch::storage

@@ -1,0 +1,26 @@
+// vfs driver: each layer is a plain directory holding a full copy of its parent plus its
+// own diff (like containers/storage's vfs). Works everywhere, costs disk and time.
+#pragma once
+
+#include "hutch/storage/driver.hpp"
+
+namespace hutch::storage {
+
+/// Layers in graphroot/vfs/dir/<id>/ (paths.hpp).
+class VfsDriver : public Driver {
+public:
+    explicit VfsDriver(std::string graphRoot);
+    std::string name() const override { return "vfs"; }
+    bool parallelApply() const override { return false; }
+    /// Makes vfs/dir/<id> and copies `parent`'s tree into it (fsops::copyTree fidelity).
+    void create(const std::string& id, const std::string& parent) override;
+    ApplyResult applyDiff(const std::string& id, const ReadFn& diff) override;
+    void remove(const std::string& id) override;
+    std::string path(const std::string& id) const override;
+    bool exists(const std::string& id) const override;
+
+private:
+    std::string graphRoot_;
+};
+
+}  // namespace hutch::storage
