@@ -1,0 +1,139 @@
+// Pure-logic tests of the runtime pieces (no namespaces needed).
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "bundle.hpp"
+#include "hutch/common/error.hpp"
+#include "hutch/runtime/caps.hpp"
+#include "hutch/runtime/mounts.hpp"
+#include "hutch/runtime/ns.hpp"
+#include "hutch/runtime/process.hpp"
+#include "hutch/runtime/runtime.hpp"
+#include "hutch/runtime/session.hpp"
+#include "hutch/runtime/spec.hpp"
+
+using namespace hutch::runtime;
+namespace fs = std::filesystem;
+
+TEST_CASE("parseMountOptions splits flags, propagation and data", "[runtime][mounts]") {
+    auto o = parseMountOptions({"rbind", "ro", "nosuid", "rslave", "mode=755", "size=10k", "tmpcopyup", "rw"});
+    CHECK(o.flags == (MS_BIND | MS_REC | MS_NOSUID));
+    CHECK(o.propagation == (MS_SLAVE | MS_REC));
+    CHECK(o.data == "mode=755,size=10k");
+    CHECK(parseMountOptions({"ro", "noexec", "nodev"}).flags == (MS_RDONLY | MS_NOEXEC | MS_NODEV));
+}
+
+TEST_CASE("resolveInRoot keeps symlinks and .. inside the root", "[runtime][mounts]") {
+    rtest::Bundle b("resolve");
+    std::string r = b.rootfs();
+    ::symlink("/etc", (r + "/abs").c_str());
+    ::symlink("../../../../etc", (r + "/rel").c_str());
+    ::symlink("loop2", (r + "/loop1").c_str());
+    ::symlink("loop1", (r + "/loop2").c_str());
+    CHECK(resolveInRoot(r, "/abs/passwd") == r + "/etc/passwd");
+    CHECK(resolveInRoot(r, "/rel/passwd") == r + "/etc/passwd");
+    CHECK(resolveInRoot(r, "/../../etc/../tmp/x") == r + "/tmp/x");
+    CHECK(resolveInRoot(r, "/") == r);
+    CHECK(resolveInRoot(r, "/new/dir") == r + "/new/dir");
+    CHECK_THROWS_AS(resolveInRoot(r, "/loop1/x"), hutch::SysError);
+}
+
+TEST_CASE("capability names", "[runtime][caps]") {
+    CHECK(capFromName("CAP_CHOWN") == 0);
+    CHECK(capFromName("net_admin") == 12);
+    CHECK(capFromName("SYS_ADMIN") == 21);
+    CHECK(capFromName("CAP_CHECKPOINT_RESTORE") == 40);
+    CHECK_FALSE(capFromName("CAP_BOGUS"));
+    CHECK(capMask({"CAP_CHOWN", "CAP_KILL"}) == ((1u << 0) | (1u << 5)));
+    CHECK_THROWS_AS(capMask({"CAP_BOGUS"}), hutch::InvalidArgument);
+}
+
+TEST_CASE("parseSpec reads the subset and rejects bad input", "[runtime][spec]") {
+    auto cfg = rtest::defaultConfig();
+    cfg["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
+    Spec s = parseSpec(cfg.dump(), "/bundle");
+    CHECK(s.rootPath == "/bundle/rootfs");
+    CHECK(s.hostname == "testbox");
+    CHECK(s.mounts.size() == 6);
+    CHECK(s.mounts[1].destination == "/dev");
+    CHECK(s.devices.size() == 6);
+    CHECK(s.devices[0].fileMode == 0666u);
+    CHECK(s.process.capabilities->bounding.size() == 11);
+    CHECK(s.process.rlimits.at(0).soft == 1048576);
+    CHECK(s.sysctl.at(0).first == "net.ipv4.ip_forward");
+    CHECK((cloneFlags(s) & CLONE_NEWPID) != 0);
+
+    auto bad = cfg;
+    bad["process"]["args"] = nlohmann::json::array();
+    CHECK_THROWS_WITH(parseSpec(bad.dump(), "/b", "cfg.json"), Catch::Contains("cfg.json: process.args"));
+    bad = cfg;
+    bad["linux"]["namespaces"].push_back({{"type", "time"}});
+    CHECK_THROWS_AS(parseSpec(bad.dump(), "/b"), hutch::ConfigError);
+    bad = cfg;
+    bad["linux"]["namespaces"].push_back({{"type", "user"}});
+    CHECK_THROWS_WITH(parseSpec(bad.dump(), "/b"), Catch::Contains("uidMappings"));
+    bad = cfg;
+    bad["process"]["user"]["uid"] = "root";
+    CHECK_THROWS_WITH(parseSpec(bad.dump(), "/b"), Catch::Contains("process.user.uid"));
+    CHECK_THROWS_AS(parseSpec("{not json", "/b"), hutch::ConfigError);
+}
+
+TEST_CASE("lookupExecutable uses the container's PATH", "[runtime][process]") {
+    CHECK(lookupExecutable("sh", {"PATH=/nonexistent:/bin"}) == "/bin/sh");
+    CHECK_THROWS_WITH(lookupExecutable("sh", {"PATH=/nonexistent"}),
+                      "sh: executable file not found in $PATH");
+    try {
+        lookupExecutable("nosuch", {});
+        FAIL("no throw");
+    } catch (const hutch::CommandError& e) {
+        CHECK(e.exitCode() == 127);
+    }
+    CHECK(lookupExecutable("/etc/passwd", {}) == "/etc/passwd");  // exec will say 126
+    CHECK(envValue({"A=1", "PATH=/x", "A=2"}, "A") == "2");
+    CHECK_FALSE(envValue({"AB=1"}, "A"));
+}
+
+TEST_CASE("rlimit names", "[runtime][process]") {
+    CHECK(rlimitFromName("RLIMIT_NOFILE") == RLIMIT_NOFILE);
+    CHECK_FALSE(rlimitFromName("RLIMIT_BOGUS"));
+}
+
+TEST_CASE("session mapping and the subuid advice", "[runtime][session]") {
+    rtest::Bundle b("subid");
+    std::string f = b.dir + "/subuid";
+    std::ofstream(f) << "alice:100000:65536\n1005:300000:1000\n";
+    auto m = sessionMappingFor(f, "alice", 1000, 1000);
+    REQUIRE(m.size() == 2);
+    CHECK(m[0] == hutch::IdMapping{0, 1000, 1});
+    CHECK(m[1] == hutch::IdMapping{1, 100000, 65536});
+    CHECK(sessionMappingFor(f, "bob", 1005, 1005).at(1).hostId == 300000);
+    CHECK_THROWS_WITH(sessionMappingFor(f, "carol", 1007, 1007),
+                      Catch::Contains("\"carol:100000:65536\"") && Catch::Contains("/etc/subuid and /etc/subgid"));
+    CHECK(parseIdMap("         0       1000          1\n         1     100000      65536\n").size() == 2);
+}
+
+TEST_CASE("session maps are identity when rootful", "[runtime][session]") {
+    if (::geteuid() != 0) return;
+    auto m = sessionUidMap();
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].size == 4294967295u);
+    CHECK_FALSE(isRootless());
+}
+
+TEST_CASE("runtimeMain usage errors are 125", "[runtime]") {
+    std::vector<std::string> a1{"hutch", "__runtime", "run", "id"};
+    std::vector<std::string> a2{"hutch", "__runtime", "run", "--bogus", "--bundle", "/x", "id"};
+    std::vector<std::string> a3{"hutch", "__runtime"};
+    for (auto* a : {&a1, &a2, &a3}) {
+        std::vector<char*> argv;
+        for (auto& s : *a) argv.push_back(s.data());
+        CHECK(runtimeMain(static_cast<int>(argv.size()), argv.data()) == 125);
+    }
+}
