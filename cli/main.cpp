@@ -1,2 +1,73 @@
-// Placeholder entry point; replaced by the CLI.
-int main() { return 0; }
+// hutch: a daemonless, podman-compatible container engine. Entry point and error mapping.
+//
+// Exit codes follow podman: 0 ok; 125 an engine error (bad flag, unknown image, registry
+// failure, ...); 126 the container command cannot be invoked; 127 it is not found;
+// otherwise the container's own exit code. rm/rmi of a missing object exit 1 as podman's.
+#include <cstring>
+#include <iostream>
+
+#include "hutch/cli/cli.hpp"
+#include "hutch/common/error.hpp"
+#include "hutch/common/log.hpp"
+#include "hutch/engine/run.hpp"
+
+using namespace hutch;
+
+namespace {
+
+int printError(const std::string& msg, int code) {
+    std::cerr << "Error: " << msg << std::endl;
+    return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // The embedded OCI runtime: a fresh single-threaded re-exec of this binary.
+    if (argc > 1 && std::strcmp(argv[1], "__runtime") == 0) return engine::runtimeEntry(argc - 1, argv + 1);
+
+    CLI::App app{"hutch: manage containers, images and volumes, rootless and daemonless", "hutch"};
+    app.require_subcommand(1);
+    app.fallthrough();
+    app.set_help_all_flag("--help-all", "Show help for every command");
+    engine::GlobalOptions globals;
+    std::string logLevel = "warn";
+    app.add_option("--root", globals.root, "Path to the graph root directory where images and containers are stored");
+    app.add_option("--runroot", globals.runroot, "Path to the 'run directory' where all state information is stored");
+    app.add_option("--storage-driver", globals.storageDriver, "Select which storage driver is used to manage storage");
+    app.add_option("--log-level", logLevel, "Log messages above specified level (trace, debug, info, warn, error, fatal, panic)");
+
+    cli::Command chosen;
+    cli::Registry reg{app, globals, chosen};
+    cli::registerPull(reg);
+    cli::registerImages(reg);
+    cli::registerRun(reg);
+    cli::registerPs(reg);
+    cli::registerRm(reg);
+    cli::registerRmi(reg);
+    cli::registerInspect(reg);
+    cli::registerInfo(reg);
+    cli::registerVersion(reg);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        return printError(e.what(), 125);
+    }
+
+    try {
+        log::setLevel(log::parseLevel(logLevel));
+        if (!chosen.action) return printError("no command given", 125);
+        engine::prepareProcess(chosen.needsStore);
+        engine::Context ctx(globals);
+        return chosen.action(ctx);
+    } catch (const CommandError& e) {
+        return printError(e.what(), e.exitCode());
+    } catch (const std::exception& e) {
+        return printError(e.what(), 125);
+    }
+}

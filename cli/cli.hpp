@@ -1,0 +1,50 @@
+// Shared pieces of the hutch CLI: the command registry, output helpers, exit codes.
+// One file per verb registers its subcommand (podman's flags and output).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "hutch/engine/context.hpp"
+
+namespace hutch::cli {
+
+/// A parsed verb ready to execute: whether it needs the store (the process then enters
+/// the rootless session before anything else), and the action returning the exit code.
+struct Command {
+    bool needsStore = true;
+    std::function<int(engine::Context&)> action;
+};
+
+/// Registered by each verb file; `out` receives the command chosen by parsing.
+struct Registry {
+    CLI::App& app;
+    engine::GlobalOptions& globals;
+    Command& chosen;
+};
+
+void registerPull(Registry& r);
+void registerImages(Registry& r);
+void registerRun(Registry& r);
+void registerPs(Registry& r);
+void registerRm(Registry& r);
+void registerRmi(Registry& r);
+void registerInspect(Registry& r);
+void registerInfo(Registry& r);
+void registerVersion(Registry& r);
+
+/// Prints rows as podman's tabwriter does (columns padded to the widest cell + 2 spaces).
+void printTable(const std::vector<std::vector<std::string>>& rows);
+/// Renders a Go-template-like format ("{{.ID}} {{.Names}}", "table ..." prefix honoured,
+/// "json" handled by the caller) against `fields`.
+std::string renderTemplate(const std::string& format, const nlohmann::json& fields);
+/// Decimal human size as podman prints it ("2.13 MB", "950 B").
+std::string humanSize(uint64_t bytes);
+/// Pretty JSON with 4-space indent, as podman prints inspect output.
+void printJson(const nlohmann::json& j);
+
+}  // namespace hutch::cli

@@ -1,0 +1,77 @@
+// hutch images [-q] [--no-trunc] [--format json|TEMPLATE]
+#include <iostream>
+
+#include "hutch/cli/cli.hpp"
+#include "hutch/engine/container_record.hpp"
+#include "hutch/engine/images.hpp"
+
+namespace hutch::cli {
+
+void registerImages(Registry& r) {
+    struct Opts {
+        bool quiet = false, noTrunc = false, all = false;
+        std::string format;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* sub = r.app.add_subcommand("images", "List images in local storage");
+    sub->alias("list");
+    sub->add_flag("-q,--quiet", o->quiet, "Display only image IDs");
+    sub->add_flag("--no-trunc", o->noTrunc, "Do not truncate output");
+    sub->add_flag("-a,--all", o->all, "Show all images (default hides intermediate images)");
+    sub->add_option("--format", o->format, "Change the output format to JSON or a Go template");
+    sub->callback([o, &r] {
+        r.chosen.action = [o](engine::Context& ctx) {
+            auto imgs = engine::listImages(ctx);
+            if (o->format == "json") {
+                nlohmann::json arr = nlohmann::json::array();
+                for (const auto& i : imgs) {
+                    int64_t created = engine::parseRfc3339(i.created);
+                    arr.push_back({{"Id", i.id},
+                                   {"ParentId", ""},
+                                   {"RepoTags", i.names.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.names)},
+                                   {"RepoDigests", nlohmann::json::array()},
+                                   {"Size", i.size},
+                                   {"SharedSize", 0},
+                                   {"VirtualSize", i.size},
+                                   {"Labels", i.config.value("config", nlohmann::json::object()).value("Labels", nlohmann::json(nullptr))},
+                                   {"Containers", 0},
+                                   {"Names", i.names},
+                                   {"Digest", i.digest},
+                                   {"Created", created},
+                                   {"CreatedAt", i.created}});
+                }
+                std::cout << arr.dump(4) << std::endl;
+                return 0;
+            }
+            std::vector<std::vector<std::string>> rows;
+            bool custom = !o->format.empty();
+            if (!o->quiet && (!custom || o->format.rfind("table", 0) == 0) && !custom)
+                rows.push_back({"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
+            for (const auto& i : imgs) {
+                std::string id = o->noTrunc ? "sha256:" + i.id : i.id.substr(0, 12);
+                std::vector<std::pair<std::string, std::string>> names;
+                for (const auto& n : i.names) names.push_back(engine::splitRepoTag(n));
+                if (names.empty()) names.push_back({"<none>", "<none>"});
+                for (const auto& [repo, tag] : names) {
+                    if (o->quiet) {
+                        std::cout << id << "\n";
+                        break;
+                    }
+                    std::string created = engine::humanAgo(engine::parseRfc3339(i.created));
+                    if (custom) {
+                        nlohmann::json f = {{"ID", id},           {"Id", id},     {"Repository", repo},
+                                            {"Tag", tag},         {"Created", created}, {"CreatedSince", created},
+                                            {"Size", humanSize(i.size)}, {"Digest", i.digest}};
+                        std::cout << renderTemplate(o->format, f) << "\n";
+                    } else
+                        rows.push_back({repo, tag, id, created, humanSize(i.size)});
+                }
+            }
+            if (!rows.empty()) printTable(rows);
+            std::cout << std::flush;
+            return 0;
+        };
+    });
+}
+
+}  // namespace hutch::cli

@@ -1,0 +1,57 @@
+// hutch inspect [--type container|image|all] [--format TEMPLATE] NAME...
+#include <iostream>
+
+#include "hutch/cli/cli.hpp"
+#include "hutch/common/error.hpp"
+#include "hutch/engine/containers.hpp"
+#include "hutch/engine/images.hpp"
+
+namespace hutch::cli {
+
+void registerInspect(Registry& r) {
+    struct Opts {
+        std::vector<std::string> names;
+        std::string type = "all", format;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* sub = r.app.add_subcommand("inspect", "Display the configuration of object denoted by ID");
+    sub->add_option("-t,--type", o->type, "Specify inspect-object type")
+        ->check(CLI::IsMember({"all", "container", "image"}));
+    sub->add_option("-f,--format", o->format, "Format the output to a Go template or json");
+    sub->add_option("NAME", o->names, "Containers or images")->required();
+    sub->callback([o, &r] {
+        r.chosen.action = [o](engine::Context& ctx) {
+            nlohmann::json arr = nlohmann::json::array();
+            std::vector<std::string> missing;
+            for (const auto& n : o->names) {
+                bool found = false;
+                if (o->type != "image") {
+                    try {
+                        arr.push_back(engine::inspectContainer(ctx, engine::loadContainer(ctx, n)));
+                        found = true;
+                    } catch (const NotFound&) {
+                    }
+                }
+                if (!found && o->type != "container") {
+                    if (auto id = engine::findLocalImage(ctx, n)) {
+                        arr.push_back(engine::inspectImage(ctx, *id));
+                        found = true;
+                    }
+                }
+                if (!found) missing.push_back(n);
+            }
+            if (!o->format.empty() && o->format != "json") {
+                for (const auto& j : arr) std::cout << renderTemplate(o->format, j) << "\n";
+                std::cout << std::flush;
+            } else
+                printJson(arr);
+            if (!missing.empty()) {
+                std::string what = o->type == "container" ? "no such container" : o->type == "image" ? "no such image" : "no such object";
+                throw NotFound(what + ": \"" + missing[0] + "\"");
+            }
+            return 0;
+        };
+    });
+}
+
+}  // namespace hutch::cli

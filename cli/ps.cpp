@@ -1,0 +1,72 @@
+// hutch ps [-a] [-q] [--no-trunc] [--format json|TEMPLATE]
+#include <iostream>
+
+#include "hutch/cli/cli.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/engine/containers.hpp"
+
+namespace hutch::cli {
+
+void registerPs(Registry& r) {
+    struct Opts {
+        bool all = false, quiet = false, noTrunc = false;
+        std::string format;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* sub = r.app.add_subcommand("ps", "List containers");
+    sub->add_flag("-a,--all", o->all, "Show all the containers, default is only running containers");
+    sub->add_flag("-q,--quiet", o->quiet, "Print the numeric IDs of the containers only");
+    sub->add_flag("--no-trunc", o->noTrunc, "Display the extended information");
+    sub->add_option("--format", o->format, "Pretty-print containers to JSON or using a Go template");
+    sub->callback([o, &r] {
+        r.chosen.action = [o](engine::Context& ctx) {
+            std::vector<std::vector<std::string>> rows;
+            nlohmann::json arr = nlohmann::json::array();
+            bool custom = !o->format.empty() && o->format != "json";
+            if (!o->quiet && o->format.empty())
+                rows.push_back({"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
+            for (const auto& c : engine::listContainers(ctx)) {
+                auto st = engine::effectiveStatus(c);
+                if (!o->all && st != engine::ContainerStatus::Running) continue;
+                std::string id = o->noTrunc ? c.id : c.id.substr(0, 12);
+                std::string created = engine::humanAgo(engine::parseRfc3339(c.created));
+                std::string status;
+                if (st == engine::ContainerStatus::Running)
+                    status = "Up " + engine::humanAgo(engine::parseRfc3339(c.startedAt));
+                else if (st == engine::ContainerStatus::Exited)
+                    status = "Exited (" + std::to_string(c.exitCode) + ") " +
+                             engine::humanAgo(engine::parseRfc3339(c.finishedAt));
+                else
+                    status = "Created";
+                if (status.size() > 4 && status.compare(status.size() - 4, 4, " ago") == 0 &&
+                    st == engine::ContainerStatus::Running)
+                    status = status.substr(0, status.size() - 4);
+                std::string cmd = str::join(c.args, " ");
+                if (!o->noTrunc && cmd.size() > 20) cmd = cmd.substr(0, 17) + "...";
+                nlohmann::json f = {{"ID", id},          {"Id", id},        {"Image", c.imageName}, {"ImageID", c.imageId},
+                                    {"Command", cmd},    {"Created", created}, {"CreatedAt", c.created},
+                                    {"Status", status},  {"State", engine::statusName(st)},
+                                    {"Names", c.name},   {"Ports", ""},    {"ExitCode", c.exitCode},
+                                    {"Pid", st == engine::ContainerStatus::Running ? c.pid : 0}};
+                if (o->quiet)
+                    std::cout << id << "\n";
+                else if (o->format == "json")
+                    arr.push_back({{"Id", c.id}, {"Image", c.imageName}, {"ImageID", c.imageId}, {"Command", c.args},
+                                   {"Created", engine::parseRfc3339(c.created)}, {"CreatedAt", created},
+                                   {"State", engine::statusName(st)}, {"Status", status}, {"Names", {c.name}},
+                                   {"Exited", st == engine::ContainerStatus::Exited}, {"ExitCode", c.exitCode},
+                                   {"Pid", st == engine::ContainerStatus::Running ? c.pid : 0}});
+                else if (custom)
+                    std::cout << renderTemplate(o->format, f) << "\n";
+                else
+                    rows.push_back({id, c.imageName, cmd, created, status, "", c.name});
+            }
+            if (o->format == "json") std::cout << arr.dump(4) << "\n";
+            if (!rows.empty()) printTable(rows);
+            std::cout << std::flush;
+            return 0;
+        };
+    });
+}
+
+}  // namespace hutch::cli

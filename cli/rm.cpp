@@ -1,0 +1,47 @@
+// hutch rm [-f] [-a] CONTAINER...
+#include <iostream>
+
+#include "hutch/cli/cli.hpp"
+#include "hutch/common/error.hpp"
+#include "hutch/engine/containers.hpp"
+
+namespace hutch::cli {
+
+void registerRm(Registry& r) {
+    struct Opts {
+        std::vector<std::string> names;
+        bool force = false, all = false;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* sub = r.app.add_subcommand("rm", "Remove one or more containers");
+    sub->add_flag("-f,--force", o->force, "Force removal of a running or unusable container");
+    sub->add_flag("-a,--all", o->all, "Remove all containers");
+    sub->add_option("CONTAINER", o->names, "Containers to remove");
+    sub->callback([o, &r] {
+        if (o->names.empty() && !o->all) throw CLI::ValidationError("rm", "must specify at least one container to remove");
+        r.chosen.action = [o](engine::Context& ctx) {
+            std::vector<std::string> names = o->names;
+            if (o->all)
+                for (const auto& c : engine::listContainers(ctx)) names.push_back(c.id);
+            int rc = 0;
+            for (const auto& n : names) {
+                try {
+                    auto rec = engine::loadContainer(ctx, n);
+                    engine::removeContainer(ctx, rec.id, o->force);
+                    std::cout << (o->all ? rec.id : n) << std::endl;
+                } catch (const NotFound& e) {
+                    // podman: a missing container is exit 1 (unless --force ignores it).
+                    if (o->force) continue;
+                    std::cerr << "Error: " << e.what() << std::endl;
+                    rc = rc ? rc : 1;
+                } catch (const std::exception& e) {
+                    std::cerr << "Error: " << e.what() << std::endl;
+                    rc = 2;
+                }
+            }
+            return rc;
+        };
+    });
+}
+
+}  // namespace hutch::cli

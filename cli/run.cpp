@@ -1,0 +1,102 @@
+// hutch run [flags] IMAGE [COMMAND [ARG...]]
+#include <cstdlib>
+#include <fstream>
+
+#include "hutch/cli/cli.hpp"
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/engine/run.hpp"
+
+namespace hutch::cli {
+namespace {
+
+/// "-e KEY" takes KEY from hutch's own environment (dropped when unset), as podman does.
+std::optional<std::string> envEntry(const std::string& e) {
+    if (e.find('=') != std::string::npos) return e;
+    if (const char* v = std::getenv(e.c_str())) return e + "=" + v;
+    return std::nullopt;
+}
+
+std::vector<std::string> readEnvFile(const std::string& path) {
+    std::string text;
+    try {
+        text = fsutil::readFile(path);
+    } catch (const NotFound&) {
+        throw InvalidArgument("--env-file " + path + ": no such file or directory");
+    }
+    std::vector<std::string> out;
+    int lineNo = 0;
+    for (const auto& raw : str::split(text, '\n')) {
+        ++lineNo;
+        std::string line = str::trim(raw);
+        if (line.empty() || line[0] == '#') continue;
+        if (line[0] == '=')
+            throw InvalidArgument(path + ":" + std::to_string(lineNo) + ": invalid environment variable \"" + line + "\"");
+        if (auto e = envEntry(line)) out.push_back(*e);
+    }
+    return out;
+}
+
+std::vector<std::string> parseEntrypoint(const std::string& s) {
+    if (s.empty()) return {};
+    if (s[0] == '[') {
+        try {
+            return nlohmann::json::parse(s).get<std::vector<std::string>>();
+        } catch (const nlohmann::json::exception&) {
+            // Not a JSON array of strings: taken as one word, as podman does.
+        }
+    }
+    return {s};
+}
+
+}  // namespace
+
+void registerRun(Registry& r) {
+    struct Opts {
+        engine::RunRequest req;
+        std::vector<std::string> env, envFiles;
+        std::string entrypoint;
+        bool entrypointSet = false;
+        std::string network = "host";
+    };
+    auto o = std::make_shared<Opts>();
+    auto* sub = r.app.add_subcommand("run", "Run a command in a new container");
+    sub->set_help_flag("--help", "Print this help message and exit");
+    sub->prefix_command();
+    sub->fallthrough(false);  // arguments after the image belong to the container
+    sub->add_flag("--rm", o->req.autoRemove, "Remove container (and pod if created) after exit");
+    sub->add_option("--name", o->req.name, "Assign a name to the container");
+    sub->add_option("-h,--hostname", o->req.config.hostname, "Set container hostname");
+    sub->add_option("-e,--env", o->env, "Set environment variables in container")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    sub->add_option("--env-file", o->envFiles, "Read in a file of environment variables")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    sub->add_option("-w,--workdir", o->req.config.workdir, "Working directory inside the container");
+    sub->add_option("-u,--user", o->req.config.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+    sub->add_flag("-i,--interactive", o->req.config.interactive, "Keep STDIN open even if not attached");
+    sub->add_flag("-t,--tty", o->req.config.tty, "Allocate a pseudo-TTY for container");
+    auto* ep = sub->add_option("--entrypoint", o->entrypoint, "Overwrite the default ENTRYPOINT of the image");
+    sub->add_option("--pull", o->req.pull, "Pull image policy (always, missing, never, newer)")
+        ->check(CLI::IsMember({"always", "missing", "never", "newer"}));
+    sub->add_option("--net,--network", o->network, "Connect a container to a network (host, none)");
+    sub->add_option("--platform", o->req.platform, "Specify the platform for selecting the image");
+    sub->add_flag("-q,--quiet", o->req.quietPull, "Suppress output information when pulling images");
+    sub->callback([o, ep, sub, &r] {
+        auto rest = sub->remaining();
+        if (rest.empty()) throw CLI::ValidationError("run", "requires at least 1 arg(s), only received 0");
+        o->req.image = rest[0];
+        o->req.config.command.assign(rest.begin() + 1, rest.end());
+        o->entrypointSet = ep->count() > 0;
+        r.chosen.action = [o](engine::Context& ctx) {
+            engine::RunRequest req = o->req;
+            if (req.pull == "newer") req.pull = "missing";
+            for (const auto& f : o->envFiles)
+                for (auto& e : readEnvFile(f)) req.config.env.push_back(e);
+            for (const auto& e : o->env)
+                if (auto v = envEntry(e)) req.config.env.push_back(*v);
+            if (o->entrypointSet) req.config.entrypoint = parseEntrypoint(o->entrypoint);
+            req.config.network = o->network == "private" ? "host" : o->network;
+            return engine::runContainer(ctx, req);
+        };
+    });
+}
+
+}  // namespace hutch::cli

@@ -1,0 +1,144 @@
+#include "hutch/engine/container_record.hpp"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+
+namespace hutch::engine {
+
+using nlohmann::json;
+
+std::string statusName(ContainerStatus s) {
+    switch (s) {
+        case ContainerStatus::Created: return "created";
+        case ContainerStatus::Running: return "running";
+        case ContainerStatus::Exited: return "exited";
+    }
+    return "unknown";
+}
+
+namespace {
+ContainerStatus statusFromName(const std::string& s) {
+    if (s == "running") return ContainerStatus::Running;
+    if (s == "exited") return ContainerStatus::Exited;
+    return ContainerStatus::Created;
+}
+}  // namespace
+
+json ContainerRecord::toJson() const {
+    json cfg = {{"command", config.command},    {"env", config.env},         {"hostname", config.hostname},
+                {"workdir", config.workdir},    {"user", config.user},       {"network", config.network},
+                {"tty", config.tty},            {"interactive", config.interactive}};
+    if (config.entrypoint) cfg["entrypoint"] = *config.entrypoint;
+    return json{{"id", id},
+                {"name", name},
+                {"imageName", imageName},
+                {"imageId", imageId},
+                {"args", args},
+                {"config", cfg},
+                {"autoRemove", autoRemove},
+                {"created", created},
+                {"state",
+                 {{"status", statusName(status)},
+                  {"pid", pid},
+                  {"pidStartTime", pidStartTime},
+                  {"exitCode", exitCode},
+                  {"startedAt", startedAt},
+                  {"finishedAt", finishedAt},
+                  {"error", error}}}};
+}
+
+ContainerRecord ContainerRecord::fromJson(const json& j) {
+    try {
+        ContainerRecord r;
+        r.id = j.at("id");
+        r.name = j.at("name");
+        r.imageName = j.value("imageName", "");
+        r.imageId = j.value("imageId", "");
+        r.args = j.value("args", std::vector<std::string>{});
+        const json& c = j.at("config");
+        r.config.command = c.value("command", std::vector<std::string>{});
+        r.config.env = c.value("env", std::vector<std::string>{});
+        r.config.hostname = c.value("hostname", "");
+        r.config.workdir = c.value("workdir", "");
+        r.config.user = c.value("user", "");
+        r.config.network = c.value("network", "host");
+        r.config.tty = c.value("tty", false);
+        r.config.interactive = c.value("interactive", false);
+        if (c.contains("entrypoint")) r.config.entrypoint = c["entrypoint"].get<std::vector<std::string>>();
+        r.autoRemove = j.value("autoRemove", false);
+        r.created = j.value("created", "");
+        const json& s = j.at("state");
+        r.status = statusFromName(s.value("status", "created"));
+        r.pid = s.value("pid", 0);
+        r.pidStartTime = s.value("pidStartTime", uint64_t{0});
+        r.exitCode = s.value("exitCode", 0);
+        r.startedAt = s.value("startedAt", "");
+        r.finishedAt = s.value("finishedAt", "");
+        r.error = s.value("error", "");
+        return r;
+    } catch (const json::exception& e) {
+        throw Error(std::string("container metadata is not a hutch container record: ") + e.what());
+    }
+}
+
+std::string nowRfc3339() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tm t{};
+    gmtime_r(&ts.tv_sec, &t);
+    char buf[32];
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
+    return fmt::format("{}.{:09d}Z", buf, ts.tv_nsec);
+}
+
+int64_t parseRfc3339(const std::string& s) {
+    tm t{};
+    const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &t);
+    if (!rest) return 0;
+    return static_cast<int64_t>(timegm(&t));
+}
+
+std::string humanAgo(int64_t then) {
+    int64_t d = static_cast<int64_t>(time(nullptr)) - then;
+    if (d < 1) return "Less than a second ago";
+    if (d < 60) return fmt::format("{} second{} ago", d, d == 1 ? "" : "s");
+    if (d < 120) return "About a minute ago";
+    if (d < 3600) return fmt::format("{} minutes ago", d / 60);
+    if (d < 7200) return "About an hour ago";
+    if (d < 86400 * 2) return fmt::format("{} hours ago", d / 3600);
+    if (d < 86400 * 14) return fmt::format("{} days ago", d / 86400);
+    if (d < 86400 * 60) return fmt::format("{} weeks ago", d / (86400 * 7));
+    if (d < 86400 * 365 * 2) return fmt::format("{} months ago", d / (86400 * 30));
+    return fmt::format("{} years ago", d / (86400 * 365));
+}
+
+uint64_t processStartTime(pid_t pid) {
+    if (pid <= 0) return 0;
+    std::string stat;
+    try {
+        stat = fsutil::readFile("/proc/" + std::to_string(pid) + "/stat");
+    } catch (const Error&) {
+        return 0;
+    }
+    // Field 2 (comm) may contain spaces and parentheses: parse after the last ')'.
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) return 0;
+    auto fields = str::split(stat.substr(close + 2), ' ');
+    // fields[0] is field 3 (state); field 22 is fields[19].
+    if (fields.size() < 20) return 0;
+    if (fields[0] == "Z" || fields[0] == "X") return 0;
+    return std::strtoull(fields[19].c_str(), nullptr, 10);
+}
+
+ContainerStatus effectiveStatus(const ContainerRecord& r) {
+    if (r.status != ContainerStatus::Running) return r.status;
+    uint64_t st = processStartTime(r.pid);
+    if (st == 0 || (r.pidStartTime != 0 && st != r.pidStartTime)) return ContainerStatus::Exited;
+    return ContainerStatus::Running;
+}
+
+}  // namespace hutch::engine

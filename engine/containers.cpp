@@ -1,0 +1,108 @@
+#include "hutch/engine/containers.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/storage/store.hpp"
+
+namespace hutch::engine {
+
+using nlohmann::json;
+
+ContainerRecord loadContainer(Context& ctx, const std::string& nameOrId) {
+    auto c = ctx.store().lookupContainer(nameOrId);
+    if (!c) throw NotFound("no container with name or ID \"" + nameOrId + "\" found: no such container");
+    json j;
+    try {
+        j = json::parse(c->metadata);
+    } catch (const json::exception& e) {
+        throw Error("container " + c->id + ": metadata is not JSON: " + e.what());
+    }
+    auto r = ContainerRecord::fromJson(j);
+    if (r.status == ContainerStatus::Running && effectiveStatus(r) == ContainerStatus::Exited) {
+        r.status = ContainerStatus::Exited;
+        if (r.finishedAt.empty()) r.finishedAt = nowRfc3339();
+        r.pid = 0;
+    }
+    return r;
+}
+
+void saveContainer(Context& ctx, const ContainerRecord& r) { ctx.store().setContainerMetadata(r.id, r.toJson().dump()); }
+
+std::vector<ContainerRecord> listContainers(Context& ctx) {
+    std::vector<ContainerRecord> out;
+    for (const auto& c : ctx.store().containers()) {
+        try {
+            out.push_back(loadContainer(ctx, c.id));
+        } catch (const NotFound&) {
+            // Removed by another command meanwhile.
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.created > b.created; });
+    return out;
+}
+
+void removeContainer(Context& ctx, const std::string& nameOrId, bool force) {
+    ContainerRecord r = loadContainer(ctx, nameOrId);
+    if (effectiveStatus(r) == ContainerStatus::Running) {
+        if (!force)
+            throw Error("cannot remove container " + r.id +
+                        " as it is running - running or paused containers cannot be removed without force");
+        ::kill(r.pid, SIGKILL);
+        for (int i = 0; i < 200 && processStartTime(r.pid) != 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ctx.store().removeContainer(r.id);
+}
+
+json inspectContainer(Context& ctx, const ContainerRecord& r) {
+    auto& store = ctx.store();
+    ContainerStatus st = effectiveStatus(r);
+    std::string path = r.args.empty() ? "" : r.args[0];
+    std::vector<std::string> args(r.args.begin() + (r.args.empty() ? 0 : 1), r.args.end());
+    std::string runDir = store.containerRunDir(r.id);
+    return json{{"Id", r.id},
+                {"Created", r.created},
+                {"Path", path},
+                {"Args", args},
+                {"State",
+                 {{"Status", statusName(st)},
+                  {"Running", st == ContainerStatus::Running},
+                  {"Paused", false},
+                  {"Restarting", false},
+                  {"OOMKilled", false},
+                  {"Dead", false},
+                  {"Pid", st == ContainerStatus::Running ? r.pid : 0},
+                  {"ExitCode", r.exitCode},
+                  {"Error", r.error},
+                  {"StartedAt", r.startedAt},
+                  {"FinishedAt", r.finishedAt}}},
+                {"Image", r.imageId},
+                {"ImageName", r.imageName},
+                {"Rootfs", ""},
+                {"ResolvConfPath", runDir + "/resolv.conf"},
+                {"HostnamePath", runDir + "/hostname"},
+                {"HostsPath", runDir + "/hosts"},
+                {"Name", r.name},
+                {"RestartCount", 0},
+                {"Driver", store.driverName()},
+                {"Config",
+                 {{"Hostname", effectiveHostname(r.config, r.id)},
+                  {"Env", r.config.env},
+                  {"Cmd", r.config.command},
+                  {"Image", r.imageName},
+                  {"WorkingDir", r.config.workdir},
+                  {"Entrypoint", r.config.entrypoint ? json(*r.config.entrypoint) : json(nullptr)},
+                  {"User", r.config.user},
+                  {"Tty", r.config.tty},
+                  {"OpenStdin", r.config.interactive}}},
+                {"HostConfig", {{"NetworkMode", r.config.network}, {"AutoRemove", r.autoRemove}}},
+                {"Mounts", json::array()}};
+}
+
+}  // namespace hutch::engine

@@ -1,0 +1,70 @@
+#include "hutch/engine/context.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/conf/registries.hpp"
+#include "hutch/runtime/session.hpp"
+#include "hutch/storage/store.hpp"
+
+namespace hutch::engine {
+namespace {
+std::string env(const char* name) {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+}
+}  // namespace
+
+uid_t hostUid() {
+    // In a user namespace, the line mapping uid 0 names the host uid behind it.
+    try {
+        for (const auto& line : str::split(fsutil::readFile("/proc/self/uid_map"), '\n')) {
+            std::istringstream in(line);
+            unsigned long inside = 0, outside = 0, count = 0;
+            if (in >> inside >> outside >> count && inside == 0 && count < 4294967295UL)
+                return static_cast<uid_t>(outside);
+        }
+    } catch (const Error&) {
+    }
+    return ::getuid();
+}
+
+StorePaths defaultStorePaths(bool rootless) {
+    if (!rootless) return {"/var/lib/hutch/storage", "/run/hutch"};
+    std::string data = env("XDG_DATA_HOME");
+    if (data.empty()) data = env("HOME") + "/.local/share";
+    std::string run = env("XDG_RUNTIME_DIR");
+    // Inside the session namespace getuid() is 0; the session records the host uid.
+    if (run.empty()) run = "/tmp/hutch-run-" + std::to_string(hostUid());
+    return {data + "/hutch/storage", run + "/hutch"};
+}
+
+void prepareProcess(bool needsStore) {
+    if (needsStore && runtime::isRootless()) runtime::enterRootlessSession();
+}
+
+Context::Context(GlobalOptions opts) : opts_(std::move(opts)), rootless_(runtime::isRootless()) {}
+Context::~Context() = default;
+
+storage::Store& Context::store() {
+    if (!store_) {
+        StorePaths d = defaultStorePaths(rootless_);
+        storage::StoreOptions o;
+        o.graphRoot = opts_.root.empty() ? d.graphRoot : opts_.root;
+        o.runRoot = opts_.runroot.empty() ? d.runRoot : opts_.runroot;
+        if (!opts_.storageDriver.empty()) o.driver = opts_.storageDriver;
+        store_ = storage::Store::open(o);
+    }
+    return *store_;
+}
+
+const conf::RegistriesConf& Context::registries() {
+    if (!registries_) registries_ = std::make_unique<conf::RegistriesConf>(conf::loadRegistriesConf());
+    return *registries_;
+}
+
+}  // namespace hutch::engine

@@ -1,0 +1,176 @@
+#include "hutch/engine/images.hpp"
+
+#include <algorithm>
+
+#include "hutch/common/error.hpp"
+#include "hutch/engine/containers.hpp"
+#include "hutch/registry/reference.hpp"
+#include "hutch/registry/resolver.hpp"
+#include "hutch/storage/store.hpp"
+
+namespace hutch::engine {
+
+using nlohmann::json;
+
+std::pair<std::string, std::string> splitRepoTag(const std::string& name) {
+    std::string n = name;
+    auto at = n.find('@');
+    if (at != std::string::npos) n = n.substr(0, at);
+    auto slash = n.rfind('/');
+    auto colon = n.rfind(':');
+    if (colon != std::string::npos && (slash == std::string::npos || colon > slash))
+        return {n.substr(0, colon), n.substr(colon + 1)};
+    return {n, "<none>"};
+}
+
+namespace {
+
+// "docker.io/library/busybox:latest" -> path "library/busybox", tag "latest".
+bool samePathAndTag(const std::string& stored, const registry::Reference& want) {
+    registry::Reference r;
+    try {
+        r = registry::parseNormalized(stored);
+    } catch (const Error&) {
+        return false;
+    }
+    auto strip = [](std::string p) { return p.rfind("library/", 0) == 0 ? p.substr(8) : p; };
+    if (!want.digest.empty()) return false;
+    return strip(r.path) == strip(want.path) && r.tag == want.tag;
+}
+
+}  // namespace
+
+std::optional<std::string> findLocalImage(Context& ctx, const std::string& name) {
+    auto& store = ctx.store();
+    if (auto img = store.lookupImage(name)) return img->id;
+    if (name.rfind("sha256:", 0) == 0)
+        if (auto img = store.lookupImage(name.substr(7))) return img->id;
+    registry::Reference ref;
+    try {
+        ref = registry::parseNormalized(name);
+    } catch (const Error&) {
+        return std::nullopt;  // not a reference, and not an id either
+    }
+    if (auto img = store.lookupImage(ref.str())) return img->id;
+    if (!registry::isShortName(name)) return std::nullopt;
+    try {
+        for (const auto& c : registry::resolve(name, ctx.registries()).candidates)
+            if (auto img = store.lookupImage(c.ref.str())) return img->id;
+    } catch (const InvalidArgument&) {
+    }
+    std::string local = "localhost/" + ref.path.substr(ref.path.rfind("library/", 0) == 0 ? 8 : 0) + ":" + ref.tag;
+    if (auto img = store.lookupImage(local)) return img->id;
+    for (const auto& img : store.images())
+        for (const auto& n : img.names)
+            if (samePathAndTag(n, ref)) return img.id;
+    return std::nullopt;
+}
+
+ImageInfo imageInfo(Context& ctx, const std::string& id) {
+    auto& store = ctx.store();
+    auto img = store.lookupImage(id);
+    if (!img) throw NotFound(id + ": image not known");
+    ImageInfo info;
+    info.id = img->id;
+    info.names = img->names;
+    info.digest = img->digest;
+    try {
+        info.config = json::parse(store.imageBigData(img->id, "config"));
+    } catch (const json::exception& e) {
+        throw Error("image " + img->id + ": stored config is not JSON: " + e.what());
+    }
+    info.created = info.config.value("created", "");
+    try {
+        json m = json::parse(store.imageBigData(img->id, "manifest"));
+        info.manifestMediaType = m.value("mediaType", "application/vnd.oci.image.manifest.v1+json");
+    } catch (const std::exception&) {
+    }
+    if (info.config.contains("rootfs") && info.config["rootfs"].contains("diff_ids"))
+        for (const auto& d : info.config["rootfs"]["diff_ids"]) info.layerDiffIds.push_back(d.get<std::string>());
+    for (std::string layer = img->topLayer; !layer.empty();) {
+        auto l = store.layer(layer);
+        if (!l) break;
+        info.size += l->size;
+        layer = l->parent;
+    }
+    return info;
+}
+
+std::vector<ImageInfo> listImages(Context& ctx) {
+    std::vector<ImageInfo> out;
+    for (const auto& img : ctx.store().images()) out.push_back(imageInfo(ctx, img.id));
+    std::sort(out.begin(), out.end(), [](const ImageInfo& a, const ImageInfo& b) { return a.created > b.created; });
+    return out;
+}
+
+std::vector<std::string> removeImage(Context& ctx, const std::string& name, bool force) {
+    auto& store = ctx.store();
+    auto id = findLocalImage(ctx, name);
+    if (!id) throw NotFound(name + ": image not known");
+    auto img = store.lookupImage(*id);
+    std::vector<std::string> lines;
+    // Named by one of several names: untag only.
+    std::string matchedName;
+    for (const auto& n : img->names) {
+        if (n == name) matchedName = n;
+        try {
+            if (matchedName.empty() && registry::parseNormalized(name).str() == n) matchedName = n;
+        } catch (const Error&) {
+        }
+    }
+    if (img->names.size() > 1 && !matchedName.empty()) {
+        std::vector<std::string> rest;
+        for (const auto& n : img->names)
+            if (n != matchedName) rest.push_back(n);
+        store.setImageNames(img->id, rest);
+        lines.push_back("Untagged: " + matchedName);
+        return lines;
+    }
+    std::vector<std::string> users;
+    for (const auto& c : store.containers())
+        if (c.imageId == img->id) users.push_back(c.id);
+    if (!users.empty()) {
+        if (!force)
+            throw Error("image used by " + users[0] + ": image is in use by a container: consider listing external "
+                        "containers and force-removing image");
+        for (const auto& c : users) removeContainer(ctx, c, true);
+    }
+    for (const auto& n : img->names) lines.push_back("Untagged: " + n);
+    store.removeImage(img->id);
+    lines.push_back("Deleted: " + img->id);
+    return lines;
+}
+
+json inspectImage(Context& ctx, const std::string& id) {
+    ImageInfo info = imageInfo(ctx, id);
+    const json& c = info.config;
+    json cfg = c.value("config", json::object());
+    std::vector<std::string> repoTags = info.names;
+    std::vector<std::string> repoDigests;
+    for (const auto& n : info.names) repoDigests.push_back(splitRepoTag(n).first + "@" + info.digest);
+    json history = c.value("history", json::array());
+    return json{{"Id", info.id},
+                {"Digest", info.digest},
+                {"RepoTags", repoTags},
+                {"RepoDigests", repoDigests},
+                {"Parent", ""},
+                {"Comment", ""},
+                {"Created", info.created},
+                {"Config", cfg},
+                {"Version", c.value("docker_version", "")},
+                {"Author", c.value("author", "")},
+                {"Architecture", c.value("architecture", "")},
+                {"Os", c.value("os", "")},
+                {"Size", info.size},
+                {"VirtualSize", info.size},
+                {"GraphDriver", {{"Name", ctx.store().driverName()}, {"Data", json::object()}}},
+                {"RootFS", {{"Type", "layers"}, {"Layers", info.layerDiffIds}}},
+                {"Labels", cfg.value("Labels", json(nullptr))},
+                {"Annotations", json::object()},
+                {"ManifestType", info.manifestMediaType},
+                {"User", cfg.value("User", "")},
+                {"History", history},
+                {"NamesHistory", info.names}};
+}
+
+}  // namespace hutch::engine

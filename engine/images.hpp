@@ -1,0 +1,47 @@
+// Local images: lookup by name as podman's libimage does, listing, removal, inspection.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hutch/engine/context.hpp"
+
+namespace hutch::engine {
+
+/// A stored image with its parsed config, as `images` and `inspect` show it.
+struct ImageInfo {
+    std::string id;
+    std::vector<std::string> names;      ///< fully-qualified "registry/repo:tag"
+    std::string digest;                  ///< manifest digest
+    std::string created;                 ///< from the image config
+    uint64_t size = 0;                   ///< sum of the layers' uncompressed sizes
+    nlohmann::json config;               ///< the image config as stored
+    std::string manifestMediaType;
+    std::vector<std::string> layerDiffIds;
+};
+
+/// Finds a local image by full id, unique id prefix, fully-qualified name, or short name
+/// (tried as each registries.conf candidate, as localhost/NAME, then as any stored name
+/// whose repository path equals it). nullopt when none matches.
+std::optional<std::string> findLocalImage(Context& ctx, const std::string& name);
+
+/// All images, newest first.
+std::vector<ImageInfo> listImages(Context& ctx);
+/// One image by id. Throws NotFound.
+ImageInfo imageInfo(Context& ctx, const std::string& id);
+
+/// `rmi`: removes the image named `name`. When it has several names and was named by one,
+/// only that name is removed (untag), as podman does. Throws NotFound ("image not known")
+/// or Error naming the container that uses it (unless `force`, which removes those
+/// containers first). Returns the lines podman prints ("Untagged: ...", "Deleted: ...").
+std::vector<std::string> removeImage(Context& ctx, const std::string& name, bool force);
+
+/// podman-style `image inspect` JSON object.
+nlohmann::json inspectImage(Context& ctx, const std::string& id);
+
+/// Splits "registry/repo:tag" into {"registry/repo", "tag"} (tag "<none>" if absent).
+std::pair<std::string, std::string> splitRepoTag(const std::string& name);
+
+}  // namespace hutch::engine

@@ -1,0 +1,149 @@
+#include "hutch/engine/specgen.hpp"
+
+#include <sys/resource.h>
+
+#include <set>
+
+#include "hutch/common/error.hpp"
+
+namespace hutch::engine {
+
+using nlohmann::json;
+
+const std::vector<std::string>& defaultCapabilities() {
+    static const std::vector<std::string> caps = {
+        "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",      "CAP_NET_BIND_SERVICE",
+        "CAP_SETFCAP", "CAP_SETGID",      "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT"};
+    return caps;
+}
+
+std::vector<std::string> effectiveCommand(const ImageDefaults& image, const ContainerConfig& config) {
+    std::vector<std::string> args;
+    if (config.entrypoint) {
+        args = *config.entrypoint;
+        args.insert(args.end(), config.command.begin(), config.command.end());
+    } else {
+        args = image.entrypoint;
+        const auto& cmd = config.command.empty() ? image.cmd : config.command;
+        args.insert(args.end(), cmd.begin(), cmd.end());
+    }
+    if (args.empty())
+        throw InvalidArgument("no command or entrypoint provided, and no CMD or ENTRYPOINT from image");
+    return args;
+}
+
+std::string effectiveHostname(const ContainerConfig& config, const std::string& containerId) {
+    return config.hostname.empty() ? containerId.substr(0, 12) : config.hostname;
+}
+
+std::vector<std::string> effectiveEnv(const ImageDefaults& image, const ContainerConfig& config,
+                                      const std::string& hostname, const std::string& home) {
+    std::vector<std::pair<std::string, std::string>> env;
+    auto set = [&](const std::string& kv) {
+        auto eq = kv.find('=');
+        std::string k = kv.substr(0, eq), v = eq == std::string::npos ? "" : kv.substr(eq + 1);
+        for (auto& e : env)
+            if (e.first == k) {
+                e.second = v;
+                return;
+            }
+        env.emplace_back(k, v);
+    };
+    set("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    if (config.tty) set("TERM=xterm");
+    set("container=hutch");
+    for (const auto& e : image.env) set(e);
+    set("HOSTNAME=" + hostname);
+    bool hasHome = false;
+    for (const auto& e : env) hasHome = hasHome || e.first == "HOME";
+    if (!hasHome) set("HOME=" + home);
+    for (const auto& e : config.env) set(e);
+    std::vector<std::string> out;
+    for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+    return out;
+}
+
+namespace {
+
+json mount(const std::string& dst, const std::string& type, const std::string& src, std::vector<std::string> opts) {
+    return json{{"destination", dst}, {"type", type}, {"source", src}, {"options", opts}};
+}
+
+json device(const std::string& path, int major, int minor) {
+    return json{{"path", path}, {"type", "c"}, {"major", major}, {"minor", minor},
+                {"fileMode", 0666}, {"uid", 0}, {"gid", 0}};
+}
+
+}  // namespace
+
+json buildSpec(const SpecInputs& in) {
+    const auto& c = in.config;
+    if (c.network != "host" && c.network != "none")
+        throw InvalidArgument("--network \"" + c.network + "\": only host and none are supported for now");
+    std::string hostname = effectiveHostname(c, in.containerId);
+    std::string cwd = !c.workdir.empty() ? c.workdir : (!in.image.workingDir.empty() ? in.image.workingDir : "/");
+    if (cwd[0] != '/') throw InvalidArgument("--workdir \"" + cwd + "\": must be an absolute path");
+
+    json caps = defaultCapabilities();
+    json process = {
+        {"terminal", c.tty},
+        {"user", {{"uid", in.user.uid}, {"gid", in.user.gid}}},
+        {"args", effectiveCommand(in.image, c)},
+        {"env", effectiveEnv(in.image, c, hostname, in.user.home)},
+        {"cwd", cwd},
+        {"capabilities",
+         {{"bounding", caps},
+          {"effective", in.user.uid == 0 ? caps : json::array()},
+          {"permitted", in.user.uid == 0 ? caps : json::array()},
+          {"inheritable", json::array()},
+          {"ambient", json::array()}}},
+        {"rlimits", json::array({json{{"type", "RLIMIT_NOFILE"}, {"hard", in.nofileLimit}, {"soft", in.nofileLimit}}})},
+        {"noNewPrivileges", false},
+    };
+    if (!in.user.additionalGids.empty()) process["user"]["additionalGids"] = in.user.additionalGids;
+
+    json mounts = json::array();
+    mounts.push_back(mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}));
+    mounts.push_back(mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
+    mounts.push_back(mount("/dev/pts", "devpts", "devpts",
+                           {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}));
+    mounts.push_back(mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
+    mounts.push_back(mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
+    if (in.rootless && c.network == "host")
+        // sysfs can only be mounted by the owner of the network namespace: bind the host's.
+        mounts.push_back(mount("/sys", "bind", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"}));
+    else
+        mounts.push_back(mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}));
+    mounts.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"}));
+    mounts.push_back(mount("/etc/hostname", "bind", in.files.hostname, {"bind", "rprivate"}));
+    mounts.push_back(mount("/etc/hosts", "bind", in.files.hosts, {"bind", "rprivate"}));
+    mounts.push_back(mount("/etc/resolv.conf", "bind", in.files.resolvConf, {"bind", "rprivate"}));
+
+    json namespaces = json::array({json{{"type", "pid"}}, json{{"type", "ipc"}}, json{{"type", "uts"}},
+                                   json{{"type", "mount"}}, json{{"type", "cgroup"}}});
+    if (c.network == "none") namespaces.push_back(json{{"type", "network"}});
+
+    json linux = {
+        {"namespaces", namespaces},
+        {"devices", json::array({device("/dev/null", 1, 3), device("/dev/zero", 1, 5), device("/dev/full", 1, 7),
+                                 device("/dev/random", 1, 8), device("/dev/urandom", 1, 9),
+                                 device("/dev/tty", 5, 0)})},
+        {"maskedPaths",
+         {"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+          "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/fs/selinux",
+          "/sys/dev/block"}},
+        {"readonlyPaths",
+         {"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
+        {"rootfsPropagation", "private"},
+    };
+
+    return json{{"ociVersion", "1.0.2"},
+                {"process", process},
+                {"root", {{"path", in.rootfs}, {"readonly", false}}},
+                {"hostname", hostname},
+                {"mounts", mounts},
+                {"annotations", {{"io.hutch.container.id", in.containerId}}},
+                {"linux", linux}};
+}
+
+}  // namespace hutch::engine

@@ -1,0 +1,70 @@
+// specgen: image config + run flags -> OCI runtime spec (runtime-spec config.md,
+// config-linux.md). Pure: no I/O, so it is unit-tested directly.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hutch/engine/user.hpp"
+
+namespace hutch::engine {
+
+/// The subset of the image config that shapes a container (OCI image-spec config.md).
+struct ImageDefaults {
+    std::vector<std::string> env, entrypoint, cmd;
+    std::string user, workingDir, stopSignal;
+};
+
+/// What `run` asked for (podman's flags of the same names).
+struct ContainerConfig {
+    std::vector<std::string> command;           ///< arguments after the image name
+    std::optional<std::vector<std::string>> entrypoint;  ///< --entrypoint (empty vector clears it)
+    std::vector<std::string> env;               ///< -e, after --env-file entries, in order
+    std::string hostname;                       ///< -h ("" = first 12 chars of the id)
+    std::string workdir;                        ///< -w
+    std::string user;                           ///< -u
+    std::string network = "host";               ///< host | none
+    bool tty = false;                           ///< -t
+    bool interactive = false;                   ///< -i
+};
+
+/// Files the engine generated for the container, bind-mounted in.
+struct GeneratedFiles {
+    std::string hostname, hosts, resolvConf;
+};
+
+/// Inputs to buildSpec. `user` must already be resolved against the rootfs.
+struct SpecInputs {
+    std::string containerId;
+    std::string rootfs;
+    ImageDefaults image;
+    ContainerConfig config;
+    ResolvedUser user;
+    GeneratedFiles files;
+    bool rootless = false;
+    uint64_t nofileLimit = 1048576;  ///< RLIMIT_NOFILE for the container (the caller's hard limit)
+};
+
+/// Entrypoint + Cmd as Docker combines them: --entrypoint replaces the image's
+/// entrypoint and drops its Cmd; a command after the image replaces Cmd. Throws
+/// InvalidArgument when the result is empty.
+std::vector<std::string> effectiveCommand(const ImageDefaults& image, const ContainerConfig& config);
+
+/// The container environment: PATH default, TERM with -t, container=hutch, HOSTNAME,
+/// HOME from the user, then the image's Env, then the run's -e entries (later wins).
+std::vector<std::string> effectiveEnv(const ImageDefaults& image, const ContainerConfig& config,
+                                      const std::string& hostname, const std::string& home);
+
+/// The hostname the container gets: -h, else the first 12 characters of its id.
+std::string effectiveHostname(const ContainerConfig& config, const std::string& containerId);
+
+/// Builds config.json (runtime-spec 1.0.2). Throws InvalidArgument on bad flags.
+nlohmann::json buildSpec(const SpecInputs& in);
+
+/// podman's default capability set.
+const std::vector<std::string>& defaultCapabilities();
+
+}  // namespace hutch::engine
