@@ -16,7 +16,7 @@ struct RunOptions {
     std::string bundle;    ///< directory holding config.json
     std::string id;        ///< container id (informational for now)
     int statusFd = -1;     ///< if >= 0: one JSON line, {"pid":N} or {"error":..,"stage":..,"errno":..,"exitCode":..}
-    std::string pidFile;   ///< if set: the init's host pid is written there
+    std::string pidFile;   ///< if set: the init's host pid, written once it has exec'd
 };
 
 /// Runs the container of `opts.bundle` to completion. Returns the init's exit code

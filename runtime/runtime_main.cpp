@@ -183,7 +183,6 @@ int runContainer(const RunOptions& o) noexcept {
             }
         };
         try {
-            if (!o.pidFile.empty()) fsutil::writeFileAtomic(o.pidFile, std::to_string(pid), 0644);
             if (flags & CLONE_NEWUSER) writeIdMaps(pid, spec.uidMappings, spec.gidMappings);
         } catch (const Error& e) {
             killChild();
@@ -215,6 +214,12 @@ int runContainer(const RunOptions& o) noexcept {
             }
         }
         parentSock.reset();
+        try {  // written once the container process runs (exec done), like the status line
+            if (!o.pidFile.empty()) fsutil::writeFileAtomic(o.pidFile, std::to_string(pid), 0644);
+        } catch (const Error& e) {
+            killChild();
+            return reportFailure(o, {"pid-file", e.what(), 0, 125});
+        }
         writeStatus(o.statusFd, {{"pid", pid}});
         return superviseInit(pid, sigFd.get(), master.get(), spec.process.terminal);
     } catch (const std::exception& e) {

@@ -39,11 +39,11 @@ json statusOf(const rtest::RunResult& r) {
 TEST_CASE("runtime: exit code, status fd and pid file", "[runtime][run]") {
     if (!needRoot()) return;
     Bundle b;
-    b.setArgs({"sh", "-c", "echo hello; exit 7"});
+    b.setArgs({"sh", "-c", "echo hello; ls /proc/self/fd | wc -l; exit 7"});
     auto r = runBundle(b);
     INFO(r.err);
     CHECK(r.exitCode == 7);
-    CHECK(r.out == "hello\n");
+    CHECK(r.out == "hello\n4\n");  // 0, 1, 2 and the fd ls opens: nothing inherited
     json st = statusOf(r);
     REQUIRE(st.contains("pid"));
     CHECK(std::to_string(st["pid"].get<int>()) == r.pidFile);
