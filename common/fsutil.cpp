@@ -34,7 +34,7 @@ std::string readFile(const std::string& path) {
     return out;
 }
 
-void writeFileAtomic(const std::string& path, std::string_view data, unsigned mode) {
+void writeFileAtomic(const std::string& path, std::string_view data, unsigned mode, Sync sync) {
     auto slash = path.rfind('/');
     std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
     std::string tmp = path + ".tmp-" + str::randomHex(6);
@@ -52,7 +52,7 @@ void writeFileAtomic(const std::string& path, std::string_view data, unsigned mo
             }
             off += static_cast<size_t>(n);
         }
-        if (::fsync(fd.get()) != 0) {
+        if (sync == Sync::Durable && ::fsync(fd.get()) != 0) {
             int e = errno;
             ::unlink(tmp.c_str());
             throw SysError(e, "fsync " + tmp);
@@ -63,6 +63,7 @@ void writeFileAtomic(const std::string& path, std::string_view data, unsigned mo
         ::unlink(tmp.c_str());
         throw SysError(e, "rename " + tmp + " to " + path);
     }
+    if (sync == Sync::Volatile) return;
     UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dfd) ::fsync(dfd.get());
 }

@@ -9,9 +9,17 @@ namespace hutch::fsutil {
 
 /// Reads a whole file. Throws NotFound if it does not exist, SysError otherwise.
 std::string readFile(const std::string& path);
-/// Writes `data` to `path` atomically: temp file in the same directory, fsync, rename,
-/// fsync of the directory. `mode` applies to the new file. Throws SysError.
-void writeFileAtomic(const std::string& path, std::string_view data, unsigned mode = 0644);
+/// How far a write must get before writeFileAtomic returns.
+enum class Sync {
+    Durable,   ///< fsync the file and its directory: survives a power failure
+    Volatile,  ///< atomic rename only: survives a killed process, not a power failure
+};
+
+/// Writes `data` to `path` atomically: temp file in the same directory, rename over the
+/// target (fsync of file and directory when `sync` is Durable). Readers see the old or
+/// the new content, never a mix. `mode` applies to the new file. Throws SysError.
+void writeFileAtomic(const std::string& path, std::string_view data, unsigned mode = 0644,
+                     Sync sync = Sync::Durable);
 /// mkdir -p with `mode` for created directories. Throws SysError.
 void mkdirAll(const std::string& path, unsigned mode = 0755);
 /// rm -rf that never follows symlinks and never crosses into other mounts' content

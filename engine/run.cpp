@@ -147,6 +147,7 @@ int runContainer(Context& ctx, const RunRequest& req) {
                                 "already in use");
     }
     const std::string imageId = imageIdFor(ctx, req);
+    log::debug("run: image {} found", imageId);
     ImageInfo image = imageInfo(ctx, imageId);
     registry::ImageConfig icfg = registry::parseImageConfig(image.config.dump());
 
@@ -164,12 +165,14 @@ int runContainer(Context& ctx, const RunRequest& req) {
     rec.args = effectiveCommand(defaults, req.config);  // fails before anything is created
 
     store.createContainer(rec.id, {rec.name}, imageId, rec.toJson().dump());
+    log::debug("run: container {} created", rec.id);
     bool removed = false;
     auto cleanup = [&] {
         if (req.autoRemove && !removed) {
             removed = true;
             try {
                 store.removeContainer(rec.id);
+                log::debug("run: container {} removed", rec.id);
             } catch (const std::exception& e) {
                 log::error("removing container {}: {}", rec.id, e.what());
             }
@@ -192,16 +195,18 @@ int runContainer(Context& ctx, const RunRequest& req) {
         if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) in.nofileLimit = rl.rlim_max;
         std::string hostname = effectiveHostname(req.config, rec.id);
         in.files = {runDir + "/hostname", runDir + "/hosts", runDir + "/resolv.conf"};
-        fsutil::writeFileAtomic(in.files.hostname, hostnameFile(hostname));
-        fsutil::writeFileAtomic(in.files.hosts, hostsFile(hostname));
+        fsutil::writeFileAtomic(in.files.hostname, hostnameFile(hostname), 0644, fsutil::Sync::Volatile);
+        fsutil::writeFileAtomic(in.files.hosts, hostsFile(hostname), 0644, fsutil::Sync::Volatile);
         std::string hostResolv;
         try {
             hostResolv = fsutil::readFile("/etc/resolv.conf");
         } catch (const Error&) {
         }
-        fsutil::writeFileAtomic(in.files.resolvConf, resolvConfFile(hostResolv, req.config.network == "host"));
-        fsutil::writeFileAtomic(bundle + "/config.json", buildSpec(in).dump(2));
+        fsutil::writeFileAtomic(in.files.resolvConf, resolvConfFile(hostResolv, req.config.network == "host"), 0644,
+                                fsutil::Sync::Volatile);
+        fsutil::writeFileAtomic(bundle + "/config.json", buildSpec(in).dump(2), 0600, fsutil::Sync::Volatile);
 
+        log::debug("run: bundle written");
         int fds[2];
         checkSys(::pipe2(fds, O_CLOEXEC), "pipe");
         UniqueFd statusRead(fds[0]), statusWrite(fds[1]);
@@ -218,7 +223,9 @@ int runContainer(Context& ctx, const RunRequest& req) {
             rec.startedAt = nowRfc3339();
             saveContainer(ctx, rec);
         }
+        log::debug("run: runtime reported {}", st.started ? "started" : "failure");
         int code = waitExit(rt);
+        log::debug("run: runtime exited ({})", code);
         if (!st.started && st.error.empty()) {
             RuntimeStatus late = readStatusLine(statusRead.get());
             if (!late.error.empty()) st = late;

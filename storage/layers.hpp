@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hutch/common/digest.hpp"
+#include "hutch/common/fsutil.hpp"
 
 namespace hutch::storage {
 
@@ -26,7 +27,8 @@ public:
     /// Reads layers.json ([] when missing). Throws Error naming the file when corrupt.
     std::vector<Layer> load() const;
     /// Writes layers.json atomically.
-    void save(const std::vector<Layer>& layers) const;
+    /// Image layers are saved durably; container layers (re-creatable) need not be.
+    void save(const std::vector<Layer>& layers, fsutil::Sync sync = fsutil::Sync::Durable) const;
     static std::optional<Layer> find(const std::vector<Layer>& v, const std::string& id);
 
 private:

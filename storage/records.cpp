@@ -30,7 +30,9 @@ json readJson(const std::string& path) {
     }
 }
 
-void writeJson(const std::string& path, const json& j) { fsutil::writeFileAtomic(path, j.dump(1), 0600); }
+void writeJson(const std::string& path, const json& j, fsutil::Sync sync) {
+    fsutil::writeFileAtomic(path, j.dump(1), 0600, sync);
+}
 
 Digest optDigest(const json& j, const char* key) {
     auto it = j.find(key);
@@ -78,7 +80,7 @@ std::vector<Layer> LayerRecords::load() const {
     return out;
 }
 
-void LayerRecords::save(const std::vector<Layer>& layers) const {
+void LayerRecords::save(const std::vector<Layer>& layers, fsutil::Sync sync) const {
     json a = json::array();
     for (auto& l : layers) {
         json j = {{"id", l.id}, {"diff-size", l.size}};
@@ -88,7 +90,7 @@ void LayerRecords::save(const std::vector<Layer>& layers) const {
         if (l.incomplete) j["incomplete"] = true;
         a.push_back(std::move(j));
     }
-    writeJson(paths::layersJson(graphRoot_), a);
+    writeJson(paths::layersJson(graphRoot_), a, sync);
 }
 
 std::optional<Layer> LayerRecords::find(const std::vector<Layer>& v, const std::string& id) {
@@ -120,7 +122,7 @@ void ImageRecords::save(const std::vector<Image>& images) const {
     json a = json::array();
     for (auto& i : images)
         a.push_back({{"id", i.id}, {"names", i.names}, {"layer", i.topLayer}, {"digest", i.digest}, {"created", i.created}});
-    writeJson(paths::imagesJson(graphRoot_), a);
+    writeJson(paths::imagesJson(graphRoot_), a, fsutil::Sync::Durable);
 }
 
 std::string ImageRecords::bigDataPath(const std::string& id, const std::string& key) const {
@@ -168,7 +170,7 @@ void ContainerRecords::save(const std::vector<Container>& containers) const {
     for (auto& c : containers)
         a.push_back({{"id", c.id}, {"names", c.names}, {"image", c.imageId}, {"layer", c.layerId},
                      {"created", c.created}, {"metadata", c.metadata}});
-    writeJson(paths::containersJson(graphRoot_), a);
+    writeJson(paths::containersJson(graphRoot_), a, fsutil::Sync::Volatile);
 }
 
 std::optional<size_t> ContainerRecords::lookup(const std::vector<Container>& v, const std::string& nameOrId) {

@@ -99,6 +99,9 @@ Layer Store::makeLayer(const std::string& id, const std::string& parent, const s
     checkId(id, "layer");
     const std::string& g = opts_.graphRoot;
     std::string lockPath = paths::layerLock(g, id);
+    // Image layers (shared, expensive to fetch) are recorded durably; a container's layer
+    // is only ever created by the command that uses it, so a rename is enough.
+    const fsutil::Sync sync = waitForOthers ? fsutil::Sync::Durable : fsutil::Sync::Volatile;
     std::optional<Lock> own;
     for (;;) {
         {
@@ -124,7 +127,7 @@ Layer Store::makeLayer(const std::string& id, const std::string& parent, const s
                 rec.parent = parent;
                 rec.incomplete = true;
                 v.push_back(rec);
-                layers_.save(v);
+                layers_.save(v, sync);
                 break;
             }
             own.reset();
@@ -144,7 +147,7 @@ Layer Store::makeLayer(const std::string& id, const std::string& parent, const s
         auto v = layers_.load();
         for (auto& r : v)
             if (r.id == id) r = res;
-        layers_.save(v);
+        layers_.save(v, sync);
         ::unlink(lockPath.c_str());
         return res;
     } catch (...) {
@@ -153,7 +156,7 @@ Layer Store::makeLayer(const std::string& id, const std::string& parent, const s
             Lock l(paths::layersLock(g), Mode::Exclusive);
             auto v = layers_.load();
             eraseId(v, id);
-            layers_.save(v);
+            layers_.save(v, sync);
             ::unlink(lockPath.c_str());
         } catch (const std::exception& e) {
             log::error("store: cleaning up failed layer {}: {}", id, e.what());
@@ -378,7 +381,7 @@ void Store::removeContainer(const std::string& id) {
         Lock ll(paths::layersLock(g), Mode::Exclusive);
         auto layers = layers_.load();
         removeLayerLocked(layers, c.layerId);
-        layers_.save(layers);
+        layers_.save(layers, fsutil::Sync::Volatile);
     }
     fsutil::removeAll(paths::containerDir(g, c.id));
     std::string run = fsutil::join(opts_.runRoot, "containers/" + c.id);
