@@ -81,7 +81,7 @@ TEST_CASE("e2e: malformed registries.conf fails with 125 naming the file and lin
     CHECK_R(r, std::regex_search(r.err, std::regex(R"((line 4\b)|(:4\b))")));
 }
 
-TEST_CASE("e2e: a pull killed half-way leaves nothing broken; the next pull completes", "[e2e]") {
+TEST_CASE("e2e: a pull killed half-way leaves nothing broken and the next pull completes", "[e2e]") {
     Sandbox sb;
     const std::string big = testEnv().bigImage;
     const std::string image = big.empty() ? "layered" : big;

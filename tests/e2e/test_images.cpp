@@ -57,7 +57,7 @@ TEST_CASE("e2e: images lists a pulled image as a table and as JSON", "[e2e]") {
     CHECK_R(j, contains(arr[0].dump(), "busybox"));
 }
 
-TEST_CASE("e2e: ps -a lists a stopped container, rm removes it", "[e2e]") {
+TEST_CASE("e2e: ps -a lists a stopped container and rm removes it", "[e2e]") {
     Sandbox sb;
     pullOk(sb, {"busybox"});
     Result run = sb.hutch({"run", "--name", "e2e-stopped", "busybox", "true"});

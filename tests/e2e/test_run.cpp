@@ -79,7 +79,7 @@ TEST_CASE("e2e: the container process belongs to the test user on the host", "[e
     for (pid_t p : findProcesses(argv)) ::kill(p, SIGKILL);  // never leak it
 }
 
-TEST_CASE("e2e: exit codes are the container's, 126 and 127 as podman gives them", "[e2e]") {
+TEST_CASE("e2e: exit codes are the container's and 126/127 as podman gives them", "[e2e]") {
     Sandbox sb;
     pullOk(sb, "busybox");
 

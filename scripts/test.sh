@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# scripts/test.sh — THE test command for hutch (the README and .ci/run call exactly this).
+#
+# As root on Debian 12, from any directory:
+#   1. scripts/setup-host.sh (packages, test users, cgroup delegation; fast when done before);
+#   2. builds two trees: build/ (RelWithDebInfo) and build-asan/ (Debug, ASan + UBSan);
+#   3. starts the local registry (scripts/registry.sh) and seeds it with the test images,
+#      including big:latest for the killed-pull test;
+#   4. runs ctest in both trees, label by label: unit, integration, e2e;
+#   5. stops the registry again (trap, also on failure) if this script started it;
+#   6. prints a final line "N passed, N failed" summed over both trees and exits non-zero if
+#      anything failed (a failed build counts as one failure).
+#
+# Knobs (environment): HUTCH_TEST_JOBS (build parallelism, default nproc),
+#   HUTCH_TEST_TREES ("build build-asan"), HUTCH_TEST_LABELS ("unit integration e2e"),
+#   HUTCH_TEST_BUILD_TARGETS (default: all targets; e.g. "hutch test_e2e" for a quick run),
+#   HUTCH_TEST_NO_BIG=1 (do not seed the 200 MiB image), HUTCH_E2E_ASAN_OPTIONS (ASAN_OPTIONS
+#   for e2e in the ASan tree; LeakSanitizer was checked to work in user namespaces, so leak
+#   checking stays on unless this says detect_leaks=0).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+JOBS=${HUTCH_TEST_JOBS:-$(nproc)}
+TREES=${HUTCH_TEST_TREES:-build build-asan}
+LABELS=${HUTCH_TEST_LABELS:-unit integration e2e}
+
+export HUTCH_TEST_REGISTRY=${HUTCH_TEST_REGISTRY:-127.0.0.1:5000}
+export HUTCH_TEST_USER=${HUTCH_TEST_USER:-hutchtest}
+export HUTCH_TEST_NOSUB_USER=${HUTCH_TEST_NOSUB_USER:-hutchnosub}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+log() { printf '\n=== %s\n' "$*" >&2; }
+
+passed=0
+failed=0
+failures=()
+
+# ---------------------------------------------------------------- host + registry
+log "setting up the host"
+bash scripts/setup-host.sh "$HUTCH_TEST_USER"
+
+started_registry=0
+cleanup() {
+  if ((started_registry)); then
+    bash "$ROOT/scripts/registry.sh" stop || true
+  fi
+}
+trap cleanup EXIT
+
+if bash scripts/registry.sh status 2>/dev/null; then
+  log "registry already running on $HUTCH_TEST_REGISTRY (left running afterwards)"
+else
+  log "starting the registry"
+  bash scripts/registry.sh start
+  started_registry=1
+fi
+log "seeding the registry"
+if [[ ${HUTCH_TEST_NO_BIG:-0} == 1 ]]; then
+  bash scripts/registry.sh seed
+  unset HUTCH_TEST_BIG
+else
+  bash scripts/registry.sh seed --big
+  export HUTCH_TEST_BIG=big:latest
+fi
+
+# ---------------------------------------------------------------- build + test
+build_tree() {
+  local tree=$1
+  local -a flags
+  case $tree in
+    build-asan) flags=(-DCMAKE_BUILD_TYPE=Debug -DHUTCH_SANITIZE=ON) ;;
+    *) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  esac
+  log "building $tree (${flags[*]})"
+  local -a targets=()
+  for t in ${HUTCH_TEST_BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+  cmake -S "$ROOT" -B "$ROOT/$tree" "${flags[@]}" >/dev/null &&
+    cmake --build "$ROOT/$tree" -j "$JOBS" "${targets[@]}"
+}
+
+# run_label TREE LABEL: runs ctest for one label and adds its counts to passed/failed.
+run_label() {
+  local tree=$1 label=$2 out rc=0 total nfail
+  local -a env=()
+  local -a par=(-j 1)
+  [[ $label == unit ]] && par=(-j "$JOBS")
+  if [[ $tree == build-asan && $label == e2e && -n ${HUTCH_E2E_ASAN_OPTIONS:-} ]]; then
+    env=(env "ASAN_OPTIONS=$HUTCH_E2E_ASAN_OPTIONS")
+  fi
+  log "ctest $tree -L $label"
+  local logf="$ROOT/$tree/ctest-$label.log"
+  # tee: live progress on the terminal, the log for the summary line.
+  (cd "$ROOT/$tree" && "${env[@]}" ctest --output-on-failure --no-tests=ignore \
+    --timeout 900 -L "^${label}\$" "${par[@]}") 2>&1 | tee "$logf" || rc=${PIPESTATUS[0]}
+  out=$(<"$logf")
+  if [[ $out =~ ([0-9]+)\ tests?\ failed\ out\ of\ ([0-9]+) ]]; then
+    nfail=${BASH_REMATCH[1]}
+    total=${BASH_REMATCH[2]}
+  elif ((rc == 0)); then  # --no-tests=ignore: no summary when the label has no tests
+    nfail=0
+    total=0
+    echo "(no $label tests in $tree)"
+  else
+    nfail=1
+    total=1
+    echo "could not read ctest's summary for $tree/$label (exit $rc)"
+  fi
+  passed=$((passed + total - nfail))
+  failed=$((failed + nfail))
+  if ((nfail > 0 || rc != 0)); then
+    failures+=("$tree/$label: $nfail failed")
+    if ((nfail == 0)); then  # ctest failed without a failing test: count it
+      failed=$((failed + 1))
+    fi
+  fi
+}
+
+for tree in $TREES; do
+  if ! build_tree "$tree"; then
+    failures+=("$tree: build failed")
+    failed=$((failed + 1))
+    continue
+  fi
+  for label in $LABELS; do
+    run_label "$tree" "$label"
+  done
+done
+
+# Stop the registry now so that the count line below is the last line of output.
+cleanup
+started_registry=0
+
+log "summary"
+for f in "${failures[@]}"; do
+  echo "FAILED: $f"
+done
+echo "$passed passed, $failed failed"
+((failed == 0))
