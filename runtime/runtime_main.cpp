@@ -116,13 +116,9 @@ int superviseInit(pid_t pid, int sigFd, int master, bool terminal) {
             }
         }
         if (masterIdx >= 0 && (fds[masterIdx].revents & (POLLIN | POLLHUP | POLLERR)))
-            if (relayOnce(master, 1) == 0) masterOpen = false;
+            if (relayOnce(master, 1) == 0) masterOpen = false;  // keep forwarding until SIGCHLD
         if (stdinIdx >= 0 && (fds[stdinIdx].revents & (POLLIN | POLLHUP | POLLERR)))
             if (relayOnce(0, master) == 0) stdinOpen = false;
-        if (!masterOpen && !status) {
-            int st = 0;
-            if (::waitpid(pid, &st, 0) == pid) status = st;
-        }
     }
     if (!status) {
         int st = 0;
