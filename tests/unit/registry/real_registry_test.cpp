@@ -104,6 +104,7 @@ TEST_CASE("real registry: the ~200 MiB layer streams in flat memory", "[client][
     try {
         fm = c.getManifest("big", "latest");
     } catch (const RegistryError& e) {
+        if (e.status() != 404) throw;
         WARN("no big image in the registry (make-images.py --big): " << e.what());
         return;
     }
