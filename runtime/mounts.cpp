@@ -190,6 +190,32 @@ void mountMqueue(const Mount& m, const std::string& dest, const MountOptions& o)
         log::debug("mqueue bind on {} failed too ({}); leaving it out", dest, std::strerror(errno));
 }
 
+/// Like runc's rootfsParentMountPrivate: pivot_root refuses a shared parent mount, and a
+/// shared parent would propagate our rootfs bind to the host. Makes the mount that contains
+/// `path` private when it is shared (a non-recursive rootfsPropagation leaves it so).
+void makeParentMountPrivate(const std::string& path) {
+    std::string text;
+    try {
+        text = fsutil::readFile("/proc/self/mountinfo");
+    } catch (const Error&) {
+        return;
+    }
+    std::string best;
+    bool shared = false;
+    for (const auto& line : str::split(text, '\n')) {
+        auto f = str::split(line, ' ');
+        if (f.size() < 7) continue;
+        const std::string& mp = f[4];
+        bool under = mp == "/" || path == mp || (path.size() > mp.size() && path.compare(0, mp.size(), mp) == 0 &&
+                                                 path[mp.size()] == '/');
+        if (!under || mp.size() < best.size()) continue;
+        best = mp;
+        shared = false;
+        for (size_t i = 6; i < f.size() && f[i] != "-"; ++i) shared |= f[i].rfind("shared:", 0) == 0;
+    }
+    if (shared) sysMount("", best, "", MS_PRIVATE, "");
+}
+
 }  // namespace
 
 MountOptions parseMountOptions(const std::vector<std::string>& options) {
@@ -270,6 +296,7 @@ void prepareRootfs(const Spec& spec) {
         if (prop & MS_SHARED) prop = MS_PRIVATE | MS_REC;
     }
     sysMount("", "/", "", prop, "");
+    makeParentMountPrivate(spec.rootPath);
     sysMount(spec.rootPath, spec.rootPath, "", MS_BIND | MS_REC, "");
     if (!spec.rootfsPropagation.empty() && (propagationTable().at(spec.rootfsPropagation) & MS_SHARED))
         sysMount("", spec.rootPath, "", propagationTable().at(spec.rootfsPropagation), "");

@@ -328,3 +328,27 @@ TEST_CASE("runtime: rootless exit code passes through session and runtime", "[ru
     INFO(r.err);
     CHECK(r.exitCode == 42);
 }
+
+TEST_CASE("runtime: engine-like config (private rootfs propagation, netns, cgroup, file binds)", "[runtime][run]") {
+    if (!needRoot()) return;
+    Bundle b;
+    Bundle src("etc");
+    {
+        std::ofstream(src.dir + "/hostname") << "boxname\n";
+    }
+    b.config["linux"]["rootfsPropagation"] = "private";
+    b.config["linux"]["namespaces"].push_back({{"type", "network"}});
+    b.config["mounts"].push_back({{"destination", "/sys/fs/cgroup"}, {"type", "cgroup"}, {"source", "cgroup"},
+                                  {"options", {"nosuid", "noexec", "nodev", "relatime", "ro"}}});
+    b.config["mounts"].push_back({{"destination", "/etc/hostname"}, {"type", "bind"}, {"source", src.dir + "/hostname"},
+                                  {"options", {"bind", "rprivate"}}});
+    b.setArgs({"sh", "-c", "cat /etc/hostname; ls /sys/class/net; test -d /sys/fs/cgroup && echo cg-ok"});
+    auto r = runBundle(b);
+    INFO(r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(r.out == "boxname\nlo\ncg-ok\n");
+    // Nothing of the container's mounts is left in (or leaked to) our mount namespace.
+    std::ifstream mi("/proc/self/mountinfo");
+    std::string all((std::istreambuf_iterator<char>(mi)), {});
+    CHECK(all.find(b.dir) == std::string::npos);
+}
