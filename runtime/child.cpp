@@ -149,7 +149,7 @@ void childMain(const ChildContext& ctx) noexcept {
         }
         throw Error("exec returned");
     } catch (const CommandError& e) {
-        sendMsg(ctx.syncFd, SyncMsg::error(stage, 0, e.exitCode(), e.what()));
+        sendMsg(ctx.syncFd, SyncMsg::error(stage, e.exitCode() == 127 ? ENOENT : EACCES, e.exitCode(), e.what()));
     } catch (const SysError& e) {
         sendMsg(ctx.syncFd, SyncMsg::error(stage, e.err(), 125, e.what()));
     } catch (const std::exception& e) {

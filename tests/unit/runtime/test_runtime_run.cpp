@@ -149,6 +149,7 @@ TEST_CASE("runtime: 127 when the command is not found", "[runtime][run]") {
     CHECK(st["exitCode"] == 127);
     CHECK(st["error"] == "nosuchcmd: executable file not found in $PATH");
     CHECK(st["stage"] == "exec");
+    CHECK(st["errno"] == ENOENT);
 
     b.setArgs({"/bin/nosuch"});
     r = runBundle(b);
