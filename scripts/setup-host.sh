@@ -9,7 +9,7 @@
 #   3. creates /run/user/<uid> (0700, owned by the user) for both;
 #   4. opens /dev/net/tun (0666) for slirp4netns/pasta;
 #   5. delegates a cgroup2 subtree `hutch-test` to hutchtest (like systemd's Delegate=yes)
-#      and records its path in /run/hutch-test/cgroup.
+#      and records its path in /run/hutch-test/cgroup (another TEST_USER: hutch-user-NAME).
 #
 # Usage: scripts/setup-host.sh [TEST_USER]     (default TEST_USER: hutchtest)
 set -euo pipefail
@@ -91,16 +91,19 @@ fi
 # mountinfo fields: ... 5th = mount point ... " - " fstype source options.
 cg2=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i+1) == "cgroup2") print $5; break } }' \
   /proc/self/mountinfo | head -n1)
+# The test user's subtree is "hutch-test" (recorded in /run/hutch-test/cgroup, which later
+# issues read); any other user given as argument gets "hutch-user-NAME". Every delegated path
+# is also recorded in /run/hutch-test/cgroup-NAME.
 install -d -m 0755 /run/hutch-test
 if [[ -n $cg2 ]]; then
-  cgdir="$cg2/hutch-test"
+  if [[ $TEST_USER == hutchtest ]]; then cgdir="$cg2/hutch-test"; else cgdir="$cg2/hutch-user-$TEST_USER"; fi
   mkdir -p "$cgdir"
   chown -R "$(id -u "$TEST_USER"):$(id -g "$TEST_USER")" "$cgdir"
-  echo "$cgdir" >/run/hutch-test/cgroup
+  echo "$cgdir" >"/run/hutch-test/cgroup-$TEST_USER"
+  [[ $TEST_USER == hutchtest ]] && echo "$cgdir" >/run/hutch-test/cgroup
   log "delegated cgroup2 subtree $cgdir to $TEST_USER"
 else
   log "WARNING: no cgroup2 mount found in /proc/self/mountinfo; no cgroup delegated"
-  rm -f /run/hutch-test/cgroup
 fi
 
 log "done (test user $TEST_USER uid $(id -u "$TEST_USER"), no-subid user $NOSUB_USER)"
