@@ -35,7 +35,11 @@ namespace {
 
 volatile sig_atomic_t g_runtimePid = 0;
 
-void forwardSignal(int sig) {
+// A signal the terminal generated (Ctrl-C: si_code SI_KERNEL) already reached the whole
+// foreground process group, the container included; only signals sent to hutch itself
+// (kill, systemd, a parent) are passed on, so the container never gets one twice.
+void forwardSignal(int sig, siginfo_t* info, void*) {
+    if (info && info->si_code == SI_KERNEL) return;
     if (g_runtimePid > 0) ::kill(g_runtimePid, sig);
 }
 
@@ -45,9 +49,9 @@ public:
     explicit SignalForwarder(pid_t pid) {
         g_runtimePid = pid;
         struct sigaction sa {};
-        sa.sa_handler = forwardSignal;
+        sa.sa_sigaction = forwardSignal;
         sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESTART;
+        sa.sa_flags = SA_RESTART | SA_SIGINFO;
         for (size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &sa, &old_[i]);
     }
     ~SignalForwarder() {
