@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# bench/bench.sh — hutch vs podman, rootless, against the same local registry, in one run.
+#
+# Run as root (it prepares the host and the registry, then measures as the unprivileged user):
+#   bench/bench.sh
+# Measures, as HUTCH_TEST_USER (default hutchtest), each tool in its own fresh store:
+#   run      `hutch run --rm busybox true`   vs `podman --runtime runc run --rm busybox true`
+#            (image pre-pulled; N_RUN=20 runs each)
+#   pull     `hutch pull busybox`            vs `podman pull busybox` (rmi between runs; N_PULL=10)
+#   pull big `hutch pull big`                vs `podman pull big` (one 200 MiB layer; N_BIG=3)
+#   RSS      peak RSS of `hutch pull big` (and podman's) from /usr/bin/time -v
+# and prints the medians and the ratio podman/hutch (> 1 means hutch is faster / smaller).
+# Targets (issue 2): run >= 5x, pull >= 1x, hutch pull big peak RSS < 64 MiB.
+#
+# Environment: HUTCH_BIN (default build/hutch), N_RUN, N_PULL, N_BIG, HUTCH_TEST_USER,
+# HUTCH_TEST_REGISTRY. podman reads the same registries.conf as hutch (in a temp HOME).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# ------------------------------------------------------------------ inner: runs as the user
+if [[ ${1:-} == --as-user ]]; then
+  cd "$BENCH_DIR"
+  HUTCH=("$HUTCH_BIN" --root "$BENCH_DIR/hutch-root" --runroot "$BENCH_DIR/hutch-runroot")
+  PODMAN=(podman --runtime runc --root "$BENCH_DIR/podman-root" --runroot "$BENCH_DIR/podman-runroot")
+
+  quiet() {  # quiet CMD...: run CMD, show its output only if it fails
+    local out
+    if ! out=$("$@" 2>&1); then
+      printf 'bench: command failed: %s\n%s\n' "$*" "$out" >&2
+      exit 1
+    fi
+  }
+  now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
+
+  # timed NAME N SETUP-FN CMD...: run CMD N times (SETUP-FN before each, untimed);
+  # appends the milliseconds of every run to results/NAME.
+  timed() {
+    local name=$1 n=$2 setup=$3 i t0 t1
+    shift 3
+    : >"results/$name"
+    for ((i = 0; i < n; i++)); do
+      $setup
+      t0=$(now_us)
+      quiet "$@"
+      t1=$(now_us)
+      local d=$((t1 - t0))
+      printf '%d.%03d\n' $((d / 1000)) $((d % 1000)) >>"results/$name"
+    done
+  }
+  none() { :; }
+  hutch_rmi() { "${HUTCH[@]}" rmi -f "$IMAGE" >/dev/null 2>&1 || true; }
+  podman_rmi() { "${PODMAN[@]}" rmi -f "$IMAGE" >/dev/null 2>&1 || true; }
+  peak_kib() {  # peak_kib CMD...: max RSS in KiB from GNU time
+    /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'
+  }
+
+  mkdir -p results
+  echo "bench: warming up (pre-pulling busybox into both stores)" >&2
+  quiet "${HUTCH[@]}" pull busybox
+  quiet "${PODMAN[@]}" pull busybox
+  quiet "${HUTCH[@]}" run --rm busybox true
+  quiet "${PODMAN[@]}" run --rm busybox true
+
+  echo "bench: run --rm busybox true x$N_RUN" >&2
+  timed hutch-run "$N_RUN" none "${HUTCH[@]}" run --rm busybox true
+  timed podman-run "$N_RUN" none "${PODMAN[@]}" run --rm busybox true
+
+  echo "bench: pull busybox x$N_PULL" >&2
+  IMAGE=busybox
+  timed hutch-pull "$N_PULL" hutch_rmi "${HUTCH[@]}" pull busybox
+  timed podman-pull "$N_PULL" podman_rmi "${PODMAN[@]}" pull busybox
+
+  echo "bench: pull big (200 MiB layer) x$N_BIG" >&2
+  IMAGE=big
+  timed hutch-pull-big "$N_BIG" hutch_rmi "${HUTCH[@]}" pull big
+  timed podman-pull-big "$N_BIG" podman_rmi "${PODMAN[@]}" pull big
+
+  echo "bench: peak RSS of pull big" >&2
+  hutch_rmi
+  peak_kib "${HUTCH[@]}" pull big >results/hutch-rss
+  podman_rmi
+  peak_kib "${PODMAN[@]}" pull big >results/podman-rss
+  exit 0
+fi
+
+# ------------------------------------------------------------------ outer: runs as root
+if [[ $(id -u) -ne 0 ]]; then
+  echo "bench.sh must run as root (it runs the measurements as \$HUTCH_TEST_USER)" >&2
+  exit 1
+fi
+USER_NAME=${HUTCH_TEST_USER:-hutchtest}
+REGISTRY=${HUTCH_TEST_REGISTRY:-127.0.0.1:5000}
+HUTCH_BIN=${HUTCH_BIN:-$ROOT/build/hutch}
+N_RUN=${N_RUN:-20}
+N_PULL=${N_PULL:-10}
+N_BIG=${N_BIG:-3}
+
+bash "$ROOT/scripts/setup-host.sh" "$USER_NAME" >/dev/null
+[[ -x $HUTCH_BIN ]] || { echo "bench: $HUTCH_BIN not built (cmake --build build)" >&2; exit 1; }
+if ! runuser -u "$USER_NAME" -- test -x "$HUTCH_BIN"; then
+  echo "bench: $USER_NAME cannot execute $HUTCH_BIN; set HUTCH_BIN to a reachable copy" >&2
+  exit 1
+fi
+
+started_registry=0
+BENCH_DIR=$(mktemp -d /var/tmp/hutch-bench-XXXXXX)
+cleanup() {
+  rm -rf "$BENCH_DIR"
+  if ((started_registry)); then bash "$ROOT/scripts/registry.sh" stop || true; fi
+}
+trap cleanup EXIT
+if ! HUTCH_TEST_REGISTRY=$REGISTRY bash "$ROOT/scripts/registry.sh" status 2>/dev/null; then
+  HUTCH_TEST_REGISTRY=$REGISTRY bash "$ROOT/scripts/registry.sh" start
+  started_registry=1
+fi
+HUTCH_TEST_REGISTRY=$REGISTRY bash "$ROOT/scripts/registry.sh" seed --big >/dev/null
+
+# A private HOME with the registries.conf both tools read (the user's file replaces the
+# system one and its drop-ins, so Debian's shortnames.conf aliases do not send busybox to
+# docker.io).
+uid=$(id -u "$USER_NAME")
+mkdir -p "$BENCH_DIR/home/.config/containers"
+cat >"$BENCH_DIR/home/.config/containers/registries.conf" <<EOF
+unqualified-search-registries = ["$REGISTRY"]
+
+[[registry]]
+location = "$REGISTRY"
+insecure = true
+EOF
+chown -R "$uid:$(id -g "$USER_NAME")" "$BENCH_DIR"
+chmod 0755 "$BENCH_DIR"
+
+cgroup=$(cat "/run/hutch-test/cgroup-$USER_NAME" 2>/dev/null || true)
+(
+  [[ -n $cgroup ]] && echo $BASHPID >"$cgroup/cgroup.procs" 2>/dev/null || true
+  cd "$BENCH_DIR"
+  exec runuser -u "$USER_NAME" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
+    HOME="$BENCH_DIR/home" USER="$USER_NAME" LOGNAME="$USER_NAME" \
+    XDG_RUNTIME_DIR="/run/user/$uid" XDG_CONFIG_HOME="$BENCH_DIR/home/.config" \
+    BENCH_DIR="$BENCH_DIR" HUTCH_BIN="$HUTCH_BIN" N_RUN="$N_RUN" N_PULL="$N_PULL" N_BIG="$N_BIG" \
+    bash "$ROOT/bench/bench.sh" --as-user
+)
+
+# ------------------------------------------------------------------ report
+median() { sort -n "$1" | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+R=$BENCH_DIR/results
+row() {  # row LABEL HUTCH PODMAN UNIT
+  local ratio
+  ratio=$(awk -v h="$2" -v p="$3" 'BEGIN {if (h > 0) printf "%.2fx", p / h; else print "n/a"}')
+  printf '%-34s %12s %12s %10s\n' "$1" "$2 $4" "$3 $4" "$ratio"
+}
+echo
+hver=$("$HUTCH_BIN" version 2>/dev/null | awk '/^Version:/ {print $2}' || true)
+echo "hutch ${hver:-?} vs $(podman --version) (runc), as $USER_NAME, registry $REGISTRY"
+printf '%-34s %12s %12s %10s\n' "median of" "hutch" "podman" "podman/hutch"
+row "run --rm busybox true (n=$N_RUN)" "$(median "$R/hutch-run")" "$(median "$R/podman-run")" ms
+row "pull busybox (n=$N_PULL)" "$(median "$R/hutch-pull")" "$(median "$R/podman-pull")" ms
+row "pull big, 200 MiB layer (n=$N_BIG)" "$(median "$R/hutch-pull-big")" "$(median "$R/podman-pull-big")" ms
+hr=$(($(cat "$R/hutch-rss") / 1024))
+pr=$(($(cat "$R/podman-rss") / 1024))
+row "peak RSS, pull big" "$hr" "$pr" MiB
+echo
+echo "targets: run >= 5x, pull >= 1.00x, hutch pull big peak RSS < 64 MiB ($( ((hr < 64)) && echo met || echo NOT met))"
