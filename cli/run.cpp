@@ -67,8 +67,8 @@ void registerRun(Registry& r) {
     sub->add_flag("--rm", o->req.autoRemove, "Remove container (and pod if created) after exit");
     sub->add_option("--name", o->req.name, "Assign a name to the container");
     sub->add_option("-h,--hostname", o->req.config.hostname, "Set container hostname");
-    sub->add_option("-e,--env", o->env, "Set environment variables in container")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    sub->add_option("--env-file", o->envFiles, "Read in a file of environment variables")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    sub->add_option("-e,--env", o->env, "Set environment variables in container")->allow_extra_args(false);
+    sub->add_option("--env-file", o->envFiles, "Read in a file of environment variables")->allow_extra_args(false);
     sub->add_option("-w,--workdir", o->req.config.workdir, "Working directory inside the container");
     sub->add_option("-u,--user", o->req.config.user, "Username or UID (format: <name|uid>[:<group|gid>])");
     sub->add_flag("-i,--interactive", o->req.config.interactive, "Keep STDIN open even if not attached");

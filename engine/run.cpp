@@ -193,7 +193,12 @@ int runContainer(Context& ctx, const RunRequest& req) {
         in.rootfs = rootfs;
         in.image = defaults;
         in.config = req.config;
-        in.user = resolveUser(rootfs, !req.config.user.empty() ? req.config.user : icfg.user);
+        try {
+            in.user = resolveUser(rootfs, !req.config.user.empty() ? req.config.user : icfg.user);
+        } catch (const InvalidArgument& e) {
+            // podman resolves the user when the OCI runtime starts the container: 126.
+            throw CommandError(126, e.what());
+        }
         in.rootless = ctx.rootless();
         rlimit rl{};
         if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) in.nofileLimit = rl.rlim_max;
