@@ -103,17 +103,21 @@ int64_t parseRfc3339(const std::string& s) {
 }
 
 std::string humanAgo(int64_t then) {
+    // go-units HumanDuration, which podman uses: hours are rounded, the rest truncated.
     int64_t d = static_cast<int64_t>(time(nullptr)) - then;
     if (d < 1) return "Less than a second ago";
-    if (d < 60) return fmt::format("{} second{} ago", d, d == 1 ? "" : "s");
-    if (d < 120) return "About a minute ago";
-    if (d < 3600) return fmt::format("{} minutes ago", d / 60);
-    if (d < 7200) return "About an hour ago";
-    if (d < 86400 * 2) return fmt::format("{} hours ago", d / 3600);
-    if (d < 86400 * 14) return fmt::format("{} days ago", d / 86400);
-    if (d < 86400 * 60) return fmt::format("{} weeks ago", d / (86400 * 7));
-    if (d < 86400 * 365 * 2) return fmt::format("{} months ago", d / (86400 * 30));
-    return fmt::format("{} years ago", d / (86400 * 365));
+    if (d == 1) return "1 second ago";
+    if (d < 60) return fmt::format("{} seconds ago", d);
+    int64_t minutes = d / 60;
+    if (minutes == 1) return "About a minute ago";
+    if (minutes < 60) return fmt::format("{} minutes ago", minutes);
+    int64_t hours = (d + 1800) / 3600;
+    if (hours == 1) return "About an hour ago";
+    if (hours < 48) return fmt::format("{} hours ago", hours);
+    if (hours < 24 * 7 * 2) return fmt::format("{} days ago", hours / 24);
+    if (hours < 24 * 30 * 2) return fmt::format("{} weeks ago", hours / 24 / 7);
+    if (hours < 24 * 365 * 2) return fmt::format("{} months ago", hours / 24 / 30);
+    return fmt::format("{} years ago", d / 3600 / 24 / 365);
 }
 
 uint64_t processStartTime(pid_t pid) {

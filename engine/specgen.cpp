@@ -52,8 +52,8 @@ std::vector<std::string> effectiveEnv(const ImageDefaults& image, const Containe
     set("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     if (config.tty) set("TERM=xterm");
     set("container=hutch");
+    set("HOSTNAME=" + hostname);  // an image's own HOSTNAME wins, as in Docker
     for (const auto& e : image.env) set(e);
-    set("HOSTNAME=" + hostname);
     bool hasHome = false;
     for (const auto& e : env) hasHome = hasHome || e.first == "HOME";
     if (!hasHome) set("HOME=" + home);
@@ -114,7 +114,8 @@ json buildSpec(const SpecInputs& in) {
         mounts.push_back(mount("/sys", "bind", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"}));
     else
         mounts.push_back(mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}));
-    mounts.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"}));
+    if (!(in.rootless && c.network == "host"))  // the rbind of /sys already brings the host's cgroup mounts
+        mounts.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"}));
     mounts.push_back(mount("/etc/hostname", "bind", in.files.hostname, {"bind", "rprivate"}));
     mounts.push_back(mount("/etc/hosts", "bind", in.files.hosts, {"bind", "rprivate"}));
     mounts.push_back(mount("/etc/resolv.conf", "bind", in.files.resolvConf, {"bind", "rprivate"}));

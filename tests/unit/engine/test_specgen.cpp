@@ -279,7 +279,7 @@ TEST_CASE("effectiveEnv precedence: defaults < image Env < -e", "[engine][specge
 // podman (libpod generateSpec: HOSTNAME added only when the env does not have one) and
 // docker (daemon env: generated HOSTNAME, then ReplaceOrAppendEnvValues with the image+run
 // Env) both keep an image's ENV HOSTNAME.
-TEST_CASE("effectiveEnv keeps an image ENV HOSTNAME like podman and docker", "[engine][specgen][!mayfail]") {
+TEST_CASE("effectiveEnv keeps an image ENV HOSTNAME like podman and docker", "[engine][specgen]") {
     ImageDefaults img;
     img.env = {"HOSTNAME=fromimage"};
     auto m = envMap(effectiveEnv(img, ContainerConfig{}, "generated", "/"));
