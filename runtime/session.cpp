@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,20 +17,13 @@
 #include <sstream>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/runtime/ns.hpp"
 
 namespace hutch::runtime {
 
 namespace {
-
-volatile sig_atomic_t gSessionChild = 0;
-
-void forwardToChild(int sig, siginfo_t* info, void*) {
-    // A signal the terminal sent to our process group already reached the child too.
-    if (info && info->si_code == SI_KERNEL) return;
-    if (gSessionChild > 0) ::kill(gSessionChild, sig);
-}
 
 std::vector<IdMapping> readMap(const char* path) {
     std::ifstream f(path);
@@ -55,31 +49,6 @@ bool readAll(int fd, void* p, size_t n) {
     return r == static_cast<ssize_t>(n);
 }
 
-[[noreturn]] void waitAndExit(pid_t child) {
-    gSessionChild = child;
-    struct sigaction sa{};
-    sa.sa_sigaction = forwardToChild;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH, SIGPWR, SIGURG})
-        ::sigaction(sig, &sa, nullptr);
-    int st = 0;
-    while (::waitpid(child, &st, 0) < 0)
-        if (errno != EINTR) ::_exit(125);
-    std::fflush(nullptr);
-    if (WIFSIGNALED(st)) {
-        int sig = WTERMSIG(st);
-        ::signal(sig, SIG_DFL);
-        sigset_t s;
-        sigemptyset(&s);
-        sigaddset(&s, sig);
-        ::sigprocmask(SIG_UNBLOCK, &s, nullptr);
-        ::kill(::getpid(), sig);
-        ::_exit(128 + sig);
-    }
-    ::_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 125);
-}
-
 }  // namespace
 
 std::vector<IdMapping> sessionMappingFor(const std::string& subFile, const std::string& user, uid_t id, uid_t uid) {
@@ -91,10 +60,154 @@ std::vector<IdMapping> sessionMappingFor(const std::string& subFile, const std::
     return rootlessMapping(id, ranges);
 }
 
+namespace {
+
+/// Where the pause process of this user is recorded: $XDG_RUNTIME_DIR/hutch, else
+/// /tmp/hutch-run-UID/hutch (independent of --runroot: one session per user, as podman's).
+std::string sessionDir(uid_t uid) {
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    struct stat st {};
+    // An XDG_RUNTIME_DIR that is not ours (inherited through su/sudo) is not used, as the
+    // containers' tools do.
+    if (xdg && *xdg && ::stat(xdg, &st) == 0 && st.st_uid == uid) return std::string(xdg) + "/hutch";
+    return "/tmp/hutch-run-" + std::to_string(uid) + "/hutch";
+}
+
+uint64_t startTimeOf(pid_t pid) {
+    try {
+        std::string stat = fsutil::readFile("/proc/" + std::to_string(pid) + "/stat");
+        auto close = stat.rfind(')');
+        if (close == std::string::npos) return 0;
+        auto f = str::split(stat.substr(close + 2), ' ');
+        if (f.size() < 20 || f[0] == "Z" || f[0] == "X") return 0;
+        return std::strtoull(f[19].c_str(), nullptr, 10);
+    } catch (const Error&) {
+        return 0;
+    }
+}
+
+/// Joins the user and mount namespaces of the recorded pause process. False when there is
+/// no live pause process (none recorded, dead, or its pid reused).
+bool joinPauseProcess(const std::string& dir) {
+    std::string rec;
+    try {
+        rec = fsutil::readFile(dir + "/pause.pid");
+    } catch (const Error&) {
+        return false;
+    }
+    std::istringstream in(rec);
+    long pid = 0;
+    uint64_t start = 0;
+    if (!(in >> pid >> start) || pid <= 0 || startTimeOf(static_cast<pid_t>(pid)) != start) return false;
+    std::string ns = "/proc/" + std::to_string(pid) + "/ns/";
+    UniqueFd user(::open((ns + "user").c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd mnt(::open((ns + "mnt").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!user || !mnt) return false;
+    if (startTimeOf(static_cast<pid_t>(pid)) != start) return false;  // raced with its exit
+    checkSys(::setns(user.get(), CLONE_NEWUSER), "join the rootless session user namespace (setns)");
+    checkSys(::setns(mnt.get(), CLONE_NEWNS), "join the rootless session mount namespace (setns)");
+    checkSys(::setresgid(0, 0, 0), "setresgid 0 in the rootless session");
+    checkSys(::setresuid(0, 0, 0), "setresuid 0 in the rootless session");
+    ::setenv(kSessionEnv, "1", 1);
+    return true;
+}
+
+/// Starts the pause process: a daemon (own session, parent init) that unshares a user and a
+/// mount namespace, gets the maps from us via newuidmap/newgidmap, and then only waits, so
+/// the namespaces outlive every hutch command and every container started in them. Records
+/// "PID STARTTIME" in dir/pause.pid.
+void startPauseProcess(const std::string& dir, const std::vector<IdMapping>& uidMap,
+                       const std::vector<IdMapping>& gidMap) {
+    int up[2], down[2];  // up: pause -> us (its pid, then unshare errno), down: us -> pause (go)
+    checkSys(::pipe2(up, O_CLOEXEC), "pipe");
+    if (::pipe2(down, O_CLOEXEC) != 0) {
+        int err = errno;
+        ::close(up[0]), ::close(up[1]);
+        throw SysError(err, "pipe");
+    }
+    std::fflush(nullptr);
+    pid_t first = ::fork();
+    if (first < 0) {
+        int err = errno;
+        ::close(up[0]), ::close(up[1]), ::close(down[0]), ::close(down[1]);
+        throw SysError(err, "fork for the rootless session");
+    }
+    if (first == 0) {
+        ::close(up[0]);
+        ::close(down[1]);
+        ::setsid();
+        pid_t pause = ::fork();
+        if (pause != 0) ::_exit(pause < 0 ? 125 : 0);  // the pause process is re-parented to init
+        pid_t self = ::getpid();
+        writeAll(up[1], &self, sizeof self);
+        int err = ::unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : errno;
+        writeAll(up[1], &err, sizeof err);
+        char go = 0;
+        if (err || !readAll(down[0], &go, 1) || go != 1) ::_exit(125);
+        if (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0) ::_exit(125);
+        // Mounts made in the session (overlay, by later hutch commands) stay out of the host;
+        // host mounts still propagate in.
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) ::_exit(125);
+        // Later commands open /proc/PID/ns/*, which needs the process to be dumpable; a
+        // parent that changed uid (su, setpriv) leaves it non-dumpable.
+        ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+        writeAll(up[1], &err, sizeof err);  // ready
+        if (::chdir("/") != 0) ::_exit(125);
+        int nul = ::open("/dev/null", O_RDWR);
+        for (int fd = 0; fd < 3; ++fd) ::dup2(nul, fd);
+        ::closefrom(3);
+        ::prctl(PR_SET_NAME, "hutch-pause", 0, 0, 0);
+        sigset_t all;
+        sigfillset(&all);
+        sigdelset(&all, SIGTERM);  // `kill PID` still ends it
+        ::sigprocmask(SIG_BLOCK, &all, nullptr);
+        for (;;) ::pause();
+    }
+    ::close(up[1]);
+    ::close(down[0]);
+    int st;
+    while (::waitpid(first, &st, 0) < 0 && errno == EINTR) {
+    }
+    auto fail = [&](auto&& exc) {
+        ::close(up[0]);
+        ::close(down[1]);  // the pause process reads EOF and exits
+        throw exc;
+    };
+    pid_t pause = 0;
+    int err = 0;
+    if (!readAll(up[0], &pause, sizeof pause) || !readAll(up[0], &err, sizeof err))
+        fail(Error("rootless session process died before unshare"));
+    if (err) fail(SysError(err, "unshare(CLONE_NEWUSER|CLONE_NEWNS) for the rootless session"));
+    try {
+        runIdMapTool("newuidmap", pause, uidMap);
+        runIdMapTool("newgidmap", pause, gidMap);
+    } catch (const Error& e) {
+        ::kill(pause, SIGKILL);
+        fail(Error(e.what()));
+    }
+    char go = 1;
+    writeAll(down[1], &go, 1);
+    ::close(down[1]);
+    if (!readAll(up[0], &err, sizeof err)) {
+        ::close(up[0]);
+        throw Error("rootless session process died while setting up");
+    }
+    ::close(up[0]);
+    fsutil::writeFileAtomic(dir + "/pause.pid", std::to_string(pause) + " " + std::to_string(startTimeOf(pause)) + "\n",
+                            0600, fsutil::Sync::Volatile);
+}
+
+}  // namespace
+
 void enterRootlessSession() {
     if (::geteuid() == 0) return;  // rootful, or already uid 0 in the session namespace
     uid_t uid = ::getuid();
     gid_t gid = ::getgid();
+    std::string dir = sessionDir(uid);
+    fsutil::mkdirAll(dir, 0700);
+    // One pause process per user: concurrent first commands must not start two.
+    fsutil::FileLock lock(dir + "/pause.lock", fsutil::FileLock::Mode::Exclusive);
+    if (joinPauseProcess(dir)) return;
     std::string name = std::to_string(uid);
     if (struct passwd* pw = ::getpwuid(uid)) name = pw->pw_name;
     auto uidMap = sessionMappingFor("/etc/subuid", name, uid, uid);
@@ -103,63 +216,8 @@ void enterRootlessSession() {
         if (findProgram(tool).empty())
             throw Error(std::string(tool) + " not found: install the `uidmap` package (apt-get install uidmap) "
                         "to run hutch rootless");
-
-    int up[2], down[2];  // up: child -> parent (unshare errno), down: parent -> child (go)
-    checkSys(::pipe2(up, O_CLOEXEC), "pipe");
-    if (::pipe2(down, O_CLOEXEC) != 0) {
-        int err = errno;
-        ::close(up[0]), ::close(up[1]);
-        throw SysError(err, "pipe");
-    }
-    std::fflush(nullptr);
-    pid_t parentPid = ::getpid();
-    pid_t child = ::fork();
-    if (child < 0) {
-        int err = errno;
-        ::close(up[0]), ::close(up[1]), ::close(down[0]), ::close(down[1]);
-        throw SysError(err, "fork for the rootless session");
-    }
-    if (child == 0) {
-        ::close(up[0]);
-        ::close(down[1]);
-        int err = ::unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : errno;
-        writeAll(up[1], &err, sizeof err);
-        ::close(up[1]);
-        char go = 0;
-        if (err || !readAll(down[0], &go, 1) || go != 1) ::_exit(125);  // the parent reports the error
-        ::close(down[0]);
-        checkSys(::setresgid(0, 0, 0), "setresgid 0 in the rootless session");
-        checkSys(::setresuid(0, 0, 0), "setresuid 0 in the rootless session");
-        checkSys(::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr), "make / rslave in the rootless session");
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        if (::getppid() != parentPid) ::_exit(125);
-        ::setenv(kSessionEnv, "1", 1);
-        return;
-    }
-    ::close(up[1]);
-    ::close(down[0]);
-    auto fail = [&](auto&& exc) {
-        ::close(up[0]);
-        ::close(down[1]);  // child reads EOF and exits
-        int st;
-        while (::waitpid(child, &st, 0) < 0 && errno == EINTR) {
-        }
-        throw exc;
-    };
-    int err = 0;
-    if (!readAll(up[0], &err, sizeof err)) fail(Error("rootless session child died before unshare"));
-    if (err) fail(SysError(err, "unshare(CLONE_NEWUSER|CLONE_NEWNS) for the rootless session"));
-    try {
-        runIdMapTool("newuidmap", child, uidMap);
-        runIdMapTool("newgidmap", child, gidMap);
-    } catch (const Error& e) {
-        fail(Error(e.what()));
-    }
-    char go = 1;
-    writeAll(down[1], &go, 1);
-    ::close(down[1]);
-    ::close(up[0]);
-    waitAndExit(child);
+    startPauseProcess(dir, uidMap, gidMap);
+    if (!joinPauseProcess(dir)) throw Error("cannot join the rootless session just started (" + dir + "/pause.pid)");
 }
 
 bool isRootless() {

@@ -14,9 +14,11 @@ namespace hutch::runtime {
 inline constexpr const char* kSessionEnv = "_HUTCH_SESSION";
 
 /// Enters the session when rootless (no-op when euid is 0 or already inside one). Must be
-/// called before any thread starts. Forks: the child unshares CLONE_NEWUSER|CLONE_NEWNS, gets
-/// its maps from the parent, becomes uid/gid 0 with "/" made rslave, and RETURNS; the parent
-/// forwards signals, waits and exits with the child's status (or dies of its signal).
+/// called before any thread starts. The session is the user + mount namespace of a per-user
+/// "pause process" (as podman's): recorded in $XDG_RUNTIME_DIR/hutch/pause.pid, started on
+/// first use (newuidmap/newgidmap map it), and joined with setns(2) by every later command,
+/// so containers started by one command can be stopped, exec'd and removed by another.
+/// The calling process itself joins (no fork) and becomes uid/gid 0 there.
 /// Throws Error with the exact /etc/subuid line to add when the user has no range, or telling
 /// to install `uidmap` when newuidmap is missing; SysError on fork/unshare failures.
 void enterRootlessSession();
