@@ -16,6 +16,7 @@
 #include "hutch/runtime/ns.hpp"
 #include "hutch/runtime/process.hpp"
 #include "hutch/runtime/rootfs.hpp"
+#include "hutch/runtime/seccomp.hpp"
 #include "hutch/runtime/sync.hpp"
 #include "hutch/runtime/tty.hpp"
 
@@ -103,9 +104,24 @@ void closeInheritedFds(const Ctx&) {
     for (int fd = 3; fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+// The resolved executable: looked up as the final user, before the seccomp filter.
+std::string gExe;
+
+void lookupExe(const Ctx& c) { gExe = lookupExecutable(c.spec->process.args[0], c.spec->process.env); }
+
+void seccompEarly(const Ctx& c) {
+    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while we still
+    // have it (before the user switch and capset), as runc and crun do.
+    if (c.seccomp && !c.spec->process.noNewPrivileges) loadSeccomp(*c.seccomp);
+}
+
+void seccompLast(const Ctx& c) {
+    if (c.seccomp && c.spec->process.noNewPrivileges) loadSeccomp(*c.seccomp);
+}
+
 [[noreturn]] void execProcess(const Ctx& c) {
     const Process& p = c.spec->process;
-    std::string exe = lookupExecutable(p.args[0], p.env);
+    const std::string& exe = gExe;
     std::vector<char*> argv, envp;
     for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -127,15 +143,17 @@ struct Step {
 };
 
 // Kernel order: ids before mounts; mounts and devices before pivot_root; masks after it;
-// the pty once devpts is in place; capabilities bounded before the user switch and set after.
+// the pty once devpts is in place; capabilities bounded before the user switch and set after;
+// seccomp last (before the user switch when there is no no_new_privs, see seccomp.hpp).
 const Step kSteps[] = {
     {"wait-parent", waitForParent},   {"userns-root", becomeNamespaceRoot}, {"mounts", setupMounts},
     {"devices", setupDevices},        {"pivot-root", enterRootfs},          {"masked-paths", maskAndProtect},
     {"readonly-root", readonlyRoot},  {"hostname", utsNames},               {"terminal", terminal},
     {"sysctl", sysctls},              {"rlimits", rlimits},                 {"cwd", cwd},
-    {"bounding-set", boundingSet},    {"user", user},                       {"capabilities", capSets},
+    {"bounding-set", boundingSet},    {"seccomp", seccompEarly},            {"user", user},                       {"capabilities", capSets},
     {"no-new-privileges", noNewPrivs}, {"parent-death-signal", parentDeathSignal},
-    {"close-fds", closeInheritedFds}, {"exec", execProcess},
+    {"close-fds", closeInheritedFds}, {"exec", lookupExe},               {"seccomp", seccompLast},
+    {"exec", execProcess},
 };
 
 }  // namespace

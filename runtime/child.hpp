@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include "hutch/runtime/seccomp.hpp"
 #include "hutch/runtime/spec.hpp"
 
 namespace hutch::runtime {
@@ -14,6 +15,7 @@ struct ChildContext {
     int syncFd = -1;       ///< child end of the sync socket (O_CLOEXEC)
     int cloneFlags = 0;    ///< CLONE_NEW* used
     sigset_t origMask;     ///< signal mask to restore before exec
+    const SeccompProgram* seccomp = nullptr;  ///< compiled linux.seccomp (parent), or null
 };
 
 /// Child entry: waits for MsgType::Continue, runs the steps, execs process.args. On any

@@ -145,6 +145,12 @@ int runContainer(const RunOptions& o) noexcept {
         } catch (const Error& e) {
             return reportFailure(o, {"config", e.what(), 0, 125});
         }
+        std::optional<SeccompProgram> filter;
+        try {
+            if (spec.seccomp) filter = compileSeccomp(*spec.seccomp);
+        } catch (const Error& e) {
+            return reportFailure(o, {"seccomp", e.what(), 0, 125});
+        }
         auto [parentSock, childSock] = makeSyncPair();
         int flags = cloneFlags(spec);
 
@@ -159,6 +165,7 @@ int runContainer(const RunOptions& o) noexcept {
         ctx.syncFd = childSock.get();
         ctx.cloneFlags = flags;
         ctx.origMask = orig;
+        ctx.seccomp = filter ? &*filter : nullptr;
         std::fflush(nullptr);
         pid_t pid = cloneChild(flags);
         if (pid < 0) {

@@ -164,6 +164,7 @@ Spec parseSpec(const std::string& text, const std::string& bundleDir, const std:
                 s.sysctl.emplace_back(k, v.get<std::string>());
             }
         s.rootfsPropagation = r.get<std::string>(*l, "rootfsPropagation", "linux");
+        if (const json* sc = r.obj(*l, "seccomp", "linux")) s.seccomp = parseSeccomp(*sc, fileName);
     }
     bool hasUserNs = s.hasNamespace("user");
     if (hasUserNs && (s.uidMappings.empty() || s.gidMappings.empty()))

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hutch/common/idmap.hpp"
+#include "hutch/runtime/seccomp.hpp"
 
 namespace hutch::runtime {
 
@@ -70,6 +71,7 @@ struct Spec {
     std::vector<std::string> maskedPaths, readonlyPaths;
     std::vector<std::pair<std::string, std::string>> sysctl;
     std::string rootfsPropagation;  ///< "" = rslave
+    std::optional<Seccomp> seccomp; ///< linux.seccomp; absent = no filter
 
     bool hasNamespace(const std::string& type) const;
 };
