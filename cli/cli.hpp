@@ -36,6 +36,11 @@ void registerRmi(Registry& r);
 void registerInspect(Registry& r);
 void registerInfo(Registry& r);
 void registerVersion(Registry& r);
+void registerStart(Registry& r);
+void registerStop(Registry& r);
+void registerKill(Registry& r);
+void registerWait(Registry& r);
+void registerLogs(Registry& r);
 
 /// Prints rows as podman's tabwriter does (columns padded to the widest cell + 2 spaces).
 void printTable(const std::vector<std::vector<std::string>>& rows);

@@ -21,7 +21,7 @@ void registerInspect(Registry& r) {
     sub->add_option("NAME", o->names, "Containers or images")->required();
     sub->callback([o, &r] {
         r.chosen.action = [o](engine::Context& ctx) {
-            nlohmann::json arr = nlohmann::json::array();
+            nlohmann::ordered_json arr = nlohmann::ordered_json::array();
             std::vector<std::string> missing;
             for (const auto& n : o->names) {
                 bool found = false;
@@ -41,10 +41,10 @@ void registerInspect(Registry& r) {
                 if (!found) missing.push_back(n);
             }
             if (!o->format.empty() && o->format != "json") {
-                for (const auto& j : arr) std::cout << renderTemplate(o->format, j) << "\n";
+                for (const auto& j : arr) std::cout << renderTemplate(o->format, nlohmann::json::parse(j.dump())) << "\n";
                 std::cout << std::flush;
             } else
-                printJson(arr);
+                std::cout << arr.dump(4) << std::endl;
             if (!missing.empty()) {
                 std::string what = o->type == "container" ? "no such container" : o->type == "image" ? "no such image" : "no such object";
                 throw NotFound(what + ": \"" + missing[0] + "\"");

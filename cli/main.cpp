@@ -9,6 +9,7 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/log.hpp"
+#include "hutch/engine/monitor.hpp"
 #include "hutch/engine/run.hpp"
 
 using namespace hutch;
@@ -25,6 +26,8 @@ int printError(const std::string& msg, int code) {
 int main(int argc, char** argv) {
     // The embedded OCI runtime: a fresh single-threaded re-exec of this binary.
     if (argc > 1 && std::strcmp(argv[1], "__runtime") == 0) return engine::runtimeEntry(argc - 1, argv + 1);
+    // The monitor of a detached container (see engine/monitor.hpp).
+    if (argc > 1 && std::strcmp(argv[1], "__monitor") == 0) return engine::monitorEntry(argc - 1, argv + 1);
 
     CLI::App app{"hutch: manage containers, images and volumes, rootless and daemonless", "hutch"};
     app.require_subcommand(1);
@@ -48,6 +51,11 @@ int main(int argc, char** argv) {
     cli::registerInspect(reg);
     cli::registerInfo(reg);
     cli::registerVersion(reg);
+    cli::registerStart(reg);
+    cli::registerStop(reg);
+    cli::registerKill(reg);
+    cli::registerWait(reg);
+    cli::registerLogs(reg);
 
     try {
         app.parse(argc, argv);

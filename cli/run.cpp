@@ -1,6 +1,7 @@
 // hutch run [flags] IMAGE [COMMAND [ARG...]]
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
@@ -79,6 +80,9 @@ void registerRun(Registry& r) {
     sub->add_option("--net,--network", o->network, "Connect a container to a network (host, none)");
     sub->add_option("--platform", o->req.platform, "Specify the platform for selecting the image");
     sub->add_flag("-q,--quiet", o->req.quietPull, "Suppress output information when pulling images");
+    sub->add_flag("-d,--detach", o->req.detach, "Run container in background and print container ID");
+    sub->add_option("--stop-signal", o->req.stopSignal, "Signal to stop a container. Default is SIGTERM");
+    sub->add_option("--stop-timeout", o->req.stopTimeout, "Timeout (in seconds) to stop a container. Default is 10");
     sub->callback([o, ep, sub, &r] {
         auto rest = sub->remaining();
         if (rest.empty()) throw CLI::ValidationError("run", "requires at least 1 arg(s), only received 0");
@@ -94,7 +98,9 @@ void registerRun(Registry& r) {
                 if (auto v = envEntry(e)) req.config.env.push_back(*v);
             if (o->entrypointSet) req.config.entrypoint = parseEntrypoint(o->entrypoint);
             req.config.network = o->network == "private" ? "host" : o->network;
-            return engine::runContainer(ctx, req);
+            auto res = engine::runContainer(ctx, req);
+            if (req.detach) std::cout << res.id << std::endl;
+            return res.exitCode;
         };
     });
 }

@@ -40,6 +40,9 @@ json ContainerRecord::toJson() const {
                 {"args", args},
                 {"config", cfg},
                 {"autoRemove", autoRemove},
+                {"stopSignal", stopSignal},
+                {"stopTimeout", stopTimeout},
+                {"detached", detached},
                 {"created", created},
                 {"state",
                  {{"status", statusName(status)},
@@ -70,6 +73,9 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.config.interactive = c.value("interactive", false);
         if (c.contains("entrypoint")) r.config.entrypoint = c["entrypoint"].get<std::vector<std::string>>();
         r.autoRemove = j.value("autoRemove", false);
+        r.stopSignal = j.value("stopSignal", "");
+        r.stopTimeout = j.value("stopTimeout", 10);
+        r.detached = j.value("detached", false);
         r.created = j.value("created", "");
         const json& s = j.at("state");
         r.status = statusFromName(s.value("status", "created"));

@@ -26,6 +26,9 @@ struct ContainerRecord {
     std::vector<std::string> args;  ///< effective entrypoint + cmd
     ContainerConfig config;
     bool autoRemove = false;        ///< --rm
+    std::string stopSignal;         ///< --stop-signal, else the image's STOPSIGNAL ("" = SIGTERM)
+    int stopTimeout = 10;           ///< --stop-timeout seconds
+    bool detached = false;          ///< started with -d: a monitor process owns it
     std::string created;            ///< RFC 3339 UTC with nanoseconds
     ContainerStatus status = ContainerStatus::Created;
     pid_t pid = 0;                  ///< host pid of the container's init while running

@@ -60,13 +60,13 @@ void removeContainer(Context& ctx, const std::string& nameOrId, bool force) {
     ctx.store().removeContainer(r.id);
 }
 
-json inspectContainer(Context& ctx, const ContainerRecord& r) {
+nlohmann::ordered_json inspectContainer(Context& ctx, const ContainerRecord& r) {
     auto& store = ctx.store();
     ContainerStatus st = effectiveStatus(r);
     std::string path = r.args.empty() ? "" : r.args[0];
     std::vector<std::string> args(r.args.begin() + (r.args.empty() ? 0 : 1), r.args.end());
     std::string runDir = store.containerRunDir(r.id);
-    return json{{"Id", r.id},
+    return nlohmann::ordered_json{{"Id", r.id},
                 {"Created", r.created},
                 {"Path", path},
                 {"Args", args},

@@ -23,6 +23,6 @@ std::vector<ContainerRecord> listContainers(Context& ctx);
 void removeContainer(Context& ctx, const std::string& nameOrId, bool force);
 
 /// podman-style `container inspect` JSON object.
-nlohmann::json inspectContainer(Context& ctx, const ContainerRecord& r);
+nlohmann::ordered_json inspectContainer(Context& ctx, const ContainerRecord& r);
 
 }  // namespace hutch::engine

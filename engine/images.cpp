@@ -141,7 +141,7 @@ std::vector<std::string> removeImage(Context& ctx, const std::string& name, bool
     return lines;
 }
 
-json inspectImage(Context& ctx, const std::string& id) {
+nlohmann::ordered_json inspectImage(Context& ctx, const std::string& id) {
     ImageInfo info = imageInfo(ctx, id);
     const json& c = info.config;
     json cfg = c.value("config", json::object());
@@ -149,7 +149,7 @@ json inspectImage(Context& ctx, const std::string& id) {
     std::vector<std::string> repoDigests;
     for (const auto& n : info.names) repoDigests.push_back(splitRepoTag(n).first + "@" + info.digest);
     json history = c.value("history", json::array());
-    return json{{"Id", info.id},
+    return nlohmann::ordered_json{{"Id", info.id},
                 {"Digest", info.digest},
                 {"RepoTags", repoTags},
                 {"RepoDigests", repoDigests},

@@ -39,7 +39,7 @@ ImageInfo imageInfo(Context& ctx, const std::string& id);
 std::vector<std::string> removeImage(Context& ctx, const std::string& name, bool force);
 
 /// podman-style `image inspect` JSON object.
-nlohmann::json inspectImage(Context& ctx, const std::string& id);
+nlohmann::ordered_json inspectImage(Context& ctx, const std::string& id);
 
 /// Splits "registry/repo:tag" into {"registry/repo", "tag"} (tag "<none>" if absent).
 std::pair<std::string, std::string> splitRepoTag(const std::string& name);

@@ -1,25 +1,22 @@
 #include "hutch/engine/run.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#include <cstring>
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/container_record.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/etcfiles.hpp"
 #include "hutch/engine/images.hpp"
+#include "hutch/engine/monitor.hpp"
 #include "hutch/engine/names.hpp"
 #include "hutch/engine/progress.hpp"
 #include "hutch/engine/pull.hpp"
+#include "hutch/engine/runtime_proc.hpp"
+#include "hutch/engine/signals.hpp"
 #include "hutch/engine/user.hpp"
 #include "hutch/registry/image_config.hpp"
 #include "hutch/runtime/runtime.hpp"
@@ -27,133 +24,100 @@
 
 namespace hutch::engine {
 
-using nlohmann::json;
-
 int runtimeEntry(int argc, char** argv) { return runtime::runtimeMain(argc, argv); }
 
 namespace {
-
-volatile sig_atomic_t g_runtimePid = 0;
-
-// A signal the terminal generated (Ctrl-C: si_code SI_KERNEL) already reached the whole
-// foreground process group, the container included; only signals sent to hutch itself
-// (kill, systemd, a parent) are passed on, so the container never gets one twice.
-void forwardSignal(int sig, siginfo_t* info, void*) {
-    if (info && info->si_code == SI_KERNEL) return;
-    if (g_runtimePid > 0) ::kill(g_runtimePid, sig);
-}
-
-/// Forwards the usual termination signals to the runtime process while it runs.
-class SignalForwarder {
-public:
-    explicit SignalForwarder(pid_t pid) {
-        g_runtimePid = pid;
-        struct sigaction sa {};
-        sa.sa_sigaction = forwardSignal;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESTART | SA_SIGINFO;
-        for (size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &sa, &old_[i]);
-    }
-    ~SignalForwarder() {
-        for (size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
-        g_runtimePid = 0;
-    }
-
-private:
-    static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-    struct sigaction old_[std::size(kSignals)];
-};
 
 std::string imageIdFor(Context& ctx, const RunRequest& req) {
     std::optional<std::string> id;
     if (req.pull != "always") id = findLocalImage(ctx, req.image);
     if (id) return *id;
-    if (req.pull == "never")
-        throw NotFound(req.image + ": image not known");
+    if (req.pull == "never") throw NotFound(req.image + ": image not known");
     auto progress = Progress::forStderr(req.quietPull);
     PullOptions po;
     po.platform = req.platform;
     return pullImage(ctx, req.image, po, *progress).imageId;
 }
 
-/// One line of the runtime's status pipe, parsed.
-struct RuntimeStatus {
-    bool started = false;
-    pid_t pid = 0;
-    std::string error;
-    int exitCode = 125;
-};
+ImageDefaults imageDefaults(Context& ctx, const std::string& imageId) {
+    ImageInfo image = imageInfo(ctx, imageId);
+    registry::ImageConfig c = registry::parseImageConfig(image.config.dump());
+    return ImageDefaults{c.env, c.entrypoint, c.cmd, c.user, c.workingDir, c.stopSignal};
+}
 
-RuntimeStatus readStatusLine(int fd) {
-    std::string line;
-    char c;
-    for (;;) {
-        ssize_t n = ::read(fd, &c, 1);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0 || c == '\n') break;
-        line.push_back(c);
-    }
-    RuntimeStatus st;
-    if (line.empty()) return st;
+/// Removes the container when --rm asked for it; errors are logged, never thrown.
+void autoRemove(Context& ctx, const ContainerRecord& rec) {
+    if (!rec.autoRemove || !ctx.store().lookupContainer(rec.id)) return;
     try {
-        json j = json::parse(line);
-        if (j.contains("pid")) {
-            st.started = true;
-            st.pid = j["pid"].get<pid_t>();
-        } else {
-            st.error = j.value("error", "unknown runtime error");
-            st.exitCode = j.value("exitCode", 125);
-        }
-    } catch (const json::exception&) {
-        st.error = "the runtime sent an invalid status line: " + line;
+        ctx.store().removeContainer(rec.id);
+        log::debug("run: container {} removed", rec.id);
+    } catch (const std::exception& e) {
+        log::error("removing container {}: {}", rec.id, e.what());
     }
-    return st;
 }
 
-pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusFd, bool interactive) {
-    pid_t pid = ::fork();
-    if (pid < 0) throw SysError(errno, "fork");
-    if (pid == 0) {
-        if (::dup2(statusFd, 3) < 0) _exit(125);
-        if (!interactive) {
-            int nul = ::open("/dev/null", O_RDONLY);
-            if (nul >= 0) ::dup2(nul, 0);
-        }
-        std::string fd = "3";
-        const char* argv[] = {"hutch", "__runtime", "run", "--status-fd", fd.c_str(), "--bundle", bundle.c_str(),
-                              id.c_str(), nullptr};
-        ::execv("/proc/self/exe", const_cast<char* const*>(argv));
-        _exit(125);
+int runForeground(Context& ctx, ContainerRecord& rec) {
+    std::string bundle = writeBundle(ctx, rec);
+    int fds[2];
+    checkSys(::pipe2(fds, O_CLOEXEC), "pipe");
+    UniqueFd statusRead(fds[0]), statusWrite(fds[1]);
+    RuntimeStdio stdio;
+    UniqueFd devnull;
+    if (!rec.config.interactive) {
+        devnull.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        stdio.in = devnull.get();
     }
-    return pid;
-}
+    pid_t rt = spawnRuntime(bundle, rec.id, statusWrite.get(), stdio);
+    statusWrite.reset();
+    SignalForwarder fwd(rt);
 
-int waitExit(pid_t pid) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) throw SysError(errno, "waitpid runtime");
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 125;
+    RuntimeStatus st = readStatusLine(statusRead.get());
+    if (st.started) {
+        rec.status = ContainerStatus::Running;
+        rec.pid = st.pid;
+        rec.pidStartTime = processStartTime(st.pid);
+        rec.startedAt = nowRfc3339();
+        saveContainer(ctx, rec);
+    }
+    log::debug("run: runtime reported {}", st.started ? "started" : "failure");
+    int code = waitExit(rt);
+    log::debug("run: runtime exited ({})", code);
+    rec.status = ContainerStatus::Exited;
+    rec.pid = 0;
+    rec.finishedAt = nowRfc3339();
+    if (!st.started) {
+        rec.error = st.error.empty() ? "the runtime exited (" + std::to_string(code) + ") before starting the container"
+                                     : st.error;
+        rec.exitCode = st.exitCode;
+        if (!rec.autoRemove) saveContainer(ctx, rec);
+        autoRemove(ctx, rec);
+        if (st.exitCode == 126 || st.exitCode == 127) throw CommandError(st.exitCode, rec.error);
+        throw Error(rec.error);
+    }
+    rec.exitCode = code;
+    if (!rec.autoRemove) saveContainer(ctx, rec);
+    autoRemove(ctx, rec);
+    return code;
 }
 
 }  // namespace
 
-int runContainer(Context& ctx, const RunRequest& req) {
+ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     auto& store = ctx.store();
     if (!req.name.empty()) {
         validateName(req.name);
-        if (auto existing = store.lookupContainer(req.name); existing && existing->names.size() &&
-                                                              existing->names[0] == req.name)
+        if (auto existing = store.lookupContainer(req.name);
+            existing && std::find(existing->names.begin(), existing->names.end(), req.name) != existing->names.end())
             throw AlreadyExists("creating container storage: the container name \"" + req.name +
                                 "\" is already in use by " + existing->id +
                                 ". You have to remove that container to be able to reuse that name: that name is "
                                 "already in use");
     }
+    if (!req.stopSignal.empty()) parseSignal(req.stopSignal);  // a bad name fails before anything is made
     const std::string imageId = imageIdFor(ctx, req);
     log::debug("run: image {} found", imageId);
+    ImageDefaults defaults = imageDefaults(ctx, imageId);
     ImageInfo image = imageInfo(ctx, imageId);
-    registry::ImageConfig icfg = registry::parseImageConfig(image.config.dump());
 
     ContainerRecord rec;
     rec.id = str::randomHex(32);
@@ -163,100 +127,66 @@ int runContainer(Context& ctx, const RunRequest& req) {
     rec.imageId = imageId;
     rec.config = req.config;
     rec.autoRemove = req.autoRemove;
+    rec.detached = req.detach;
+    rec.stopSignal = !req.stopSignal.empty() ? req.stopSignal : defaults.stopSignal;
+    rec.stopTimeout = req.stopTimeout;
     rec.created = nowRfc3339();
-
-    ImageDefaults defaults{icfg.env, icfg.entrypoint, icfg.cmd, icfg.user, icfg.workingDir, icfg.stopSignal};
     rec.args = effectiveCommand(defaults, req.config);  // fails before anything is created
-
     store.createContainer(rec.id, {rec.name}, imageId, rec.toJson().dump());
     log::debug("run: container {} created", rec.id);
-    bool removed = false;
-    auto cleanup = [&] {
-        if (req.autoRemove && !removed) {
-            removed = true;
-            try {
-                store.removeContainer(rec.id);
-                log::debug("run: container {} removed", rec.id);
-            } catch (const std::exception& e) {
-                log::error("removing container {}: {}", rec.id, e.what());
-            }
-        }
-    };
+    return rec;
+}
+
+std::string writeBundle(Context& ctx, const ContainerRecord& rec) {
+    auto& store = ctx.store();
+    std::string rootfs = store.containerRootfs(rec.id);
+    std::string runDir = store.containerRunDir(rec.id);
+    std::string bundle = store.containerDir(rec.id);
+    fsutil::mkdirAll(runDir, 0700);
+    ImageDefaults defaults = imageDefaults(ctx, rec.imageId);
+
+    SpecInputs in;
+    in.containerId = rec.id;
+    in.rootfs = rootfs;
+    in.image = defaults;
+    in.config = rec.config;
     try {
-        std::string rootfs = store.containerRootfs(rec.id);
-        std::string runDir = store.containerRunDir(rec.id);
-        std::string bundle = store.containerDir(rec.id);
-        fsutil::mkdirAll(runDir, 0700);
+        in.user = resolveUser(rootfs, !rec.config.user.empty() ? rec.config.user : defaults.user);
+    } catch (const InvalidArgument& e) {
+        // podman resolves the user when the OCI runtime starts the container: 126.
+        throw CommandError(126, e.what());
+    }
+    in.rootless = ctx.rootless();
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) in.nofileLimit = rl.rlim_max;
+    std::string hostname = effectiveHostname(rec.config, rec.id);
+    in.files = {runDir + "/hostname", runDir + "/hosts", runDir + "/resolv.conf"};
+    auto put = [](const std::string& path, const std::string& data) {
+        fsutil::writeFileAtomic(path, data, 0644, fsutil::Sync::Volatile);
+    };
+    put(in.files.hostname, hostnameFile(hostname));
+    put(in.files.hosts, hostsFile(hostname));
+    std::string hostResolv;
+    try {
+        hostResolv = fsutil::readFile("/etc/resolv.conf");
+    } catch (const Error&) {
+    }
+    put(in.files.resolvConf, resolvConfFile(hostResolv, rec.config.network == "host"));
+    fsutil::writeFileAtomic(bundle + "/config.json", buildSpec(in).dump(2), 0600, fsutil::Sync::Volatile);
+    log::debug("run: bundle written");
+    return bundle;
+}
 
-        SpecInputs in;
-        in.containerId = rec.id;
-        in.rootfs = rootfs;
-        in.image = defaults;
-        in.config = req.config;
-        try {
-            in.user = resolveUser(rootfs, !req.config.user.empty() ? req.config.user : icfg.user);
-        } catch (const InvalidArgument& e) {
-            // podman resolves the user when the OCI runtime starts the container: 126.
-            throw CommandError(126, e.what());
+RunResult runContainer(Context& ctx, const RunRequest& req) {
+    ContainerRecord rec = createContainer(ctx, req);
+    try {
+        if (req.detach) {
+            startDetached(ctx, rec);
+            return {rec.id, 0};
         }
-        in.rootless = ctx.rootless();
-        rlimit rl{};
-        if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) in.nofileLimit = rl.rlim_max;
-        std::string hostname = effectiveHostname(req.config, rec.id);
-        in.files = {runDir + "/hostname", runDir + "/hosts", runDir + "/resolv.conf"};
-        fsutil::writeFileAtomic(in.files.hostname, hostnameFile(hostname), 0644, fsutil::Sync::Volatile);
-        fsutil::writeFileAtomic(in.files.hosts, hostsFile(hostname), 0644, fsutil::Sync::Volatile);
-        std::string hostResolv;
-        try {
-            hostResolv = fsutil::readFile("/etc/resolv.conf");
-        } catch (const Error&) {
-        }
-        fsutil::writeFileAtomic(in.files.resolvConf, resolvConfFile(hostResolv, req.config.network == "host"), 0644,
-                                fsutil::Sync::Volatile);
-        fsutil::writeFileAtomic(bundle + "/config.json", buildSpec(in).dump(2), 0600, fsutil::Sync::Volatile);
-
-        log::debug("run: bundle written");
-        int fds[2];
-        checkSys(::pipe2(fds, O_CLOEXEC), "pipe");
-        UniqueFd statusRead(fds[0]), statusWrite(fds[1]);
-        // The child dup2s the write end to fd 3, which clears O_CLOEXEC on the copy.
-        pid_t rt = spawnRuntime(bundle, rec.id, statusWrite.get(), req.config.interactive);
-        statusWrite.reset();
-        SignalForwarder fwd(rt);
-
-        RuntimeStatus st = readStatusLine(statusRead.get());
-        if (st.started) {
-            rec.status = ContainerStatus::Running;
-            rec.pid = st.pid;
-            rec.pidStartTime = processStartTime(st.pid);
-            rec.startedAt = nowRfc3339();
-            saveContainer(ctx, rec);
-        }
-        log::debug("run: runtime reported {}", st.started ? "started" : "failure");
-        int code = waitExit(rt);
-        log::debug("run: runtime exited ({})", code);
-        if (!st.started && st.error.empty()) {
-            RuntimeStatus late = readStatusLine(statusRead.get());
-            if (!late.error.empty()) st = late;
-        }
-        rec.status = ContainerStatus::Exited;
-        rec.pid = 0;
-        rec.finishedAt = nowRfc3339();
-        if (!st.started) {
-            rec.error = st.error.empty() ? "the runtime exited (" + std::to_string(code) + ") before starting the container"
-                                         : st.error;
-            rec.exitCode = st.exitCode;
-            if (!req.autoRemove) saveContainer(ctx, rec);
-            cleanup();
-            if (st.exitCode == 126 || st.exitCode == 127) throw CommandError(st.exitCode, rec.error);
-            throw Error(rec.error);
-        }
-        rec.exitCode = code;
-        if (!req.autoRemove) saveContainer(ctx, rec);
-        cleanup();
-        return code;
+        return {rec.id, runForeground(ctx, rec)};
     } catch (...) {
-        cleanup();
+        autoRemove(ctx, rec);
         throw;
     }
 }

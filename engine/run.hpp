@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "hutch/engine/container_record.hpp"
 #include "hutch/engine/context.hpp"
 #include "hutch/engine/specgen.hpp"
 
@@ -17,12 +18,29 @@ struct RunRequest {
     std::string pull = "missing"; ///< --pull=always|missing|never|newer
     std::string platform;         ///< --platform for a pull
     bool quietPull = false;       ///< -q/--quiet: no pull progress
+    bool detach = false;          ///< -d: print the id and leave it running under a monitor
+    std::string stopSignal;       ///< --stop-signal ("" = image's STOPSIGNAL or SIGTERM)
+    int stopTimeout = 10;         ///< --stop-timeout seconds
 };
 
-/// Runs the container in the foreground and returns its exit code. Errors before the
-/// container starts throw (InvalidArgument, NotFound, Error: exit 125 at the CLI);
-/// a command that cannot be invoked / is not found throws CommandError(126/127).
-int runContainer(Context& ctx, const RunRequest& req);
+struct RunResult {
+    std::string id;    ///< the container's id
+    int exitCode = 0;  ///< the container's exit code (0 when detached and running)
+};
+
+/// Runs the container in the foreground until it exits, or (`detach`) until it runs under
+/// its monitor. Errors before the container starts throw (InvalidArgument, NotFound, Error:
+/// exit 125 at the CLI); a command that cannot be invoked / is not found throws
+/// CommandError(126/127).
+RunResult runContainer(Context& ctx, const RunRequest& req);
+
+/// Creates the container (pulling the image as `req.pull` says): storage container, record
+/// in state "created". Throws as runContainer.
+ContainerRecord createContainer(Context& ctx, const RunRequest& req);
+
+/// (Re)writes the container's bundle: config.json and the generated /etc files. Throws
+/// CommandError(126) when the user cannot be resolved in the image, as podman does.
+std::string writeBundle(Context& ctx, const ContainerRecord& rec);
 
 /// Re-exec entry for the embedded runtime (`hutch __runtime ...`).
 int runtimeEntry(int argc, char** argv);

@@ -161,6 +161,10 @@ void startPauseProcess(const std::string& dir, const std::vector<IdMapping>& uid
         sigfillset(&all);
         sigdelset(&all, SIGTERM);  // `kill PID` still ends it
         ::sigprocmask(SIG_BLOCK, &all, nullptr);
+        // Do not keep hutch's own binary busy (an upgrade in place would fail with
+        // ETXTBSY): wait in sleep(1) when there is one; the namespaces stay the same.
+        const char* sleepArgv[] = {"sleep", "infinity", nullptr};
+        ::execv("/bin/sleep", const_cast<char* const*>(sleepArgv));
         for (;;) ::pause();
     }
     ::close(up[1]);

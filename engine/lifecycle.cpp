@@ -1,0 +1,140 @@
+#include "hutch/engine/lifecycle.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <deque>
+#include <thread>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/engine/containers.hpp"
+#include "hutch/engine/monitor.hpp"
+#include "hutch/engine/signals.hpp"
+#include "hutch/storage/store.hpp"
+
+namespace hutch::engine {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool alive(const ContainerRecord& r) { return effectiveStatus(r) == ContainerStatus::Running; }
+
+/// Waits until the record says exited (the monitor writes it); if the process is gone and
+/// the monitor did not record it within a grace period (monitor killed), records it here.
+ContainerRecord awaitExited(Context& ctx, const std::string& id, std::optional<Clock::time_point> deadline) {
+    auto goneSince = std::optional<Clock::time_point>();
+    for (;;) {
+        auto c = ctx.store().lookupContainer(id);
+        if (!c) throw NotFound("no container with name or ID \"" + id + "\" found: no such container");
+        ContainerRecord raw = ContainerRecord::fromJson(nlohmann::json::parse(c->metadata));
+        if (raw.status != ContainerStatus::Running) return raw;
+        if (!alive(raw)) {
+            if (!goneSince) goneSince = Clock::now();
+            if (Clock::now() - *goneSince > std::chrono::seconds(2)) {
+                raw.status = ContainerStatus::Exited;
+                raw.pid = 0;
+                raw.finishedAt = nowRfc3339();
+                saveContainer(ctx, raw);
+                return raw;
+            }
+        }
+        if (deadline && Clock::now() > *deadline) return raw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+}  // namespace
+
+void startContainer(Context& ctx, const std::string& nameOrId) {
+    ContainerRecord rec = loadContainer(ctx, nameOrId);
+    if (alive(rec)) return;
+    rec.status = ContainerStatus::Created;
+    startDetached(ctx, rec);
+}
+
+void stopContainer(Context& ctx, const std::string& nameOrId, std::optional<int> timeout) {
+    ContainerRecord rec = loadContainer(ctx, nameOrId);
+    if (!alive(rec)) return;
+    int sig = rec.stopSignal.empty() ? SIGTERM : parseSignal(rec.stopSignal);
+    int secs = timeout.value_or(rec.stopTimeout);
+    ::kill(rec.pid, sig);
+    auto deadline = Clock::now() + std::chrono::seconds(secs);
+    while (Clock::now() < deadline && processStartTime(rec.pid) == rec.pidStartTime)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (processStartTime(rec.pid) == rec.pidStartTime) {
+        // Killing the init of a pid namespace kills every process in it.
+        ::kill(rec.pid, SIGKILL);
+    }
+    awaitExited(ctx, rec.id, std::nullopt);
+}
+
+void killContainer(Context& ctx, const std::string& nameOrId, const std::string& signal) {
+    int sig = parseSignal(signal);
+    ContainerRecord rec = loadContainer(ctx, nameOrId);
+    if (!alive(rec))
+        throw Error("can only kill running containers. " + rec.id + " is in state " +
+                    statusName(effectiveStatus(rec)) + ": container state improper");
+    if (::kill(rec.pid, sig) != 0) throw SysError(errno, "kill container " + rec.id);
+}
+
+int waitContainer(Context& ctx, const std::string& nameOrId) {
+    ContainerRecord rec = loadContainer(ctx, nameOrId);
+    if (rec.status == ContainerStatus::Created) {
+        // podman waits for a created container to run and exit; it usually was just started.
+    }
+    ContainerRecord done = awaitExited(ctx, rec.id, std::nullopt);
+    return done.exitCode;
+}
+
+void printLogs(Context& ctx, const std::string& nameOrId, bool follow, int tail) {
+    ContainerRecord rec = loadContainer(ctx, nameOrId);
+    std::string path = logPath(ctx, rec.id);
+    std::string text;
+    try {
+        text = fsutil::readFile(path);
+    } catch (const NotFound&) {
+    }
+    auto emit = [](const std::string& line) {
+        // "TIMESTAMP STREAM TAG TEXT"
+        auto a = line.find(' ');
+        auto b = a == std::string::npos ? a : line.find(' ', a + 1);
+        auto c = b == std::string::npos ? b : line.find(' ', b + 1);
+        if (c == std::string::npos) return;
+        std::string stream = line.substr(a + 1, b - a - 1), tag = line.substr(b + 1, c - b - 1);
+        std::string msg = line.substr(c + 1) + (tag == "P" ? "" : "\n");
+        int fd = stream == "stderr" ? 2 : 1;
+        ssize_t rc = ::write(fd, msg.data(), msg.size());
+        (void)rc;
+    };
+    std::vector<std::string> lines = str::split(text, '\n');
+    size_t consumed = text.size();
+    if (!lines.empty() && lines.back().empty()) lines.pop_back();
+    size_t first = (tail >= 0 && lines.size() > static_cast<size_t>(tail)) ? lines.size() - static_cast<size_t>(tail) : 0;
+    for (size_t i = first; i < lines.size(); ++i) emit(lines[i]);
+    if (!follow) return;
+    std::string pending;
+    for (;;) {
+        bool running = alive(loadContainer(ctx, rec.id));
+        std::string now;
+        try {
+            now = fsutil::readFile(path);
+        } catch (const NotFound&) {
+        }
+        if (now.size() > consumed) {
+            pending += now.substr(consumed);
+            consumed = now.size();
+            size_t nl;
+            while ((nl = pending.find('\n')) != std::string::npos) {
+                emit(pending.substr(0, nl));
+                pending.erase(0, nl + 1);
+            }
+        }
+        if (!running) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
+}  // namespace hutch::engine

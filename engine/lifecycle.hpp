@@ -1,0 +1,34 @@
+// Lifecycle verbs on existing containers: start, stop, kill, wait, logs. No daemon: each
+// reads the container's record, acts on its process, and leaves the state changes to the
+// container's monitor (or records them itself when the monitor is gone).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "hutch/engine/context.hpp"
+
+namespace hutch::engine {
+
+/// `start`: starts a created or exited container detached under a new monitor. A running
+/// one is left alone. Throws NotFound, CommandError(126/127), Error.
+void startContainer(Context& ctx, const std::string& nameOrId);
+
+/// `stop`: sends the stop signal (the container's, else SIGTERM), waits up to `timeout`
+/// seconds (the container's --stop-timeout when nullopt) for it to exit, then SIGKILLs it.
+/// Returns once the container is recorded exited. Stopping an exited container is not an
+/// error (as podman). Throws NotFound.
+void stopContainer(Context& ctx, const std::string& nameOrId, std::optional<int> timeout);
+
+/// `kill`: sends `signal` (name or number) to the container's init. Throws NotFound,
+/// InvalidArgument for a bad signal, Error when the container is not running.
+void killContainer(Context& ctx, const std::string& nameOrId, const std::string& signal);
+
+/// `wait`: blocks until the container has exited; returns its exit code. Throws NotFound.
+int waitContainer(Context& ctx, const std::string& nameOrId);
+
+/// `logs`: writes the container's output (stdout lines to stdout, stderr lines to stderr);
+/// `tail` < 0 = all; `follow` keeps reading until the container exits. Throws NotFound.
+void printLogs(Context& ctx, const std::string& nameOrId, bool follow, int tail);
+
+}  // namespace hutch::engine

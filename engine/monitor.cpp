@@ -1,0 +1,243 @@
+#include "hutch/engine/monitor.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
+#include "hutch/engine/containers.hpp"
+#include "hutch/engine/run.hpp"
+#include "hutch/engine/runtime_proc.hpp"
+#include "hutch/storage/store.hpp"
+
+namespace hutch::engine {
+
+using nlohmann::json;
+
+std::string logPath(Context& ctx, const std::string& id) { return ctx.store().containerDir(id) + "/ctr.log"; }
+
+namespace {
+
+void writeLine(int fd, const std::string& s) {
+    size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return;
+        }
+        off += static_cast<size_t>(n);
+    }
+}
+
+/// Splits what a stream produced into k8s-file log lines; keeps a partial last line until
+/// more arrives or the stream ends (then it is written with the P tag).
+class LogWriter {
+public:
+    explicit LogWriter(int fd) : fd_(fd) {}
+    void feed(const char* stream, std::string& pending, const char* data, size_t n) {
+        pending.append(data, n);
+        size_t start = 0;
+        for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1)
+            writeLine(fd_, nowRfc3339() + " " + stream + " F " + pending.substr(start, nl - start) + "\n");
+        pending.erase(0, start);
+        if (pending.size() > 16384) flush(stream, pending);
+    }
+    void flush(const char* stream, std::string& pending) {
+        if (pending.empty()) return;
+        writeLine(fd_, nowRfc3339() + " " + stream + " P " + pending + "\n");
+        pending.clear();
+    }
+
+private:
+    int fd_;
+};
+
+struct SyncMessage {
+    bool ok = false;
+    int exitCode = 125;
+    std::string error;
+};
+
+void report(int fd, const SyncMessage& m) {
+    if (fd < 0) return;
+    json j = {{"ok", m.ok}, {"exitCode", m.exitCode}, {"error", m.error}};
+    writeLine(fd, j.dump() + "\n");
+}
+
+int monitor(Context& ctx, const std::string& id, int syncFd) {
+    ContainerRecord rec = loadContainer(ctx, id);
+    std::string bundle;
+    try {
+        bundle = writeBundle(ctx, rec);
+    } catch (const CommandError& e) {
+        report(syncFd, {false, e.exitCode(), e.what()});
+        return e.exitCode();
+    } catch (const std::exception& e) {
+        report(syncFd, {false, 125, e.what()});
+        return 125;
+    }
+    UniqueFd logFd(::open(logPath(ctx, id).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    if (!logFd) {
+        report(syncFd, {false, 125, "open log file: " + std::string(std::strerror(errno))});
+        return 125;
+    }
+    int out[2], err[2], status[2];
+    checkSys(::pipe2(out, O_CLOEXEC), "pipe");
+    checkSys(::pipe2(err, O_CLOEXEC), "pipe");
+    checkSys(::pipe2(status, O_CLOEXEC), "pipe");
+    UniqueFd outR(out[0]), outW(out[1]), errR(err[0]), errW(err[1]), stR(status[0]), stW(status[1]);
+    UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    pid_t rt = spawnRuntime(bundle, id, stW.get(), RuntimeStdio{devnull.get(), outW.get(), errW.get()});
+    outW.reset();
+    errW.reset();
+    stW.reset();
+
+    RuntimeStatus st = readStatusLine(stR.get());
+    if (st.started) {
+        rec.status = ContainerStatus::Running;
+        rec.pid = st.pid;
+        rec.pidStartTime = processStartTime(st.pid);
+        rec.startedAt = nowRfc3339();
+        rec.exitCode = 0;
+        rec.error.clear();
+        saveContainer(ctx, rec);
+        report(syncFd, {true, 0, ""});
+    } else {
+        std::string msg = st.error.empty() ? "the runtime exited before starting the container" : st.error;
+        report(syncFd, {false, st.exitCode, msg});
+    }
+    if (syncFd >= 0) ::close(syncFd);
+
+    // Copy the container's output into the log until both pipes close.
+    LogWriter logw(logFd.get());
+    std::string pendOut, pendErr;
+    struct pollfd fds[2] = {{outR.get(), POLLIN, 0}, {errR.get(), POLLIN, 0}};
+    int open = 2;
+    char buf[16384];
+    while (open > 0) {
+        int n = ::poll(fds, 2, -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
+            if (r > 0) {
+                logw.feed(i == 0 ? "stdout" : "stderr", i == 0 ? pendOut : pendErr, buf, static_cast<size_t>(r));
+            } else if (r == 0 || errno != EINTR) {
+                fds[i].fd = -1;
+                --open;
+            }
+        }
+    }
+    logw.flush("stdout", pendOut);
+    logw.flush("stderr", pendErr);
+    int code = waitExit(rt);
+    // Reap whatever else was re-parented to us (we are a subreaper).
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    try {
+        ContainerRecord now = loadContainer(ctx, id);
+        now.status = ContainerStatus::Exited;
+        now.pid = 0;
+        now.finishedAt = nowRfc3339();
+        if (st.started)
+            now.exitCode = code;
+        else {
+            now.exitCode = st.exitCode;
+            now.error = st.error;
+        }
+        if (now.autoRemove)
+            ctx.store().removeContainer(id);
+        else
+            saveContainer(ctx, now);
+    } catch (const NotFound&) {
+        // Removed meanwhile (rm -f): nothing to record.
+    }
+    return 0;
+}
+
+}  // namespace
+
+void startDetached(Context& ctx, ContainerRecord& rec) {
+    int fds[2];
+    checkSys(::pipe2(fds, O_CLOEXEC), "pipe");
+    UniqueFd syncR(fds[0]), syncW(fds[1]);
+    const auto& g = ctx.options();
+    pid_t pid = ::fork();
+    if (pid < 0) throw SysError(errno, "fork monitor");
+    if (pid == 0) {
+        // The monitor must outlive this command: its own session, no terminal.
+        ::setsid();
+        if (::dup2(syncW.get(), 3) < 0) _exit(125);
+        // No standard stream of ours: a caller reading our output to EOF must not wait for
+        // the container. Failures are recorded in the container's state instead.
+        int nul = ::open("/dev/null", O_RDWR);
+        ::dup2(nul, 0);
+        ::dup2(nul, 1);
+        ::dup2(nul, 2);
+        std::vector<std::string> args = {"hutch", "__monitor", "--sync-fd", "3"};
+        if (!g.root.empty()) args.insert(args.end(), {"--root", g.root});
+        if (!g.runroot.empty()) args.insert(args.end(), {"--runroot", g.runroot});
+        if (!g.storageDriver.empty()) args.insert(args.end(), {"--storage-driver", g.storageDriver});
+        args.push_back(rec.id);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv("/proc/self/exe", argv.data());
+        _exit(125);
+    }
+    syncW.reset();
+    std::string line;
+    char c;
+    while (::read(syncR.get(), &c, 1) == 1 && c != '\n') line.push_back(c);
+    int st = 0;
+    ::waitpid(pid, &st, WNOHANG);  // the monitor keeps running; it is not our child for long
+    if (line.empty()) throw Error("the container monitor exited before starting container " + rec.id);
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.value("ok", false)) {
+        std::string msg = j.is_discarded() ? line : j.value("error", "unknown error");
+        int code = j.is_discarded() ? 125 : j.value("exitCode", 125);
+        if (code == 126 || code == 127) throw CommandError(code, msg);
+        throw Error(msg);
+    }
+    rec = loadContainer(ctx, rec.id);
+}
+
+int monitorEntry(int argc, char** argv) {
+    GlobalOptions g;
+    int syncFd = -1;
+    std::string id;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+        if (a == "--sync-fd") syncFd = std::atoi(next().c_str());
+        else if (a == "--root") g.root = next();
+        else if (a == "--runroot") g.runroot = next();
+        else if (a == "--storage-driver") g.storageDriver = next();
+        else id = a;
+    }
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    ::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGHUP, SIG_IGN);
+    try {
+        Context ctx(g);
+        return monitor(ctx, id, syncFd);
+    } catch (const std::exception& e) {
+        report(syncFd, {false, 125, e.what()});
+        return 125;
+    }
+}
+
+}  // namespace hutch::engine

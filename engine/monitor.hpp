@@ -1,0 +1,27 @@
+// The monitor of a detached container (hutch's conmon): a small process per container,
+// started by `run -d` / `start` as a re-exec (`hutch __monitor ...`). It is the runtime's
+// parent and a subreaper, holds the container's output pipes and appends them to the log
+// file (k8s-file format: "TIMESTAMP stdout|stderr F|P text"), records the state (running,
+// then exited with the exit code and time), and removes the container for --rm.
+#pragma once
+
+#include <string>
+
+#include "hutch/engine/container_record.hpp"
+#include "hutch/engine/context.hpp"
+
+namespace hutch::engine {
+
+/// Path of the container's log file.
+std::string logPath(Context& ctx, const std::string& id);
+
+/// Starts `rec` under a new monitor and returns once the container runs (rec updated to
+/// running). Throws CommandError(126/127) or Error with the runtime's message when it
+/// cannot start.
+void startDetached(Context& ctx, ContainerRecord& rec);
+
+/// Entry of the hidden `__monitor` subcommand: `__monitor --sync-fd N [--root R]
+/// [--runroot RR] [--storage-driver D] ID`. Returns the process exit code.
+int monitorEntry(int argc, char** argv);
+
+}  // namespace hutch::engine

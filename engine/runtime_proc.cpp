@@ -1,0 +1,87 @@
+#include "hutch/engine/runtime_proc.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "hutch/common/error.hpp"
+
+namespace hutch::engine {
+
+namespace {
+volatile sig_atomic_t g_forwardPid = 0;
+
+void forwardSignal(int sig, siginfo_t* info, void*) {
+    if (info && info->si_code == SI_KERNEL) return;
+    if (g_forwardPid > 0) ::kill(g_forwardPid, sig);
+}
+}  // namespace
+
+RuntimeStatus readStatusLine(int fd) {
+    std::string line;
+    char c;
+    for (;;) {
+        ssize_t n = ::read(fd, &c, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || c == '\n') break;
+        line.push_back(c);
+    }
+    RuntimeStatus st;
+    if (line.empty()) return st;
+    try {
+        auto j = nlohmann::json::parse(line);
+        if (j.contains("pid")) {
+            st.started = true;
+            st.pid = j["pid"].get<pid_t>();
+        } else {
+            st.error = j.value("error", "unknown runtime error");
+            st.exitCode = j.value("exitCode", 125);
+        }
+    } catch (const nlohmann::json::exception&) {
+        st.error = "the runtime sent an invalid status line: " + line;
+    }
+    return st;
+}
+
+pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusFd, const RuntimeStdio& stdio) {
+    pid_t pid = ::fork();
+    if (pid < 0) throw SysError(errno, "fork");
+    if (pid == 0) {
+        if (stdio.in >= 0) ::dup2(stdio.in, 0);
+        if (stdio.out >= 0) ::dup2(stdio.out, 1);
+        if (stdio.err >= 0) ::dup2(stdio.err, 2);
+        if (::dup2(statusFd, 3) < 0) _exit(125);
+        const char* argv[] = {"hutch", "__runtime", "run", "--status-fd", "3", "--bundle", bundle.c_str(),
+                              id.c_str(), nullptr};
+        ::execv("/proc/self/exe", const_cast<char* const*>(argv));
+        _exit(125);
+    }
+    return pid;
+}
+
+int waitExit(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) throw SysError(errno, "waitpid runtime");
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 125;
+}
+
+SignalForwarder::SignalForwarder(pid_t pid) {
+    g_forwardPid = pid;
+    struct sigaction sa {};
+    sa.sa_sigaction = forwardSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART | SA_SIGINFO;
+    for (size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &sa, &old_[i]);
+}
+
+SignalForwarder::~SignalForwarder() {
+    for (size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
+    g_forwardPid = 0;
+}
+
+}  // namespace hutch::engine

@@ -1,0 +1,52 @@
+// Starting the embedded runtime as a child process (`hutch __runtime run`), reading its
+// status line, waiting for it, forwarding signals to it. Shared by foreground `run` and the
+// monitor of detached containers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <csignal>
+#include <iterator>
+#include <string>
+
+namespace hutch::engine {
+
+/// One line of the runtime's status fd, parsed: {"pid":N} or {"error":...,"exitCode":N}.
+struct RuntimeStatus {
+    bool started = false;
+    pid_t pid = 0;
+    std::string error;
+    int exitCode = 125;
+};
+
+/// Reads one status line from `fd` (blocking). EOF without a line = not started, no error text.
+RuntimeStatus readStatusLine(int fd);
+
+/// Standard streams for the runtime: -1 keeps ours.
+struct RuntimeStdio {
+    int in = -1, out = -1, err = -1;
+};
+
+/// fork + exec of `/proc/self/exe __runtime run --status-fd 3 --bundle BUNDLE ID` with the
+/// status pipe's write end as fd 3. Throws SysError.
+pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusFd, const RuntimeStdio& stdio);
+
+/// Waits for `pid`: its exit code, or 128+signal. Throws SysError.
+int waitExit(pid_t pid);
+
+/// Forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 sent to this process to
+/// `pid` while alive — except those the terminal generated (si_code SI_KERNEL), which
+/// reached the whole foreground process group already.
+class SignalForwarder {
+public:
+    explicit SignalForwarder(pid_t pid);
+    ~SignalForwarder();
+    SignalForwarder(const SignalForwarder&) = delete;
+    SignalForwarder& operator=(const SignalForwarder&) = delete;
+
+private:
+    static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+    struct sigaction old_[std::size(kSignals)];
+};
+
+}  // namespace hutch::engine
