@@ -38,9 +38,6 @@ void registerPs(Registry& r) {
                              engine::humanAgo(engine::parseRfc3339(c.finishedAt));
                 else
                     status = "Created";
-                if (status.size() > 4 && status.compare(status.size() - 4, 4, " ago") == 0 &&
-                    st == engine::ContainerStatus::Running)
-                    status = status.substr(0, status.size() - 4);
                 std::string cmd = str::join(c.args, " ");
                 if (!o->noTrunc && cmd.size() > 20) cmd = cmd.substr(0, 17) + "...";
                 nlohmann::json f = {{"ID", id},          {"Id", id},        {"Image", c.imageName}, {"ImageID", c.imageId},

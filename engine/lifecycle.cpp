@@ -9,6 +9,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/monitor.hpp"
 #include "hutch/engine/signals.hpp"
@@ -65,6 +66,8 @@ void stopContainer(Context& ctx, const std::string& nameOrId, std::optional<int>
     while (Clock::now() < deadline && processStartTime(rec.pid) == rec.pidStartTime)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (processStartTime(rec.pid) == rec.pidStartTime) {
+        log::warn("StopSignal {} failed to stop container {} in {} seconds, resorting to SIGKILL",
+                  rec.stopSignal.empty() ? "SIGTERM" : rec.stopSignal, rec.name, secs);
         // Killing the init of a pid namespace kills every process in it.
         ::kill(rec.pid, SIGKILL);
     }
