@@ -212,7 +212,11 @@ void startDetached(Context& ctx, ContainerRecord& rec) {
         if (code == 126 || code == 127) throw CommandError(code, msg);
         throw Error(msg);
     }
-    rec = loadContainer(ctx, rec.id);
+    try {
+        rec = loadContainer(ctx, rec.id);
+    } catch (const NotFound&) {
+        // It ran, exited and was removed (--rm) already.
+    }
 }
 
 int monitorEntry(int argc, char** argv) {

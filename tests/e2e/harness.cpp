@@ -207,6 +207,11 @@ Sandbox::Sandbox(std::optional<std::string> user) {
 }
 
 Sandbox::~Sandbox() {
+    // The sandbox's rootless session (hutch's pause process, recorded in its runtime dir)
+    // would outlive the test: end it.
+    std::ifstream pauseRec(dir_ / "run" / "hutch" / "pause.pid");
+    long pausePid = 0;
+    if (pauseRec >> pausePid && pausePid > 1) ::kill(static_cast<pid_t>(pausePid), SIGKILL);
     if (envOr("HUTCH_E2E_KEEP") == "1") return;
     std::error_code ec;
     fs::remove_all(dir_, ec);
