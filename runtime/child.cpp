@@ -119,23 +119,7 @@ void seccompLast(const Ctx& c) {
     if (c.seccomp && c.spec->process.noNewPrivileges) loadSeccomp(*c.seccomp);
 }
 
-[[noreturn]] void execProcess(const Ctx& c) {
-    const Process& p = c.spec->process;
-    const std::string& exe = gExe;
-    std::vector<char*> argv, envp;
-    for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
-    ::sigprocmask(SIG_SETMASK, &c.origMask, nullptr);
-    // The sync socket is O_CLOEXEC: a successful exec closes it, which the parent reads as EOF.
-    ::execve(exe.c_str(), argv.data(), envp.data());
-    int err = errno;
-    int code = err == ENOENT ? 127 : 126;
-    sendMsg(c.syncFd, SyncMsg::error("exec", err, code, p.args[0] + ": " + std::strerror(err)));
-    ::_exit(code);
-}
+[[noreturn]] void execProcess(const Ctx& c) { execWithReport(c.spec->process, gExe, c.origMask, c.syncFd); }
 
 struct Step {
     const char* name;
@@ -157,6 +141,22 @@ const Step kSteps[] = {
 };
 
 }  // namespace
+
+void execWithReport(const Process& p, const std::string& exe, const sigset_t& mask, int syncFd) noexcept {
+    std::vector<char*> argv, envp;
+    for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
+    ::sigprocmask(SIG_SETMASK, &mask, nullptr);
+    // The sync socket is O_CLOEXEC: a successful exec closes it, which the parent reads as EOF.
+    ::execve(exe.c_str(), argv.data(), envp.data());
+    int err = errno;
+    int code = err == ENOENT ? 127 : 126;
+    sendMsg(syncFd, SyncMsg::error("exec", err, code, p.args[0] + ": " + std::strerror(err)));
+    ::_exit(code);
+}
 
 void childMain(const ChildContext& ctx) noexcept {
     const char* stage = "start";

@@ -4,6 +4,8 @@
 
 #include <signal.h>
 
+#include <string>
+
 #include "hutch/runtime/seccomp.hpp"
 #include "hutch/runtime/spec.hpp"
 
@@ -17,6 +19,11 @@ struct ChildContext {
     sigset_t origMask;     ///< signal mask to restore before exec
     const SeccompProgram* seccomp = nullptr;  ///< compiled linux.seccomp (parent), or null
 };
+
+/// Resets signal handlers, restores `mask` and execve()s `exe` with p.args and p.env. On
+/// failure sends MsgType::Error (stage "exec", exit code 127 for ENOENT, else 126) on
+/// `syncFd` and _exits with that code. Shared by `run` and `exec`.
+[[noreturn]] void execWithReport(const Process& p, const std::string& exe, const sigset_t& mask, int syncFd) noexcept;
 
 /// Child entry: waits for MsgType::Continue, runs the steps, execs process.args. On any
 /// failure sends MsgType::Error {stage, errno, message, exitCode 125/126/127} and _exits.

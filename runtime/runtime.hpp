@@ -1,6 +1,9 @@
 // The embedded OCI runtime (runtime-spec 1.0.2, `create`+`start` in one: `run`).
 //
 //   hutch __runtime run [--status-fd N] [--pid-file F] --bundle DIR ID
+//   hutch __runtime exec --pid PID [--status-fd N] [--process FILE] [--tty] [--cwd DIR]
+//       [--env K=V]... [--user UID[:GID]] [--cap CAP]... [--no-new-privs]
+//       [--seccomp-json FILE|-] [--] CMD [ARG...]        (see exec.hpp)
 //
 // Must run in a fresh single-threaded process (a re-exec of /proc/self/exe). The parent
 // clones the container init into the namespaces of linux.namespaces, writes its id maps,
@@ -24,7 +27,7 @@ struct RunOptions {
 /// Errors are reported on statusFd, else on stderr; never throws.
 int runContainer(const RunOptions& opts) noexcept;
 
-/// Entry of `hutch __runtime ...`: argv[0] is ignored, argv[1] must be "run". Returns the
+/// Entry of `hutch __runtime ...`: argv[0] is ignored, argv[1] must be "run" or "exec". Returns the
 /// process exit code (125 on a usage error).
 int runtimeMain(int argc, char** argv);
 

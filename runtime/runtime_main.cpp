@@ -19,9 +19,11 @@
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/runtime/child.hpp"
+#include "hutch/runtime/exec.hpp"
 #include "hutch/runtime/ns.hpp"
 #include "hutch/runtime/runtime.hpp"
 #include "hutch/runtime/spec.hpp"
+#include "hutch/runtime/supervise.hpp"
 #include "hutch/runtime/sync.hpp"
 #include "hutch/runtime/tty.hpp"
 
@@ -35,98 +37,12 @@ struct Failure {
     int err = 0, exitCode = 125;
 };
 
-void writeStatus(int fd, const nlohmann::json& j) {
-    if (fd < 0) return;
-    std::string line = j.dump() + "\n";
-    for (size_t off = 0; off < line.size();) {
-        ssize_t n = ::write(fd, line.data() + off, line.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        off += static_cast<size_t>(n);
-    }
-    ::close(fd);
-}
-
 int reportFailure(const RunOptions& o, const Failure& f) {
     if (o.statusFd >= 0)
         writeStatus(o.statusFd, {{"error", f.message}, {"stage", f.stage}, {"errno", f.err}, {"exitCode", f.exitCode}});
     else
         std::fprintf(stderr, "Error: %s\n", f.message.c_str());
     return f.exitCode;
-}
-
-/// Signals the runtime forwards to the container init (plus SIGCHLD and SIGWINCH it handles).
-sigset_t handledSignals() {
-    sigset_t s;
-    sigemptyset(&s);
-    for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGURG, SIGVTALRM, SIGPROF,
-                    SIGIO, SIGPWR, SIGCHLD, SIGWINCH})
-        sigaddset(&s, sig);
-    for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaddset(&s, sig);
-    return s;
-}
-
-int exitCodeOf(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 125;
-}
-
-/// Waits for the init while forwarding signals and relaying the pty. Returns its exit code.
-int superviseInit(pid_t pid, int sigFd, int master, bool terminal) {
-    std::optional<RawMode> raw;
-    bool stdinOpen = master >= 0;
-    if (master >= 0) {
-        ::fcntl(master, F_SETFL, ::fcntl(master, F_GETFL) | O_NONBLOCK);
-        copyWinsize(::isatty(0) ? 0 : 1, master);
-        raw.emplace(0);
-    }
-    bool masterOpen = master >= 0;
-    std::optional<int> status;
-    while (!status || masterOpen) {
-        if (status) {  // init is gone: drain what the pty still holds, then stop
-            while (relayOnce(master, 1) > 0) {
-            }
-            break;
-        }
-        struct pollfd fds[3];
-        int n = 0;
-        fds[n++] = {sigFd, POLLIN, 0};
-        int masterIdx = -1, stdinIdx = -1;
-        if (masterOpen) masterIdx = n, fds[n++] = {master, POLLIN, 0};
-        if (stdinOpen) stdinIdx = n, fds[n++] = {0, POLLIN, 0};
-        if (::poll(fds, static_cast<nfds_t>(n), -1) < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        if (fds[0].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            while (::read(sigFd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
-                int sig = static_cast<int>(si.ssi_signo);
-                if (sig == SIGCHLD) {
-                    int st = 0;
-                    if (::waitpid(pid, &st, WNOHANG) == pid) status = st;
-                } else if (sig == SIGWINCH && master >= 0) {
-                    copyWinsize(::isatty(0) ? 0 : 1, master);
-                } else if (si.ssi_code == SI_KERNEL && !terminal) {
-                    // From our terminal: the init is in our process group and got it too.
-                } else {
-                    ::kill(pid, sig);
-                }
-            }
-        }
-        if (masterIdx >= 0 && (fds[masterIdx].revents & (POLLIN | POLLHUP | POLLERR)))
-            if (relayOnce(master, 1) == 0) masterOpen = false;  // keep forwarding until SIGCHLD
-        if (stdinIdx >= 0 && (fds[stdinIdx].revents & (POLLIN | POLLHUP | POLLERR)))
-            if (relayOnce(0, master) == 0) stdinOpen = false;
-    }
-    if (!status) {
-        int st = 0;
-        while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-        }
-        status = st;
-    }
-    return exitCodeOf(*status);
 }
 
 pid_t cloneChild(int flags) {
@@ -234,7 +150,15 @@ int runtimeMain(int argc, char** argv) {
     RunOptions o;
     int i = 0;
     // Accept "hutch __runtime run ...", "__runtime run ..." and "run ...".
-    while (i < argc && std::strcmp(argv[i], "run") != 0) ++i;
+    while (i < argc && std::strcmp(argv[i], "run") != 0 && std::strcmp(argv[i], "exec") != 0) ++i;
+    if (i < argc && std::strcmp(argv[i], "exec") == 0) {
+        try {
+            return execInContainer(parseExecArgs(argc - i - 1, argv + i + 1));
+        } catch (const Error& e) {
+            std::fprintf(stderr, "Error: %s\n", e.what());
+            return 125;
+        }
+    }
     if (i >= argc) {
         std::fprintf(stderr, "Error: usage: hutch __runtime run [--status-fd N] [--pid-file F] --bundle DIR ID\n");
         return 125;
