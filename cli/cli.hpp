@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -41,6 +42,14 @@ void registerStop(Registry& r);
 void registerKill(Registry& r);
 void registerWait(Registry& r);
 void registerLogs(Registry& r);
+void registerExec(Registry& r);
+
+/// "-e KEY" takes KEY from hutch's own environment (nullopt when unset), as podman does;
+/// "KEY=VALUE" is kept as is.
+std::optional<std::string> envEntry(const std::string& e);
+/// Reads an --env-file: KEY=VALUE lines, blank lines and # comments skipped, KEY alone as
+/// -e KEY. Throws InvalidArgument naming the file (and line).
+std::vector<std::string> readEnvFile(const std::string& path);
 
 /// Prints rows as podman's tabwriter does (columns padded to the widest cell + 2 spaces).
 void printTable(const std::vector<std::vector<std::string>>& rows);

@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
     cli::registerKill(reg);
     cli::registerWait(reg);
     cli::registerLogs(reg);
+    cli::registerExec(reg);
 
     try {
         app.parse(argc, argv);

@@ -11,7 +11,8 @@
 namespace hutch::cli {
 namespace {
 
-/// "-e KEY" takes KEY from hutch's own environment (dropped when unset), as podman does.
+}  // namespace
+
 std::optional<std::string> envEntry(const std::string& e) {
     if (e.find('=') != std::string::npos) return e;
     if (const char* v = std::getenv(e.c_str())) return e + "=" + v;
@@ -38,6 +39,8 @@ std::vector<std::string> readEnvFile(const std::string& path) {
     return out;
 }
 
+namespace {
+
 std::vector<std::string> parseEntrypoint(const std::string& s) {
     if (s.empty()) return {};
     if (s[0] == '[') {
@@ -50,6 +53,23 @@ std::vector<std::string> parseEntrypoint(const std::string& s) {
     return {s};
 }
 
+/// --security-opt as podman: seccomp=unconfined|PATH, no-new-privileges[=true|false];
+/// label= and apparmor= are accepted and ignored (no SELinux/AppArmor here).
+void applySecurityOpts(const std::vector<std::string>& opts, engine::ContainerConfig& c) {
+    for (const auto& o : opts) {
+        bool hasValue = false;
+        auto [key, value] = str::cut(o, o.find('=') != std::string::npos ? '=' : ':', &hasValue);
+        if (key == "seccomp")
+            c.seccompProfile = value;
+        else if (key == "no-new-privileges")
+            c.noNewPrivileges = !hasValue || value == "true";
+        else if (key == "label" || key == "apparmor" || key == "mask" || key == "unmask")
+            continue;
+        else
+            throw InvalidArgument("invalid --security-opt 1: \"" + o + "\"");
+    }
+}
+
 }  // namespace
 
 void registerRun(Registry& r) {
@@ -59,6 +79,7 @@ void registerRun(Registry& r) {
         std::string entrypoint;
         bool entrypointSet = false;
         std::string network = "host";
+        std::vector<std::string> securityOpts;
     };
     auto o = std::make_shared<Opts>();
     auto* sub = r.app.add_subcommand("run", "Run a command in a new container");
@@ -81,6 +102,11 @@ void registerRun(Registry& r) {
     sub->add_option("--platform", o->req.platform, "Specify the platform for selecting the image");
     sub->add_flag("-q,--quiet", o->req.quietPull, "Suppress output information when pulling images");
     sub->add_flag("-d,--detach", o->req.detach, "Run container in background and print container ID");
+    sub->add_option("--cap-add", o->req.config.capAdd, "Add capabilities to the container")->allow_extra_args(false);
+    sub->add_option("--cap-drop", o->req.config.capDrop, "Drop capabilities from the container")->allow_extra_args(false);
+    sub->add_flag("--privileged", o->req.config.privileged, "Give extended privileges to container");
+    sub->add_flag("--read-only", o->req.config.readOnly, "Make containers root filesystem read-only");
+    sub->add_option("--security-opt", o->securityOpts, "Security Options")->allow_extra_args(false);
     sub->add_option("--stop-signal", o->req.stopSignal, "Signal to stop a container. Default is SIGTERM");
     sub->add_option("--stop-timeout", o->req.stopTimeout, "Timeout (in seconds) to stop a container. Default is 10");
     sub->callback([o, ep, sub, &r] {
@@ -97,6 +123,7 @@ void registerRun(Registry& r) {
             for (const auto& e : o->env)
                 if (auto v = envEntry(e)) req.config.env.push_back(*v);
             if (o->entrypointSet) req.config.entrypoint = parseEntrypoint(o->entrypoint);
+            applySecurityOpts(o->securityOpts, req.config);
             req.config.network = o->network == "private" ? "host" : o->network;
             auto res = engine::runContainer(ctx, req);
             if (req.detach) std::cout << res.id << std::endl;

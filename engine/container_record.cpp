@@ -31,7 +31,10 @@ ContainerStatus statusFromName(const std::string& s) {
 json ContainerRecord::toJson() const {
     json cfg = {{"command", config.command},    {"env", config.env},         {"hostname", config.hostname},
                 {"workdir", config.workdir},    {"user", config.user},       {"network", config.network},
-                {"tty", config.tty},            {"interactive", config.interactive}};
+                {"tty", config.tty},            {"interactive", config.interactive},
+                {"capAdd", config.capAdd},      {"capDrop", config.capDrop},
+                {"privileged", config.privileged}, {"seccompProfile", config.seccompProfile},
+                {"noNewPrivileges", config.noNewPrivileges}, {"readOnly", config.readOnly}};
     if (config.entrypoint) cfg["entrypoint"] = *config.entrypoint;
     return json{{"id", id},
                 {"name", name},
@@ -71,6 +74,12 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.config.network = c.value("network", "host");
         r.config.tty = c.value("tty", false);
         r.config.interactive = c.value("interactive", false);
+        r.config.capAdd = c.value("capAdd", std::vector<std::string>{});
+        r.config.capDrop = c.value("capDrop", std::vector<std::string>{});
+        r.config.privileged = c.value("privileged", false);
+        r.config.seccompProfile = c.value("seccompProfile", "");
+        r.config.noNewPrivileges = c.value("noNewPrivileges", false);
+        r.config.readOnly = c.value("readOnly", false);
         if (c.contains("entrypoint")) r.config.entrypoint = c["entrypoint"].get<std::vector<std::string>>();
         r.autoRemove = j.value("autoRemove", false);
         r.stopSignal = j.value("stopSignal", "");

@@ -8,6 +8,8 @@
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
+#include "hutch/conf/seccomp.hpp"
+#include "hutch/engine/capabilities.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/etcfiles.hpp"
 #include "hutch/engine/images.hpp"
@@ -113,7 +115,9 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
                                 ". You have to remove that container to be able to reuse that name: that name is "
                                 "already in use");
     }
-    if (!req.stopSignal.empty()) parseSignal(req.stopSignal);  // a bad name fails before anything is made
+    // Bad flag values fail before anything is made.
+    if (!req.stopSignal.empty()) parseSignal(req.stopSignal);
+    capabilitySet(req.config.capAdd, req.config.capDrop, req.config.privileged);
     const std::string imageId = imageIdFor(ctx, req);
     log::debug("run: image {} found", imageId);
     ImageDefaults defaults = imageDefaults(ctx, imageId);
@@ -157,6 +161,26 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec) {
         throw CommandError(126, e.what());
     }
     in.rootless = ctx.rootless();
+    if (!rec.config.privileged && rec.config.seccompProfile != "unconfined") {
+        std::string profile;
+        if (rec.config.seccompProfile.empty())
+            profile = conf::defaultSeccompProfile();
+        else {
+            try {
+                profile = fsutil::readFile(rec.config.seccompProfile);
+            } catch (const NotFound&) {
+                throw InvalidArgument("--security-opt seccomp=" + rec.config.seccompProfile + ": no such file");
+            }
+        }
+        auto caps = capabilitySet(rec.config.capAdd, rec.config.capDrop, false);
+        try {
+            in.seccomp = conf::seccompToOci(profile, caps, conf::nativeArch());
+        } catch (const std::exception& e) {
+            throw InvalidArgument("seccomp profile " +
+                                  (rec.config.seccompProfile.empty() ? std::string("(default)") : rec.config.seccompProfile) +
+                                  ": " + e.what());
+        }
+    }
     rlimit rl{};
     if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) in.nofileLimit = rl.rlim_max;
     std::string hostname = effectiveHostname(rec.config, rec.id);

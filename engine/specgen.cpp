@@ -5,6 +5,7 @@
 #include <set>
 
 #include "hutch/common/error.hpp"
+#include "hutch/engine/capabilities.hpp"
 
 namespace hutch::engine {
 
@@ -84,7 +85,7 @@ json buildSpec(const SpecInputs& in) {
     std::string cwd = !c.workdir.empty() ? c.workdir : (!in.image.workingDir.empty() ? in.image.workingDir : "/");
     if (cwd[0] != '/') throw InvalidArgument("--workdir \"" + cwd + "\": must be an absolute path");
 
-    json caps = defaultCapabilities();
+    json caps = capabilitySet(c.capAdd, c.capDrop, c.privileged);
     json process = {
         {"terminal", c.tty},
         {"user", {{"uid", in.user.uid}, {"gid", in.user.gid}}},
@@ -98,7 +99,7 @@ json buildSpec(const SpecInputs& in) {
           {"inheritable", json::array()},
           {"ambient", json::array()}}},
         {"rlimits", json::array({json{{"type", "RLIMIT_NOFILE"}, {"hard", in.nofileLimit}, {"soft", in.nofileLimit}}})},
-        {"noNewPrivileges", false},
+        {"noNewPrivileges", c.noNewPrivileges},
     };
     if (!in.user.additionalGids.empty()) process["user"]["additionalGids"] = in.user.additionalGids;
 
@@ -120,6 +121,10 @@ json buildSpec(const SpecInputs& in) {
     mounts.push_back(mount("/etc/hosts", "bind", in.files.hosts, {"bind", "rprivate"}));
     mounts.push_back(mount("/etc/resolv.conf", "bind", in.files.resolvConf, {"bind", "rprivate"}));
 
+    if (c.readOnly)
+        for (const char* dir : {"/run", "/tmp", "/var/tmp"})
+            mounts.push_back(mount(dir, "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=1777"}));
+
     json namespaces = json::array({json{{"type", "pid"}}, json{{"type", "ipc"}}, json{{"type", "uts"}},
                                    json{{"type", "mount"}}, json{{"type", "cgroup"}}});
     if (c.network == "none") namespaces.push_back(json{{"type", "network"}});
@@ -137,10 +142,15 @@ json buildSpec(const SpecInputs& in) {
          {"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
         {"rootfsPropagation", "private"},
     };
+    if (c.privileged) {
+        linux["maskedPaths"] = json::array();
+        linux["readonlyPaths"] = json::array();
+    }
+    if (!in.seccomp.is_null() && !c.privileged) linux["seccomp"] = in.seccomp;
 
     return json{{"ociVersion", "1.0.2"},
                 {"process", process},
-                {"root", {{"path", in.rootfs}, {"readonly", false}}},
+                {"root", {{"path", in.rootfs}, {"readonly", c.readOnly}}},
                 {"hostname", hostname},
                 {"mounts", mounts},
                 {"annotations", {{"io.hutch.container.id", in.containerId}}},

@@ -29,6 +29,11 @@ struct ContainerConfig {
     std::string network = "host";               ///< host | none
     bool tty = false;                           ///< -t
     bool interactive = false;                   ///< -i
+    std::vector<std::string> capAdd, capDrop;   ///< --cap-add, --cap-drop (names, any case, ALL)
+    bool privileged = false;                    ///< --privileged: all capabilities, no seccomp, no masks
+    std::string seccompProfile;                 ///< --security-opt seccomp=: "" default, "unconfined", or a path
+    bool noNewPrivileges = false;               ///< --security-opt no-new-privileges
+    bool readOnly = false;                      ///< --read-only (with tmpfs on /run, /tmp, /var/tmp)
 };
 
 /// Files the engine generated for the container, bind-mounted in.
@@ -45,6 +50,7 @@ struct SpecInputs {
     ResolvedUser user;
     GeneratedFiles files;
     bool rootless = false;
+    nlohmann::json seccomp;          ///< linux.seccomp object; null = no filter
     uint64_t nofileLimit = 1048576;  ///< RLIMIT_NOFILE for the container (the caller's hard limit)
 };
 

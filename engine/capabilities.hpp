@@ -1,0 +1,22 @@
+// Capability sets for containers: podman's default set, --cap-add/--cap-drop, --privileged.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hutch::engine {
+
+/// Every capability name capabilities(7) defines, CAP_CHOWN (0) .. CAP_CHECKPOINT_RESTORE (40).
+const std::vector<std::string>& allCapabilities();
+
+/// "net_admin", "NET_ADMIN", "cap_net_admin" -> "CAP_NET_ADMIN"; "all" -> "ALL". Throws
+/// InvalidArgument ("\"CAP_FOO\": unknown capability", as podman) for anything else.
+std::string normalizeCapability(const std::string& name);
+
+/// The container's capability set: `privileged` -> all; else podman's defaults, minus
+/// `drop` (ALL drops every default), plus `add` (ALL adds every capability). Sorted as
+/// allCapabilities() orders them. Throws InvalidArgument for an unknown name.
+std::vector<std::string> capabilitySet(const std::vector<std::string>& add, const std::vector<std::string>& drop,
+                                       bool privileged);
+
+}  // namespace hutch::engine

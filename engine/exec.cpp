@@ -1,0 +1,139 @@
+#include "hutch/engine/exec.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/engine/capabilities.hpp"
+#include "hutch/engine/containers.hpp"
+#include "hutch/engine/runtime_proc.hpp"
+#include "hutch/engine/user.hpp"
+#include "hutch/storage/store.hpp"
+
+namespace hutch::engine {
+
+using nlohmann::json;
+
+namespace {
+
+/// Removes the per-exec files when the exec ends.
+struct TempFiles {
+    std::vector<std::string> paths;
+    ~TempFiles() {
+        for (const auto& p : paths) ::unlink(p.c_str());
+    }
+};
+
+}  // namespace
+
+int execInContainer(Context& ctx, const ExecRequest& req) {
+    if (req.cmd.empty()) throw InvalidArgument("must provide a non-empty command to start an exec session: invalid argument");
+    ContainerRecord rec = loadContainer(ctx, req.container);
+    if (effectiveStatus(rec) != ContainerStatus::Running)
+        throw Error("can only create exec sessions on running containers: container state improper");
+    auto& store = ctx.store();
+    json spec;
+    try {
+        spec = json::parse(fsutil::readFile(store.containerDir(rec.id) + "/config.json"));
+    } catch (const json::exception& e) {
+        throw Error("container " + rec.id + ": config.json: " + e.what());
+    }
+    json process = spec.at("process");
+    process["args"] = req.cmd;
+    process["terminal"] = req.tty;
+    // The environment is the container's configuration plus -e, never PID 1's live one.
+    std::vector<std::string> env = process.value("env", std::vector<std::string>{});
+    auto setEnv = [&](const std::string& kv) {
+        std::string key = kv.substr(0, kv.find('='));
+        for (auto& e : env)
+            if (e.substr(0, e.find('=')) == key) {
+                e = kv;
+                return;
+            }
+        env.push_back(kv);
+    };
+    setEnv("TERM=xterm");
+    for (const auto& e : req.env) setEnv(e);
+    process["env"] = env;
+    if (!req.workdir.empty()) {
+        if (req.workdir[0] != '/') throw InvalidArgument("--workdir \"" + req.workdir + "\": must be an absolute path");
+        process["cwd"] = req.workdir;
+    }
+    if (!req.user.empty()) {
+        ResolvedUser u;
+        try {
+            u = resolveUser(store.containerRootfs(rec.id), req.user);
+        } catch (const InvalidArgument& e) {
+            throw CommandError(126, e.what());
+        }
+        process["user"] = {{"uid", u.uid}, {"gid", u.gid}};
+        if (!u.additionalGids.empty()) process["user"]["additionalGids"] = u.additionalGids;
+        setEnv("HOME=" + u.home);
+        process["env"] = env;
+        if (u.uid != 0) {
+            process["capabilities"]["effective"] = json::array();
+            process["capabilities"]["permitted"] = json::array();
+        }
+    }
+    if (req.privileged) {
+        json all = allCapabilities();
+        process["capabilities"] = {{"bounding", all}, {"effective", all}, {"permitted", all},
+                                   {"inheritable", json::array()}, {"ambient", json::array()}};
+    }
+
+    std::string runDir = store.containerRunDir(rec.id);
+    fsutil::mkdirAll(runDir, 0700);
+    std::string tag = str::randomHex(8);
+    TempFiles temps;
+    std::string processFile = runDir + "/exec-" + tag + ".json";
+    fsutil::writeFileAtomic(processFile, process.dump(), 0600, fsutil::Sync::Volatile);
+    temps.paths.push_back(processFile);
+    std::string seccompFile;
+    if (!req.privileged && spec.contains("linux") && spec["linux"].contains("seccomp")) {
+        seccompFile = runDir + "/exec-" + tag + "-seccomp.json";
+        fsutil::writeFileAtomic(seccompFile, spec["linux"]["seccomp"].dump(), 0600, fsutil::Sync::Volatile);
+        temps.paths.push_back(seccompFile);
+    }
+
+    int fds[2];
+    checkSys(::pipe2(fds, O_CLOEXEC), "pipe");
+    UniqueFd statusRead(fds[0]), statusWrite(fds[1]);
+    UniqueFd devnull;
+    if (!req.interactive) devnull.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    pid_t pid = ::fork();
+    if (pid < 0) throw SysError(errno, "fork");
+    if (pid == 0) {
+        if (devnull) ::dup2(devnull.get(), 0);
+        if (::dup2(statusWrite.get(), 3) < 0) _exit(125);
+        std::string target = std::to_string(rec.pid);
+        std::vector<std::string> args = {"hutch", "__runtime", "exec", "--pid", target, "--status-fd", "3",
+                                         "--process", processFile};
+        if (req.tty) args.push_back("--tty");
+        if (!seccompFile.empty()) args.insert(args.end(), {"--seccomp-json", seccompFile});
+        args.push_back("--");
+        args.insert(args.end(), req.cmd.begin(), req.cmd.end());
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv("/proc/self/exe", argv.data());
+        _exit(125);
+    }
+    statusWrite.reset();
+    SignalForwarder fwd(pid);
+    RuntimeStatus st = readStatusLine(statusRead.get());
+    int code = waitExit(pid);
+    if (!st.started) {
+        if (st.error.empty()) st = readStatusLine(statusRead.get());
+        std::string msg = st.error.empty() ? "exec failed (" + std::to_string(code) + ")" : st.error;
+        if (st.exitCode == 126 || st.exitCode == 127) throw CommandError(st.exitCode, msg);
+        throw Error(msg);
+    }
+    return code;
+}
+
+}  // namespace hutch::engine
