@@ -106,6 +106,8 @@ void registerRun(Registry& r) {
     sub->add_option("--cap-drop", o->req.config.capDrop, "Drop capabilities from the container")->allow_extra_args(false);
     sub->add_flag("--privileged", o->req.config.privileged, "Give extended privileges to container");
     sub->add_flag("--read-only", o->req.config.readOnly, "Make containers root filesystem read-only");
+    sub->add_option("--systemd", o->req.config.systemd, "Run container in systemd mode (true, false, always)")
+        ->check(CLI::IsMember({"true", "false", "always"}));
     sub->add_option("--security-opt", o->securityOpts, "Security Options")->allow_extra_args(false);
     sub->add_option("--stop-signal", o->req.stopSignal, "Signal to stop a container. Default is SIGTERM");
     sub->add_option("--stop-timeout", o->req.stopTimeout, "Timeout (in seconds) to stop a container. Default is 10");

@@ -34,7 +34,8 @@ json ContainerRecord::toJson() const {
                 {"tty", config.tty},            {"interactive", config.interactive},
                 {"capAdd", config.capAdd},      {"capDrop", config.capDrop},
                 {"privileged", config.privileged}, {"seccompProfile", config.seccompProfile},
-                {"noNewPrivileges", config.noNewPrivileges}, {"readOnly", config.readOnly}};
+                {"noNewPrivileges", config.noNewPrivileges}, {"readOnly", config.readOnly},
+                {"systemd", config.systemd}};
     if (config.entrypoint) cfg["entrypoint"] = *config.entrypoint;
     return json{{"id", id},
                 {"name", name},
@@ -80,6 +81,7 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.config.seccompProfile = c.value("seccompProfile", "");
         r.config.noNewPrivileges = c.value("noNewPrivileges", false);
         r.config.readOnly = c.value("readOnly", false);
+        r.config.systemd = c.value("systemd", "true");
         if (c.contains("entrypoint")) r.config.entrypoint = c["entrypoint"].get<std::vector<std::string>>();
         r.autoRemove = j.value("autoRemove", false);
         r.stopSignal = j.value("stopSignal", "");

@@ -41,6 +41,19 @@ std::string imageIdFor(Context& ctx, const RunRequest& req) {
     return pullImage(ctx, req.image, po, *progress).imageId;
 }
 
+/// The container's own cgroup: a child of ours (the caller's delegated cgroup2 subtree, from
+/// the "0::" line of /proc/self/cgroup).
+std::string containerCgroupPath(const std::string& id) {
+    std::string ours = "/";
+    try {
+        for (const auto& line : str::split(fsutil::readFile("/proc/self/cgroup"), '\n'))
+            if (line.rfind("0::", 0) == 0) ours = line.substr(3);
+    } catch (const Error&) {
+    }
+    if (ours.empty() || ours.back() != '/') ours += '/';
+    return ours + "hutch-" + id.substr(0, 12);
+}
+
 ImageDefaults imageDefaults(Context& ctx, const std::string& imageId) {
     ImageInfo image = imageInfo(ctx, imageId);
     registry::ImageConfig c = registry::parseImageConfig(image.config.dump());
@@ -133,6 +146,8 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     rec.autoRemove = req.autoRemove;
     rec.detached = req.detach;
     rec.stopSignal = !req.stopSignal.empty() ? req.stopSignal : defaults.stopSignal;
+    // systemd shuts down cleanly on SIGRTMIN+3 (podman's default in systemd mode).
+    if (rec.stopSignal.empty() && systemdMode(defaults, req.config)) rec.stopSignal = "SIGRTMIN+3";
     rec.stopTimeout = req.stopTimeout;
     rec.created = nowRfc3339();
     rec.args = effectiveCommand(defaults, req.config);  // fails before anything is created
@@ -161,6 +176,11 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec) {
         throw CommandError(126, e.what());
     }
     in.rootless = ctx.rootless();
+    if (systemdMode(defaults, rec.config)) {
+        in.cgroupsPath = containerCgroupPath(rec.id);
+        in.machineIdFile = runDir + "/machine-id";
+        fsutil::writeFileAtomic(in.machineIdFile, rec.id.substr(0, 32) + "\n", 0444, fsutil::Sync::Volatile);
+    }
     if (!rec.config.privileged && rec.config.seccompProfile != "unconfined") {
         std::string profile;
         if (rec.config.seccompProfile.empty())

@@ -64,6 +64,26 @@ std::vector<std::string> effectiveEnv(const ImageDefaults& image, const Containe
     return out;
 }
 
+bool systemdMode(const ImageDefaults& image, const ContainerConfig& config) {
+    if (config.systemd == "always") return true;
+    if (config.systemd == "false") return false;
+    if (config.systemd != "true")
+        throw InvalidArgument("--systemd \"" + config.systemd + "\": must be true, false or always");
+    std::vector<std::string> args;
+    try {
+        args = effectiveCommand(image, config);
+    } catch (const InvalidArgument&) {
+        return false;
+    }
+    std::string cmd = args[0];
+    if (args.size() >= 3 && (args[0] == "/bin/sh" || args[0] == "sh") && args[1] == "-c")
+        cmd = args[2].substr(0, args[2].find(' '));
+    auto endsWith = [](const std::string& s, const std::string& suf) {
+        return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+    };
+    return cmd == "/sbin/init" || cmd == "/usr/sbin/init" || cmd == "/usr/local/sbin/init" || endsWith(cmd, "/systemd");
+}
+
 namespace {
 
 json mount(const std::string& dst, const std::string& type, const std::string& src, std::vector<std::string> opts) {
@@ -115,12 +135,25 @@ json buildSpec(const SpecInputs& in) {
         mounts.push_back(mount("/sys", "bind", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"}));
     else
         mounts.push_back(mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}));
-    if (!(in.rootless && c.network == "host"))  // the rbind of /sys already brings the host's cgroup mounts
+    const bool systemd = systemdMode(in.image, c);
+    if (systemd && !in.cgroupsPath.empty())
+        // The container's own cgroup, writable by its root: systemd manages its units there.
+        mounts.push_back(mount("/sys/fs/cgroup", "cgroup2", "cgroup2", {"nosuid", "noexec", "nodev", "relatime", "rw"}));
+    else if (!(in.rootless && c.network == "host"))  // the rbind of /sys already brings the host's cgroup mounts
         mounts.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"}));
     mounts.push_back(mount("/etc/hostname", "bind", in.files.hostname, {"bind", "rprivate"}));
     mounts.push_back(mount("/etc/hosts", "bind", in.files.hosts, {"bind", "rprivate"}));
     mounts.push_back(mount("/etc/resolv.conf", "bind", in.files.resolvConf, {"bind", "rprivate"}));
 
+    if (systemd) {
+        // systemd's API file systems (podman's systemd mode): fresh tmpfs, exec allowed.
+        mounts.push_back(mount("/run", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=755"}));
+        mounts.push_back(mount("/run/lock", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=1777"}));
+        mounts.push_back(mount("/tmp", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=1777"}));
+        mounts.push_back(mount("/var/log/journal", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=2755"}));
+        if (!in.machineIdFile.empty())
+            mounts.push_back(mount("/etc/machine-id", "bind", in.machineIdFile, {"bind", "ro", "rprivate"}));
+    }
     if (c.readOnly)
         for (const char* dir : {"/run", "/tmp", "/var/tmp"})
             mounts.push_back(mount(dir, "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=1777"}));
@@ -147,6 +180,7 @@ json buildSpec(const SpecInputs& in) {
         linux["readonlyPaths"] = json::array();
     }
     if (!in.seccomp.is_null() && !c.privileged) linux["seccomp"] = in.seccomp;
+    if (systemd && !in.cgroupsPath.empty()) linux["cgroupsPath"] = in.cgroupsPath;
 
     return json{{"ociVersion", "1.0.2"},
                 {"process", process},

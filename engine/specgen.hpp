@@ -34,6 +34,7 @@ struct ContainerConfig {
     std::string seccompProfile;                 ///< --security-opt seccomp=: "" default, "unconfined", or a path
     bool noNewPrivileges = false;               ///< --security-opt no-new-privileges
     bool readOnly = false;                      ///< --read-only (with tmpfs on /run, /tmp, /var/tmp)
+    std::string systemd = "true";               ///< --systemd=true|false|always
 };
 
 /// Files the engine generated for the container, bind-mounted in.
@@ -51,6 +52,8 @@ struct SpecInputs {
     GeneratedFiles files;
     bool rootless = false;
     nlohmann::json seccomp;          ///< linux.seccomp object; null = no filter
+    std::string cgroupsPath;         ///< systemd mode: the container's own cgroup (cgroup v2 path)
+    std::string machineIdFile;       ///< systemd mode: file bind-mounted on /etc/machine-id
     uint64_t nofileLimit = 1048576;  ///< RLIMIT_NOFILE for the container (the caller's hard limit)
 };
 
@@ -66,6 +69,11 @@ std::vector<std::string> effectiveEnv(const ImageDefaults& image, const Containe
 
 /// The hostname the container gets: -h, else the first 12 characters of its id.
 std::string effectiveHostname(const ContainerConfig& config, const std::string& containerId);
+
+/// systemd mode (podman's --systemd): "always", or "true" when the effective command (after
+/// a leading /bin/sh -c) is /sbin/init, /usr/sbin/init, /usr/local/sbin/init or ends in
+/// /systemd. Throws InvalidArgument for a value other than true, false, always.
+bool systemdMode(const ImageDefaults& image, const ContainerConfig& config);
 
 /// Builds config.json (runtime-spec 1.0.2). Throws InvalidArgument on bad flags.
 nlohmann::json buildSpec(const SpecInputs& in);

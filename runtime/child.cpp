@@ -33,6 +33,13 @@ void waitForParent(const Ctx& c) {
     if (m.type != MsgType::Continue) throw Error("unexpected sync message from the runtime parent");
 }
 
+void cgroupNamespace(const Ctx& c) {
+    // Only when the parent moved us into the container's cgroup first (cgroupsPath): then
+    // the clone left the cgroup namespace out and we enter it now, rooted there.
+    if (c.spec->cgroupsPath.empty() || !(c.cloneFlags & CLONE_NEWCGROUP)) return;
+    checkSys(::unshare(CLONE_NEWCGROUP), "unshare the cgroup namespace");
+}
+
 void becomeNamespaceRoot(const Ctx& c) {
     if (!(c.cloneFlags & CLONE_NEWUSER)) return;
     checkSys(::setresgid(0, 0, 0), "setresgid 0 in the new user namespace");
@@ -130,7 +137,7 @@ struct Step {
 // the pty once devpts is in place; capabilities bounded before the user switch and set after;
 // seccomp last (before the user switch when there is no no_new_privs, see seccomp.hpp).
 const Step kSteps[] = {
-    {"wait-parent", waitForParent},   {"userns-root", becomeNamespaceRoot}, {"mounts", setupMounts},
+    {"wait-parent", waitForParent},   {"cgroup-namespace", cgroupNamespace}, {"userns-root", becomeNamespaceRoot}, {"mounts", setupMounts},
     {"devices", setupDevices},        {"pivot-root", enterRootfs},          {"masked-paths", maskAndProtect},
     {"readonly-root", readonlyRoot},  {"hostname", utsNames},               {"terminal", terminal},
     {"sysctl", sysctls},              {"rlimits", rlimits},                 {"cwd", cwd},

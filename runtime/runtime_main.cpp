@@ -18,6 +18,7 @@
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
+#include "hutch/runtime/cgroup.hpp"
 #include "hutch/runtime/child.hpp"
 #include "hutch/runtime/exec.hpp"
 #include "hutch/runtime/ns.hpp"
@@ -67,8 +68,23 @@ int runContainer(const RunOptions& o) noexcept {
         } catch (const Error& e) {
             return reportFailure(o, {"seccomp", e.what(), 0, 125});
         }
+        std::string cgroupDir;
+        if (!spec.cgroupsPath.empty()) {
+            try {
+                cgroupDir = createCgroup(spec.cgroupsPath);
+            } catch (const Error& e) {
+                return reportFailure(o, {"cgroup", e.what(), 0, 125});
+            }
+        }
+        struct CgroupCleanup {
+            std::string dir;
+            ~CgroupCleanup() { removeCgroup(dir); }
+        } cgroupCleanup{cgroupDir};
         auto [parentSock, childSock] = makeSyncPair();
         int flags = cloneFlags(spec);
+        // With a cgroup of its own, the child unshares its cgroup namespace only after we
+        // moved it there (see childMain), so the namespace is rooted in that cgroup.
+        int cloneWith = cgroupDir.empty() ? flags : (flags & ~CLONE_NEWCGROUP);
 
         sigset_t handled = handledSignals(), orig;
         ::sigprocmask(SIG_BLOCK, &handled, &orig);
@@ -83,7 +99,7 @@ int runContainer(const RunOptions& o) noexcept {
         ctx.origMask = orig;
         ctx.seccomp = filter ? &*filter : nullptr;
         std::fflush(nullptr);
-        pid_t pid = cloneChild(flags);
+        pid_t pid = cloneChild(cloneWith);
         if (pid < 0) {
             int err = errno;
             return reportFailure(o, {"clone", std::string("clone (linux.namespaces): ") + std::strerror(err), err, 125});
@@ -103,6 +119,7 @@ int runContainer(const RunOptions& o) noexcept {
         };
         try {
             if (flags & CLONE_NEWUSER) writeIdMaps(pid, spec.uidMappings, spec.gidMappings);
+            if (!cgroupDir.empty()) joinCgroup(cgroupDir, pid);
         } catch (const Error& e) {
             killChild();
             return reportFailure(o, {"parent", e.what(), 0, 125});

@@ -165,6 +165,9 @@ Spec parseSpec(const std::string& text, const std::string& bundleDir, const std:
             }
         s.rootfsPropagation = r.get<std::string>(*l, "rootfsPropagation", "linux");
         if (const json* sc = r.obj(*l, "seccomp", "linux")) s.seccomp = parseSeccomp(*sc, fileName);
+        s.cgroupsPath = r.get<std::string>(*l, "cgroupsPath", "linux");
+        if (!s.cgroupsPath.empty() && (s.cgroupsPath[0] != '/' || s.cgroupsPath.find("..") != std::string::npos))
+            r.fail("linux.cgroupsPath must be an absolute cgroup path without \"..\", got \"" + s.cgroupsPath + "\"");
     }
     bool hasUserNs = s.hasNamespace("user");
     if (hasUserNs && (s.uidMappings.empty() || s.gidMappings.empty()))

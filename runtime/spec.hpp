@@ -72,6 +72,7 @@ struct Spec {
     std::vector<std::pair<std::string, std::string>> sysctl;
     std::string rootfsPropagation;  ///< "" = rslave
     std::optional<Seccomp> seccomp; ///< linux.seccomp; absent = no filter
+    std::string cgroupsPath;        ///< linux.cgroupsPath (absolute, cgroup v2); "" = stay in ours
 
     bool hasNamespace(const std::string& type) const;
 };

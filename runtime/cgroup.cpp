@@ -1,0 +1,90 @@
+#include "hutch/runtime/cgroup.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
+
+namespace hutch::runtime {
+
+std::string cgroup2MountPoint() {
+    std::string info;
+    try {
+        info = fsutil::readFile("/proc/self/mountinfo");
+    } catch (const Error&) {
+        return "";
+    }
+    std::string found;
+    for (const auto& line : str::split(info, '\n')) {
+        // "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - FSTYPE SOURCE SUPEROPTS"
+        auto dash = line.find(" - ");
+        if (dash == std::string::npos) continue;
+        auto after = str::split(line.substr(dash + 3), ' ');
+        if (after.empty() || after[0] != "cgroup2") continue;
+        auto f = str::split(line.substr(0, dash), ' ');
+        if (f.size() < 5) continue;
+        if (f[4] == "/sys/fs/cgroup") return f[4];
+        if (found.empty()) found = f[4];
+    }
+    return found;
+}
+
+std::string createCgroup(const std::string& path) {
+    std::string mnt = cgroup2MountPoint();
+    if (mnt.empty())
+        throw Error("no cgroup2 hierarchy is mounted: systemd in a container needs one (mount cgroup2, e.g. on "
+                    "/sys/fs/cgroup/unified)");
+    std::string dir = mnt + path;
+    std::string parent = dir.substr(0, dir.rfind('/'));
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+        int err = errno;
+        throw Error("cannot create the container's cgroup " + dir + ": " + std::strerror(err) +
+                    ". Rootless hutch needs a cgroup2 subtree delegated to you: run it from a systemd user "
+                    "session (systemd-run --user --scope -p Delegate=yes ...), or have root create a cgroup, "
+                    "`chown -R` it to you and move your shell into it (" + parent + " is not writable)");
+    }
+    return dir;
+}
+
+void joinCgroup(const std::string& dir, pid_t pid) {
+    std::string procs = dir + "/cgroup.procs";
+    // cgroupfs files are written in place (no temp file and rename there).
+    FILE* f = std::fopen(procs.c_str(), "w");
+    if (!f) throw SysError(errno, "open " + procs);
+    int rc = std::fprintf(f, "%d\n", static_cast<int>(pid));
+    int err = errno;
+    if (std::fclose(f) != 0 || rc < 0) throw SysError(rc < 0 ? err : errno, "move process into " + dir);
+}
+
+namespace {
+void removeTree(const std::string& dir) {
+    if (DIR* d = ::opendir(dir.c_str())) {
+        while (dirent* e = ::readdir(d)) {
+            if (e->d_type != DT_DIR || !std::strcmp(e->d_name, ".") || !std::strcmp(e->d_name, "..")) continue;
+            removeTree(dir + "/" + e->d_name);
+        }
+        ::closedir(d);
+    }
+    ::rmdir(dir.c_str());
+}
+}  // namespace
+
+void removeCgroup(const std::string& dir) noexcept {
+    if (dir.empty()) return;
+    for (int i = 0; i < 100; ++i) {
+        removeTree(dir);
+        struct stat st;
+        if (::stat(dir.c_str(), &st) != 0) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    log::warn("cgroup {} could not be removed: {}", dir, std::strerror(errno));
+}
+
+}  // namespace hutch::runtime
