@@ -43,6 +43,7 @@ void registerKill(Registry& r);
 void registerWait(Registry& r);
 void registerLogs(Registry& r);
 void registerExec(Registry& r);
+void registerRestart(Registry& r);
 
 /// "-e KEY" takes KEY from hutch's own environment (nullopt when unset), as podman does;
 /// "KEY=VALUE" is kept as is.

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
     cli::registerWait(reg);
     cli::registerLogs(reg);
     cli::registerExec(reg);
+    cli::registerRestart(reg);
 
     try {
         app.parse(argc, argv);
