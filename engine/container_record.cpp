@@ -6,6 +6,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/proc.hpp"
 
 namespace hutch::engine {
 
@@ -137,23 +138,7 @@ std::string humanAgo(int64_t then) {
     return fmt::format("{} years ago", d / 3600 / 24 / 365);
 }
 
-uint64_t processStartTime(pid_t pid) {
-    if (pid <= 0) return 0;
-    std::string stat;
-    try {
-        stat = fsutil::readFile("/proc/" + std::to_string(pid) + "/stat");
-    } catch (const Error&) {
-        return 0;
-    }
-    // Field 2 (comm) may contain spaces and parentheses: parse after the last ')'.
-    auto close = stat.rfind(')');
-    if (close == std::string::npos) return 0;
-    auto fields = str::split(stat.substr(close + 2), ' ');
-    // fields[0] is field 3 (state); field 22 is fields[19].
-    if (fields.size() < 20) return 0;
-    if (fields[0] == "Z" || fields[0] == "X") return 0;
-    return std::strtoull(fields[19].c_str(), nullptr, 10);
-}
+uint64_t processStartTime(pid_t pid) { return proc::startTime(pid); }
 
 ContainerStatus effectiveStatus(const ContainerRecord& r) {
     if (r.status != ContainerStatus::Running) return r.status;

@@ -27,7 +27,7 @@ int parseSignal(const std::string& in) {
         return n;
     }
     if (s.rfind("RTMIN", 0) == 0 || s.rfind("RTMAX", 0) == 0) {
-        bool min = s[3] == 'M' && s[4] == 'N';
+        bool min = s.compare(0, 5, "RTMIN") == 0;
         std::string rest = s.substr(5);
         int off = 0;
         if (!rest.empty()) {

@@ -19,6 +19,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/proc.hpp"
 #include "hutch/runtime/ns.hpp"
 
 namespace hutch::runtime {
@@ -73,19 +74,6 @@ std::string sessionDir(uid_t uid) {
     return "/tmp/hutch-run-" + std::to_string(uid) + "/hutch";
 }
 
-uint64_t startTimeOf(pid_t pid) {
-    try {
-        std::string stat = fsutil::readFile("/proc/" + std::to_string(pid) + "/stat");
-        auto close = stat.rfind(')');
-        if (close == std::string::npos) return 0;
-        auto f = str::split(stat.substr(close + 2), ' ');
-        if (f.size() < 20 || f[0] == "Z" || f[0] == "X") return 0;
-        return std::strtoull(f[19].c_str(), nullptr, 10);
-    } catch (const Error&) {
-        return 0;
-    }
-}
-
 /// Joins the user and mount namespaces of the recorded pause process. False when there is
 /// no live pause process (none recorded, dead, or its pid reused).
 bool joinPauseProcess(const std::string& dir) {
@@ -98,12 +86,12 @@ bool joinPauseProcess(const std::string& dir) {
     std::istringstream in(rec);
     long pid = 0;
     uint64_t start = 0;
-    if (!(in >> pid >> start) || pid <= 0 || startTimeOf(static_cast<pid_t>(pid)) != start) return false;
+    if (!(in >> pid >> start) || pid <= 0 || proc::startTime(static_cast<pid_t>(pid)) != start) return false;
     std::string ns = "/proc/" + std::to_string(pid) + "/ns/";
     UniqueFd user(::open((ns + "user").c_str(), O_RDONLY | O_CLOEXEC));
     UniqueFd mnt(::open((ns + "mnt").c_str(), O_RDONLY | O_CLOEXEC));
     if (!user || !mnt) return false;
-    if (startTimeOf(static_cast<pid_t>(pid)) != start) return false;  // raced with its exit
+    if (proc::startTime(static_cast<pid_t>(pid)) != start) return false;  // raced with its exit
     checkSys(::setns(user.get(), CLONE_NEWUSER), "join the rootless session user namespace (setns)");
     checkSys(::setns(mnt.get(), CLONE_NEWNS), "join the rootless session mount namespace (setns)");
     checkSys(::setresgid(0, 0, 0), "setresgid 0 in the rootless session");
@@ -197,7 +185,7 @@ void startPauseProcess(const std::string& dir, const std::vector<IdMapping>& uid
         throw Error("rootless session process died while setting up");
     }
     ::close(up[0]);
-    fsutil::writeFileAtomic(dir + "/pause.pid", std::to_string(pause) + " " + std::to_string(startTimeOf(pause)) + "\n",
+    fsutil::writeFileAtomic(dir + "/pause.pid", std::to_string(pause) + " " + std::to_string(proc::startTime(pause)) + "\n",
                             0600, fsutil::Sync::Volatile);
 }
 

@@ -1,0 +1,28 @@
+#include "hutch/common/proc.hpp"
+
+#include <cstdlib>
+#include <string>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+
+namespace hutch::proc {
+
+uint64_t startTime(pid_t pid) {
+    if (pid <= 0) return 0;
+    std::string stat;
+    try {
+        stat = fsutil::readFile("/proc/" + std::to_string(pid) + "/stat");
+    } catch (const Error&) {
+        return 0;
+    }
+    // Field 2 (comm) may hold spaces and parentheses: parse after the last ')'.
+    auto close = stat.rfind(')');
+    if (close == std::string::npos || close + 2 > stat.size()) return 0;
+    auto fields = str::split(stat.substr(close + 2), ' ');
+    // fields[0] is field 3 (state); field 22 is fields[19].
+    if (fields.size() < 20 || fields[0] == "Z" || fields[0] == "X") return 0;
+    return std::strtoull(fields[19].c_str(), nullptr, 10);
+}
+
+}  // namespace hutch::proc

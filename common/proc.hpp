@@ -1,0 +1,14 @@
+// Facts about processes from /proc.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+
+namespace hutch::proc {
+
+/// Start time of a live process (field 22 of /proc/PID/stat, clock ticks since boot); 0 if it
+/// does not exist or is a zombie. A (pid, start time) pair names a process across pid reuse.
+uint64_t startTime(pid_t pid);
+
+}  // namespace hutch::proc
