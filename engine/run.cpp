@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hutch/common/error.hpp"
@@ -52,6 +53,17 @@ std::string containerCgroupPath(const std::string& id) {
     }
     if (ours.empty() || ours.back() != '/') ours += '/';
     return ours + "hutch-" + id.substr(0, 12);
+}
+
+/// Writes the container's /etc/machine-id into its own rootfs (not a bind mount: systemd
+/// would then try, and fail, to "commit" a transient id). Left alone when /etc or the file
+/// is a symlink (never write through a link out of the rootfs).
+void writeMachineId(const std::string& rootfs, const std::string& id) {
+    struct stat st {};
+    if (::lstat((rootfs + "/etc").c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
+    std::string path = rootfs + "/etc/machine-id";
+    if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return;
+    fsutil::writeFileAtomic(path, id + "\n", 0444, fsutil::Sync::Volatile);
 }
 
 ImageDefaults imageDefaults(Context& ctx, const std::string& imageId) {
@@ -178,8 +190,7 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec) {
     in.rootless = ctx.rootless();
     if (systemdMode(defaults, rec.config)) {
         in.cgroupsPath = containerCgroupPath(rec.id);
-        in.machineIdFile = runDir + "/machine-id";
-        fsutil::writeFileAtomic(in.machineIdFile, rec.id.substr(0, 32) + "\n", 0444, fsutil::Sync::Volatile);
+        writeMachineId(rootfs, rec.id.substr(0, 32));
     }
     if (!rec.config.privileged && rec.config.seccompProfile != "unconfined") {
         std::string profile;

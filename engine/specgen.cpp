@@ -151,8 +151,6 @@ json buildSpec(const SpecInputs& in) {
         mounts.push_back(mount("/run/lock", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=1777"}));
         mounts.push_back(mount("/tmp", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=1777"}));
         mounts.push_back(mount("/var/log/journal", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=2755"}));
-        if (!in.machineIdFile.empty())
-            mounts.push_back(mount("/etc/machine-id", "bind", in.machineIdFile, {"bind", "ro", "rprivate"}));
     }
     if (c.readOnly)
         for (const char* dir : {"/run", "/tmp", "/var/tmp"})

@@ -53,7 +53,6 @@ struct SpecInputs {
     bool rootless = false;
     nlohmann::json seccomp;          ///< linux.seccomp object; null = no filter
     std::string cgroupsPath;         ///< systemd mode: the container's own cgroup (cgroup v2 path)
-    std::string machineIdFile;       ///< systemd mode: file bind-mounted on /etc/machine-id
     uint64_t nofileLimit = 1048576;  ///< RLIMIT_NOFILE for the container (the caller's hard limit)
 };
 

@@ -261,8 +261,8 @@ Child Sandbox::spawn(const std::vector<std::string>& args, const RunOptions& opt
     for (auto& e : envv) cenv.push_back(const_cast<char*>(e.c_str()));
     cenv.push_back(nullptr);
 
-    const std::string cgroupProcs = [] {
-        std::string cg = delegatedCgroup();
+    const std::string cgroupProcs = [&] {
+        std::string cg = opt.delegatedCgroup ? delegatedCgroup() : std::string();
         return cg.empty() ? std::string() : cg + "/cgroup.procs";
     }();
     const std::string homeDir = home().string();

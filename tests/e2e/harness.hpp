@@ -79,6 +79,7 @@ struct RunOptions {
     std::chrono::milliseconds timeout = std::chrono::seconds(120);
     bool storeFlags = true;              ///< prepend --root/--runroot into the sandbox
     std::vector<std::string> extraEnv;   ///< "NAME=value" added to the environment
+    bool delegatedCgroup = true;         ///< start hutch in the user's delegated cgroup2 subtree
 
     /// Options with only the timeout changed.
     static RunOptions withTimeout(std::chrono::milliseconds t) {

@@ -1,0 +1,108 @@
+// e2e: the reason hutch exists — a Debian image with systemd as PID 1, rootless, detached,
+// exec'd into, stopped cleanly (issue 3). The image is built by scripts/make-debian-systemd.sh
+// (debootstrap, cached) and seeded by scripts/test.sh, which exports HUTCH_TEST_SYSTEMD_IMAGE.
+#include "harness.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+
+using namespace hutch::e2e;
+
+namespace {
+
+/// The seeded systemd image, or "" (with a warning) when scripts/test.sh was told not to
+/// build it (HUTCH_TEST_NO_SYSTEMD=1).
+std::string systemdImage() {
+    testEnv();  // fails the test when the harness environment is missing
+    const char* v = std::getenv("HUTCH_TEST_SYSTEMD_IMAGE");
+    if (!v || !*v) WARN("HUTCH_TEST_SYSTEMD_IMAGE is not set (HUTCH_TEST_NO_SYSTEMD=1?): systemd tests not run");
+    return v ? v : "";
+}
+
+std::string delegatedCgroup() {
+    std::ifstream f("/run/hutch-test/cgroup");
+    std::string p;
+    std::getline(f, p);
+    return p;
+}
+
+bool exists(const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0;
+}
+
+const auto kBoot = RunOptions::withTimeout(std::chrono::seconds(120));
+
+}  // namespace
+
+TEST_CASE("e2e: systemd boots rootless to running; exec, hostname, journal, stop", "[e2e][systemd]") {
+    std::string image = systemdImage();
+    if (image.empty()) return;
+    Sandbox sb;
+    Result run = sb.hutch({"run", "-d", "--name", "deb", "-h", "x250.home", "--net=none", "--cap-add=NET_ADMIN", image},
+                          kBoot);
+    REQUIRE_RC(run, 0);
+    std::string id = lastLine(run.out);
+
+    Result state = sb.hutch({"exec", "deb", "systemctl", "is-system-running", "--wait"}, kBoot);
+    CHECK_R(state, lastLine(state.out) == "running");
+    Result failed = sb.hutch({"exec", "deb", "systemctl", "--failed", "--no-legend", "--plain"});
+    CHECK_R(failed, failed.out.empty());
+    Result active = sb.hutch({"exec", "deb", "systemctl", "is-active", "systemd-journald", "dbus", "systemd-logind"});
+    CHECK_R(active, active.out == "active\nactive\nactive\n");
+
+    Result host = sb.hutch({"exec", "deb", "hostnamectl", "hostname"});
+    CHECK_R(host, lastLine(host.out) == "x250.home");
+    Result journal = sb.hutch({"exec", "deb", "journalctl", "-b", "--no-pager", "-q"});
+    CHECK_R(journal, journal.out.find("Journal started") != std::string::npos);
+    Result env = sb.hutch({"exec", "deb", "sh", "-c", "tr '\\0' '\\n' < /proc/1/environ | grep ^container="});
+    CHECK_R(env, lastLine(env.out) == "container=hutch");
+    Result mid = sb.hutch({"exec", "deb", "cat", "/etc/machine-id"});
+    CHECK_R(mid, lastLine(mid.out) == id.substr(0, 32));
+
+    // NET_ADMIN acts on the container's own network namespace.
+    Result bridge = sb.hutch({"exec", "deb", "ip", "link", "add", "br0", "type", "bridge"});
+    CHECK_R(bridge, bridge.rc == 0);
+
+    // The container's own cgroup, in the delegated subtree, with systemd's tree under it.
+    std::string cg = delegatedCgroup() + "/hutch-" + id.substr(0, 12);
+    CHECK(exists(cg + "/init.scope"));
+
+    SECTION("a second container of the same image boots beside the first") {
+        Result two = sb.hutch({"run", "-d", "--name", "deb2", image}, kBoot);
+        REQUIRE_RC(two, 0);
+        Result st2 = sb.hutch({"exec", "deb2", "systemctl", "is-system-running", "--wait"}, kBoot);
+        CHECK_R(st2, lastLine(st2.out) == "running");
+        Result rm2 = sb.hutch({"rm", "-f", "deb2"});
+        CHECK_R(rm2, rm2.rc == 0);
+    }
+
+    auto t0 = std::chrono::steady_clock::now();
+    Result stop = sb.hutch({"stop", "deb"}, kBoot);
+    auto took = std::chrono::steady_clock::now() - t0;
+    REQUIRE_RC(stop, 0);
+    CHECK(took < std::chrono::seconds(8));  // SIGRTMIN+3 shut it down; no SIGKILL after 10 s
+    Result wait = sb.hutch({"wait", "deb"});
+    CHECK_R(wait, lastLine(wait.out) == "0");
+    CHECK_FALSE(exists(cg));  // the cgroup went with the container
+
+    Result rm = sb.hutch({"rm", "deb"});
+    REQUIRE_RC(rm, 0);
+    CHECK_FALSE(exists((sb.runRoot() / "containers" / id).string()));
+}
+
+TEST_CASE("e2e: systemd mode without a writable cgroup2 subtree is a clear error", "[e2e][systemd]") {
+    Sandbox sb;
+    Result pull = sb.hutch({"pull", "busybox"});
+    REQUIRE_RC(pull, 0);
+    RunOptions outside;
+    outside.delegatedCgroup = false;
+    Result r = sb.hutch({"run", "--rm", "--systemd=always", "busybox", "true"}, outside);
+    CHECK_R(r, r.rc == 125);
+    CHECK_R(r, r.err.find("delegated") != std::string::npos);
+    CHECK_R(r, r.err.find("cgroup") != std::string::npos);
+}
