@@ -9,6 +9,10 @@
 #   pull     `hutch pull busybox`            vs `podman pull busybox` (rmi between runs; N_PULL=10)
 #   pull big `hutch pull big`                vs `podman pull big` (one 200 MiB layer; N_BIG=3)
 #   RSS      peak RSS of `hutch pull big` (and podman's) from /usr/bin/time -v
+#   exec     `hutch exec C true` vs `podman exec C true` into a running busybox (N_EXEC=20)
+#   boot     `run -d debian-systemd` until `exec systemctl is-system-running --wait` answers
+#            (N_BOOT=3; image from scripts/make-debian-systemd.sh; HUTCH_TEST_SYSTEMD_IMAGE=
+#            empty leaves it out)
 # and prints the medians and the ratio podman/hutch (> 1 means hutch is faster / smaller).
 # Targets (issue 2): run >= 5x, pull >= 1x, hutch pull big peak RSS < 64 MiB.
 #
@@ -81,6 +85,34 @@ if [[ ${1:-} == --as-user ]]; then
   peak_kib "${HUTCH[@]}" pull big >results/hutch-rss
   podman_rmi
   peak_kib "${PODMAN[@]}" pull big >results/podman-rss
+
+  echo "bench: exec true x$N_EXEC into a running container" >&2
+  quiet "${HUTCH[@]}" run -d --name bench-exec busybox sleep 3600
+  quiet "${PODMAN[@]}" run -d --name bench-exec busybox sleep 3600
+  timed hutch-exec "$N_EXEC" none "${HUTCH[@]}" exec bench-exec true
+  timed podman-exec "$N_EXEC" none "${PODMAN[@]}" exec bench-exec true
+  quiet "${HUTCH[@]}" rm -f bench-exec
+  quiet "${PODMAN[@]}" rm -f -t 0 bench-exec
+
+  if [[ -n ${SYSTEMD_IMAGE:-} ]]; then
+    # boot TOOL...: run -d the systemd image, then wait until systemctl says running.
+    boot() {
+      quiet "$@" run -d --name bench-boot "$SYSTEMD_IMAGE"
+      local state
+      state=$("$@" exec bench-boot systemctl is-system-running --wait 2>&1 || true)
+      [[ $state == running || $state == degraded ]] || { echo "bench: boot ended in: $state" >&2; exit 1; }
+      echo "$state" >>"results/boot-state-$(basename "$1")"
+    }
+    hutch_rm_boot() { "${HUTCH[@]}" rm -f bench-boot >/dev/null 2>&1 || true; }
+    podman_rm_boot() { "${PODMAN[@]}" rm -f -t 0 bench-boot >/dev/null 2>&1 || true; }
+    echo "bench: $SYSTEMD_IMAGE run -d -> is-system-running x$N_BOOT" >&2
+    quiet "${HUTCH[@]}" pull "$SYSTEMD_IMAGE"
+    quiet "${PODMAN[@]}" pull "$SYSTEMD_IMAGE"
+    timed hutch-boot "$N_BOOT" hutch_rm_boot boot "${HUTCH[@]}"
+    hutch_rm_boot
+    timed podman-boot "$N_BOOT" podman_rm_boot boot "${PODMAN[@]}"
+    podman_rm_boot
+  fi
   exit 0
 fi
 
@@ -95,6 +127,9 @@ HUTCH_BIN=${HUTCH_BIN:-$ROOT/build/hutch}
 N_RUN=${N_RUN:-20}
 N_PULL=${N_PULL:-10}
 N_BIG=${N_BIG:-3}
+N_EXEC=${N_EXEC:-20}
+N_BOOT=${N_BOOT:-3}
+SYSTEMD_IMAGE=${HUTCH_TEST_SYSTEMD_IMAGE-debian-systemd:bookworm}
 
 bash "$ROOT/scripts/setup-host.sh" "$USER_NAME" >/dev/null
 [[ -x $HUTCH_BIN ]] || { echo "bench: $HUTCH_BIN not built (cmake --build build)" >&2; exit 1; }
@@ -115,6 +150,10 @@ if ! HUTCH_TEST_REGISTRY=$REGISTRY bash "$ROOT/scripts/registry.sh" status 2>/de
   started_registry=1
 fi
 HUTCH_TEST_REGISTRY=$REGISTRY bash "$ROOT/scripts/registry.sh" seed --big >/dev/null
+if [[ -n $SYSTEMD_IMAGE ]] && ! bash "$ROOT/scripts/make-debian-systemd.sh" --registry "$REGISTRY" >/dev/null; then
+  echo "bench: could not build or push $SYSTEMD_IMAGE; the systemd rows are left out" >&2
+  SYSTEMD_IMAGE=
+fi
 
 # A private HOME with the registries.conf both tools read (the user's file replaces the
 # system one and its drop-ins, so Debian's shortnames.conf aliases do not send busybox to
@@ -139,6 +178,7 @@ cgroup=$(cat "/run/hutch-test/cgroup-$USER_NAME" 2>/dev/null || true)
     HOME="$BENCH_DIR/home" USER="$USER_NAME" LOGNAME="$USER_NAME" \
     XDG_RUNTIME_DIR="/run/user/$uid" XDG_CONFIG_HOME="$BENCH_DIR/home/.config" \
     BENCH_DIR="$BENCH_DIR" HUTCH_BIN="$HUTCH_BIN" N_RUN="$N_RUN" N_PULL="$N_PULL" N_BIG="$N_BIG" \
+    N_EXEC="$N_EXEC" N_BOOT="$N_BOOT" SYSTEMD_IMAGE="$SYSTEMD_IMAGE" \
     bash "$ROOT/bench/bench.sh" --as-user
 )
 
@@ -160,5 +200,10 @@ row "pull big, 200 MiB layer (n=$N_BIG)" "$(median "$R/hutch-pull-big")" "$(medi
 hr=$(($(cat "$R/hutch-rss") / 1024))
 pr=$(($(cat "$R/podman-rss") / 1024))
 row "peak RSS, pull big" "$hr" "$pr" MiB
+row "exec true (n=$N_EXEC)" "$(median "$R/hutch-exec")" "$(median "$R/podman-exec")" ms
+if [[ -n $SYSTEMD_IMAGE ]]; then
+  row "systemd run -d -> running (n=$N_BOOT)" "$(median "$R/hutch-boot")" "$(median "$R/podman-boot")" ms
+  echo "final states: hutch $(sort -u "$R/boot-state-hutch" | tr '\n' ' ')podman $(sort -u "$R/boot-state-podman" | tr '\n' ' ')"
+fi
 echo
-echo "targets: run >= 5x, pull >= 1.00x, hutch pull big peak RSS < 64 MiB ($( ((hr < 64)) && echo met || echo NOT met))"
+echo "targets: run >= 5x, pull >= 1.00x, hutch pull big peak RSS < 64 MiB ($( ((hr < 64)) && echo met || echo NOT met)); exec >= 5x; systemd boot >= 1.00x"
