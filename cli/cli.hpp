@@ -44,6 +44,7 @@ void registerWait(Registry& r);
 void registerLogs(Registry& r);
 void registerExec(Registry& r);
 void registerRestart(Registry& r);
+void registerTop(Registry& r);
 
 /// "-e KEY" takes KEY from hutch's own environment (nullopt when unset), as podman does;
 /// "KEY=VALUE" is kept as is.

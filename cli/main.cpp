@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
     cli::registerLogs(reg);
     cli::registerExec(reg);
     cli::registerRestart(reg);
+    cli::registerTop(reg);
 
     try {
         app.parse(argc, argv);

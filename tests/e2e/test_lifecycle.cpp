@@ -144,3 +144,24 @@ TEST_CASE("e2e: lifecycle errors", "[e2e]") {
         sb.hutch({"rm", "-f", "dup"});
     }
 }
+
+TEST_CASE("e2e: top lists the container's processes with in-container pids", "[e2e]") {
+    Sandbox sb;
+    runDetached(sb, {"--name", "busy", "busybox", "sh", "-c", "sleep 1001 & sleep 1002; wait"});
+    Result top;
+    for (int i = 0; i < 50; ++i) {
+        top = sb.hutch({"top", "busy"});
+        if (top.out.find("sleep 1001") != std::string::npos && top.out.find("sleep 1002") != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    REQUIRE_RC(top, 0);
+    auto ls = lines(top.out);
+    REQUIRE(ls.size() >= 3);
+    CHECK_R(top, ls[0].rfind("USER", 0) == 0);
+    CHECK_R(top, ls[1].find("root  1 ") != std::string::npos);  // the init is pid 1 inside
+    CHECK_R(top, top.out.find("sleep 1001") != std::string::npos);
+    sb.hutch({"stop", "-t", "0", "busy"});
+    Result stopped = sb.hutch({"top", "busy"});
+    CHECK_R(stopped, stopped.rc == 125);
+    sb.hutch({"rm", "-f", "busy"});
+}
