@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -16,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
@@ -207,6 +209,21 @@ Sandbox::Sandbox(std::optional<std::string> user) {
 }
 
 Sandbox::~Sandbox() {
+    // Detached containers a failed test left behind: their monitors and runtimes name the
+    // sandbox in their command lines (--root / --bundle); killing the runtime kills the
+    // container (its init has the runtime's death signal).
+    if (DIR* proc = ::opendir("/proc")) {
+        const std::string mine = dir_.string() + "/";
+        while (dirent* e = ::readdir(proc)) {
+            pid_t pid = static_cast<pid_t>(std::atol(e->d_name));
+            if (pid <= 1) continue;
+            std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+            std::string cmd((std::istreambuf_iterator<char>(f)), {});
+            bool hutchHelper = cmd.find("__monitor") != std::string::npos || cmd.find("__runtime") != std::string::npos;
+            if (hutchHelper && cmd.find(mine) != std::string::npos) ::kill(pid, SIGKILL);
+        }
+        ::closedir(proc);
+    }
     // The sandbox's rootless session (hutch's pause process, recorded in its runtime dir)
     // would outlive the test: end it.
     std::ifstream pauseRec(dir_ / "run" / "hutch" / "pause.pid");
