@@ -100,7 +100,7 @@ as_user "$HUTCH" run --rm busybox sleep 3 &
 bg=$!
 pid=
 for _ in $(seq 50); do
-  pid=$(pgrep -n -u "$USER_UID" -x sleep || true)
+  pid=$(pgrep -n -u "$USER_UID" -f '^sleep 3$' || true)
   [[ -n $pid ]] && break
   sleep 0.1
 done
