@@ -149,7 +149,7 @@ if ! HUTCH_TEST_REGISTRY=$REGISTRY bash "$ROOT/scripts/registry.sh" status 2>/de
   HUTCH_TEST_REGISTRY=$REGISTRY bash "$ROOT/scripts/registry.sh" start
   started_registry=1
 fi
-HUTCH_TEST_REGISTRY=$REGISTRY bash "$ROOT/scripts/registry.sh" seed --big >/dev/null
+HUTCH_TEST_REGISTRY=$REGISTRY bash "$ROOT/scripts/registry.sh" seed --big --debian-systemd >/dev/null
 if [[ -n $SYSTEMD_IMAGE ]] && ! bash "$ROOT/scripts/make-debian-systemd.sh" --registry "$REGISTRY" >/dev/null; then
   echo "bench: could not build or push $SYSTEMD_IMAGE; the systemd rows are left out" >&2
   SYSTEMD_IMAGE=

@@ -25,10 +25,21 @@ Images pushed (REGISTRY/NAME:latest):
                    /l3/link -> ../data/keep.txt symlink  (layer 3)
   big            (only with --big) busybox + one ~200 MiB layer of incompressible data
 
+With --rootfs-image NAME:TAG[,TAG...]=DIR (repeatable) only those images are pushed (not the
+busybox set): DIR (a root filesystem on disk, e.g. a debootstrap tree) becomes one gzip layer
+of a Docker schema 2 image, config from --rootfs-cmd / --rootfs-stop-signal, PATH env. Tar:
+sorted, numeric owners, modes incl. setuid/sticky, file mtimes as on disk, symlinks,
+hardlinks (first path in sorted order is the target); device nodes, fifos and sockets are
+skipped (an engine creates /dev), xattrs are not stored. With --rootfs-layer-cache DIR the
+compressed layer and its digests are kept there, so the next seed only uploads it.
+
 Every image: Cmd ["sh"], PATH env, /etc/passwd with root(0), tester(1000) and
 nobody(65534); /etc/group with root(0), tester(1000), nogroup(65534).
 
 Usage: make-images.py [--registry 127.0.0.1:5000] [--big] [--cache-dir /var/cache/hutch-test]
+       make-images.py [--registry ...] --rootfs-image debian-systemd:bookworm,latest=ROOTFS
+                      [--rootfs-cmd "/sbin/init"] [--rootfs-stop-signal SIGRTMIN+3]
+                      [--rootfs-layer-cache DIR] [--rootfs-history TEXT]
 """
 
 import argparse
@@ -40,9 +51,12 @@ import io
 import json
 import os
 import random
+import shlex
+import stat
 import subprocess
 import sys
 import tarfile
+import time
 import urllib.parse
 
 MTIME = 1700000000  # fixed mtime for every tar entry (2023-11-14)
@@ -310,7 +324,8 @@ class Layer:
         return Layer(media, sha256(blob), len(blob), sha256(tar_bytes), data=blob)
 
 
-def push_image(reg, repo, ref, layers, arch, docker=False, variant=None, history=None):
+def push_image(reg, repo, ref, layers, arch, docker=False, variant=None, history=None,
+               cmd=("sh",), stop_signal=None):
     """Push layers + config + manifest; returns (manifest digest, size, media type)."""
     for layer in layers:
         if layer.path:
@@ -322,13 +337,15 @@ def push_image(reg, repo, ref, layers, arch, docker=False, variant=None, history
         "architecture": arch,
         "os": "linux",
         "created": CREATED,
-        "config": {"Env": [PATH_ENV], "Cmd": ["sh"]},
+        "config": {"Env": [PATH_ENV], "Cmd": list(cmd)},
         "rootfs": {"type": "layers", "diff_ids": [l.diff_id for l in layers]},
         "history": [{"created": CREATED, "created_by": h} for h in
                     (history or [f"make-images.py layer {i}" for i in range(len(layers))])],
     }
     if variant:
         config["variant"] = variant
+    if stop_signal:
+        config["config"]["StopSignal"] = stop_signal
     cfg = json.dumps(config, sort_keys=True).encode()
     cfg_digest = reg.push_bytes(repo, cfg)
     mt = DOCKER_MANIFEST if docker else OCI_MANIFEST
@@ -379,12 +396,184 @@ def big_layer(cache):
     return Layer(OCI_LAYER_GZIP, m["digest"], m["size"], m["diff_id"], path=path)
 
 
+# --------------------------------------------------------------------------- rootfs images
+
+
+class _HashingWriter:
+    """File-like sink that hashes (sha256) and counts what passes through to `out`."""
+
+    def __init__(self, out):
+        self.out, self.h, self.n = out, hashlib.sha256(), 0
+
+    def write(self, b):
+        self.h.update(b)
+        self.n += len(b)
+        self.out.write(b)
+        return len(b)
+
+    def flush(self):
+        self.out.flush()
+
+
+def write_rootfs_tar(root, out):
+    """Stream a deterministic tar of directory `root` into file-like `out`.
+
+    Returns a dict of skipped-entry counts. Entries are visited depth-first in sorted order
+    (parents before children); a path on another filesystem than `root` is kept as an empty
+    directory (a mount point left behind) and not descended into.
+    """
+    skipped = {"device": 0, "fifo": 0, "socket": 0, "other-fs": 0}
+    seen_inodes = {}  # (dev, ino) -> first tar path, for hardlinks
+    root_dev = os.lstat(root).st_dev
+    with tarfile.open(fileobj=out, mode="w|", format=tarfile.GNU_FORMAT) as tf:
+        def info(rel, st, kind):
+            ti = tarfile.TarInfo(rel)
+            ti.type = kind
+            ti.mode = stat.S_IMODE(st.st_mode)
+            ti.uid, ti.gid = st.st_uid, st.st_gid
+            ti.uname = ti.gname = ""
+            ti.mtime = int(st.st_mtime)
+            return ti
+
+        def walk(abs_dir, rel_dir):
+            for name in sorted(os.listdir(abs_dir)):
+                ap = os.path.join(abs_dir, name)
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                st = os.lstat(ap)
+                m = st.st_mode
+                if stat.S_ISDIR(m):
+                    tf.addfile(info(rel, st, tarfile.DIRTYPE))
+                    if st.st_dev != root_dev:
+                        skipped["other-fs"] += 1
+                        continue
+                    walk(ap, rel)
+                elif stat.S_ISREG(m):
+                    key = (st.st_dev, st.st_ino)
+                    if st.st_nlink > 1 and key in seen_inodes:
+                        ti = info(rel, st, tarfile.LNKTYPE)
+                        ti.linkname = seen_inodes[key]
+                        tf.addfile(ti)
+                        continue
+                    if st.st_nlink > 1:
+                        seen_inodes[key] = rel
+                    ti = info(rel, st, tarfile.REGTYPE)
+                    ti.size = st.st_size
+                    with open(ap, "rb") as f:
+                        tf.addfile(ti, f)
+                elif stat.S_ISLNK(m):
+                    ti = info(rel, st, tarfile.SYMTYPE)
+                    ti.mode = 0o777
+                    ti.linkname = os.readlink(ap)
+                    tf.addfile(ti)
+                elif stat.S_ISCHR(m) or stat.S_ISBLK(m):
+                    skipped["device"] += 1
+                elif stat.S_ISFIFO(m):
+                    skipped["fifo"] += 1
+                else:
+                    skipped["socket"] += 1
+
+        walk(root, "")
+    return skipped
+
+
+def rootfs_layer(root, cache_dir=None):
+    """A gzip Layer of directory `root`; cached in `cache_dir` (blob + digests) if given.
+
+    The cache file names include a hash of `root`'s real path, so one cache dir can hold the
+    layers of several trees. Cache validity is the caller's business (key the dir by the
+    rootfs's inputs). Writes to a temp name and renames; the .json is written last.
+    """
+    path = meta = None
+    if cache_dir:
+        tag = hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:12]
+        path = os.path.join(cache_dir, f"layer-v1-{tag}.tar.gz")
+        meta = path + ".json"
+        if os.path.exists(path) and os.path.exists(meta):
+            with open(meta) as f:
+                m = json.load(f)
+            if os.path.getsize(path) == m["size"]:
+                log(f"cached layer {path} ({m['size'] >> 20} MiB, {m['digest'][:19]})")
+                return Layer(OCI_LAYER_GZIP, m["digest"], m["size"], m["diff_id"], path=path)
+    if path is None:
+        path = os.path.join(tempfile_dir(), f"rootfs-{os.getpid()}.tar.gz")
+    t0 = time.monotonic()
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as raw:
+        blob_w = _HashingWriter(raw)
+        with gzip.GzipFile(filename="", mode="wb", fileobj=blob_w, compresslevel=6,
+                           mtime=0) as gzf:
+            diff_w = _HashingWriter(gzf)
+            skipped = write_rootfs_tar(root, diff_w)
+    os.rename(tmp, path)
+    m = {"digest": "sha256:" + blob_w.h.hexdigest(), "size": blob_w.n,
+         "diff_id": "sha256:" + diff_w.h.hexdigest(), "tar_size": diff_w.n}
+    if meta:
+        with open(meta + ".tmp", "w") as f:
+            json.dump(m, f)
+        os.rename(meta + ".tmp", meta)
+    log(f"layer of {root}: tar {diff_w.n >> 20} MiB -> gzip {blob_w.n >> 20} MiB in "
+        f"{time.monotonic() - t0:.1f} s; skipped {skipped}")
+    return Layer(OCI_LAYER_GZIP, m["digest"], m["size"], m["diff_id"], path=path)
+
+
+def tempfile_dir():
+    return os.environ.get("TMPDIR", "/var/tmp")
+
+
+def parse_rootfs_spec(spec):
+    """'NAME:TAG[,TAG...]=DIR' -> (NAME, [TAG...], DIR); exits with a message if malformed."""
+    ref, sep, root = spec.partition("=")
+    name, sep2, tags = ref.rpartition(":")
+    if not sep or not sep2 or not name or not tags or not root:
+        sys.exit(f"make-images: --rootfs-image {spec!r}: expected NAME:TAG[,TAG...]=DIR")
+    if not os.path.isdir(root):
+        sys.exit(f"make-images: --rootfs-image {spec!r}: {root} is not a directory")
+    return name, [t for t in tags.split(",") if t], root
+
+
+def push_rootfs_images(reg, args):
+    """Push every --rootfs-image; returns [(ref, digest, description)]."""
+    pushed = []
+    for spec in args.rootfs_image:
+        name, tags, root = parse_rootfs_spec(spec)
+        layer = rootfs_layer(root, args.rootfs_layer_cache)
+        t0 = time.monotonic()
+        before = reg.pushed_blobs
+        history = [args.rootfs_history or f"make-images.py --rootfs-image {name}"]
+        cmd = shlex.split(args.rootfs_cmd)
+        for tag in tags:
+            d, _, _ = push_image(reg, name, tag, [layer], "amd64", docker=True, history=history,
+                                 cmd=cmd, stop_signal=args.rootfs_stop_signal)
+            pushed.append((f"{args.registry}/{name}:{tag}", d,
+                           f"Docker schema2, 1 gzip layer {layer.size >> 20} MiB, Cmd {cmd}"))
+        log(f"pushed {name}:{','.join(tags)} in {time.monotonic() - t0:.1f} s "
+            f"({reg.pushed_blobs - before} new blobs)")
+        if not args.rootfs_layer_cache:
+            os.unlink(layer.path)  # a temp file, see rootfs_layer
+    return pushed
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--registry", default=os.environ.get("HUTCH_TEST_REGISTRY", "127.0.0.1:5000"))
     ap.add_argument("--cache-dir", default="/var/cache/hutch-test")
     ap.add_argument("--big", action="store_true", help="also push big:latest (200 MiB layer)")
+    ap.add_argument("--rootfs-image", action="append", default=[], metavar="NAME:TAG[,TAG]=DIR",
+                    help="push DIR as a one-layer image (repeatable); skips the busybox set")
+    ap.add_argument("--rootfs-cmd", default="/bin/sh", help="Cmd of --rootfs-image (shell words)")
+    ap.add_argument("--rootfs-stop-signal", default=None, help="StopSignal of --rootfs-image")
+    ap.add_argument("--rootfs-layer-cache", default=None, metavar="DIR",
+                    help="keep the --rootfs-image layer blob in DIR and reuse it")
+    ap.add_argument("--rootfs-history", default=None, help="history created_by text")
     args = ap.parse_args()
+
+    if args.rootfs_image:
+        reg = Registry(args.registry)
+        pushed = push_rootfs_images(reg, args)
+        for ref, digest, what in pushed:
+            print(f"pushed {ref:40} {digest}  {what}")
+        log(f"{len(pushed)} images, {reg.pushed_blobs} new blobs uploaded to {args.registry}")
+        return
 
     os.makedirs(args.cache_dir, exist_ok=True)
     reg = Registry(args.registry)

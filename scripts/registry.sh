@@ -3,7 +3,10 @@
 #
 #   scripts/registry.sh start          start on 127.0.0.1:5000 (no-op if already up), wait for /v2/
 #   scripts/registry.sh stop           stop it by the pid in the pid file
-#   scripts/registry.sh seed [--big]   build test images and push them (scripts/make-images.py)
+#   scripts/registry.sh seed [--big] [--debian-systemd]
+#                                      build test images and push them (scripts/make-images.py);
+#                                      --debian-systemd also debian-systemd:bookworm/:latest
+#                                      (scripts/make-debian-systemd.sh, cached debootstrap)
 #   scripts/registry.sh status         exit 0 if /v2/ answers
 #
 # Config, storage, log and pid file live in $HUTCH_REGISTRY_DIR (default /var/tmp/hutch-registry).
@@ -115,10 +118,18 @@ case ${1:-} in
   seed)
     shift
     answers || { log "registry not running on $ADDR: run '$0 start' first"; exit 1; }
-    python3 "$HERE/make-images.py" --registry "$ADDR" "$@"
+    want_systemd=0
+    args=()
+    for a in "$@"; do
+      if [[ $a == --debian-systemd ]]; then want_systemd=1; else args+=("$a"); fi
+    done
+    python3 "$HERE/make-images.py" --registry "$ADDR" "${args[@]}"
+    if ((want_systemd)); then
+      bash "$HERE/make-debian-systemd.sh" --registry "$ADDR"
+    fi
     ;;
   *)
-    echo "usage: $0 start|stop|status|seed [--big]" >&2
+    echo "usage: $0 start|stop|status|seed [--big] [--debian-systemd]" >&2
     exit 2
     ;;
 esac

@@ -5,7 +5,9 @@
 #   1. scripts/setup-host.sh (packages, test users, cgroup delegation; fast when done before);
 #   2. builds two trees: build/ (RelWithDebInfo) and build-asan/ (Debug, ASan + UBSan);
 #   3. starts the local registry (scripts/registry.sh) and seeds it with the test images,
-#      including big:latest for the killed-pull test;
+#      including big:latest for the killed-pull test and debian-systemd:bookworm (Debian 12
+#      with systemd, scripts/make-debian-systemd.sh; debootstrap ~1-2 min the first time, then
+#      cached in /var/cache/hutch-test/debian-systemd-<key>/);
 #   4. runs ctest in both trees, label by label: unit, integration, e2e;
 #   5. stops the registry again (trap, also on failure) if this script started it;
 #   6. prints a final line "N passed, N failed" summed over both trees and exits non-zero if
@@ -14,7 +16,9 @@
 # Knobs (environment): HUTCH_TEST_JOBS (build parallelism, default nproc),
 #   HUTCH_TEST_TREES ("build build-asan"), HUTCH_TEST_LABELS ("unit integration e2e"),
 #   HUTCH_TEST_BUILD_TARGETS (default: all targets; e.g. "hutch test_e2e" for a quick run),
-#   HUTCH_TEST_NO_BIG=1 (do not seed the 200 MiB image), HUTCH_E2E_ASAN_OPTIONS (ASAN_OPTIONS
+#   HUTCH_TEST_NO_BIG=1 (do not seed the 200 MiB image), HUTCH_TEST_NO_SYSTEMD=1 (do not build
+#   or seed debian-systemd; HUTCH_TEST_SYSTEMD_IMAGE is then unset, which systemd e2e tests
+#   must treat as "skip"), HUTCH_E2E_ASAN_OPTIONS (ASAN_OPTIONS
 #   for e2e in the ASan tree; LeakSanitizer was checked to work in user namespaces, so leak
 #   checking stays on unless this says detect_leaks=0).
 set -euo pipefail
@@ -63,6 +67,21 @@ if [[ ${HUTCH_TEST_NO_BIG:-0} == 1 ]]; then
 else
   bash scripts/registry.sh seed --big
   export HUTCH_TEST_BIG=big:latest
+fi
+unset HUTCH_TEST_SYSTEMD_IMAGE
+if [[ ${HUTCH_TEST_NO_SYSTEMD:-0} == 1 ]]; then
+  log "HUTCH_TEST_NO_SYSTEMD=1: not seeding debian-systemd"
+else
+  log "seeding debian-systemd:bookworm"
+  t0=$SECONDS
+  # A failed build (e.g. no Debian mirror) counts as one failure; the rest still runs.
+  if bash scripts/make-debian-systemd.sh --registry "$HUTCH_TEST_REGISTRY"; then
+    export HUTCH_TEST_SYSTEMD_IMAGE=debian-systemd:bookworm
+  else
+    failures+=("debian-systemd image: build or push failed")
+    failed=$((failed + 1))
+  fi
+  log "debian-systemd seeding took $((SECONDS - t0)) s"
 fi
 
 # ---------------------------------------------------------------- build + test
