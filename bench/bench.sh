@@ -97,7 +97,14 @@ if [[ ${1:-} == --as-user ]]; then
   if [[ -n ${SYSTEMD_IMAGE:-} ]]; then
     # boot TOOL...: run -d the systemd image, then wait until systemctl says running.
     boot() {
-      quiet "$@" run -d --name bench-boot "$SYSTEMD_IMAGE"
+      local extra=()
+      # podman (runc) sees this hybrid host as cgroup v1 and gives a rootless container no
+      # writable cgroup, so systemd cannot start; as a reference it gets a delegated cgroup2
+      # directory bind-mounted by hand (what hutch's systemd mode sets up by itself).
+      if [[ $(basename "$1") == podman && -n ${PODMAN_CGROUP:-} ]]; then
+        extra=(--cgroupns=private -v "$PODMAN_CGROUP:/sys/fs/cgroup:rw")
+      fi
+      quiet "$@" run -d --name bench-boot "${extra[@]}" "$SYSTEMD_IMAGE"
       local state
       state=$("$@" exec bench-boot systemctl is-system-running --wait 2>&1 || true)
       [[ $state == running || $state == degraded ]] || { echo "bench: boot ended in: $state" >&2; exit 1; }
@@ -105,6 +112,15 @@ if [[ ${1:-} == --as-user ]]; then
     }
     hutch_rm_boot() { "${HUTCH[@]}" rm -f bench-boot >/dev/null 2>&1 || true; }
     podman_rm_boot() { "${PODMAN[@]}" rm -f -t 0 bench-boot >/dev/null 2>&1 || true; }
+    PODMAN_CGROUP=
+    own=$(awk -F'::' '/^0::/ {print $2}' /proc/self/cgroup)
+    for mnt in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+      if [[ $(stat -f -c %T "$mnt" 2>/dev/null) == cgroup2fs && -w $mnt$own ]]; then
+        PODMAN_CGROUP=$mnt$own/podman-bench-boot
+        mkdir -p "$PODMAN_CGROUP"
+        break
+      fi
+    done
     echo "bench: $SYSTEMD_IMAGE run -d -> is-system-running x$N_BOOT" >&2
     quiet "${HUTCH[@]}" pull "$SYSTEMD_IMAGE"
     quiet "${PODMAN[@]}" pull "$SYSTEMD_IMAGE"
@@ -112,6 +128,7 @@ if [[ ${1:-} == --as-user ]]; then
     hutch_rm_boot
     timed podman-boot "$N_BOOT" podman_rm_boot boot "${PODMAN[@]}"
     podman_rm_boot
+    [[ -n $PODMAN_CGROUP ]] && find "$PODMAN_CGROUP" -depth -type d -exec rmdir {} + 2>/dev/null || true
   fi
   exit 0
 fi
@@ -203,6 +220,7 @@ row "peak RSS, pull big" "$hr" "$pr" MiB
 row "exec true (n=$N_EXEC)" "$(median "$R/hutch-exec")" "$(median "$R/podman-exec")" ms
 if [[ -n $SYSTEMD_IMAGE ]]; then
   row "systemd run -d -> running (n=$N_BOOT)" "$(median "$R/hutch-boot")" "$(median "$R/podman-boot")" ms
+  echo "(podman given a delegated cgroup2 dir by hand: --cgroupns=private -v CGROUP:/sys/fs/cgroup:rw)"
   echo "final states: hutch $(sort -u "$R/boot-state-hutch" | tr '\n' ' ')podman $(sort -u "$R/boot-state-podman" | tr '\n' ' ')"
 fi
 echo
