@@ -122,7 +122,7 @@ TEST_CASE("conformance 5: resolve with aliases.conf", "[conformance]") {
 
 TEST_CASE("conformance 5: IsShortName", "[conformance]") {
     RegistriesConf c;
-    for (const std::string s : {std::string("fedora"), std::string("fedora:latest"), std::string("library/fedora"), "busybox@" + kDigest,
+    for (const std::string& s : {std::string("fedora"), std::string("fedora:latest"), std::string("library/fedora"), "busybox@" + kDigest,
                                 "busybox:latest@" + kDigest}) {
         INFO(s);
         CHECK(isShortName(s));
@@ -187,7 +187,7 @@ TEST_CASE("conformance 5: alias values and keys", "[conformance]") {
         INFO(v);
         CHECK(value(v) == v);
     }
-    for (const std::string v : {std::string("docker.io/library/fedora:latest"), "docker.io/library/fedora@" + kDigest,
+    for (const std::string& v : {std::string("docker.io/library/fedora:latest"), "docker.io/library/fedora@" + kDigest,
                                 std::string("fedora"), std::string("library/fedora"), std::string("$$4455%%"),
                                 std::string("docker://foo"), std::string("docker-archive://foo")}) {
         INFO(v);
@@ -209,7 +209,7 @@ TEST_CASE("conformance 5: alias values and keys", "[conformance]") {
         INFO(k);
         CHECK(keyOk(k));
     }
-    for (const std::string k : {std::string("fedora:latest"), "fedora@" + kDigest, std::string("quay.io/fedora"),
+    for (const std::string& k : {std::string("fedora:latest"), "fedora@" + kDigest, std::string("quay.io/fedora"),
                                 std::string("$$4455%%"), std::string("docker://foo"), std::string("")}) {
         INFO(k);
         CHECK(!keyOk(k));
