@@ -10,7 +10,10 @@
 # registry, and then, as USER (no root rights):
 #     hutch pull busybox
 #     hutch run --rm -h x250.home busybox sh -c 'hostname; id'
-# and finally shows that a container process on the host belongs to USER.
+# and shows that a container process on the host belongs to USER. Then it builds a Debian 12
+# image with systemd (scripts/make-debian-systemd.sh: debootstrap, cached) and, as USER, runs
+# it detached with systemd as PID 1, waits for `systemctl is-system-running` (-> running),
+# shows the hostname and stops it (HUTCH_QUICKSTART_NO_SYSTEMD=1 leaves this part out).
 # The registry keeps running afterwards; stop it with: scripts/registry.sh stop
 # (Developer knob: HUTCH_QUICKSTART_BINARY=/path/to/hutch skips the build and uses that binary.)
 set -euo pipefail
@@ -111,6 +114,18 @@ else
   echo "no 'sleep' process of $USER_NAME found on the host" >&2
 fi
 wait "$bg"
+
+if [[ ${HUTCH_QUICKSTART_NO_SYSTEMD:-0} != 1 ]]; then
+  step "Building a Debian 12 image with systemd (debootstrap, cached) and pushing it to $REGISTRY"
+  HUTCH_TEST_REGISTRY=$REGISTRY bash scripts/make-debian-systemd.sh --registry "$REGISTRY"
+
+  step "systemd as PID 1, rootless, as $USER_NAME"
+  show run -d --name deb -h x250.home --cap-add=NET_ADMIN debian-systemd
+  show exec deb systemctl is-system-running --wait
+  show exec deb hostnamectl hostname
+  show stop deb
+  show rm deb
+fi
 
 step "Done. The registry keeps running on $REGISTRY (stop: scripts/registry.sh stop)."
 echo "Try more as $USER_NAME:  runuser -u $USER_NAME -- env HOME=$USER_HOME XDG_RUNTIME_DIR=$RUNTIME_DIR $HUTCH images"
