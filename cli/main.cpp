@@ -3,6 +3,8 @@
 // Exit codes follow podman: 0 ok; 125 an engine error (bad flag, unknown image, registry
 // failure, ...); 126 the container command cannot be invoked; 127 it is not found;
 // otherwise the container's own exit code. rm/rmi of a missing object exit 1 as podman's.
+#include <unistd.h>
+
 #include <cstring>
 #include <iostream>
 
@@ -25,7 +27,14 @@ int printError(const std::string& msg, int code) {
 
 int main(int argc, char** argv) {
     // The embedded OCI runtime: a fresh single-threaded re-exec of this binary.
-    if (argc > 1 && std::strcmp(argv[1], "__runtime") == 0) return engine::runtimeEntry(argc - 1, argv + 1);
+    if (argc > 1 && std::strcmp(argv[1], "__runtime") == 0) {
+        int rc = engine::runtimeEntry(argc - 1, argv + 1);
+        // _exit, not return: after `exec` joined the container's pid namespace, exit-time
+        // hooks (LeakSanitizer's ptrace-based check in the ASan build) cannot see us from
+        // there and would spin; the runtime has nothing left to flush but stdio.
+        std::fflush(nullptr);
+        _exit(rc);
+    }
     // The monitor of a detached container (see engine/monitor.hpp).
     if (argc > 1 && std::strcmp(argv[1], "__monitor") == 0) return engine::monitorEntry(argc - 1, argv + 1);
 

@@ -39,7 +39,7 @@ const auto kBoot = RunOptions::withTimeout(std::chrono::seconds(120));
 
 }  // namespace
 
-TEST_CASE("e2e: systemd boots rootless to running; exec, hostname, journal, stop", "[e2e][systemd]") {
+TEST_CASE("e2e: systemd boots rootless to running, exec, hostname, journal, clean stop", "[e2e][systemd]") {
     std::string image = systemdImage();
     if (image.empty()) return;
     Sandbox sb;
