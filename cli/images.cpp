@@ -14,7 +14,6 @@ void registerImages(Registry& r) {
     };
     auto o = std::make_shared<Opts>();
     auto* sub = r.app.add_subcommand("images", "List images in local storage");
-    sub->alias("list");
     sub->add_flag("-q,--quiet", o->quiet, "Display only image IDs");
     sub->add_flag("--no-trunc", o->noTrunc, "Do not truncate output");
     sub->add_flag("-a,--all", o->all, "Show all images (default hides intermediate images)");

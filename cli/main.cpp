@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForAllHelp& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
+        // podman's wording for a verb it does not know.
+        if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty())
+            return printError(std::string("unrecognized command `hutch ") + argv[1] + "`", 125);
         return printError(e.what(), 125);
     }
 
