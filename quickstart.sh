@@ -121,6 +121,11 @@ if [[ ${HUTCH_QUICKSTART_NO_SYSTEMD:-0} != 1 ]]; then
 
   step "systemd as PID 1, rootless, as $USER_NAME"
   show run -d --name deb -h x250.home --cap-add=NET_ADMIN debian-systemd
+  # `systemctl --wait` needs systemd's bus socket: wait for it to appear first.
+  for _ in $(seq 100); do
+    as_user "$HUTCH" exec deb test -S /run/systemd/private && break
+    sleep 0.1
+  done
   show exec deb systemctl is-system-running --wait
   show exec deb hostnamectl hostname
   show stop deb

@@ -105,8 +105,13 @@ if [[ ${1:-} == --as-user ]]; then
         extra=(--cgroupns=private -v "$PODMAN_CGROUP:/sys/fs/cgroup:rw")
       fi
       quiet "$@" run -d --name bench-boot "${extra[@]}" "$SYSTEMD_IMAGE"
-      local state
-      state=$("$@" exec bench-boot systemctl is-system-running --wait 2>&1 || true)
+      local state i
+      # `--wait` needs systemd's bus: right after run -d it may not be there yet.
+      for ((i = 0; i < 300; i++)); do
+        state=$("$@" exec bench-boot systemctl is-system-running --wait 2>&1 || true)
+        [[ $state == *"Failed to connect to bus"* ]] || break
+        sleep 0.02
+      done
       [[ $state == running || $state == degraded ]] || { echo "bench: boot ended in: $state" >&2; exit 1; }
       echo "$state" >>"results/boot-state-$(basename "$1")"
     }

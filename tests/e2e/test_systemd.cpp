@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 using namespace hutch::e2e;
 
@@ -37,6 +38,18 @@ bool exists(const std::string& p) {
 
 const auto kBoot = RunOptions::withTimeout(std::chrono::seconds(120));
 
+/// `systemctl is-system-running --wait` in `name`, retried while systemd's bus is not up yet
+/// (right after `run -d`, systemctl cannot connect to it).
+Result waitRunning(const Sandbox& sb, const std::string& name) {
+    Result r;
+    for (int i = 0; i < 200; ++i) {
+        r = sb.hutch({"exec", name, "systemctl", "is-system-running", "--wait"}, kBoot);
+        if (r.err.find("Failed to connect to bus") == std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return r;
+}
+
 }  // namespace
 
 TEST_CASE("e2e: systemd boots rootless to running, exec, hostname, journal, clean stop", "[e2e][systemd]") {
@@ -48,7 +61,7 @@ TEST_CASE("e2e: systemd boots rootless to running, exec, hostname, journal, clea
     REQUIRE_RC(run, 0);
     std::string id = lastLine(run.out);
 
-    Result state = sb.hutch({"exec", "deb", "systemctl", "is-system-running", "--wait"}, kBoot);
+    Result state = waitRunning(sb, "deb");
     CHECK_R(state, lastLine(state.out) == "running");
     Result failed = sb.hutch({"exec", "deb", "systemctl", "--failed", "--no-legend", "--plain"});
     CHECK_R(failed, failed.out.empty());
@@ -75,7 +88,7 @@ TEST_CASE("e2e: systemd boots rootless to running, exec, hostname, journal, clea
     SECTION("a second container of the same image boots beside the first") {
         Result two = sb.hutch({"run", "-d", "--name", "deb2", image}, kBoot);
         REQUIRE_RC(two, 0);
-        Result st2 = sb.hutch({"exec", "deb2", "systemctl", "is-system-running", "--wait"}, kBoot);
+        Result st2 = waitRunning(sb, "deb2");
         CHECK_R(st2, lastLine(st2.out) == "running");
         Result rm2 = sb.hutch({"rm", "-f", "deb2"});
         CHECK_R(rm2, rm2.rc == 0);
