@@ -23,6 +23,9 @@ void childSetupTerminal(int syncFd) {
     std::string slavePath = "/dev/pts/" + std::to_string(n);
     UniqueFd slave(::open(slavePath.c_str(), O_RDWR | O_CLOEXEC));
     if (!slave) throw SysError(errno, "open " + slavePath);
+    // Size the new terminal like ours before anything runs on it: the parent also copies it
+    // once it has the master, but the container's command may ask first.
+    copyWinsize(::isatty(0) ? 0 : 1, slave.get());
     checkSys(::setsid(), "setsid");
     checkSys(::ioctl(slave.get(), TIOCSCTTY, 0), "make " + slavePath + " the controlling terminal");
     for (int fd = 0; fd < 3; ++fd) checkSys(::dup2(slave.get(), fd), "dup2 pty slave");
