@@ -88,8 +88,8 @@ void mkdirAll(const std::string& path, unsigned mode) {
     }
 }
 
-namespace {
-void removeAt(int dirfd, const char* name, const std::string& shown) {
+void removeAt(int dirfd, const std::string& nameStr, const std::string& shown) {
+    const char* name = nameStr.c_str();
     if (::unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) return;
     if (errno != EISDIR && errno != EPERM) throw SysError(errno, "remove " + shown);
     int fd = ::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -116,7 +116,6 @@ void removeAt(int dirfd, const char* name, const std::string& shown) {
     if (::unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
         throw SysError(errno, "remove " + shown);
 }
-}  // namespace
 
 void removeAll(const std::string& path) {
     if (path.empty() || path == "/") throw InvalidArgument("refusing to remove \"" + path + "\"");

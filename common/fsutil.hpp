@@ -25,6 +25,9 @@ void mkdirAll(const std::string& path, unsigned mode = 0755);
 /// rm -rf that never follows symlinks and never crosses into other mounts' content
 /// (it does not unmount). Missing path is not an error. Throws SysError.
 void removeAll(const std::string& path);
+/// rm -rf of the entry `name` of the directory `dirfd`, never following symlinks; `shown`
+/// names it in errors. Missing entry is not an error. Throws SysError.
+void removeAt(int dirfd, const std::string& name, const std::string& shown);
 /// True if the path exists (lstat).
 bool exists(const std::string& path);
 /// Joins path components with exactly one '/' between them.

@@ -65,34 +65,6 @@ std::string cleanPath(std::string_view path, bool* escaped) {
     return r;
 }
 
-void removeAt(int dirFd, const std::string& name, const std::string& shown) {
-    if (::unlinkat(dirFd, name.c_str(), 0) == 0 || errno == ENOENT) return;
-    if (errno != EISDIR && errno != EPERM) throw SysError(errno, "remove " + shown);
-    int fd = ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return;
-        throw SysError(errno, "open " + shown);
-    }
-    DIR* d = ::fdopendir(fd);
-    if (!d) {
-        int e = errno;
-        ::close(fd);
-        throw SysError(e, "opendir " + shown);
-    }
-    try {
-        while (dirent* e = ::readdir(d)) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            removeAt(::dirfd(d), e->d_name, shown + "/" + e->d_name);
-        }
-    } catch (...) {
-        ::closedir(d);
-        throw;
-    }
-    ::closedir(d);
-    if (::unlinkat(dirFd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
-        throw SysError(errno, "remove " + shown);
-}
-
 void copyXattrs(int srcFd, int dstFd, const std::string& shown) {
     ssize_t n = ::flistxattr(srcFd, nullptr, 0);
     if (n <= 0) return;

@@ -9,6 +9,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
+#include "hutch/common/fsutil.hpp"
 
 namespace hutch::storage::fsops {
 
@@ -23,9 +24,8 @@ std::vector<std::string> cleanComponents(std::string_view path, bool* escaped = 
 /// join of cleanComponents with '/', "" for the root itself.
 std::string cleanPath(std::string_view path, bool* escaped = nullptr);
 
-/// Removes `name` in directory `dirFd` (recursively for directories), never following
-/// symlinks. Missing is not an error. `shown` names it in errors. Throws SysError.
-void removeAt(int dirFd, const std::string& name, const std::string& shown);
+/// Removes `name` in directory `dirFd` recursively: fsutil::removeAt (common/fsutil.hpp).
+using fsutil::removeAt;
 
 /// Copies the tree `srcDir` into the existing empty directory `dstDir` preserving owners,
 /// modes, xattrs, hardlinks (within the tree), symlinks, sparse files, device nodes
