@@ -8,6 +8,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/conf/registries.hpp"
+#include "hutch/engine/runtime_proc.hpp"
 #include "hutch/runtime/session.hpp"
 #include "hutch/storage/store.hpp"
 
@@ -58,6 +59,7 @@ storage::Store& Context::store() {
         o.runRoot = opts_.runroot.empty() ? d.runRoot : opts_.runroot;
         if (!opts_.storageDriver.empty()) o.driver = opts_.storageDriver;
         store_ = storage::Store::open(o);
+        setSeccompCacheDir(fsutil::join(o.runRoot, "seccomp"));
     }
     return *store_;
 }

@@ -115,6 +115,8 @@ int execInContainer(Context& ctx, const ExecRequest& req) {
                                          "--process", processFile};
         if (req.tty) args.push_back("--tty");
         if (!seccompFile.empty()) args.insert(args.end(), {"--seccomp-json", seccompFile});
+        if (!seccompFile.empty() && !seccompCacheDir().empty())
+            args.insert(args.end(), {"--seccomp-cache", seccompCacheDir()});
         args.push_back("--");
         args.insert(args.end(), req.cmd.begin(), req.cmd.end());
         std::vector<char*> argv;

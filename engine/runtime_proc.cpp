@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "hutch/common/error.hpp"
 
@@ -45,7 +46,17 @@ RuntimeStatus readStatusLine(int fd) {
     return st;
 }
 
+namespace {
+std::string g_seccompCache;
+}
+
+void setSeccompCacheDir(const std::string& dir) { g_seccompCache = dir; }
+const std::string& seccompCacheDir() { return g_seccompCache; }
+
 pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusFd, const RuntimeStdio& stdio) {
+    std::vector<const char*> argv = {"hutch", "__runtime", "run", "--status-fd", "3"};
+    if (!g_seccompCache.empty()) argv.insert(argv.end(), {"--seccomp-cache", g_seccompCache.c_str()});
+    argv.insert(argv.end(), {"--bundle", bundle.c_str(), id.c_str(), nullptr});
     pid_t pid = ::fork();
     if (pid < 0) throw SysError(errno, "fork");
     if (pid == 0) {
@@ -53,9 +64,7 @@ pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusF
         if (stdio.out >= 0) ::dup2(stdio.out, 1);
         if (stdio.err >= 0) ::dup2(stdio.err, 2);
         if (::dup2(statusFd, 3) < 0) _exit(125);
-        const char* argv[] = {"hutch", "__runtime", "run", "--status-fd", "3", "--bundle", bundle.c_str(),
-                              id.c_str(), nullptr};
-        ::execv("/proc/self/exe", const_cast<char* const*>(argv));
+        ::execv("/proc/self/exe", const_cast<char* const*>(argv.data()));
         _exit(125);
     }
     return pid;

@@ -27,8 +27,13 @@ struct RuntimeStdio {
     int in = -1, out = -1, err = -1;
 };
 
-/// fork + exec of `/proc/self/exe __runtime run --status-fd 3 --bundle BUNDLE ID` with the
-/// status pipe's write end as fd 3. Throws SysError.
+/// Where the runtime caches compiled seccomp programs (`--seccomp-cache`): set once the
+/// store is open (<runroot>/seccomp); "" = no cache.
+void setSeccompCacheDir(const std::string& dir);
+const std::string& seccompCacheDir();
+
+/// fork + exec of `/proc/self/exe __runtime run --status-fd 3 [--seccomp-cache DIR] --bundle
+/// BUNDLE ID` with the status pipe's write end as fd 3. Throws SysError.
 pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusFd, const RuntimeStdio& stdio);
 
 /// Waits for `pid`: its exit code, or 128+signal. Throws SysError.

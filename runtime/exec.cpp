@@ -176,7 +176,7 @@ int execInContainer(const ExecOptions& o) noexcept {
         if (o.process.args.empty()) return report(o, {"args", "exec: no command given", 0, 125});
         std::optional<SeccompProgram> filter;
         try {
-            if (o.seccomp) filter = compileSeccomp(*o.seccomp);
+            if (o.seccomp) filter = compileSeccompCached(*o.seccomp, o.seccompCache);
         } catch (const Error& e) {
             return report(o, {"seccomp", e.what(), 0, 125});
         }
@@ -276,6 +276,7 @@ ExecOptions parseExecArgs(int argc, char** argv) {
         else if (auto v = value(a, "--status-fd")) o.statusFd = static_cast<int>(number("--status-fd", *v));
         else if (auto v = value(a, "--process")) processFile = *v;
         else if (auto v = value(a, "--seccomp-json")) seccompFile = *v;
+        else if (auto v = value(a, "--seccomp-cache")) o.seccompCache = *v;
         else if (auto v = value(a, "--cwd")) cwd = *v;
         else if (auto v = value(a, "--env")) env.push_back(*v);
         else if (auto v = value(a, "--user")) user = *v;

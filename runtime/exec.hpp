@@ -2,7 +2,7 @@
 //
 //   hutch __runtime exec --pid PID [--status-fd N] [--process FILE] [--tty] [--cwd DIR]
 //       [--env K=V]... [--user UID[:GID]] [--cap CAP]... [--no-new-privs]
-//       [--seccomp-json FILE|-] [--] CMD [ARG...]
+//       [--seccomp-json FILE|-] [--seccomp-cache DIR] [--] CMD [ARG...]
 //
 // --process FILE: a runtime-spec "process" object (config.md "Process") giving the base;
 // the flags override it (--env appends, --cap replaces all capability sets, CMD replaces
@@ -36,6 +36,7 @@ struct ExecOptions {
     int statusFd = -1;    ///< see above
     Process process;      ///< what to run; process.rlimits are applied too
     std::optional<Seccomp> seccomp;
+    std::string seccompCache;  ///< --seccomp-cache: see compileSeccompCached
 };
 
 /// Runs `o.process` in the container of `o.pid` and waits for it. Returns its exit code,

@@ -1,9 +1,9 @@
 // The embedded OCI runtime (runtime-spec 1.0.2, `create`+`start` in one: `run`).
 //
-//   hutch __runtime run [--status-fd N] [--pid-file F] --bundle DIR ID
+//   hutch __runtime run [--status-fd N] [--pid-file F] [--seccomp-cache DIR] --bundle DIR ID
 //   hutch __runtime exec --pid PID [--status-fd N] [--process FILE] [--tty] [--cwd DIR]
 //       [--env K=V]... [--user UID[:GID]] [--cap CAP]... [--no-new-privs]
-//       [--seccomp-json FILE|-] [--] CMD [ARG...]        (see exec.hpp)
+//       [--seccomp-json FILE|-] [--seccomp-cache DIR] [--] CMD [ARG...]   (see exec.hpp)
 //
 // Must run in a fresh single-threaded process (a re-exec of /proc/self/exe). The parent
 // clones the container init into the namespaces of linux.namespaces, writes its id maps,
@@ -20,6 +20,7 @@ struct RunOptions {
     std::string id;        ///< container id (informational for now)
     int statusFd = -1;     ///< if >= 0: one JSON line, {"pid":N} or {"error":..,"stage":..,"errno":..,"exitCode":..}
     std::string pidFile;   ///< if set: the init's host pid, written once it has exec'd
+    std::string seccompCache;  ///< if set: cache of compiled seccomp programs (compileSeccompCached)
 };
 
 /// Runs the container of `opts.bundle` to completion. Returns the init's exit code

@@ -64,7 +64,7 @@ int runContainer(const RunOptions& o) noexcept {
         }
         std::optional<SeccompProgram> filter;
         try {
-            if (spec.seccomp) filter = compileSeccomp(*spec.seccomp);
+            if (spec.seccomp) filter = compileSeccompCached(*spec.seccomp, o.seccompCache);
         } catch (const Error& e) {
             return reportFailure(o, {"seccomp", e.what(), 0, 125});
         }
@@ -206,6 +206,10 @@ int runtimeMain(int argc, char** argv) {
             auto v = value("--pid-file");
             if (!v) return usage("--pid-file needs a value");
             o.pidFile = *v;
+        } else if (a == "--seccomp-cache" || a.rfind("--seccomp-cache=", 0) == 0) {
+            auto v = value("--seccomp-cache");
+            if (!v) return usage("--seccomp-cache needs a value");
+            o.seccompCache = *v;
         } else if (a == "--bundle" || a == "-b" || a.rfind("--bundle=", 0) == 0) {
             if (a == "-b") a = "--bundle";
             auto v = value("--bundle");

@@ -16,8 +16,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
+#include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
 
 namespace hutch::runtime {
@@ -192,6 +194,51 @@ SeccompProgram compileSeccomp(const Seccomp& s) {
     p.bpf = readBack(fd.get());
     if (p.bpf.empty() || p.bpf.size() % sizeof(struct sock_filter) != 0)
         throw Error("libseccomp exported a malformed filter (" + std::to_string(p.bpf.size()) + " bytes)");
+    return p;
+}
+
+namespace {
+
+/// A stable text of everything that shapes the compiled program.
+std::string cacheKey(const Seccomp& s) {
+    json j = {{"defaultAction", s.defaultAction}, {"architectures", s.architectures}, {"flags", s.flags}};
+    if (s.defaultErrnoRet) j["defaultErrnoRet"] = *s.defaultErrnoRet;
+    json rules = json::array();
+    for (const auto& r : s.syscalls) {
+        json rj = {{"names", r.names}, {"action", r.action}};
+        if (r.errnoRet) rj["errnoRet"] = *r.errnoRet;
+        for (const auto& a : r.args)
+            rj["args"].push_back({{"index", a.index}, {"value", a.value}, {"valueTwo", a.valueTwo}, {"op", a.op}});
+        rules.push_back(std::move(rj));
+    }
+    j["syscalls"] = std::move(rules);
+    const scmp_version* v = seccomp_version();
+    j["libseccomp"] = {v->major, v->minor, v->micro};
+    j["native"] = seccomp_arch_native();
+    return j.dump();
+}
+
+}  // namespace
+
+SeccompProgram compileSeccompCached(const Seccomp& s, const std::string& cacheDir) {
+    if (cacheDir.empty()) return compileSeccomp(s);
+    SeccompProgram p;
+    for (const auto& f : s.flags) p.flags |= flagOf(f);
+    std::string file = fsutil::join(cacheDir, Digest::sha256Of(cacheKey(s)).encoded + ".bpf");
+    try {
+        p.bpf = fsutil::readFile(file);
+        if (!p.bpf.empty() && p.bpf.size() % sizeof(struct sock_filter) == 0) return p;
+        log::debug("seccomp cache: {} is malformed; recompiling", file);
+    } catch (const Error&) {
+        // Not cached yet.
+    }
+    p = compileSeccomp(s);
+    try {
+        fsutil::mkdirAll(cacheDir, 0700);
+        fsutil::writeFileAtomic(file, p.bpf, 0600, fsutil::Sync::Volatile);
+    } catch (const Error& e) {
+        log::debug("seccomp cache: not written: {}", e.what());
+    }
     return p;
 }
 

@@ -54,6 +54,13 @@ struct SeccompProgram {
 /// SCMP_ACT_NOTIFY, which needs a listener hutch does not have), Error on libseccomp failures.
 SeccompProgram compileSeccomp(const Seccomp& s);
 
+/// compileSeccomp with an on-disk cache of compiled programs in `cacheDir` (created 0700 if
+/// missing; "" = no cache). The file name is the sha256 of the filter as parsed plus the
+/// libseccomp version and native architecture, so a changed profile or library never reuses a
+/// stale program. A missing, unreadable or malformed cache file is recompiled; a cache that
+/// cannot be written is only logged (debug). Throws what compileSeccomp throws.
+SeccompProgram compileSeccompCached(const Seccomp& s, const std::string& cacheDir);
+
 /// Child side: loads `p` with seccomp(SECCOMP_SET_MODE_FILTER) (prctl fallback when no flags).
 /// Needs no_new_privs or CAP_SYS_ADMIN. Throws SysError.
 void loadSeccomp(const SeccompProgram& p);

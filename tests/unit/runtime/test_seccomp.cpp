@@ -6,6 +6,7 @@
 
 #include "bundle.hpp"
 #include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
 #include "hutch/runtime/seccomp.hpp"
 #include "hutch/runtime/spec.hpp"
 #include "sc_helper.hpp"
@@ -86,6 +87,40 @@ TEST_CASE("compileSeccomp: actions, args, unknown names, errors", "[runtime][sec
     CHECK_NOTHROW(compileSeccomp(bad([](Seccomp& b) {
         b.syscalls[1].args.push_back({0, 99, 0, "SCMP_CMP_EQ"});
     })));
+}
+
+TEST_CASE("compileSeccompCached: same program as compileSeccomp, stored once, recompiled when bad", "[runtime][seccomp]") {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::temp_directory_path() / ("hutch-sc-cache-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    Seccomp s = parseSeccomp(customProfile(), "config.json");
+    SeccompProgram fresh = compileSeccomp(s);
+
+    SeccompProgram first = compileSeccompCached(s, (dir / "sub").string());  // creates the directory
+    CHECK(first.bpf == fresh.bpf);
+    CHECK(first.flags == fresh.flags);
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir / "sub")) files.push_back(e.path());
+    REQUIRE(files.size() == 1);
+    CHECK(files[0].extension() == ".bpf");
+    CHECK(fs::file_size(files[0]) == fresh.bpf.size());
+
+    // A second call reads the file: a (well-formed) program put there is what comes back.
+    std::string marker(16, 'x');
+    hutch::fsutil::writeFileAtomic(files[0].string(), marker);
+    CHECK(compileSeccompCached(s, (dir / "sub").string()).bpf == marker);
+    // A malformed file (not a whole number of instructions) is recompiled and replaced.
+    hutch::fsutil::writeFileAtomic(files[0].string(), "abc");
+    CHECK(compileSeccompCached(s, (dir / "sub").string()).bpf == fresh.bpf);
+    CHECK(fs::file_size(files[0]) == fresh.bpf.size());
+
+    // A different filter gets a different file; no cache dir means no file at all.
+    Seccomp other = s;
+    other.syscalls[0].errnoRet = 14;
+    CHECK(compileSeccompCached(other, (dir / "sub").string()).bpf != fresh.bpf);
+    CHECK(std::distance(fs::directory_iterator(dir / "sub"), fs::directory_iterator{}) == 2);
+    CHECK(compileSeccompCached(s, "").bpf == fresh.bpf);
+    fs::remove_all(dir);
 }
 
 TEST_CASE("runtime: linux.seccomp is enforced in the container", "[runtime][run][seccomp]") {
