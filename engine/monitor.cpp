@@ -8,12 +8,15 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <memory>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
+#include "hutch/engine/attach.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/run.hpp"
 #include "hutch/engine/runtime_proc.hpp"
@@ -91,13 +94,28 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
         report(syncFd, {false, 125, "open log file: " + std::string(std::strerror(errno))});
         return 125;
     }
-    int out[2], err[2], status[2];
+    int out[2], err[2], status[2], in[2];
     checkSys(::pipe2(out, O_CLOEXEC), "pipe");
     checkSys(::pipe2(err, O_CLOEXEC), "pipe");
     checkSys(::pipe2(status, O_CLOEXEC), "pipe");
     UniqueFd outR(out[0]), outW(out[1]), errR(err[0]), errW(err[1]), stR(status[0]), stW(status[1]);
-    UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    pid_t rt = spawnRuntime(bundle, id, stW.get(), RuntimeStdio{devnull.get(), outW.get(), errW.get()});
+    // With -i the container's stdin is a pipe we hold open (attach writes into it).
+    UniqueFd inR, inW;
+    if (rec.config.interactive) {
+        checkSys(::pipe2(in, O_CLOEXEC), "pipe");
+        inR.reset(in[0]);
+        inW.reset(in[1]);
+    } else {
+        inR.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    }
+    std::unique_ptr<AttachServer> attach;
+    try {
+        attach = std::make_unique<AttachServer>(ctx.store().containerRunDir(id));
+    } catch (const Error& e) {
+        log::warn("container {}: attach is not available: {}", id, e.what());
+    }
+    pid_t rt = spawnRuntime(bundle, id, stW.get(), RuntimeStdio{inR.get(), outW.get(), errW.get()});
+    inR.reset();
     outW.reset();
     errW.reset();
     stW.reset();
@@ -107,6 +125,8 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
         rec.status = ContainerStatus::Running;
         rec.pid = st.pid;
         rec.pidStartTime = processStartTime(st.pid);
+        rec.monitorPid = ::getpid();
+        rec.monitorStartTime = processStartTime(rec.monitorPid);
         rec.startedAt = nowRfc3339();
         rec.exitCode = 0;
         rec.error.clear();
@@ -118,32 +138,49 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
     }
     if (syncFd >= 0) ::close(syncFd);
 
-    // Copy the container's output into the log until both pipes close.
+    // Copy the container's output into the log (and to attached clients) until both pipes
+    // close; take attach clients and their input meanwhile.
     LogWriter logw(logFd.get());
     std::string pendOut, pendErr;
-    struct pollfd fds[2] = {{outR.get(), POLLIN, 0}, {errR.get(), POLLIN, 0}};
+    int streams[2] = {outR.get(), errR.get()};
     int open = 2;
     char buf[16384];
     while (open > 0) {
-        int n = ::poll(fds, 2, -1);
+        std::vector<pollfd> fds = {{streams[0], POLLIN, 0}, {streams[1], POLLIN, 0}};
+        if (attach) {
+            fds.push_back({attach->listenFd(), POLLIN, 0});
+            for (int c : attach->clientFds()) fds.push_back({c, POLLIN, 0});
+        }
+        int n = ::poll(fds.data(), fds.size(), -1);
         if (n < 0) {
             if (errno == EINTR) continue;
             break;
         }
         for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
+            if (streams[i] < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t r = ::read(streams[i], buf, sizeof buf);
             if (r > 0) {
                 logw.feed(i == 0 ? "stdout" : "stderr", i == 0 ? pendOut : pendErr, buf, static_cast<size_t>(r));
+                if (attach)
+                    attach->broadcast(i == 0 ? AttachKind::Stdout : AttachKind::Stderr,
+                                      std::string_view(buf, static_cast<size_t>(r)));
             } else if (r == 0 || errno != EINTR) {
-                fds[i].fd = -1;
+                streams[i] = -1;
                 --open;
             }
+        }
+        for (size_t i = 2; attach && i < fds.size(); ++i) {
+            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            if (fds[i].fd == attach->listenFd())
+                attach->accept();
+            else
+                attach->onClientReadable(fds[i].fd, inW.get());
         }
     }
     logw.flush("stdout", pendOut);
     logw.flush("stderr", pendErr);
     int code = waitExit(rt);
+    inW.reset();
     // Reap whatever else was re-parented to us (we are a subreaper).
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
@@ -165,6 +202,8 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
     } catch (const NotFound&) {
         // Removed meanwhile (rm -f): nothing to record.
     }
+    // Attached clients learn the exit code last, once it is recorded.
+    if (attach) attach->broadcast(AttachKind::Exit, std::to_string(st.started ? code : st.exitCode));
     return 0;
 }
 

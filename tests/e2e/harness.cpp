@@ -283,6 +283,7 @@ Child Sandbox::spawn(const std::vector<std::string>& args, const RunOptions& opt
         return cg.empty() ? std::string() : cg + "/cgroup.procs";
     }();
     const std::string homeDir = home().string();
+    const std::string stdinPath = opt.stdinFile.empty() ? std::string("/dev/null") : opt.stdinFile;
 
     int outp[2], errp[2];
     if (::pipe2(outp, O_CLOEXEC) != 0 || ::pipe2(errp, O_CLOEXEC) != 0)
@@ -293,8 +294,12 @@ Child Sandbox::spawn(const std::vector<std::string>& args, const RunOptions& opt
         // Child: own process group (so the test can kill hutch and its session child
         // together), stdio, delegated cgroup, drop to the user, exec.
         ::setpgid(0, 0);
-        int devnull = ::open("/dev/null", O_RDONLY);
-        ::dup2(devnull, 0);
+        int in = ::open(stdinPath.c_str(), O_RDONLY);
+        if (in < 0) {
+            dprintf(2, "e2e harness: open %s: %s\n", stdinPath.c_str(), std::strerror(errno));
+            ::_exit(250);
+        }
+        ::dup2(in, 0);
         ::dup2(outp[1], 1);
         ::dup2(errp[1], 2);
         if (!cgroupProcs.empty()) {

@@ -80,6 +80,7 @@ struct RunOptions {
     bool storeFlags = true;              ///< prepend --root/--runroot into the sandbox
     std::vector<std::string> extraEnv;   ///< "NAME=value" added to the environment
     bool delegatedCgroup = true;         ///< start hutch in the user's delegated cgroup2 subtree
+    std::string stdinFile;               ///< hutch's stdin: this file ("" = /dev/null)
 
     /// Options with only the timeout changed.
     static RunOptions withTimeout(std::chrono::milliseconds t) {
