@@ -53,6 +53,8 @@ json ContainerRecord::toJson() const {
                  {{"status", statusName(status)},
                   {"pid", pid},
                   {"pidStartTime", pidStartTime},
+                  {"monitorPid", monitorPid},
+                  {"monitorStartTime", monitorStartTime},
                   {"exitCode", exitCode},
                   {"startedAt", startedAt},
                   {"finishedAt", finishedAt},
@@ -93,6 +95,8 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.status = statusFromName(s.value("status", "created"));
         r.pid = s.value("pid", 0);
         r.pidStartTime = s.value("pidStartTime", uint64_t{0});
+        r.monitorPid = s.value("monitorPid", 0);
+        r.monitorStartTime = s.value("monitorStartTime", uint64_t{0});
         r.exitCode = s.value("exitCode", 0);
         r.startedAt = s.value("startedAt", "");
         r.finishedAt = s.value("finishedAt", "");
@@ -140,8 +144,13 @@ std::string humanAgo(int64_t then) {
 
 uint64_t processStartTime(pid_t pid) { return proc::startTime(pid); }
 
+bool monitorGone(const ContainerRecord& r) {
+    return r.monitorPid != 0 && processStartTime(r.monitorPid) != r.monitorStartTime;
+}
+
 ContainerStatus effectiveStatus(const ContainerRecord& r) {
     if (r.status != ContainerStatus::Running) return r.status;
+    if (monitorGone(r)) return ContainerStatus::Exited;
     uint64_t st = processStartTime(r.pid);
     if (st == 0 || (r.pidStartTime != 0 && st != r.pidStartTime)) return ContainerStatus::Exited;
     return ContainerStatus::Running;

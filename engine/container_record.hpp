@@ -33,6 +33,8 @@ struct ContainerRecord {
     ContainerStatus status = ContainerStatus::Created;
     pid_t pid = 0;                  ///< host pid of the container's init while running
     uint64_t pidStartTime = 0;      ///< its start time (/proc/PID/stat field 22), against pid reuse
+    pid_t monitorPid = 0;           ///< detached: the monitor's host pid while running (0 = none)
+    uint64_t monitorStartTime = 0;  ///< its start time, against pid reuse
     int exitCode = 0;
     std::string startedAt, finishedAt, error;
 
@@ -51,8 +53,11 @@ std::string humanAgo(int64_t epochSeconds);
 /// Start time of a process (field 22 of /proc/PID/stat, clock ticks since boot); 0 if gone.
 uint64_t processStartTime(pid_t pid);
 
+/// True when the record names a monitor (detached containers) and that process is gone.
+bool monitorGone(const ContainerRecord& r);
+
 /// The status a reader must show: a "running" record whose process is gone (or was
-/// replaced by another with the same pid) is shown exited.
+/// replaced by another with the same pid), or whose monitor is gone, is shown exited.
 ContainerStatus effectiveStatus(const ContainerRecord& r);
 
 }  // namespace hutch::engine

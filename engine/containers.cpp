@@ -8,6 +8,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {
@@ -24,6 +25,17 @@ ContainerRecord loadContainer(Context& ctx, const std::string& nameOrId) {
         throw Error("container " + c->id + ": metadata is not JSON: " + e.what());
     }
     auto r = ContainerRecord::fromJson(j);
+    if (r.status == ContainerStatus::Running && monitorGone(r)) {
+        // Nobody collects its output or exit code any more: end it rather than leave an
+        // orphan that every verb would show as exited. Killing a pid namespace's init ends
+        // every process in it.
+        if (r.pid != 0 && processStartTime(r.pid) == r.pidStartTime) {
+            log::warn("container {}: its monitor (pid {}) is gone; killing the container", r.id, r.monitorPid);
+            ::kill(r.pid, SIGKILL);
+        }
+        r.exitCode = 137;
+        r.error = "the container's monitor exited while the container was running";
+    }
     if (r.status == ContainerStatus::Running && effectiveStatus(r) == ContainerStatus::Exited) {
         r.status = ContainerStatus::Exited;
         if (r.finishedAt.empty()) r.finishedAt = nowRfc3339();
@@ -78,6 +90,7 @@ nlohmann::ordered_json inspectContainer(Context& ctx, const ContainerRecord& r) 
                   {"OOMKilled", false},
                   {"Dead", false},
                   {"Pid", st == ContainerStatus::Running ? r.pid : 0},
+                  {"ConmonPid", st == ContainerStatus::Running ? r.monitorPid : 0},
                   {"ExitCode", r.exitCode},
                   {"Error", r.error},
                   {"StartedAt", r.startedAt},
