@@ -324,4 +324,22 @@ std::vector<std::string> ShellLexer::processWords(std::string_view word, const E
     return run(*this, word, env).second;
 }
 
+std::string expandWordAt(const ShellLexer& lexer, std::string_view word, const EnvLookup& env,
+                         const std::string& file, int line) {
+    try {
+        return lexer.processWord(word, env);
+    } catch (const ShellWordError& e) {
+        throw ConfigError(file, line, e.what());
+    }
+}
+
+std::vector<std::string> expandWordsAt(const ShellLexer& lexer, std::string_view word, const EnvLookup& env,
+                                       const std::string& file, int line) {
+    try {
+        return lexer.processWords(word, env);
+    } catch (const ShellWordError& e) {
+        throw ConfigError(file, line, e.what());
+    }
+}
+
 }  // namespace hutch::builder

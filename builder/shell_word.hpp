@@ -51,4 +51,14 @@ struct ShellLexer {
     std::vector<std::string> processWords(std::string_view word, const EnvLookup& env) const;
 };
 
+/// lexer.processWord(word, env) for an instruction at `file`:`line`: a ShellWordError
+/// becomes ConfigError(file, line, its message), e.g.
+/// `Dockerfile:3: failed to process "${V:?}": V: is not allowed to be unset`.
+std::string expandWordAt(const ShellLexer& lexer, std::string_view word, const EnvLookup& env,
+                         const std::string& file, int line);
+
+/// lexer.processWords with the same error location as expandWordAt.
+std::vector<std::string> expandWordsAt(const ShellLexer& lexer, std::string_view word, const EnvLookup& env,
+                                       const std::string& file, int line);
+
 }  // namespace hutch::builder
