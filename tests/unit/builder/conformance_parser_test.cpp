@@ -9,6 +9,7 @@
 #include <map>
 
 #include "hutch/builder/dockerfile_parser.hpp"
+#include "hutch/builder/instructions.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 
@@ -131,4 +132,31 @@ TEST_CASE("a line of 65536 bytes is an error", "[parser]") {
     CHECK_THROWS_WITH(parseDockerfile(df), Catch::Matchers::Contains("dockerfile line greater than max allowed size of 65535"));
     std::string ok = "FROM busybox\nRUN " + std::string(65535 - 4, 'x') + "\n";
     CHECK_NOTHROW(parseDockerfile(ok));
+}
+
+TEST_CASE("buildkit golden files through the typed-instruction stage", "[conformance][instructions]") {
+    // Cases that are valid syntax but not valid instructions, with the reason.
+    static const std::map<std::string, std::string> invalid = {
+        {"flags", "unknown flag: --user"},                           // COPY --user=me
+        {"health", "HEALTHCHECK requires at least one argument"},    // bare HEALTHCHECK
+        {"json", "no build stage in current context"},               // CMD without FROM
+        {"jeztah-invalid-json-json-inside-string", "no build stage in current context"},
+        {"jeztah-invalid-json-json-inside-string-double", "no build stage in current context"},
+        {"jeztah-invalid-json-single-quotes", "no build stage in current context"},
+        {"jeztah-invalid-json-unterminated-bracket", "no build stage in current context"},
+        {"jeztah-invalid-json-unterminated-string", "no build stage in current context"},
+    };
+    for (const auto& c : cases("testfiles")) {
+        DYNAMIC_SECTION("testfiles/" << c) {
+            auto data = fsutil::readFile(kParserDir + "testfiles/" + c + "/Dockerfile");
+            auto it = invalid.find(c);
+            if (it != invalid.end()) {
+                CHECK_THROWS_WITH(loadDockerfile(data, c), Catch::Matchers::Contains(it->second));
+            } else {
+                Dockerfile df;
+                CHECK_NOTHROW(df = loadDockerfile(data, c));
+                CHECK_FALSE(df.stages.empty());
+            }
+        }
+    }
 }
