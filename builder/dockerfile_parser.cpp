@@ -216,7 +216,8 @@ bool parseHeredocWord(std::string_view word, Heredoc& out) {
     out.name = words[0];
     out.expand = quotes(words[0]) == quotes(raw[0]);
     out.chomp = chomp;
-    out.fd = digits.empty() ? 0 : static_cast<unsigned>(std::stoul(std::string(digits)));
+    out.fd = 0;  // like buildkit, an unparsable (too large) number counts as none
+    if (!digits.empty() && digits.size() < 10) out.fd = static_cast<unsigned>(std::stoul(std::string(digits)));
     return true;
 }
 

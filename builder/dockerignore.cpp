@@ -58,8 +58,12 @@ DockerIgnore::Pattern DockerIgnore::compile(const std::string& pattern) {
             re += ch;
         } else if (ch == '\\') {
             if (i < s.size()) {
-                re += '\\';
-                re += s[i++];
+                // An escaped character is literal. (Go's regexp would read `\d`, `\w`, ...
+                // as classes and reject `\1`; hutch keeps every escaped letter literal.)
+                char next = s[i++];
+                bool alnum = (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') || (next >= '0' && next <= '9');
+                if (!alnum && static_cast<unsigned char>(next) < 0x80) re += '\\';
+                re += next;
             } else {
                 re += "\\\\";
             }
