@@ -441,4 +441,64 @@ Dockerfile loadDockerfile(std::string_view data, const std::string& file) {
     return parseInstructions(parseDockerfile(data, file), file);
 }
 
+void expandInstruction(Instruction& in, const ShellLexer& lexer, const EnvLookup& env, const std::string& file) {
+    auto word = [&](std::string& w) { w = expandWordAt(lexer, w, env, file, in.startLine); };
+    auto all = [&](std::vector<std::string>& v) {
+        for (auto& w : v) word(w);
+    };
+    auto kvs = [&](std::vector<KeyValue>& v) {
+        for (auto& kv : v) {
+            word(kv.key);
+            word(kv.value);
+        }
+    };
+    auto inlineFiles = [&](std::vector<SourceContent>& files) {
+        for (auto& f : files)
+            if (f.expand) word(f.data);
+    };
+    std::visit(
+        [&](auto& b) {
+            using T = std::decay_t<decltype(b)>;
+            if constexpr (std::is_same_v<T, FromInstr>) {
+                word(b.image);
+                word(b.platform);
+            } else if constexpr (std::is_same_v<T, EnvInstr>) {
+                kvs(b.env);
+            } else if constexpr (std::is_same_v<T, LabelInstr>) {
+                kvs(b.labels);
+            } else if constexpr (std::is_same_v<T, ArgInstr>) {
+                for (auto& a : b.args)
+                    if (a.value) word(*a.value);
+            } else if constexpr (std::is_same_v<T, WorkdirInstr>) {
+                word(b.path);
+            } else if constexpr (std::is_same_v<T, UserInstr>) {
+                word(b.user);
+            } else if constexpr (std::is_same_v<T, StopSignalInstr>) {
+                word(b.signal);
+            } else if constexpr (std::is_same_v<T, VolumeInstr>) {
+                all(b.volumes);
+            } else if constexpr (std::is_same_v<T, ExposeInstr>) {
+                std::vector<std::string> ports;
+                for (const auto& p : b.ports)
+                    for (auto& w : expandWordsAt(lexer, p, env, file, in.startLine)) ports.push_back(std::move(w));
+                b.ports = std::move(ports);
+            } else if constexpr (std::is_same_v<T, CopyInstr>) {
+                all(b.sources);
+                inlineFiles(b.inlineFiles);
+                word(b.dest);
+                word(b.from);
+                word(b.chown);
+                word(b.chmod);
+            } else if constexpr (std::is_same_v<T, AddInstr>) {
+                all(b.sources);
+                inlineFiles(b.inlineFiles);
+                word(b.dest);
+                word(b.chown);
+                word(b.chmod);
+                word(b.checksum);
+            }
+        },
+        in.body);
+}
+
 }  // namespace hutch::builder

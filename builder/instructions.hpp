@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hutch/builder/dockerfile_parser.hpp"
+#include "hutch/builder/shell_word.hpp"
 
 namespace hutch::builder {
 
@@ -171,6 +172,17 @@ Dockerfile parseInstructions(const ParseResult& ast, const std::string& file = "
 
 /// parseDockerfile + parseInstructions.
 Dockerfile loadDockerfile(std::string_view data, const std::string& file = "Dockerfile");
+
+/// Expands variables in place the way Docker does before an instruction is dispatched,
+/// with `env` = the stage's ENV plus the ARGs in scope and `lexer.escapeToken` = the
+/// Dockerfile's escape token. Expanded (quotes removed): ENV and LABEL keys and values,
+/// ARG defaults, WORKDIR, USER, STOPSIGNAL, VOLUME paths, EXPOSE (each entry split into
+/// words), COPY/ADD sources, destination, --from, --chown, --chmod, --checksum and the
+/// data of heredoc sources whose delimiter was not quoted, FROM's image and --platform.
+/// Left alone: RUN, CMD, ENTRYPOINT, HEALTHCHECK, SHELL, ONBUILD, MAINTAINER (the shell
+/// or a later build sees them). Throws ConfigError(file, instruction line, reason).
+void expandInstruction(Instruction& in, const ShellLexer& lexer, const EnvLookup& env,
+                       const std::string& file = "Dockerfile");
 
 /// Parses a Go duration ("1m30s", "100ms", "0") into nanoseconds. Throws InvalidArgument.
 int64_t parseGoDuration(std::string_view s);

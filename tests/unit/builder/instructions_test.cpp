@@ -244,3 +244,49 @@ TEST_CASE("parser details: BOM, CRLF, directives only at the top, comments kept"
     CHECK(late.escapeToken == '\\');
     CHECK(late.root.children[1].dump() == "run \"a  b\"");
 }
+
+TEST_CASE("expandInstruction expands the fields Docker expands", "[instructions][shell]") {
+    auto df = loadDockerfile(
+        "FROM busybox\n"
+        "ENV A=\"x y\" B=$HOME\n"
+        "LABEL \"k $N\"=\"v $N\"\n"
+        "WORKDIR /src/${N}\n"
+        "USER ${U:-nobody}\n"
+        "EXPOSE $PORTS 22\n"
+        "VOLUME [\"/v/$N\"]\n"
+        "COPY --from=$STAGE --chown=$U:$U <<EOF <<'RAW' a${N}.txt /d/$N/\n"
+        "hello $N\n"
+        "EOF\n"
+        "keep $N\n"
+        "RAW\n"
+        "RUN echo $N\n"
+        "ARG X=\"$N-1\"\n"
+        "STOPSIGNAL ${SIG}\n");
+    std::map<std::string, std::string> env = {{"HOME", "/root"}, {"N", "7"}, {"PORTS", "80 443/udp"},
+                                              {"STAGE", "build"}, {"SIG", "SIGINT"}};
+    auto& cmds = df.stages.at(0).commands;
+    for (auto& c : cmds) expandInstruction(c, ShellLexer{}, envFromMap(env));
+    auto e = cmds[0].as<EnvInstr>()->env;
+    CHECK(e[0].value == "x y");
+    CHECK(e[1].value == "/root");
+    CHECK(cmds[1].as<LabelInstr>()->labels[0].key == "k 7");
+    CHECK(cmds[1].as<LabelInstr>()->labels[0].value == "v 7");
+    CHECK(cmds[2].as<WorkdirInstr>()->path == "/src/7");
+    CHECK(cmds[3].as<UserInstr>()->user == "nobody");
+    CHECK(cmds[4].as<ExposeInstr>()->ports == std::vector<std::string>{"80", "443/udp", "22"});
+    CHECK(cmds[5].as<VolumeInstr>()->volumes == std::vector<std::string>{"/v/7"});
+    const auto* c = cmds[6].as<CopyInstr>();
+    CHECK(c->from == "build");
+    CHECK(c->chown == ":");
+    CHECK(c->sources == std::vector<std::string>{"a7.txt"});
+    CHECK(c->dest == "/d/7/");
+    CHECK(c->inlineFiles.at(0).data == "hello 7\n");
+    CHECK(c->inlineFiles.at(1).data == "keep $N\n");
+    CHECK(cmds[7].as<RunInstr>()->cmd.args == std::vector<std::string>{"echo $N"});  // the shell expands RUN
+    CHECK(cmds[8].as<ArgInstr>()->args[0].value == std::optional<std::string>("7-1"));
+    CHECK(cmds[9].as<StopSignalInstr>()->signal == "SIGINT");
+
+    auto bad = loadDockerfile("FROM b\n\nWORKDIR ${DIR:?must be set}\n");
+    CHECK_THROWS_WITH(expandInstruction(bad.stages[0].commands[0], ShellLexer{}, envFromMap(env), "ctx/Containerfile"),
+                      Equals("ctx/Containerfile:3: failed to process \"${DIR:?must be set}\": DIR: must be set"));
+}
