@@ -162,6 +162,7 @@ std::vector<Heredoc> heredocsFromLine(const std::string& line) {
     ShellLexer lex;
     lex.rawQuotes = true;
     lex.rawEscapes = true;
+    lex.skipUnsetEnv = true;  // `<<$EOF` names the delimiter "$EOF"
     std::vector<std::string> words;
     try {
         words = lex.processWords(line, nullptr);
@@ -183,7 +184,7 @@ std::vector<Heredoc> heredocsFromLine(const std::string& line) {
 }  // namespace
 
 bool parseHeredocWord(std::string_view word, Heredoc& out) {
-    // ^(\d*)<<(-?)([^<]*)$
+    // ^(\d*)<<(-?)\s*([^<]*)$
     size_t i = 0;
     while (i < word.size() && word[i] >= '0' && word[i] <= '9') ++i;
     std::string_view digits = word.substr(0, i);
@@ -191,6 +192,9 @@ bool parseHeredocWord(std::string_view word, Heredoc& out) {
     i += 2;
     bool chomp = i < word.size() && word[i] == '-';
     if (chomp) ++i;
+    while (i < word.size() && (word[i] == ' ' || word[i] == '\t' || word[i] == '\n' || word[i] == '\r' ||
+                               word[i] == '\f' || word[i] == '\v'))
+        ++i;
     std::string_view rest = word.substr(i);
     if (rest.find('<') != std::string_view::npos || rest.empty()) return false;
 

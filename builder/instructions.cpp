@@ -452,9 +452,12 @@ void expandInstruction(Instruction& in, const ShellLexer& lexer, const EnvLookup
             word(kv.value);
         }
     };
+    // Heredoc data is a file's content: only variables are replaced, quotes stay.
+    ShellLexer raw = lexer;
+    raw.skipProcessQuotes = true;
     auto inlineFiles = [&](std::vector<SourceContent>& files) {
         for (auto& f : files)
-            if (f.expand) word(f.data);
+            if (f.expand) f.data = expandWordAt(raw, f.data, env, file, in.startLine);
     };
     std::visit(
         [&](auto& b) {

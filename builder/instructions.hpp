@@ -177,8 +177,9 @@ Dockerfile loadDockerfile(std::string_view data, const std::string& file = "Dock
 /// with `env` = the stage's ENV plus the ARGs in scope and `lexer.escapeToken` = the
 /// Dockerfile's escape token. Expanded (quotes removed): ENV and LABEL keys and values,
 /// ARG defaults, WORKDIR, USER, STOPSIGNAL, VOLUME paths, EXPOSE (each entry split into
-/// words), COPY/ADD sources, destination, --from, --chown, --chmod, --checksum and the
-/// data of heredoc sources whose delimiter was not quoted, FROM's image and --platform.
+/// words), COPY/ADD sources, destination, --from, --chown, --chmod, --checksum, FROM's
+/// image and --platform; the data of heredoc sources whose delimiter was not quoted gets
+/// its variables replaced but keeps its quotes.
 /// Left alone: RUN, CMD, ENTRYPOINT, HEALTHCHECK, SHELL, ONBUILD, MAINTAINER (the shell
 /// or a later build sees them). Throws ConfigError(file, instruction line, reason).
 void expandInstruction(Instruction& in, const ShellLexer& lexer, const EnvLookup& env,

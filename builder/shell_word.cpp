@@ -92,6 +92,11 @@ public:
                 std::string tmp = processDollar();
                 result += tmp;
                 words.addString(tmp);
+            } else if (ch == '<') {
+                // "<<" keeps the blanks after it, so "<<  EOF" stays one word (heredocs).
+                std::string tmp = processPossibleHeredoc();
+                result += tmp;
+                words.addRaw(tmp);
             } else if (!lex_.skipProcessQuotes && (ch == '\'' || ch == '"')) {
                 std::string tmp = ch == '\'' ? processSingleQuote() : processDoubleQuote();
                 result += tmp;
@@ -132,6 +137,15 @@ private:
         auto r = decodeRune(src_, pos_);
         pos_ += r.len;
         return static_cast<int32_t>(r.cp);
+    }
+
+    std::string processPossibleHeredoc() {
+        next();  // '<'
+        if (peek() != '<') return "<";
+        next();
+        std::string out = "<<";
+        while (peek() == ' ' || peek() == '\t') out += static_cast<char>(next());
+        return out;
     }
 
     std::string processSingleQuote() {

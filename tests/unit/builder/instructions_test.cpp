@@ -255,7 +255,7 @@ TEST_CASE("expandInstruction expands the fields Docker expands", "[instructions]
         "EXPOSE $PORTS 22\n"
         "VOLUME [\"/v/$N\"]\n"
         "COPY --from=$STAGE --chown=$U:$U <<EOF <<'RAW' a${N}.txt /d/$N/\n"
-        "hello $N\n"
+        "hello $N \"q\" 'r'\n"
         "EOF\n"
         "keep $N\n"
         "RAW\n"
@@ -280,7 +280,7 @@ TEST_CASE("expandInstruction expands the fields Docker expands", "[instructions]
     CHECK(c->chown == ":");
     CHECK(c->sources == std::vector<std::string>{"a7.txt"});
     CHECK(c->dest == "/d/7/");
-    CHECK(c->inlineFiles.at(0).data == "hello 7\n");
+    CHECK(c->inlineFiles.at(0).data == "hello 7 \"q\" 'r'\n");
     CHECK(c->inlineFiles.at(1).data == "keep $N\n");
     CHECK(cmds[7].as<RunInstr>()->cmd.args == std::vector<std::string>{"echo $N"});  // the shell expands RUN
     CHECK(cmds[8].as<ArgInstr>()->args[0].value == std::optional<std::string>("7-1"));
