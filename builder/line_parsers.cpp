@@ -3,7 +3,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <sstream>
 
 #include "hutch/builder/text_util.hpp"
 #include "hutch/common/error.hpp"
@@ -97,9 +96,9 @@ bool parseJSON(const std::string& rest, std::vector<Node>& out) {
     if (r.empty() || r[0] != '[') return false;
     nlohmann::json j;
     try {
-        // Like Go's json.Decoder: the first value only; trailing text is not looked at.
-        std::istringstream is{std::string(r)};
-        is >> j;
+        // The whole rest must be the array (current buildkit uses json.Unmarshal, so
+        // `["a"] b` falls back to the shell form).
+        j = nlohmann::json::parse(r);
     } catch (const nlohmann::json::exception&) {
         return false;
     }

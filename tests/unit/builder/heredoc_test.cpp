@@ -82,3 +82,14 @@ TEST_CASE("heredoc marker words", "[heredoc]") {
     }
     CHECK(chompHeredocContent("\thello\n\t\tworld\n  x\n") == "hello\nworld\n  x\n");
 }
+
+TEST_CASE("JSON form needs the whole rest to be a string array", "[parser]") {
+    auto dump = [](const std::string& line) { return parseDockerfile(line + "\n").root.children.at(0).dump(); };
+    CHECK(dump("CMD [\"a\", \"b\"]  ") == "cmd \"a\" \"b\"");
+    CHECK(dump("CMD [\"a\"] b") == "cmd \"[\\\"a\\\"] b\"");
+    CHECK(dump("CMD [\"a\"") == "cmd \"[\\\"a\\\"\"");
+    CHECK(dump("RUN [\"a\\u00e9\\n\"]") == "run \"aé\\n\"");
+    CHECK_THROWS_AS(dump("CMD [\"a\", 42]"), ConfigError);
+    CHECK_THROWS_AS(dump("ENTRYPOINT [\"a\", {}]"), ConfigError);
+    CHECK_THROWS_AS(dump("RUN [null]"), ConfigError);
+}
