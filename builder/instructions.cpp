@@ -128,8 +128,10 @@ CommandLine commandLine(const Node& n, const std::vector<std::string>& args) {
     return c;
 }
 
-void exactlyOne(const std::vector<std::string>& args, const std::string& kw) {
+/// The only argument; throws unless there is exactly one.
+const std::string& exactlyOne(const std::vector<std::string>& args, const std::string& kw) {
     if (args.size() != 1) bad(kw + " requires exactly one argument");
+    return args[0];
 }
 
 std::vector<KeyValue> keyValues(const std::vector<std::string>& args, const std::string& kw) {
@@ -277,10 +279,10 @@ InstructionBody parseBody(const Node& n, const std::string& kw) {
         }
         return a;
     }
-    if (kw == "workdir") return exactlyOne(args, "WORKDIR"), WorkdirInstr{args[0]};
-    if (kw == "user") return exactlyOne(args, "USER"), UserInstr{args[0]};
-    if (kw == "stopsignal") return exactlyOne(args, "STOPSIGNAL"), StopSignalInstr{args[0]};
-    if (kw == "maintainer") return exactlyOne(args, "MAINTAINER"), MaintainerInstr{args[0]};
+    if (kw == "workdir") return WorkdirInstr{exactlyOne(args, "WORKDIR")};
+    if (kw == "user") return UserInstr{exactlyOne(args, "USER")};
+    if (kw == "stopsignal") return StopSignalInstr{exactlyOne(args, "STOPSIGNAL")};
+    if (kw == "maintainer") return MaintainerInstr{exactlyOne(args, "MAINTAINER")};
     if (kw == "expose") {
         if (args.empty()) bad("EXPOSE requires at least one argument");
         return ExposeInstr{args};
