@@ -9,6 +9,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
+#include "hutch/common/fscopy.hpp"
 #include "hutch/common/fsutil.hpp"
 
 namespace hutch::storage::fsops {
@@ -27,14 +28,8 @@ std::string cleanPath(std::string_view path, bool* escaped = nullptr);
 /// Removes `name` in directory `dirFd` recursively: fsutil::removeAt (common/fsutil.hpp).
 using fsutil::removeAt;
 
-/// Copies the tree `srcDir` into the existing empty directory `dstDir` preserving owners,
-/// modes, xattrs, hardlinks (within the tree), symlinks, sparse files, device nodes
-/// (skipped with a debug log on EPERM) and timestamps; file data via FICLONE, then
-/// copy_file_range, then read/write. The root's own metadata is copied too. Throws SysError.
-void copyTree(const std::string& srcDir, const std::string& dstDir);
-
-/// Copies all xattrs of `srcFd` to `dstFd` (both regular files or directories). Errors on
-/// security.capability are thrown; others (EPERM/ENOTSUP on trusted.* etc.) are skipped.
-void copyXattrs(int srcFd, int dstFd, const std::string& shown);
+/// Tree copies: common/fscopy.hpp.
+using fsutil::copyTree;
+using fsutil::copyXattrs;
 
 }  // namespace hutch::storage::fsops

@@ -1,0 +1,194 @@
+// Tree copies with full fidelity (see fscopy.hpp).
+#include "hutch/common/fscopy.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
+#include "hutch/common/log.hpp"
+
+namespace hutch::fsutil {
+
+void copyXattrs(int srcFd, int dstFd, const std::string& shown) {
+    ssize_t n = ::flistxattr(srcFd, nullptr, 0);
+    if (n <= 0) return;
+    std::string names(static_cast<size_t>(n), '\0');
+    n = ::flistxattr(srcFd, names.data(), names.size());
+    if (n <= 0) return;
+    names.resize(static_cast<size_t>(n));
+    for (size_t i = 0; i < names.size();) {
+        std::string name(names.c_str() + i);
+        i += name.size() + 1;
+        ssize_t vn = ::fgetxattr(srcFd, name.c_str(), nullptr, 0);
+        if (vn < 0) continue;
+        std::string val(static_cast<size_t>(vn), '\0');
+        vn = ::fgetxattr(srcFd, name.c_str(), val.data(), val.size());
+        if (vn < 0) continue;
+        val.resize(static_cast<size_t>(vn));
+        if (::fsetxattr(dstFd, name.c_str(), val.data(), val.size(), 0) != 0) {
+            if (name == "security.capability") throw SysError(errno, "set xattr " + name + " on " + shown);
+            log::debug("skipping xattr {} on {}: {}", name, shown, strerror(errno));
+        }
+    }
+}
+
+namespace {
+
+struct Copier {
+    int dstRoot;
+    std::map<std::pair<dev_t, ino_t>, std::string> links;  // src inode -> dst relative path
+    std::vector<std::pair<std::string, struct stat>> dirs;  // for mtimes afterwards
+
+    static void copyData(int in, int out, off_t size, const std::string& shown) {
+        if (size == 0) return;
+        if (::ioctl(out, FICLONE, in) == 0) return;
+        off_t pos = 0;
+        for (;;) {
+            off_t data = ::lseek(in, pos, SEEK_DATA);
+            if (data < 0) {
+                if (errno == ENXIO) break;  // only a hole remains
+                data = pos;                 // SEEK_DATA unsupported: copy everything
+            }
+            off_t hole = ::lseek(in, data, SEEK_HOLE);
+            if (hole < 0) hole = size;
+            off_t off = data;
+            while (off < hole) {
+                loff_t inOff = off, outOff = off;
+                ssize_t n = ::copy_file_range(in, &inOff, out, &outOff, static_cast<size_t>(hole - off), 0);
+                if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+                    char buf[65536];
+                    size_t want = static_cast<size_t>(std::min<off_t>(hole - off, sizeof buf));
+                    n = ::pread(in, buf, want, off);
+                    if (n > 0 && ::pwrite(out, buf, static_cast<size_t>(n), off) != n) n = -1;
+                }
+                if (n < 0) {
+                    if (errno == EINTR) continue;
+                    throw SysError(errno, "copy data of " + shown);
+                }
+                if (n == 0) break;
+                off += n;
+            }
+            pos = hole;
+            if (pos >= size) break;
+        }
+        if (::ftruncate(out, size) != 0) throw SysError(errno, "truncate " + shown);
+    }
+
+    static void setTimes(int dirFd, const char* name, const struct stat& st, int flags) {
+        struct timespec ts[2] = {st.st_atim, st.st_mtim};
+        ::utimensat(dirFd, name, ts, flags);
+    }
+
+    void copyEntry(int srcDir, int dstDir, const std::string& name, const std::string& rel) {
+        struct stat st;
+        checkSys(::fstatat(srcDir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW), "stat " + rel);
+        const char* n = name.c_str();
+        if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+            auto it = links.find({st.st_dev, st.st_ino});
+            if (it != links.end()) {
+                checkSys(::linkat(dstRoot, it->second.c_str(), dstDir, n, 0), "link " + rel);
+                return;
+            }
+            links[{st.st_dev, st.st_ino}] = rel;
+        }
+        switch (st.st_mode & S_IFMT) {
+            case S_IFDIR: {
+                if (::mkdirat(dstDir, n, 0700) != 0) throw SysError(errno, "mkdir " + rel);
+                UniqueFd s(checkSys(::openat(srcDir, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open " + rel));
+                UniqueFd d(checkSys(::openat(dstDir, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open " + rel));
+                copyDir(s.get(), d.get(), rel);
+                finishMeta(s.get(), d.get(), st, rel);
+                dirs.emplace_back(rel, st);
+                return;
+            }
+            case S_IFREG: {
+                UniqueFd s(checkSys(::openat(srcDir, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), "open " + rel));
+                UniqueFd d(checkSys(::openat(dstDir, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600), "create " + rel));
+                copyData(s.get(), d.get(), st.st_size, rel);
+                finishMeta(s.get(), d.get(), st, rel);
+                struct timespec ts[2] = {st.st_atim, st.st_mtim};
+                ::futimens(d.get(), ts);
+                return;
+            }
+            case S_IFLNK: {
+                std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+                ssize_t len = checkSys(::readlinkat(srcDir, n, target.data(), target.size()), "readlink " + rel);
+                target.resize(static_cast<size_t>(len));
+                checkSys(::symlinkat(target.c_str(), dstDir, n), "symlink " + rel);
+                checkSys(::fchownat(dstDir, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW), "chown " + rel);
+                setTimes(dstDir, n, st, AT_SYMLINK_NOFOLLOW);
+                return;
+            }
+            default: {  // devices, fifos, sockets
+                if (::mknodat(dstDir, n, st.st_mode, st.st_rdev) != 0) {
+                    if (errno == EPERM) {
+                        log::debug("skipping device node {}: mknod not permitted", rel);
+                        return;
+                    }
+                    throw SysError(errno, "mknod " + rel);
+                }
+                checkSys(::fchownat(dstDir, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW), "chown " + rel);
+                checkSys(::fchmodat(dstDir, n, st.st_mode & 07777, 0), "chmod " + rel);
+                setTimes(dstDir, n, st, AT_SYMLINK_NOFOLLOW);
+                return;
+            }
+        }
+    }
+
+    static void finishMeta(int s, int d, const struct stat& st, const std::string& rel) {
+        checkSys(::fchown(d, st.st_uid, st.st_gid), "chown " + rel);
+        checkSys(::fchmod(d, st.st_mode & 07777), "chmod " + rel);
+        copyXattrs(s, d, rel);
+    }
+
+    void copyDir(int src, int dst, const std::string& rel) {
+        int dupFd = checkSys(::dup(src), "dup " + rel);
+        DIR* d = ::fdopendir(dupFd);
+        if (!d) {
+            ::close(dupFd);
+            throw SysError(errno, "opendir " + rel);
+        }
+        std::vector<std::string> names;
+        while (dirent* e = ::readdir(d)) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            names.emplace_back(e->d_name);
+        }
+        ::closedir(d);
+        for (auto& n : names) copyEntry(src, dst, n, rel.empty() ? n : rel + "/" + n);
+    }
+};
+
+}  // namespace
+
+void copyDirContents(int srcFd, int dstFd) {
+    Copier c{dstFd, {}, {}};
+    c.copyDir(srcFd, dstFd, "");
+    for (auto& [rel, st] : c.dirs) Copier::setTimes(dstFd, rel.c_str(), st, AT_SYMLINK_NOFOLLOW);
+}
+
+void copyTree(const std::string& srcDir, const std::string& dstDir) {
+    UniqueFd s(::open(srcDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!s) throw SysError(errno, "open " + srcDir);
+    UniqueFd d(::open(dstDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!d) throw SysError(errno, "open " + dstDir);
+    copyDirContents(s.get(), d.get());
+    struct stat st;
+    checkSys(::fstat(s.get(), &st), "stat " + srcDir);
+    Copier::finishMeta(s.get(), d.get(), st, dstDir);
+    struct timespec ts[2] = {st.st_atim, st.st_mtim};
+    ::futimens(d.get(), ts);
+}
+
+}  // namespace hutch::fsutil
