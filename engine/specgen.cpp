@@ -147,10 +147,12 @@ json buildSpec(const SpecInputs& in) {
 
     if (systemd) {
         // systemd's API file systems (podman's systemd mode): fresh tmpfs, exec allowed.
-        mounts.push_back(mount("/run", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=755"}));
-        mounts.push_back(mount("/run/lock", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=1777"}));
-        mounts.push_back(mount("/tmp", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=1777"}));
-        mounts.push_back(mount("/var/log/journal", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=2755"}));
+        // tmpcopyup: what the image has there is copied into the fresh tmpfs.
+        mounts.push_back(mount("/run", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=755", "tmpcopyup"}));
+        mounts.push_back(mount("/run/lock", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=1777", "tmpcopyup"}));
+        mounts.push_back(mount("/tmp", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=1777", "tmpcopyup"}));
+        mounts.push_back(
+            mount("/var/log/journal", "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=2755", "tmpcopyup"}));
     }
     if (c.readOnly)
         for (const char* dir : {"/run", "/tmp", "/var/tmp"})

@@ -16,6 +16,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
+#include "hutch/common/fscopy.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
 
@@ -227,8 +228,9 @@ MountOptions parseMountOptions(const std::vector<std::string>& options) {
             else o.flags |= it->second.flag;
         } else if (auto p = propagationTable().find(w); p != propagationTable().end()) {
             o.propagation = p->second;
-        } else if (w == "tmpcopyup" || w == "notmpcopyup" || w == "z" || w == "Z" || w == "U" || w == "idmap" ||
-                   w == "copy-symlink") {
+        } else if (w == "tmpcopyup" || w == "notmpcopyup") {
+            o.tmpcopyup = w == "tmpcopyup";
+        } else if (w == "z" || w == "Z" || w == "U" || w == "idmap" || w == "copy-symlink") {
             continue;
         } else {
             data.push_back(w);
@@ -319,7 +321,21 @@ void mountAll(const Spec& spec) {
         else {
             if (m.type.empty()) throw Error("mount on " + m.destination + ": no type and not a bind mount");
             makeMountPoint(dest, false);
+            // tmpcopyup (podman's systemd mounts): the directory under the mount point stays
+            // reachable through a descriptor opened before the tmpfs covers it.
+            UniqueFd below;
+            if (o.tmpcopyup && m.type == "tmpfs")
+                below.reset(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
             sysMount(m.source.empty() ? m.type : m.source, dest, m.type, o.flags, o.data);
+            if (below) {
+                UniqueFd fresh(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+                if (!fresh) throw SysError(errno, "open " + m.destination + " (tmpcopyup)");
+                try {
+                    fsutil::copyDirContents(below.get(), fresh.get());
+                } catch (const Error& e) {
+                    throw Error("copying the image's " + m.destination + " into its tmpfs (tmpcopyup): " + e.what());
+                }
+            }
         }
         applyPropagation(dest, o.propagation);
     }

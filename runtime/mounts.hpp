@@ -15,10 +15,11 @@ struct MountOptions {
     unsigned long flags = 0;        ///< MS_* flags (MS_BIND|MS_REC for rbind)
     unsigned long propagation = 0;  ///< MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (|MS_REC)
     std::string data;               ///< filesystem-specific options, comma-joined
+    bool tmpcopyup = false;         ///< tmpfs: copy what the rootfs has at the mount point into it
 };
 
 /// Splits `options` into flags, propagation and data (unknown words go to data; podman's
-/// tmpcopyup/notmpcopyup/z/Z/U/idmap markers are dropped).
+/// tmpcopyup/notmpcopyup markers set `tmpcopyup`, z/Z/U/idmap are dropped).
 MountOptions parseMountOptions(const std::vector<std::string>& options);
 
 /// Resolves `path` inside `root` as if `root` were "/" (symlinks, "..", absolute link

@@ -72,6 +72,7 @@ TEST_CASE("buildSpec in systemd mode: tmpfs, writable cgroup2, cgroupsPath", "[e
         CHECK(byDest[d]["type"] == "tmpfs");
         auto opts = byDest[d]["options"].get<std::vector<std::string>>();
         CHECK(std::find(opts.begin(), opts.end(), "noexec") == opts.end());
+        CHECK(std::find(opts.begin(), opts.end(), "tmpcopyup") != opts.end());
     }
     REQUIRE(byDest.count("/sys/fs/cgroup"));
     CHECK(byDest["/sys/fs/cgroup"]["type"] == "cgroup2");

@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "bundle.hpp"
@@ -19,6 +20,7 @@
 using nlohmann::json;
 using rtest::Bundle;
 using rtest::runBundle;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -206,6 +208,35 @@ TEST_CASE("runtime: bind mounts with ro, files and propagation", "[runtime][run]
     INFO(r.err);
     CHECK(r.exitCode == 0);
     CHECK(r.out == "payload\nro-ok\npayload\n");
+}
+
+TEST_CASE("runtime: tmpfs with tmpcopyup gets the image's content, without it stays empty", "[runtime][run]") {
+    if (!needRoot()) return;
+    Bundle b;
+    fs::create_directories(b.rootfs() + "/srv/sub");
+    {
+        std::ofstream(b.rootfs() + "/srv/sub/f.txt") << "from-image\n";
+    }
+    ::symlink("sub/f.txt", (b.rootfs() + "/srv/link").c_str());
+    ::chown((b.rootfs() + "/srv/sub/f.txt").c_str(), 123, 456);
+    ::chmod((b.rootfs() + "/srv/sub/f.txt").c_str(), 0640);
+    fs::create_directories(b.rootfs() + "/opt/plain");
+    {
+        std::ofstream(b.rootfs() + "/opt/plain/hidden") << "x\n";
+    }
+    b.config["mounts"].push_back({{"destination", "/srv"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+                                  {"options", {"rw", "nosuid", "nodev", "mode=755", "tmpcopyup"}}});
+    b.config["mounts"].push_back({{"destination", "/opt/plain"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+                                  {"options", {"rw", "mode=755"}}});
+    b.setArgs({"sh", "-c",
+               "cat /srv/link; stat -c '%u:%g %a' /srv/sub/f.txt; grep ' /srv tmpfs' /proc/mounts >/dev/null && "
+               "echo tmpfs; echo new > /srv/new; ls /opt/plain | wc -l"});
+    auto r = runBundle(b);
+    INFO(r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(r.out == "from-image\n123:456 640\ntmpfs\n0\n");
+    // The copy went to the tmpfs only: the rootfs below is unchanged.
+    CHECK_FALSE(fs::exists(b.rootfs() + "/srv/new"));
 }
 
 TEST_CASE("runtime: user namespace from the config", "[runtime][run][userns]") {

@@ -27,6 +27,8 @@ TEST_CASE("parseMountOptions splits flags, propagation and data", "[runtime][mou
     CHECK(o.flags == (MS_BIND | MS_REC | MS_NOSUID));
     CHECK(o.propagation == (MS_SLAVE | MS_REC));
     CHECK(o.data == "mode=755,size=10k");
+    CHECK(o.tmpcopyup);
+    CHECK_FALSE(parseMountOptions({"tmpcopyup", "notmpcopyup"}).tmpcopyup);
     CHECK(parseMountOptions({"ro", "noexec", "nodev"}).flags == (MS_RDONLY | MS_NOEXEC | MS_NODEV));
 }
 
