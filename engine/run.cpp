@@ -13,6 +13,7 @@
 #include "hutch/engine/capabilities.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/etcfiles.hpp"
+#include "hutch/engine/host_devices.hpp"
 #include "hutch/engine/images.hpp"
 #include "hutch/engine/monitor.hpp"
 #include "hutch/engine/names.hpp"
@@ -212,6 +213,7 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec) {
                                   ": " + e.what());
         }
     }
+    if (rec.config.privileged) in.hostDevices = hostDevices("/dev", ctx.rootless());
     rlimit rl{};
     if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) in.nofileLimit = rl.rlim_max;
     std::string hostname = effectiveHostname(rec.config, rec.id);

@@ -178,6 +178,12 @@ json buildSpec(const SpecInputs& in) {
     if (c.privileged) {
         linux["maskedPaths"] = json::array();
         linux["readonlyPaths"] = json::array();
+        std::set<std::string> have;
+        for (const auto& d : linux["devices"]) have.insert(d["path"].get<std::string>());
+        for (const auto& d : in.hostDevices)
+            if (have.insert(d.path).second)
+                linux["devices"].push_back({{"path", d.path}, {"type", std::string(1, d.type)}, {"major", d.major},
+                                            {"minor", d.minor}, {"fileMode", d.mode}, {"uid", d.uid}, {"gid", d.gid}});
     }
     if (!in.seccomp.is_null() && !c.privileged) linux["seccomp"] = in.seccomp;
     if (systemd && !in.cgroupsPath.empty()) linux["cgroupsPath"] = in.cgroupsPath;

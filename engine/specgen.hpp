@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hutch/engine/host_devices.hpp"
 #include "hutch/engine/user.hpp"
 
 namespace hutch::engine {
@@ -54,6 +55,7 @@ struct SpecInputs {
     nlohmann::json seccomp;          ///< linux.seccomp object; null = no filter
     std::string cgroupsPath;         ///< systemd mode: the container's own cgroup (cgroup v2 path)
     uint64_t nofileLimit = 1048576;  ///< RLIMIT_NOFILE for the container (the caller's hard limit)
+    std::vector<HostDevice> hostDevices;  ///< --privileged: the host's devices to add (hostDevices())
 };
 
 /// Entrypoint + Cmd as Docker combines them: --entrypoint replaces the image's

@@ -104,3 +104,17 @@ TEST_CASE("e2e: seccomp and security options", "[e2e]") {
     Result bad = sb.hutch({"run", "--rm", "--security-opt", "bogus=1", "busybox", "true"});
     CHECK_R(bad, bad.rc == 125);
 }
+
+TEST_CASE("e2e: --privileged gives the host devices the user may open, and no seccomp", "[e2e]") {
+    Sandbox sb;
+    // scripts/setup-host.sh makes /dev/net/tun 0666; /dev/loop-control is root:disk 0660 at most.
+    Result priv = sb.hutch({"run", "--rm", "--privileged", "busybox", "sh", "-c",
+                            "test -c /dev/net/tun && echo tun; test -e /dev/loop-control || echo no-loopctl; "
+                            "grep Seccomp: /proc/self/status"});
+    REQUIRE_RC(priv, 0);
+    CHECK_R(priv, priv.out.find("tun\nno-loopctl\n") == 0);
+    CHECK_R(priv, priv.out.find("Seccomp:\t0") != std::string::npos);
+    Result plain = sb.hutch({"run", "--rm", "busybox", "sh", "-c", "test -e /dev/net/tun && echo tun || echo none"});
+    REQUIRE_RC(plain, 0);
+    CHECK_R(plain, plain.out == "none\n");
+}

@@ -1,10 +1,18 @@
 // Unit tests: capability sets, systemd mode detection, signal names.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 
 #include "hutch/common/error.hpp"
 #include "hutch/engine/capabilities.hpp"
+#include "hutch/engine/host_devices.hpp"
 #include "hutch/engine/signals.hpp"
 #include "hutch/engine/specgen.hpp"
 
@@ -96,4 +104,55 @@ TEST_CASE("parseSignal: names, SIG prefix, numbers, RTMIN+n", "[engine][signals]
     CHECK_THROWS_AS(parseSignal("0"), InvalidArgument);
     CHECK_THROWS_AS(parseSignal("RTMIN+99"), InvalidArgument);
     CHECK_THROWS_AS(parseSignal(""), InvalidArgument);
+}
+
+TEST_CASE("hostDevices: char and block nodes, recursive, without pts/console/ptmx", "[engine][devices]") {
+    if (::geteuid() != 0) {
+        WARN("needs root (mknod); skipped");
+        return;
+    }
+    namespace fs = std::filesystem;
+    fs::path dev = fs::temp_directory_path() / ("hutch-dev-" + std::to_string(::getpid()));
+    fs::remove_all(dev);
+    fs::create_directories(dev / "net");
+    fs::create_directories(dev / "pts");
+    REQUIRE(::mknod((dev / "null").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0);
+    REQUIRE(::mknod((dev / "net/tun").c_str(), S_IFCHR | 0600, makedev(10, 200)) == 0);
+    REQUIRE(::mknod((dev / "loop0").c_str(), S_IFBLK | 0660, makedev(7, 0)) == 0);
+    REQUIRE(::mknod((dev / "pts/0").c_str(), S_IFCHR | 0620, makedev(136, 0)) == 0);
+    REQUIRE(::mknod((dev / "console").c_str(), S_IFCHR | 0600, makedev(5, 1)) == 0);
+    std::ofstream(dev / "regular") << "x";
+    fs::create_symlink("null", dev / "link");
+
+    auto found = hostDevices(dev.string(), false);
+    REQUIRE(found.size() == 3);
+    CHECK(found[0].path == "/dev/loop0");
+    CHECK(found[0].type == 'b');
+    CHECK(found[0].major == 7);
+    CHECK(found[1].path == "/dev/net/tun");
+    CHECK(found[1].minor == 200);
+    CHECK(found[1].mode == 0600);
+    CHECK(found[2].path == "/dev/null");
+
+    SpecInputs in;
+    in.containerId = std::string(64, 'a');
+    in.rootfs = "/r";
+    in.image.cmd = {"sh"};
+    in.files = {"/f/hostname", "/f/hosts", "/f/resolv.conf"};
+    in.hostDevices = found;
+    auto plain = buildSpec(in);
+    in.config.privileged = true;
+    auto priv = buildSpec(in);
+    auto paths = [](const nlohmann::json& s) {
+        std::vector<std::string> p;
+        for (const auto& d : s["linux"]["devices"]) p.push_back(d["path"]);
+        return p;
+    };
+    auto pp = paths(priv);
+    CHECK(std::count(pp.begin(), pp.end(), "/dev/null") == 1);  // not added twice
+    CHECK(std::count(pp.begin(), pp.end(), "/dev/net/tun") == 1);
+    CHECK(std::count(pp.begin(), pp.end(), "/dev/loop0") == 1);
+    auto np = paths(plain);
+    CHECK(std::count(np.begin(), np.end(), "/dev/net/tun") == 0);
+    fs::remove_all(dev);
 }
