@@ -45,6 +45,7 @@ void registerLogs(Registry& r);
 void registerExec(Registry& r);
 void registerRestart(Registry& r);
 void registerTop(Registry& r);
+void registerPort(Registry& r);
 
 /// "-e KEY" takes KEY from hutch's own environment (nullopt when unset), as podman does;
 /// "KEY=VALUE" is kept as is.

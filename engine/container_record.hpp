@@ -35,6 +35,7 @@ struct ContainerRecord {
     uint64_t pidStartTime = 0;      ///< its start time (/proc/PID/stat field 22), against pid reuse
     int exitCode = 0;
     std::string startedAt, finishedAt, error;
+    NetworkState netState;          ///< the private network while running (netconf.hpp)
 
     nlohmann::json toJson() const;
     /// Throws Error naming the container when the metadata is not a record.

@@ -15,6 +15,7 @@
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/containers.hpp"
+#include "hutch/engine/network.hpp"
 #include "hutch/engine/run.hpp"
 #include "hutch/engine/runtime_proc.hpp"
 #include "hutch/storage/store.hpp"
@@ -77,7 +78,10 @@ void report(int fd, const SyncMessage& m) {
 int monitor(Context& ctx, const std::string& id, int syncFd) {
     ContainerRecord rec = loadContainer(ctx, id);
     std::string bundle;
+    NetworkHandle net;  // ours for the container's life: torn down when we end (or die)
     try {
+        net = setupNetwork(ctx, rec);
+        rec.netState = net.state();
         bundle = writeBundle(ctx, rec);
     } catch (const CommandError& e) {
         report(syncFd, {false, e.exitCode(), e.what()});
@@ -144,6 +148,7 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
     logw.flush("stdout", pendOut);
     logw.flush("stderr", pendErr);
     int code = waitExit(rt);
+    net.teardown();
     // Reap whatever else was re-parented to us (we are a subreaper).
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
@@ -151,6 +156,7 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
         ContainerRecord now = loadContainer(ctx, id);
         now.status = ContainerStatus::Exited;
         now.pid = 0;
+        now.netState = {};
         now.finishedAt = nowRfc3339();
         if (st.started)
             now.exitCode = code;
