@@ -154,7 +154,7 @@ void closeAllBut(int a, int b) {
 }
 
 /// The keeper's whole life (after fork: async-signal-safe calls only).
-[[noreturn]] void keeperMain(const char* path, int lifeFd, int readyFd) {
+[[noreturn]] void keeperMain(const char* path, const char* sockPath, int lifeFd, int readyFd) {
     ::setpgid(0, 0);  // a terminal's ^C must not kill it before the cleanup
     for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP}) ::signal(s, SIG_IGN);
     ::prctl(PR_SET_NAME, "hutch-netns", 0, 0, 0);
@@ -179,6 +179,7 @@ void closeAllBut(int a, int b) {
     ::umount2(path, MNT_DETACH);
     ::unlink(path);
     if (helper > 0) ::kill(helper, SIGTERM);
+    ::unlink(sockPath);
     ::_exit(0);
 }
 
@@ -193,7 +194,8 @@ pid_t startKeeper(const std::string& path, UniqueFd& lifeWrite) {
     UniqueFd readyR(ready[0]), readyW(ready[1]);
     pid_t pid = ::fork();
     if (pid < 0) throw SysError(errno, "fork the network namespace keeper");
-    if (pid == 0) keeperMain(path.c_str(), lifeR.get(), readyW.get());
+    const std::string sock = path + ".sock";  // slirp4netns's API socket, if any
+    if (pid == 0) keeperMain(path.c_str(), sock.c_str(), lifeR.get(), readyW.get());
     lifeR.reset();
     readyW.reset();
     int err = -1;
@@ -225,6 +227,12 @@ pid_t spawnHelper(const std::vector<std::string>& args, const std::string& logFi
     if (pid < 0) throw SysError(errno, "fork " + args[0]);
     if (pid == 0) {
         ::setpgid(0, 0);
+        // Default dispositions and mask: pasta fails ("Couldn't install signal handlers") when
+        // it inherits an ignored SIGPIPE, as the monitor has.
+        for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::dup2(nul.get(), 0);
         ::dup2(log.get(), 1);
         ::dup2(log.get(), 2);
@@ -312,7 +320,8 @@ void slirpApi(const std::string& sock, const std::string& request) {
 
 void startSlirp(const std::string& exe, NetworkState& st, const std::vector<PortMapping>& ports,
                 const std::string& runDir) {
-    std::string logFile = runDir + "/slirp4netns.log", sock = runDir + "/slirp4netns.sock";
+    // The API socket beside the namespace file: sun_path holds 107 characters.
+    std::string logFile = runDir + "/slirp4netns.log", sock = st.nsPath + ".sock";
     int ready[2];
     checkSys(::pipe2(ready, O_CLOEXEC), "pipe");
     UniqueFd readyR(ready[0]), readyW(ready[1]);
@@ -388,6 +397,7 @@ void cleanupNetwork(const NetworkState& st) noexcept {
     if (st.ownsNamespace && !st.nsPath.empty()) {
         ::umount2(st.nsPath.c_str(), MNT_DETACH);
         ::unlink(st.nsPath.c_str());
+        ::unlink((st.nsPath + ".sock").c_str());
     }
 }
 
