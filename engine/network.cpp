@@ -36,6 +36,12 @@ namespace {
 
 constexpr const char* kPastaDnsForwarder = "169.254.1.1";
 
+/// slirp4netns's API socket beside the namespace file, short (sun_path holds 107 characters).
+std::string apiSocketPath(const std::string& nsPath) {
+    auto slash = nsPath.rfind('/');
+    return nsPath.substr(0, slash + 1) + nsPath.substr(slash + 1, 12) + ".sock";
+}
+
 bool sameProcess(int pid, uint64_t startTime) {
     return pid > 0 && startTime != 0 && proc::startTime(pid) == startTime;
 }
@@ -194,7 +200,7 @@ pid_t startKeeper(const std::string& path, UniqueFd& lifeWrite) {
     UniqueFd readyR(ready[0]), readyW(ready[1]);
     pid_t pid = ::fork();
     if (pid < 0) throw SysError(errno, "fork the network namespace keeper");
-    const std::string sock = path + ".sock";  // slirp4netns's API socket, if any
+    const std::string sock = apiSocketPath(path);  // slirp4netns's, if any
     if (pid == 0) keeperMain(path.c_str(), sock.c_str(), lifeR.get(), readyW.get());
     lifeR.reset();
     readyW.reset();
@@ -320,8 +326,7 @@ void slirpApi(const std::string& sock, const std::string& request) {
 
 void startSlirp(const std::string& exe, NetworkState& st, const std::vector<PortMapping>& ports,
                 const std::string& runDir) {
-    // The API socket beside the namespace file: sun_path holds 107 characters.
-    std::string logFile = runDir + "/slirp4netns.log", sock = st.nsPath + ".sock";
+    std::string logFile = runDir + "/slirp4netns.log", sock = apiSocketPath(st.nsPath);
     int ready[2];
     checkSys(::pipe2(ready, O_CLOEXEC), "pipe");
     UniqueFd readyR(ready[0]), readyW(ready[1]);
@@ -397,7 +402,7 @@ void cleanupNetwork(const NetworkState& st) noexcept {
     if (st.ownsNamespace && !st.nsPath.empty()) {
         ::umount2(st.nsPath.c_str(), MNT_DETACH);
         ::unlink(st.nsPath.c_str());
-        ::unlink((st.nsPath + ".sock").c_str());
+        ::unlink(apiSocketPath(st.nsPath).c_str());
     }
 }
 
