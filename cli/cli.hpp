@@ -46,6 +46,7 @@ void registerExec(Registry& r);
 void registerRestart(Registry& r);
 void registerTop(Registry& r);
 void registerAttach(Registry& r);
+void registerPort(Registry& r);
 
 /// "-e KEY" takes KEY from hutch's own environment (nullopt when unset), as podman does;
 /// "KEY=VALUE" is kept as is.

@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
     cli::registerRestart(reg);
     cli::registerTop(reg);
     cli::registerAttach(reg);
+    cli::registerPort(reg);
 
     try {
         app.parse(argc, argv);

@@ -78,8 +78,8 @@ void registerRun(Registry& r) {
         std::vector<std::string> env, envFiles;
         std::string entrypoint;
         bool entrypointSet = false;
-        std::string network = "host";
-        std::vector<std::string> securityOpts;
+        std::string network = "private";
+        std::vector<std::string> securityOpts, publish;
     };
     auto o = std::make_shared<Opts>();
     auto* sub = r.app.add_subcommand("run", "Run a command in a new container");
@@ -98,7 +98,17 @@ void registerRun(Registry& r) {
     auto* ep = sub->add_option("--entrypoint", o->entrypoint, "Overwrite the default ENTRYPOINT of the image");
     sub->add_option("--pull", o->req.pull, "Pull image policy (always, missing, never, newer)")
         ->check(CLI::IsMember({"always", "missing", "never", "newer"}));
-    sub->add_option("--net,--network", o->network, "Connect a container to a network (host, none)");
+    sub->add_option("--net,--network", o->network,
+                    "Connect a container to a network (private, pasta, slirp4netns, host, none, container:NAME)");
+    auto& net = o->req.config.net;
+    sub->add_option("-p,--publish", o->publish, "Publish a container's port, or a range of ports, to the host")
+        ->allow_extra_args(false);
+    sub->add_flag("-P,--publish-all", net.publishAll, "Publish all exposed ports to random ports on the host interfaces");
+    sub->add_option("--dns", net.dns, "Set custom DNS servers")->allow_extra_args(false);
+    sub->add_option("--dns-search", net.dnsSearch, "Set custom DNS search domains")->allow_extra_args(false);
+    sub->add_option("--dns-option,--dns-opt", net.dnsOptions, "Set custom DNS options")->allow_extra_args(false);
+    sub->add_option("--add-host", net.addHosts, "Add a custom host-to-IP mapping (host:ip)")->allow_extra_args(false);
+    sub->add_flag("--no-hosts", net.noHosts, "Do not create /etc/hosts within the container");
     sub->add_option("--platform", o->req.platform, "Specify the platform for selecting the image");
     sub->add_flag("-q,--quiet", o->req.quietPull, "Suppress output information when pulling images");
     sub->add_flag("-d,--detach", o->req.detach, "Run container in background and print container ID");
@@ -126,7 +136,8 @@ void registerRun(Registry& r) {
                 if (auto v = envEntry(e)) req.config.env.push_back(*v);
             if (o->entrypointSet) req.config.entrypoint = parseEntrypoint(o->entrypoint);
             applySecurityOpts(o->securityOpts, req.config);
-            req.config.network = o->network == "private" ? "host" : o->network;
+            req.config.network = o->network;
+            for (const auto& p : o->publish) req.config.net.ports.push_back(engine::parsePublish(p));
             auto res = engine::runContainer(ctx, req);
             if (req.detach) std::cout << res.id << std::endl;
             return res.exitCode;

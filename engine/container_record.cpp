@@ -38,6 +38,7 @@ json ContainerRecord::toJson() const {
                 {"noNewPrivileges", config.noNewPrivileges}, {"readOnly", config.readOnly},
                 {"systemd", config.systemd}};
     if (config.entrypoint) cfg["entrypoint"] = *config.entrypoint;
+    cfg["net"] = config.net.toJson();
     return json{{"id", id},
                 {"name", name},
                 {"imageName", imageName},
@@ -58,7 +59,8 @@ json ContainerRecord::toJson() const {
                   {"exitCode", exitCode},
                   {"startedAt", startedAt},
                   {"finishedAt", finishedAt},
-                  {"error", error}}}};
+                  {"error", error},
+                  {"network", netState.toJson()}}}};
 }
 
 ContainerRecord ContainerRecord::fromJson(const json& j) {
@@ -85,6 +87,7 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.config.noNewPrivileges = c.value("noNewPrivileges", false);
         r.config.readOnly = c.value("readOnly", false);
         r.config.systemd = c.value("systemd", "true");
+        if (c.contains("net")) r.config.net = NetworkOptions::fromJson(c["net"]);
         if (c.contains("entrypoint")) r.config.entrypoint = c["entrypoint"].get<std::vector<std::string>>();
         r.autoRemove = j.value("autoRemove", false);
         r.stopSignal = j.value("stopSignal", "");
@@ -101,6 +104,7 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.startedAt = s.value("startedAt", "");
         r.finishedAt = s.value("finishedAt", "");
         r.error = s.value("error", "");
+        if (s.contains("network")) r.netState = NetworkState::fromJson(s["network"]);
         return r;
     } catch (const json::exception& e) {
         throw Error(std::string("container metadata is not a hutch container record: ") + e.what());

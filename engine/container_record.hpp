@@ -37,6 +37,7 @@ struct ContainerRecord {
     uint64_t monitorStartTime = 0;  ///< its start time, against pid reuse
     int exitCode = 0;
     std::string startedAt, finishedAt, error;
+    NetworkState netState;          ///< the private network while running (netconf.hpp)
 
     nlohmann::json toJson() const;
     /// Throws Error naming the container when the metadata is not a record.

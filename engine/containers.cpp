@@ -1,3 +1,4 @@
+#include "hutch/engine/network.hpp"
 #include "hutch/engine/containers.hpp"
 
 #include <signal.h>
@@ -69,6 +70,7 @@ void removeContainer(Context& ctx, const std::string& nameOrId, bool force) {
         for (int i = 0; i < 200 && processStartTime(r.pid) != 0; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    cleanupNetwork(r.netState);  // its monitor does it too, unless it was killed
     ctx.store().removeContainer(r.id);
 }
 

@@ -8,6 +8,8 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/conf/registries.hpp"
+#include "hutch/engine/network.hpp"
+#include "hutch/runtime/ns.hpp"
 #include "hutch/registry/manifest.hpp"
 #include "hutch/storage/store.hpp"
 
@@ -46,6 +48,12 @@ json info(Context& ctx) {
         registries["error"] = e.what();
     }
     registries["search"] = search;
+    // The user-mode network stack of --network=private (podman shows host.pasta/slirp4netns).
+    std::string helperExe, helper = defaultNetworkHelper(&helperExe);
+    json network = {{"defaultNetwork", "private"},
+                    {"helper", helper},
+                    {"executable", helperExe}};
+    for (const char* h : {"pasta", "slirp4netns"}) network[h] = {{"executable", runtime::findProgram(h)}};
     return json{
         {"host",
          {{"arch", registry::hostPlatform().architecture},
@@ -54,7 +62,8 @@ json info(Context& ctx) {
           {"hostname", u.nodename},
           {"security", {{"rootless", ctx.rootless()}}},
           {"idMappings", {{"uidmap", idMap("/proc/self/uid_map")}, {"gidmap", idMap("/proc/self/gid_map")}}},
-          {"ociRuntime", {{"name", "hutch (embedded)"}, {"version", version()}}}}},
+          {"ociRuntime", {{"name", "hutch (embedded)"}, {"version", version()}}},
+          {"network", network}}},
         {"store",
          {{"graphDriverName", store.driverName()},
           {"graphRoot", store.graphRoot()},

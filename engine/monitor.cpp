@@ -18,6 +18,7 @@
 #include "hutch/common/log.hpp"
 #include "hutch/engine/attach.hpp"
 #include "hutch/engine/containers.hpp"
+#include "hutch/engine/network.hpp"
 #include "hutch/engine/run.hpp"
 #include "hutch/engine/runtime_proc.hpp"
 #include "hutch/storage/store.hpp"
@@ -80,7 +81,10 @@ void report(int fd, const SyncMessage& m) {
 int monitor(Context& ctx, const std::string& id, int syncFd) {
     ContainerRecord rec = loadContainer(ctx, id);
     std::string bundle;
+    NetworkHandle net;  // ours for the container's life: torn down when we end (or die)
     try {
+        net = setupNetwork(ctx, rec);
+        rec.netState = net.state();
         bundle = writeBundle(ctx, rec);
     } catch (const CommandError& e) {
         report(syncFd, {false, e.exitCode(), e.what()});
@@ -181,6 +185,7 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
     logw.flush("stderr", pendErr);
     int code = waitExit(rt);
     inW.reset();
+    net.teardown();
     // Reap whatever else was re-parented to us (we are a subreaper).
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
@@ -188,6 +193,7 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
         ContainerRecord now = loadContainer(ctx, id);
         now.status = ContainerStatus::Exited;
         now.pid = 0;
+        now.netState = {};
         now.finishedAt = nowRfc3339();
         if (st.started)
             now.exitCode = code;

@@ -17,6 +17,7 @@
 #include "hutch/engine/images.hpp"
 #include "hutch/engine/monitor.hpp"
 #include "hutch/engine/names.hpp"
+#include "hutch/engine/network.hpp"
 #include "hutch/engine/progress.hpp"
 #include "hutch/engine/pull.hpp"
 #include "hutch/engine/runtime_proc.hpp"
@@ -85,6 +86,8 @@ void autoRemove(Context& ctx, const ContainerRecord& rec) {
 }
 
 int runForeground(Context& ctx, ContainerRecord& rec) {
+    NetworkHandle net = setupNetwork(ctx, rec);  // before anything runs in the container
+    rec.netState = net.state();
     std::string bundle = writeBundle(ctx, rec);
     int fds[2];
     checkSys(::pipe2(fds, O_CLOEXEC), "pipe");
@@ -110,6 +113,8 @@ int runForeground(Context& ctx, ContainerRecord& rec) {
     log::debug("run: runtime reported {}", st.started ? "started" : "failure");
     int code = waitExit(rt);
     log::debug("run: runtime exited ({})", code);
+    net.teardown();
+    rec.netState = {};
     rec.status = ContainerStatus::Exited;
     rec.pid = 0;
     rec.finishedAt = nowRfc3339();
@@ -156,6 +161,7 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     rec.imageName = image.names.empty() ? imageId : image.names[0];
     rec.imageId = imageId;
     rec.config = req.config;
+    prepareNetworkConfig(ctx, rec.config, imageId);  // fails before anything is created
     rec.autoRemove = req.autoRemove;
     rec.detached = req.detach;
     rec.stopSignal = !req.stopSignal.empty() ? req.stopSignal : defaults.stopSignal;
@@ -222,13 +228,17 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec) {
         fsutil::writeFileAtomic(path, data, 0644, fsutil::Sync::Volatile);
     };
     put(in.files.hostname, hostnameFile(hostname));
-    put(in.files.hosts, hostsFile(hostname));
+    in.netnsPath = rec.netState.nsPath;
+    if (std::string hosts = containerHostsFile(rec, hostname); !hosts.empty())
+        put(in.files.hosts, hosts);
+    else
+        in.files.hosts.clear();  // --no-hosts
     std::string hostResolv;
     try {
         hostResolv = fsutil::readFile("/etc/resolv.conf");
     } catch (const Error&) {
     }
-    put(in.files.resolvConf, resolvConfFile(hostResolv, rec.config.network == "host"));
+    put(in.files.resolvConf, containerResolvConf(rec, hostResolv));
     fsutil::writeFileAtomic(bundle + "/config.json", buildSpec(in).dump(2), 0600, fsutil::Sync::Volatile);
     log::debug("run: bundle written");
     return bundle;

@@ -99,8 +99,7 @@ json device(const std::string& path, int major, int minor) {
 
 json buildSpec(const SpecInputs& in) {
     const auto& c = in.config;
-    if (c.network != "host" && c.network != "none")
-        throw InvalidArgument("--network \"" + c.network + "\": only host and none are supported for now");
+    validateNetworkMode(c.network);
     std::string hostname = effectiveHostname(c, in.containerId);
     std::string cwd = !c.workdir.empty() ? c.workdir : (!in.image.workingDir.empty() ? in.image.workingDir : "/");
     if (cwd[0] != '/') throw InvalidArgument("--workdir \"" + cwd + "\": must be an absolute path");
@@ -142,7 +141,7 @@ json buildSpec(const SpecInputs& in) {
     else if (!(in.rootless && c.network == "host"))  // the rbind of /sys already brings the host's cgroup mounts
         mounts.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"}));
     mounts.push_back(mount("/etc/hostname", "bind", in.files.hostname, {"bind", "rprivate"}));
-    mounts.push_back(mount("/etc/hosts", "bind", in.files.hosts, {"bind", "rprivate"}));
+    if (!in.files.hosts.empty()) mounts.push_back(mount("/etc/hosts", "bind", in.files.hosts, {"bind", "rprivate"}));
     mounts.push_back(mount("/etc/resolv.conf", "bind", in.files.resolvConf, {"bind", "rprivate"}));
 
     if (systemd) {
@@ -160,7 +159,10 @@ json buildSpec(const SpecInputs& in) {
 
     json namespaces = json::array({json{{"type", "pid"}}, json{{"type", "ipc"}}, json{{"type", "uts"}},
                                    json{{"type", "mount"}}, json{{"type", "cgroup"}}});
-    if (c.network == "none") namespaces.push_back(json{{"type", "network"}});
+    if (!in.netnsPath.empty())
+        namespaces.push_back(json{{"type", "network"}, {"path", in.netnsPath}});
+    else if (c.network != "host")
+        namespaces.push_back(json{{"type", "network"}});
 
     json linux = {
         {"namespaces", namespaces},
@@ -187,6 +189,8 @@ json buildSpec(const SpecInputs& in) {
     }
     if (!in.seccomp.is_null() && !c.privileged) linux["seccomp"] = in.seccomp;
     if (systemd && !in.cgroupsPath.empty()) linux["cgroupsPath"] = in.cgroupsPath;
+    // ping without NET_RAW (podman's default_sysctls), in the container's own network only.
+    if (c.network != "host") linux["sysctl"] = {{"net.ipv4.ping_group_range", "0 0"}};
 
     return json{{"ociVersion", "1.0.2"},
                 {"process", process},

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hutch/engine/host_devices.hpp"
+#include "hutch/engine/netconf.hpp"
 #include "hutch/engine/user.hpp"
 
 namespace hutch::engine {
@@ -27,7 +28,8 @@ struct ContainerConfig {
     std::string hostname;                       ///< -h ("" = first 12 chars of the id)
     std::string workdir;                        ///< -w
     std::string user;                           ///< -u
-    std::string network = "host";               ///< host | none
+    std::string network = "private";            ///< private|pasta|slirp4netns|host|none|container:ID
+    NetworkOptions net;                         ///< ports, DNS and hosts flags (netconf.hpp)
     bool tty = false;                           ///< -t
     bool interactive = false;                   ///< -i
     std::vector<std::string> capAdd, capDrop;   ///< --cap-add, --cap-drop (names, any case, ALL)
@@ -50,7 +52,8 @@ struct SpecInputs {
     ImageDefaults image;
     ContainerConfig config;
     ResolvedUser user;
-    GeneratedFiles files;
+    GeneratedFiles files;            ///< hosts "" = --no-hosts (the image's file stays)
+    std::string netnsPath;           ///< network namespace to join (private, container:); "" = new one
     bool rootless = false;
     nlohmann::json seccomp;          ///< linux.seccomp object; null = no filter
     std::string cgroupsPath;         ///< systemd mode: the container's own cgroup (cgroup v2 path)

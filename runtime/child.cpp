@@ -40,6 +40,12 @@ void cgroupNamespace(const Ctx& c) {
     checkSys(::unshare(CLONE_NEWCGROUP), "unshare the cgroup namespace");
 }
 
+void joinByPath(const Ctx& c) { joinNamespaces(*c.spec); }
+
+void loopback(const Ctx& c) {
+    if (c.cloneFlags & CLONE_NEWNET) loopbackUp();
+}
+
 void becomeNamespaceRoot(const Ctx& c) {
     if (!(c.cloneFlags & CLONE_NEWUSER)) return;
     checkSys(::setresgid(0, 0, 0), "setresgid 0 in the new user namespace");
@@ -133,14 +139,16 @@ struct Step {
     void (*run)(const Ctx&);
 };
 
-// Kernel order: ids before mounts; mounts and devices before pivot_root; masks after it;
+// Kernel order: joined namespaces before mounts (sysfs belongs to the network namespace);
+// sysctls before /proc/sys is made read-only; ids before mounts; mounts and devices before pivot_root; masks after it;
 // the pty once devpts is in place; capabilities bounded before the user switch and set after;
 // seccomp last (before the user switch when there is no no_new_privs, see seccomp.hpp).
 const Step kSteps[] = {
-    {"wait-parent", waitForParent},   {"cgroup-namespace", cgroupNamespace}, {"userns-root", becomeNamespaceRoot}, {"mounts", setupMounts},
-    {"devices", setupDevices},        {"pivot-root", enterRootfs},          {"masked-paths", maskAndProtect},
-    {"readonly-root", readonlyRoot},  {"hostname", utsNames},               {"terminal", terminal},
-    {"sysctl", sysctls},              {"rlimits", rlimits},                 {"cwd", cwd},
+    {"wait-parent", waitForParent},   {"cgroup-namespace", cgroupNamespace}, {"userns-root", becomeNamespaceRoot},
+    {"join-namespaces", joinByPath},  {"loopback", loopback},               {"mounts", setupMounts},
+    {"devices", setupDevices},        {"pivot-root", enterRootfs},          {"sysctl", sysctls},
+    {"masked-paths", maskAndProtect}, {"readonly-root", readonlyRoot},      {"hostname", utsNames},
+    {"terminal", terminal},           {"rlimits", rlimits},                 {"cwd", cwd},
     {"bounding-set", boundingSet},    {"seccomp", seccompEarly},            {"user", user},                       {"capabilities", capSets},
     {"no-new-privileges", noNewPrivs}, {"parent-death-signal", parentDeathSignal},
     {"close-fds", closeInheritedFds}, {"exec", lookupExe},               {"seccomp", seccompLast},

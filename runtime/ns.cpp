@@ -1,12 +1,16 @@
 #include "hutch/runtime/ns.hpp"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -19,6 +23,7 @@ namespace hutch::runtime {
 int cloneFlags(const Spec& spec) {
     int f = 0;
     for (const auto& n : spec.namespaces) {
+        if (!n.path.empty()) continue;  // joined with setns, see joinNamespaces
         if (n.type == "pid") f |= CLONE_NEWPID;
         else if (n.type == "network") f |= CLONE_NEWNET;
         else if (n.type == "mount") f |= CLONE_NEWNS;
@@ -111,6 +116,35 @@ std::vector<IdMapping> parseIdMap(const std::string& text) {
     IdMapping m;
     while (in >> m.containerId >> m.hostId >> m.size) out.push_back(m);
     return out;
+}
+
+void joinNamespaces(const Spec& spec) {
+    for (const auto& n : spec.namespaces) {
+        if (n.path.empty()) continue;
+        int type = n.type == "network" ? CLONE_NEWNET : n.type == "ipc" ? CLONE_NEWIPC : n.type == "uts" ? CLONE_NEWUTS : 0;
+        if (type == 0) throw Error("linux.namespaces: cannot join a " + n.type + " namespace by path");
+        int fd = ::open(n.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw SysError(errno, "open " + n.type + " namespace " + n.path);
+        int rc = ::setns(fd, type);
+        int err = errno;
+        ::close(fd);
+        if (rc != 0) throw SysError(err, "join " + n.type + " namespace " + n.path);
+    }
+}
+
+void loopbackUp() {
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw SysError(errno, "socket for bringing up lo");
+    ifreq ifr{};
+    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+    int rc = ::ioctl(fd, SIOCGIFFLAGS, &ifr);
+    if (rc == 0 && !(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+        rc = ::ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) throw SysError(err, "bring up the loopback interface lo");
 }
 
 void setUtsNames(const Spec& spec) {

@@ -12,7 +12,7 @@
 
 namespace hutch::runtime {
 
-/// CLONE_NEW* flags for spec.namespaces.
+/// CLONE_NEW* flags for the namespaces spec.namespaces creates (entries without a path).
 int cloneFlags(const Spec& spec);
 
 /// Absolute path of a program searched in $PATH then /usr/bin:/usr/sbin:/bin:/sbin; "" if absent.
@@ -29,6 +29,15 @@ void writeIdMaps(pid_t pid, const std::vector<IdMapping>& uids, const std::vecto
 
 /// Parses /proc/<pid>/uid_map-format text.
 std::vector<IdMapping> parseIdMap(const std::string& text);
+
+/// Child side: setns(2) into every namespace given by path (network, ipc, uts), before
+/// anything that depends on them (sysfs and /proc/sys/net follow the network namespace).
+/// Throws SysError naming the path.
+void joinNamespaces(const Spec& spec);
+
+/// Child side: sets IFF_UP on `lo` in the current network namespace (a new one starts with
+/// it down), as runc does. Needs CAP_NET_ADMIN over the namespace. Throws SysError.
+void loopbackUp();
 
 /// Child side: sethostname/setdomainname when set (requires a uts namespace). Throws SysError.
 void setUtsNames(const Spec& spec);

@@ -134,9 +134,11 @@ Spec parseSpec(const std::string& text, const std::string& bundleDir, const std:
                 bool known = false;
                 for (const char* t : kNamespaceTypes) known |= ns.type == t;
                 if (!known) r.fail("linux.namespaces: unknown type \"" + ns.type + "\"");
-                if (!ns.path.empty())
-                    r.fail("linux.namespaces: joining an existing namespace (path \"" + ns.path +
-                           "\") is not supported yet");
+                if (!ns.path.empty() && ns.type != "network" && ns.type != "ipc" && ns.type != "uts")
+                    r.fail("linux.namespaces: joining an existing " + ns.type + " namespace (path \"" + ns.path +
+                           "\") is not supported; only network, ipc and uts namespaces can be joined");
+                if (!ns.path.empty() && ns.path[0] != '/')
+                    r.fail("linux.namespaces[].path must be absolute, got \"" + ns.path + "\"");
                 s.namespaces.push_back(std::move(ns));
             }
         s.uidMappings = r.mappings(*l, "uidMappings");

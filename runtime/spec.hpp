@@ -20,8 +20,9 @@ struct Mount {
     std::vector<std::string> options;
 };
 
-/// config-linux.md "Namespaces": type is pid|network|mount|ipc|uts|user|cgroup; path
-/// (joining an existing namespace) is accepted only empty for now.
+/// config-linux.md "Namespaces": type is pid|network|mount|ipc|uts|user|cgroup; a path
+/// (an nsfs file such as /proc/PID/ns/net or a bind mount of one) joins that namespace
+/// with setns(2) instead of creating one: supported for network, ipc and uts.
 struct Namespace {
     std::string type, path;
 };
@@ -79,8 +80,8 @@ struct Spec {
 
 /// Parses config.json text. `bundleDir` resolves a relative root.path. Throws
 /// ConfigError(file, 0, "...field...") on missing/ill-typed required fields (ociVersion,
-/// root.path, process.args, process.cwd absolute) and unsupported values (a namespace path,
-/// an unknown namespace type).
+/// root.path, process.args, process.cwd absolute) and unsupported values (a path for a
+/// pid/mount/user/cgroup namespace, an unknown namespace type).
 Spec parseSpec(const std::string& json, const std::string& bundleDir, const std::string& fileName = "config.json");
 
 /// Reads and parses BUNDLE/config.json. Throws NotFound, ConfigError.

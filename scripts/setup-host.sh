@@ -29,7 +29,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libarchive-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libseccomp-dev
   catch2 libtomlplusplus-dev libcli11-dev libfmt-dev libzstd-dev zlib1g-dev
-  uidmap busybox-static docker-registry skopeo podman runc
+  uidmap passt slirp4netns busybox-static docker-registry skopeo podman runc
   python3 zstd time procps util-linux debootstrap
 )
 

@@ -330,9 +330,8 @@ TEST_CASE("buildSpec emits a valid runtime-spec config for root", "[engine][spec
     CHECK(capSet.count("CAP_NET_RAW") == 0);  // podman dropped NET_RAW from the default set
     CHECK(capSet.size() == 11);
 
-    // host network: no network namespace; the rest are new.
-    for (const char* ns : {"pid", "ipc", "uts", "mount"}) CHECK(hasNamespace(s, ns));
-    CHECK_FALSE(hasNamespace(s, "network"));
+    // the default (private) network without a namespace path: a new one; the rest are new.
+    for (const char* ns : {"pid", "ipc", "uts", "mount", "network"}) CHECK(hasNamespace(s, ns));
     CHECK_FALSE(hasNamespace(s, "user"));
 
     // the generated etc files are bind mounts of the given sources.
@@ -413,6 +412,7 @@ TEST_CASE("buildSpec networking and /sys", "[engine][specgen]") {
     }
     SECTION("rootless + host network binds the host's /sys read-only (rbind)") {
         in.rootless = true;
+        in.config.network = "host";
         json s = buildSpec(in);
         checkRuntimeSpecShape(s);
         CHECK_FALSE(hasNamespace(s, "network"));
@@ -426,8 +426,41 @@ TEST_CASE("buildSpec networking and /sys", "[engine][specgen]") {
     }
     SECTION("rootful + host network mounts sysfs") {
         in.rootless = false;
+        in.config.network = "host";
         json s = buildSpec(in);
         CHECK((*findMount(s, "/sys"))["type"] == "sysfs");
+    }
+    SECTION("a private network joins the engine's namespace by path, mounts sysfs, sets ping_group_range") {
+        in.rootless = true;
+        in.config.network = "private";
+        in.netnsPath = "/run/user/1000/hutch/netns/abc";
+        json s = buildSpec(in);
+        checkRuntimeSpecShape(s);
+        bool found = false;
+        for (const auto& n : s["linux"]["namespaces"])
+            if (n["type"] == "network") {
+                found = true;
+                CHECK(n.value("path", "") == in.netnsPath);
+            }
+        CHECK(found);
+        CHECK((*findMount(s, "/sys"))["type"] == "sysfs");
+        CHECK(s["linux"]["sysctl"]["net.ipv4.ping_group_range"] == "0 0");
+    }
+    SECTION("the host network sets no sysctl; --no-hosts leaves /etc/hosts to the image") {
+        in.config.network = "host";
+        in.files.hosts.clear();
+        json s = buildSpec(in);
+        CHECK_FALSE(s["linux"].contains("sysctl"));
+        CHECK_FALSE(findMount(s, "/etc/hosts"));
+        CHECK(findMount(s, "/etc/resolv.conf"));
+    }
+    SECTION("container:ID and the helpers are accepted") {
+        for (const char* m : {"pasta", "slirp4netns", "container:abc"}) {
+            in.config.network = m;
+            CHECK_NOTHROW(buildSpec(in));
+        }
+        in.config.network = "container:";
+        CHECK_THROWS_AS(buildSpec(in), InvalidArgument);
     }
     SECTION("an unsupported network is InvalidArgument naming it") {
         in.config.network = "bridge";

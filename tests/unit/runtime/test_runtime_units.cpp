@@ -87,6 +87,22 @@ TEST_CASE("parseSpec reads the subset and rejects bad input", "[runtime][spec]")
     CHECK_THROWS_AS(parseSpec("{not json", "/b"), hutch::ConfigError);
 }
 
+TEST_CASE("parseSpec: a network namespace path is joined, not created", "[runtime][spec]") {
+    auto cfg = rtest::defaultConfig();
+    cfg["linux"]["namespaces"].push_back({{"type", "network"}, {"path", "/run/netns/x"}});
+    Spec s = parseSpec(cfg.dump(), "/bundle");
+    CHECK(s.hasNamespace("network"));
+    CHECK((cloneFlags(s) & CLONE_NEWNET) == 0);
+    CHECK((cloneFlags(s) & CLONE_NEWPID) != 0);
+    auto bad = rtest::defaultConfig();
+    bad["linux"]["namespaces"].push_back({{"type", "network"}, {"path", "relative/ns"}});
+    CHECK_THROWS_WITH(parseSpec(bad.dump(), "/b"), Catch::Contains("absolute"));
+    bad = rtest::defaultConfig();
+    for (auto& n : bad["linux"]["namespaces"])
+        if (n["type"] == "pid") n["path"] = "/proc/1/ns/pid";
+    CHECK_THROWS_WITH(parseSpec(bad.dump(), "/b"), Catch::Contains("pid"));
+}
+
 TEST_CASE("lookupExecutable uses the container's PATH", "[runtime][process]") {
     CHECK(lookupExecutable("sh", {"PATH=/nonexistent:/bin"}) == "/bin/sh");
     CHECK_THROWS_WITH(lookupExecutable("sh", {"PATH=/nonexistent"}),

@@ -1,0 +1,195 @@
+#include "hutch/engine/netconf.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+
+namespace hutch::engine {
+
+using nlohmann::json;
+
+json NetworkOptions::toJson() const {
+    json p = json::array();
+    for (const auto& m : ports)
+        p.push_back({{"hostIp", m.hostIp}, {"hostPort", m.hostPort}, {"containerPort", m.containerPort},
+                     {"count", m.count}, {"protocol", m.protocol}});
+    return json{{"ports", p},        {"publishAll", publishAll},   {"dns", dns},           {"dnsSearch", dnsSearch},
+                {"dnsOptions", dnsOptions}, {"addHosts", addHosts}, {"noHosts", noHosts}};
+}
+
+NetworkOptions NetworkOptions::fromJson(const json& j) {
+    NetworkOptions o;
+    if (!j.is_object()) return o;
+    if (j.contains("ports"))
+        for (const auto& p : j["ports"]) {
+            PortMapping m;
+            m.hostIp = p.value("hostIp", "");
+            m.hostPort = p.value("hostPort", uint16_t{0});
+            m.containerPort = p.value("containerPort", uint16_t{0});
+            m.count = p.value("count", uint16_t{1});
+            m.protocol = p.value("protocol", "tcp");
+            o.ports.push_back(m);
+        }
+    o.publishAll = j.value("publishAll", false);
+    o.dns = j.value("dns", std::vector<std::string>{});
+    o.dnsSearch = j.value("dnsSearch", std::vector<std::string>{});
+    o.dnsOptions = j.value("dnsOptions", std::vector<std::string>{});
+    o.addHosts = j.value("addHosts", std::vector<std::string>{});
+    o.noHosts = j.value("noHosts", false);
+    return o;
+}
+
+namespace {
+
+/// "N" or "N-M" -> {N, M-N+1}; throws with `what` naming the flag value.
+std::pair<uint16_t, uint16_t> portRange(const std::string& s, const std::string& what, bool allowZero) {
+    auto num = [&](const std::string& t) -> uint16_t {
+        if (t.empty() || t.size() > 5 || !std::all_of(t.begin(), t.end(), ::isdigit))
+            throw InvalidArgument(what + ": invalid port \"" + t + "\"");
+        unsigned long v = std::stoul(t);
+        if (v > 65535 || (v == 0 && !allowZero)) throw InvalidArgument(what + ": port " + t + " out of range 1-65535");
+        return static_cast<uint16_t>(v);
+    };
+    bool dash = false;
+    auto [a, b] = str::cut(s, '-', &dash);
+    uint16_t first = num(a);
+    if (!dash) return {first, 1};
+    uint16_t last = num(b);
+    if (last < first) throw InvalidArgument(what + ": invalid port range \"" + s + "\"");
+    return {first, static_cast<uint16_t>(last - first + 1)};
+}
+
+}  // namespace
+
+PortMapping parsePublish(const std::string& spec) {
+    const std::string what = "-p/--publish \"" + spec + "\"";
+    PortMapping m;
+    std::string rest = spec;
+    auto slash = rest.rfind('/');
+    if (slash != std::string::npos) {
+        m.protocol = rest.substr(slash + 1);
+        rest = rest.substr(0, slash);
+        if (m.protocol != "tcp" && m.protocol != "udp")
+            throw InvalidArgument(what + ": unknown protocol \"" + m.protocol + "\" (tcp or udp)");
+    }
+    std::string hostIp, hostPart, ctrPart;
+    bool hasHost = false;
+    if (!rest.empty() && rest[0] == '[') {  // [ipv6]:hostport:ctrport
+        auto close = rest.find(']');
+        if (close == std::string::npos || close + 1 >= rest.size() || rest[close + 1] != ':')
+            throw InvalidArgument(what + ": invalid IPv6 host address");
+        hostIp = rest.substr(1, close - 1);
+        rest = rest.substr(close + 2);
+        auto c = rest.rfind(':');
+        if (c == std::string::npos) throw InvalidArgument(what + ": missing container port");
+        hostPart = rest.substr(0, c);
+        ctrPart = rest.substr(c + 1);
+        hasHost = true;
+    } else {
+        auto parts = str::split(rest, ':');
+        if (parts.size() == 1) {
+            ctrPart = parts[0];
+        } else if (parts.size() == 2) {
+            hostPart = parts[0];
+            ctrPart = parts[1];
+            hasHost = true;
+        } else if (parts.size() == 3) {
+            hostIp = parts[0];
+            hostPart = parts[1];
+            ctrPart = parts[2];
+            hasHost = true;
+            if (hostIp.empty()) throw InvalidArgument(what + ": empty host address");
+        } else {
+            throw InvalidArgument(what + ": too many colons");
+        }
+    }
+    auto [cport, ccount] = portRange(ctrPart, what, false);
+    m.hostIp = hostIp;
+    m.containerPort = cport;
+    m.count = ccount;
+    if (hasHost && !hostPart.empty()) {
+        auto [hport, hcount] = portRange(hostPart, what, false);
+        if (hcount != ccount)
+            throw InvalidArgument(what + ": host and container port ranges have different lengths");
+        m.hostPort = hport;
+    }
+    if (static_cast<unsigned>(m.containerPort) + m.count - 1 > 65535 ||
+        static_cast<unsigned>(m.hostPort) + m.count - 1 > 65535)
+        throw InvalidArgument(what + ": port range beyond 65535");
+    return m;
+}
+
+std::vector<PortMapping> exposedPorts(const std::vector<std::string>& keys) {
+    std::vector<PortMapping> out;
+    for (const auto& k : keys) {
+        PortMapping m = parsePublish(k);
+        if (!m.hostIp.empty() || m.hostPort != 0) throw InvalidArgument("image ExposedPorts \"" + k + "\": not a port");
+        out.push_back(m);
+    }
+    return out;
+}
+
+void validateNetworkMode(const std::string& mode) {
+    for (const char* m : {"private", "pasta", "slirp4netns", "host", "none"})
+        if (mode == m) return;
+    if (mode.rfind("container:", 0) == 0 && mode.size() > 10) return;
+    throw InvalidArgument("--network \"" + mode +
+                          "\": must be private, pasta, slirp4netns, host, none or container:NAME");
+}
+
+std::pair<std::string, std::string> parseAddHost(const std::string& value) {
+    auto c = value.find(':');
+    if (c == std::string::npos || c == 0 || c + 1 >= value.size())
+        throw InvalidArgument("--add-host \"" + value + "\": must be NAME:IP");
+    std::string ip = value.substr(c + 1);
+    if (ip.size() > 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
+    return {value.substr(0, c), ip};
+}
+
+std::vector<std::string> portLines(const std::vector<PortMapping>& ports) {
+    std::vector<std::tuple<unsigned, std::string, std::string>> rows;
+    for (const auto& m : ports)
+        for (unsigned i = 0; i < m.count; ++i) {
+            std::string ip = m.hostIp.empty() ? "0.0.0.0" : m.hostIp;
+            if (ip.find(':') != std::string::npos) ip = "[" + ip + "]";
+            rows.emplace_back(m.containerPort + i, m.protocol,
+                              std::to_string(m.containerPort + i) + "/" + m.protocol + " -> " + ip + ":" +
+                                  std::to_string(m.hostPort + i));
+        }
+    std::sort(rows.begin(), rows.end());
+    std::vector<std::string> out;
+    for (auto& r : rows) out.push_back(std::get<2>(r));
+    return out;
+}
+
+}  // namespace hutch::engine
+
+namespace hutch::engine {
+
+nlohmann::json NetworkState::toJson() const {
+    return nlohmann::json{{"helper", helper},         {"nsPath", nsPath},
+                          {"ownsNamespace", ownsNamespace}, {"helperPid", helperPid},
+                          {"helperStartTime", helperStartTime}, {"keeperPid", keeperPid},
+                          {"keeperStartTime", keeperStartTime}, {"address", address},
+                          {"gateway", gateway},       {"dnsForwarder", dnsForwarder}};
+}
+
+NetworkState NetworkState::fromJson(const nlohmann::json& j) {
+    NetworkState s;
+    if (!j.is_object()) return s;
+    s.helper = j.value("helper", "");
+    s.nsPath = j.value("nsPath", "");
+    s.ownsNamespace = j.value("ownsNamespace", false);
+    s.helperPid = j.value("helperPid", 0);
+    s.helperStartTime = j.value("helperStartTime", uint64_t{0});
+    s.keeperPid = j.value("keeperPid", 0);
+    s.keeperStartTime = j.value("keeperStartTime", uint64_t{0});
+    s.address = j.value("address", "");
+    s.gateway = j.value("gateway", "");
+    s.dnsForwarder = j.value("dnsForwarder", "");
+    return s;
+}
+
+}  // namespace hutch::engine

@@ -1,0 +1,82 @@
+// A container's private network: a network namespace made by the engine before the container
+// starts, connected to the host by a user-mode network stack (pasta, else slirp4netns), whose
+// lifetime is tied to the container's. The runtime joins the namespace by path (config.json
+// linux.namespaces {type network, path}), so nothing runs in the container before its network
+// is configured.
+//
+// Design (podman 4.4+ with pasta is similar): a "keeper" process, forked by the owner of the
+// container's lifetime (`run` in the foreground, the monitor when detached), unshares a network
+// namespace inside the session's user namespace, bind-mounts it on <runroot>/netns/<id> and
+// waits on a pipe the owner holds. When the owner ends the network, or dies in any way (even
+// SIGKILL), the pipe reaches EOF and the keeper unmounts and removes the file and stops the
+// helper (pasta also quits by itself when the file goes away).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hutch/common/fd.hpp"
+#include "hutch/engine/container_record.hpp"
+#include "hutch/engine/context.hpp"
+#include "hutch/engine/netconf.hpp"
+
+namespace hutch::engine {
+
+/// Which helper `--network=private` uses here: "pasta" when installed, else "slirp4netns",
+/// else "" (private networking unavailable). `executable` gets its path.
+std::string defaultNetworkHelper(std::string* executable = nullptr);
+
+/// The network of one running container; tears it down when destroyed.
+class NetworkHandle {
+public:
+    NetworkHandle() = default;
+    NetworkHandle(NetworkHandle&&) noexcept;
+    NetworkHandle& operator=(NetworkHandle&&) noexcept;
+    NetworkHandle(const NetworkHandle&) = delete;
+    NetworkHandle& operator=(const NetworkHandle&) = delete;
+    ~NetworkHandle() { teardown(); }
+
+    const NetworkState& state() const { return state_; }
+    /// Stops the helper, unmounts and removes the namespace file, waits for the keeper.
+    /// Idempotent; never throws.
+    void teardown() noexcept;
+
+private:
+    friend NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec);
+    NetworkState state_;
+    UniqueFd lifetime_;  ///< write end of the keeper's pipe
+};
+
+/// Prepares the network `rec.config.network` asks for, before the container starts:
+/// host/none: nothing; container:ID: that running container's /proc/PID/ns/net;
+/// private/pasta/slirp4netns: checks every published host port is free and bindable (errors
+/// name the port, and net.ipv4.ip_unprivileged_port_start for a privileged one), creates the
+/// namespace, starts the helper with the port forwards and waits until it is configured
+/// ("private" falls back from pasta to slirp4netns when pasta fails). Throws Error naming the
+/// helper and its output, InvalidArgument for a port or container that cannot be used.
+NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec);
+
+/// Cleans up what a record's network state names when its owner is gone (rm -f, a killed
+/// monitor): stops the helper and the keeper (checked by start time), unmounts and removes
+/// the namespace file. Never throws.
+void cleanupNetwork(const NetworkState& st) noexcept;
+
+/// Checks and completes the network part of a new container's config: the mode is valid,
+/// container:NAME names an existing container (stored as its id), ports are published only
+/// with a private network and are resolved (resolvePorts, with the image's ExposedPorts for
+/// -P), --add-host values parse. Throws InvalidArgument/NotFound naming the flag.
+void prepareNetworkConfig(Context& ctx, ContainerConfig& config, const std::string& imageId);
+
+/// /etc/hosts for the container (etcfiles.hpp), from its flags and network state; "" with
+/// --no-hosts.
+std::string containerHostsFile(const ContainerRecord& rec, const std::string& hostname);
+
+/// /etc/resolv.conf for the container from the host's file, its flags and network state.
+std::string containerResolvConf(const ContainerRecord& rec, const std::string& hostResolvConf);
+
+/// Resolves the ports of a new container: the -p mappings, then (with -P) one per image
+/// ExposedPorts key not already published; a host port 0 gets a free port of the host.
+/// Throws InvalidArgument for a bad ExposedPorts key, Error when no port is free.
+std::vector<PortMapping> resolvePorts(const NetworkOptions& opts, const std::vector<std::string>& exposed);
+
+}  // namespace hutch::engine

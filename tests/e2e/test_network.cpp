@@ -1,0 +1,271 @@
+// e2e: rootless networking (issue 7) as the unprivileged test user: the default private
+// network (pasta, else slirp4netns) reaches a server on the host's loopback, published ports
+// answer on the host, NET_ADMIN changes only the container's namespace, port errors,
+// --net=none and --net=container:NAME. No outside network: everything is on 127.0.0.1.
+#include "harness.hpp"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+using namespace hutch::e2e;
+
+namespace {
+
+/// A tiny HTTP server on 127.0.0.1 (the host side), answering every request with `body`.
+class HostServer {
+public:
+    explicit HostServer(std::string body) : body_(std::move(body)) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(fd_, 16) == 0);
+        socklen_t len = sizeof a;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] {
+            for (;;) {
+                int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+                if (c < 0) return;  // shut down
+                char buf[2048];
+                (void)!::read(c, buf, sizeof buf);
+                std::string resp = "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body_.size()) +
+                                   "\r\nConnection: close\r\n\r\n" + body_;
+                (void)!::write(c, resp.data(), resp.size());
+                ::close(c);
+            }
+        });
+    }
+    ~HostServer() {
+        ::shutdown(fd_, SHUT_RDWR);
+        thread_.join();
+        ::close(fd_);
+    }
+    int port() const { return port_; }
+
+private:
+    std::string body_;
+    int fd_ = -1, port_ = 0;
+    std::thread thread_;
+};
+
+/// A host TCP port that was free a moment ago.
+int freePort() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+/// GET / from 127.0.0.1:port on the host, retried for up to ~10 s; the body or "".
+std::string httpGet(int port) {
+    for (int i = 0; i < 100; ++i) {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<uint16_t>(port));
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        std::string got;
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+            std::string req = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
+            (void)!::write(fd, req.data(), req.size());
+            char buf[4096];
+            ssize_t n;
+            while ((n = ::read(fd, buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+        }
+        ::close(fd);
+        auto body = got.find("\r\n\r\n");
+        if (got.rfind("HTTP/", 0) == 0 && body != std::string::npos) return got.substr(body + 4);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return "";
+}
+
+/// Host processes whose command line mentions `needle` (the helper names the netns file,
+/// which carries the container id).
+std::vector<std::string> processesMentioning(const std::string& needle) {
+    std::vector<std::string> out;
+    DIR* d = ::opendir("/proc");
+    while (dirent* e = d ? ::readdir(d) : nullptr) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        std::ifstream f(std::string("/proc/") + e->d_name + "/cmdline");
+        std::stringstream ss;
+        ss << f.rdbuf();
+        std::string cmd = ss.str();
+        for (auto& c : cmd)
+            if (c == '\0') c = ' ';
+        if (cmd.find(needle) != std::string::npos && cmd.find("hutch") != 0 && cmd.find("/hutch ") == std::string::npos)
+            out.push_back(std::string(e->d_name) + ": " + cmd);
+    }
+    if (d) ::closedir(d);
+    return out;
+}
+
+std::string runDetached(const Sandbox& sb, const std::vector<std::string>& args) {
+    std::vector<std::string> all{"run", "-d"};
+    all.insert(all.end(), args.begin(), args.end());
+    Result r = sb.hutch(all);
+    REQUIRE_RC(r, 0);
+    std::string id = lastLine(r.out);
+    REQUIRE(isHexId(id));
+    return id;
+}
+
+const char* kHttpd = "mkdir -p /www && echo published-ok > /www/index.html && exec httpd -f -p 80 -h /www";
+
+}  // namespace
+
+TEST_CASE("e2e: the default network reaches a server on the host's loopback", "[e2e][network]") {
+    Sandbox sb;
+    HostServer srv("hello-from-host");
+    std::string url = "http://host.containers.internal:" + std::to_string(srv.port()) + "/";
+    Result r = sb.hutch({"run", "--rm", "-h", "web.example.com", "busybox", "sh", "-c",
+                         "wget -q -O- " + url + "; echo; ip -o link | grep -v ' lo:' | wc -l; "
+                         "hostname -f; hostname -s; cat /etc/resolv.conf"});
+    REQUIRE_RC(r, 0);
+    auto l = lines(r.out);
+    REQUIRE(l.size() >= 5);
+    CHECK_R(r, l[0] == "hello-from-host");
+    CHECK_R(r, l[1] != "0");  // an interface besides lo
+    CHECK_R(r, l[2] == "web.example.com");
+    CHECK_R(r, l[3] == "web");
+    CHECK_R(r, r.out.find("nameserver ") != std::string::npos);
+    CHECK_R(r, r.out.find("nameserver 127.") == std::string::npos);
+}
+
+TEST_CASE("e2e: a published port answers on the host, port lists it, the helper goes with rm -f", "[e2e][network]") {
+    Sandbox sb;
+    int hostPort = freePort();
+    std::string spec = std::to_string(hostPort) + ":80";
+    std::string id = runDetached(sb, {"--name", "web", "-p", spec, "busybox", "sh", "-c", kHttpd});
+    CHECK(httpGet(hostPort) == "published-ok\n");
+
+    Result port = sb.hutch({"port", "web"});
+    REQUIRE_RC(port, 0);
+    CHECK_R(port, port.out == "80/tcp -> 0.0.0.0:" + std::to_string(hostPort) + "\n");
+
+    // The same host port for a second container: an error naming the port, nothing started.
+    Result dup = sb.hutch({"run", "--rm", "-p", spec, "busybox", "true"});
+    CHECK_R(dup, dup.rc == 125);
+    CHECK_R(dup, dup.err.find(std::to_string(hostPort)) != std::string::npos);
+    CHECK_R(dup, dup.err.find("in use") != std::string::npos);
+
+    CHECK_FALSE(processesMentioning(id).empty());  // the helper names the namespace file
+    REQUIRE_RC(sb.hutch({"rm", "-f", "web"}), 0);
+    std::vector<std::string> left;
+    for (int i = 0; i < 50; ++i) {
+        left = processesMentioning(id);
+        if (left.empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    INFO(Catch::Detail::stringify(left));
+    CHECK(left.empty());
+    CHECK_FALSE(fs::exists(sb.runRoot() / "netns" / id));
+}
+
+TEST_CASE("e2e: a foreground run with a published port leaves no helper behind", "[e2e][network]") {
+    Sandbox sb;
+    int hostPort = freePort();
+    Result r = sb.hutch({"run", "--rm", "--name", "fg", "-p", std::to_string(hostPort) + ":80", "busybox", "true"});
+    REQUIRE_RC(r, 0);
+    fs::path netns = sb.runRoot() / "netns";
+    CHECK((!fs::exists(netns) || fs::is_empty(netns)));
+    CHECK(processesMentioning(sb.runRoot().string() + "/netns").empty());
+}
+
+TEST_CASE("e2e: NET_ADMIN changes only the container's network namespace", "[e2e][network]") {
+    Sandbox sb;
+    Result r = sb.hutch({"run", "--rm", "--cap-add=NET_ADMIN", "busybox", "sh", "-c",
+                         "ip link add hutche2e0 type bridge && ip link show hutche2e0"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out.find("hutche2e0") != std::string::npos);
+    CHECK_FALSE(fs::exists("/sys/class/net/hutche2e0"));
+    // without the capability: refused
+    Result no = sb.hutch({"run", "--rm", "busybox", "ip", "link", "add", "hutche2e1", "type", "bridge"});
+    CHECK_R(no, no.rc != 0);
+}
+
+TEST_CASE("e2e: a host port below ip_unprivileged_port_start is a clear error", "[e2e][network]") {
+    std::ifstream f("/proc/sys/net/ipv4/ip_unprivileged_port_start");
+    int start = 1024;
+    f >> start;
+    if (start <= 80) {
+        WARN("net.ipv4.ip_unprivileged_port_start is " << start << ": port 80 is not privileged here");
+        return;
+    }
+    Sandbox sb;
+    Result r = sb.hutch({"run", "--rm", "-p", "80:80", "busybox", "true"});
+    CHECK_R(r, r.rc == 125);
+    CHECK_R(r, r.err.find("net.ipv4.ip_unprivileged_port_start") != std::string::npos);
+    CHECK_R(r, r.err.find("80") != std::string::npos);
+}
+
+TEST_CASE("e2e: --net=none has lo up and nothing else", "[e2e][network]") {
+    Sandbox sb;
+    Result r = sb.hutch({"run", "--rm", "--net=none", "busybox", "sh", "-c",
+                         "ip -o link | wc -l; ip link show lo; ping -c1 -W2 127.0.0.1 >/dev/null 2>&1; "
+                         "wget -q -O- -T 2 http://127.0.0.1:9/ 2>&1 | head -1; cat /etc/resolv.conf"});
+    REQUIRE_RC(r, 0);
+    auto l = lines(r.out);
+    REQUIRE(!l.empty());
+    CHECK_R(r, l[0] == "1");
+    CHECK_R(r, r.out.find(",UP") != std::string::npos);
+    CHECK_R(r, r.out.find("nameserver") == std::string::npos);
+}
+
+TEST_CASE("e2e: --net=container:NAME shares that container's network", "[e2e][network]") {
+    Sandbox sb;
+    runDetached(sb, {"--name", "srv", "busybox", "sh", "-c", kHttpd});
+    Result r;
+    for (int i = 0; i < 50; ++i) {
+        r = sb.hutch({"run", "--rm", "--net=container:srv", "busybox", "wget", "-q", "-O-", "http://127.0.0.1:80/"});
+        if (r.rc == 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out == "published-ok\n");
+    Result missing = sb.hutch({"run", "--rm", "--net=container:nosuch", "busybox", "true"});
+    CHECK_R(missing, missing.rc == 125);
+    REQUIRE_RC(sb.hutch({"rm", "-f", "srv"}), 0);
+}
+
+TEST_CASE("e2e: slirp4netns reaches the host and publishes ports", "[e2e][network]") {
+    if (::access("/usr/bin/slirp4netns", X_OK) != 0) {
+        WARN("slirp4netns not installed");
+        return;
+    }
+    Sandbox sb;
+    HostServer srv("hello-via-slirp");
+    int hostPort = freePort();
+    runDetached(sb, {"--name", "s", "--net=slirp4netns", "-p", std::to_string(hostPort) + ":80", "busybox", "sh",
+                     "-c", kHttpd});
+    CHECK(httpGet(hostPort) == "published-ok\n");
+    Result r = sb.hutch({"run", "--rm", "--net=slirp4netns", "busybox", "wget", "-q", "-O-",
+                         "http://host.containers.internal:" + std::to_string(srv.port()) + "/"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out == "hello-via-slirp");
+    REQUIRE_RC(sb.hutch({"rm", "-f", "s"}), 0);
+}
+
+TEST_CASE("e2e: info names the network helper", "[e2e][network]") {
+    Sandbox sb;
+    Result r = sb.hutch({"info", "--format", "{{.host.network.helper}}"});
+    if (r.rc != 0) r = sb.hutch({"info", "--format", "json"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, (r.out.find("pasta") != std::string::npos || r.out.find("slirp4netns") != std::string::npos));
+}
