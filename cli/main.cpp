@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
     cli::registerExec(reg);
     cli::registerRestart(reg);
     cli::registerTop(reg);
+    cli::registerVolume(reg);
 
     try {
         app.parse(argc, argv);

@@ -38,6 +38,11 @@ json ContainerRecord::toJson() const {
                 {"noNewPrivileges", config.noNewPrivileges}, {"readOnly", config.readOnly},
                 {"systemd", config.systemd}};
     if (config.entrypoint) cfg["entrypoint"] = *config.entrypoint;
+    if (!config.mounts.empty()) {
+        json ms = json::array();
+        for (const auto& m : config.mounts) ms.push_back(m.toJson());
+        cfg["mounts"] = ms;
+    }
     return json{{"id", id},
                 {"name", name},
                 {"imageName", imageName},
@@ -49,6 +54,8 @@ json ContainerRecord::toJson() const {
                 {"stopTimeout", stopTimeout},
                 {"detached", detached},
                 {"created", created},
+                {"volumes", volumes},
+                {"anonymousVolumes", anonymousVolumes},
                 {"state",
                  {{"status", statusName(status)},
                   {"pid", pid},
@@ -84,6 +91,10 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.config.readOnly = c.value("readOnly", false);
         r.config.systemd = c.value("systemd", "true");
         if (c.contains("entrypoint")) r.config.entrypoint = c["entrypoint"].get<std::vector<std::string>>();
+        if (c.contains("mounts"))
+            for (const auto& m : c["mounts"]) r.config.mounts.push_back(MountSpec::fromJson(m));
+        r.volumes = j.value("volumes", std::vector<std::string>{});
+        r.anonymousVolumes = j.value("anonymousVolumes", std::vector<std::string>{});
         r.autoRemove = j.value("autoRemove", false);
         r.stopSignal = j.value("stopSignal", "");
         r.stopTimeout = j.value("stopTimeout", 10);

@@ -35,6 +35,8 @@ struct ContainerRecord {
     uint64_t pidStartTime = 0;      ///< its start time (/proc/PID/stat field 22), against pid reuse
     int exitCode = 0;
     std::string startedAt, finishedAt, error;
+    std::vector<std::string> volumes;           ///< named volumes it mounts (anonymous ones too)
+    std::vector<std::string> anonymousVolumes;  ///< the anonymous ones: removed by rm -v and --rm
 
     nlohmann::json toJson() const;
     /// Throws Error naming the container when the metadata is not a record.

@@ -1,4 +1,5 @@
 #include "hutch/engine/monitor.hpp"
+#include "hutch/engine/volumes.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -158,9 +159,10 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
             now.exitCode = st.exitCode;
             now.error = st.error;
         }
-        if (now.autoRemove)
+        if (now.autoRemove) {
             ctx.store().removeContainer(id);
-        else
+            removeAnonymousVolumes(ctx, now.anonymousVolumes);
+        } else
             saveContainer(ctx, now);
     } catch (const NotFound&) {
         // Removed meanwhile (rm -f): nothing to record.

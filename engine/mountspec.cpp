@@ -328,9 +328,9 @@ void checkVolumeName(const std::string& name) {
 }
 
 void checkVolumeOption(const std::string& key, const std::string& context) {
-    if (key != "type" && key != "device" && key != "o")
+    if (key != "type" && key != "device" && key != "o" && key != "nocopy" && key != "copy")
         throw InvalidArgument(context + ": invalid mount option " + key +
-                              " for driver 'local' (type, device and o are supported)");
+                              " for driver 'local' (type, device, o and nocopy are supported)");
 }
 
 json tmpfsOciMount(const std::string& destination, const std::vector<std::string>& options) {

@@ -61,7 +61,7 @@ void checkDuplicateDestinations(const std::vector<MountSpec>& mounts);
 void checkVolumeName(const std::string& name);
 
 /// Throws InvalidArgument (prefixed by `context`) unless `key` is a local-driver volume
-/// option: type, device or o.
+/// option: type, device, o, nocopy or copy.
 void checkVolumeOption(const std::string& key, const std::string& context);
 
 /// Tmpfs options of a volume created with --opt type=tmpfs --opt o=OPTS, or a --tmpfs /

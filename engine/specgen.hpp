@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hutch/engine/mountspec.hpp"
 #include "hutch/engine/user.hpp"
 
 namespace hutch::engine {
@@ -35,6 +36,7 @@ struct ContainerConfig {
     bool noNewPrivileges = false;               ///< --security-opt no-new-privileges
     bool readOnly = false;                      ///< --read-only (with tmpfs on /run, /tmp, /var/tmp)
     std::string systemd = "true";               ///< --systemd=true|false|always
+    std::vector<MountSpec> mounts;              ///< -v, --mount, --tmpfs, then image VOLUMEs (engine/mountspec.hpp)
 };
 
 /// Files the engine generated for the container, bind-mounted in.
@@ -54,6 +56,9 @@ struct SpecInputs {
     nlohmann::json seccomp;          ///< linux.seccomp object; null = no filter
     std::string cgroupsPath;         ///< systemd mode: the container's own cgroup (cgroup v2 path)
     uint64_t nofileLimit = 1048576;  ///< RLIMIT_NOFILE for the container (the caller's hard limit)
+    /// The run's mounts as OCI mounts, sources resolved (engine/run.cpp writeBundle). They
+    /// replace default mounts at the same destination and go last, parents before children.
+    nlohmann::json userMounts = nlohmann::json::array();
 };
 
 /// Entrypoint + Cmd as Docker combines them: --entrypoint replaces the image's
