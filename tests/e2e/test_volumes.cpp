@@ -223,6 +223,15 @@ TEST_CASE("e2e: a named volume's data survives rm and is used by a second contai
     Result w = sb.hutch({"run", "--name", "writer", "-v", "keep:/data", "busybox", "sh", "-c",
                          "echo persisted > /data/f; chown 1000:1000 /data/f"});
     REQUIRE_RC(w, 0);
+    Result insp = sb.hutch({"inspect", "writer"});
+    REQUIRE_RC(insp, 0);
+    auto mounts = nlohmann::json::parse(insp.out)[0]["Mounts"];
+    REQUIRE(mounts.size() == 1);
+    CHECK(mounts[0]["Type"] == "volume");
+    CHECK(mounts[0]["Name"] == "keep");
+    CHECK(mounts[0]["Destination"] == "/data");
+    CHECK(mounts[0]["Source"] == mountpoint(sb, "keep"));
+    CHECK(mounts[0]["RW"] == true);
     Result rm = sb.hutch({"rm", "-v", "writer"});  // -v: anonymous volumes only
     REQUIRE_RC(rm, 0);
     Result r = sb.hutch({"run", "--rm", "-v", "keep:/again:ro", "busybox", "sh", "-c",
