@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <cstdlib>
@@ -65,7 +66,7 @@ std::vector<std::string> splitOptions(const std::string& o) {
 }
 
 /// The OCI mount of a volume created with --opt type= (tmpfs, or a device to mount).
-json specialVolumeMount(const MountSpec& m, const Volume& v) {
+json specialVolumeMount(const MountSpec& m, const Volume& v, bool rootless) {
     std::string o = v.options.count("o") ? v.options.at("o") : "";
     std::vector<std::string> opts = {"nosuid", "nodev"};
     for (auto& w : splitOptions(o)) opts.push_back(w);
@@ -78,6 +79,11 @@ json specialVolumeMount(const MountSpec& m, const Volume& v) {
     for (const auto& w : opts) bind = bind || w == "bind" || w == "rbind";
     if (device.empty())
         throw InvalidArgument("volume " + v.name + ": --opt type=" + type + " needs --opt device=");
+    // File systems the kernel lets the owner of a user namespace mount (FS_USERNS_MOUNT).
+    static const std::set<std::string> userns = {"tmpfs", "ramfs", "overlay", "fuse", "fuse.fuse-overlayfs", "bind", "none"};
+    if (rootless && !bind && !userns.count(type))
+        throw InvalidArgument("volume " + v.name + ": --opt type=" + type + ": an unprivileged user cannot mount " + type +
+                              " file systems (a user namespace allows tmpfs, ramfs, overlay, fuse and o=bind)");
     return json{{"destination", m.destination}, {"type", bind ? "bind" : type}, {"source", device}, {"options", opts}};
 }
 
@@ -114,7 +120,8 @@ std::vector<std::string> imageVolumes(Context& ctx, const std::string& imageId) 
     return registry::parseImageConfig(image.config.dump()).volumes;
 }
 
-fsutil::FileLock prepareMounts(Context& ctx, ContainerRecord& rec, const std::vector<std::string>& imageVols) {
+std::optional<fsutil::FileLock> prepareMounts(Context& ctx, ContainerRecord& rec,
+                                              const std::vector<std::string>& imageVols) {
     auto& mounts = rec.config.mounts;
     checkDuplicateDestinations(mounts);
     for (auto& m : mounts) {
@@ -142,7 +149,9 @@ fsutil::FileLock prepareMounts(Context& ctx, ContainerRecord& rec, const std::ve
         if (dests.insert(m.destination).second) mounts.push_back(m);
     }
 
-    auto lock = lockVolumes(ctx, Mode::Exclusive);
+    if (std::none_of(mounts.begin(), mounts.end(), [](const MountSpec& m) { return m.type == MountType::Volume; }))
+        return std::nullopt;
+    std::optional<fsutil::FileLock> lock(lockVolumes(ctx, Mode::Exclusive));
     std::vector<std::string> made;
     try {
         for (auto& m : mounts) {
@@ -178,8 +187,7 @@ fsutil::FileLock prepareMounts(Context& ctx, ContainerRecord& rec, const std::ve
 
 json resolveMounts(Context& ctx, const ContainerRecord& rec, const std::string& rootfs, const ResolvedUser& user) {
     json out = json::array();
-    if (rec.config.mounts.empty()) return out;
-    auto lock = lockVolumes(ctx, Mode::Exclusive);
+    std::optional<fsutil::FileLock> lock;  // taken at the first volume
     for (const auto& m : rec.config.mounts) {
         if (m.type == MountType::Tmpfs) {
             MountSpec t = m;
@@ -196,6 +204,7 @@ json resolveMounts(Context& ctx, const ContainerRecord& rec, const std::string& 
             out.push_back(ociMountFor(m, m.source));
             continue;
         }
+        if (!lock) lock.emplace(lockVolumes(ctx, Mode::Exclusive));
         auto found = findVolume(ctx, m.source);
         Volume v;
         if (found) {
@@ -210,7 +219,7 @@ json resolveMounts(Context& ctx, const ContainerRecord& rec, const std::string& 
             v = createVolume(ctx, o, true);
         }
         if (v.isTmpfs() || v.isDevice()) {
-            out.push_back(specialVolumeMount(m, v));
+            out.push_back(specialVolumeMount(m, v, ctx.rootless()));
             continue;
         }
         firstMount(ctx, v, m, rootfs, user);

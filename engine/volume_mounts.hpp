@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,10 +20,10 @@ namespace hutch::engine {
 /// bind sources absolute (throws InvalidArgument "statfs PATH: no such file or directory"
 /// when missing), adds an anonymous volume for each image VOLUME no mount covers, creates
 /// the anonymous volumes and the named ones that do not exist, and fills rec.volumes and
-/// rec.anonymousVolumes. Returns the volumes lock, held: keep it until the container's
-/// record is in the store (then `volume rm` sees the container). On error, the anonymous
-/// volumes made here are removed again.
-fsutil::FileLock prepareMounts(Context& ctx, ContainerRecord& rec, const std::vector<std::string>& imageVolumes);
+/// rec.anonymousVolumes. Returns the volumes lock, held when the container uses volumes
+/// (nullopt otherwise): keep it until the container's record is in the store (then
+/// `volume rm` sees the container). On error, the anonymous volumes made here are removed.
+std::optional<fsutil::FileLock> prepareMounts(Context& ctx, ContainerRecord& rec, const std::vector<std::string>& imageVolumes);
 
 /// The image config's Volumes (sorted paths) of image `imageId`.
 std::vector<std::string> imageVolumes(Context& ctx, const std::string& imageId);
