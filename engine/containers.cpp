@@ -77,6 +77,14 @@ nlohmann::ordered_json inspectMounts(Context& ctx, const ContainerRecord& r) {
             else if (o != "bind" && o != "rbind")
                 opts.push_back(o);
         }
+        if (m.chown) opts.insert(opts.begin(), "U");
+        if (m.type == MountType::Volume) {
+            auto given = [&](const char* a, const char* b) {
+                return std::find(opts.begin(), opts.end(), a) != opts.end() || std::find(opts.begin(), opts.end(), b) != opts.end();
+            };
+            if (!given("suid", "nosuid")) opts.push_back("nosuid");
+            if (!given("dev", "nodev")) opts.push_back("nodev");
+        }
         opts.push_back(std::find(m.options.begin(), m.options.end(), "bind") != m.options.end() ? "bind" : "rbind");
         nlohmann::ordered_json j;
         j["Type"] = mountTypeName(m.type);

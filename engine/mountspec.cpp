@@ -89,15 +89,6 @@ void checkTmpfsOption(const std::string& flag, const std::string& value, const s
         throw InvalidArgument(flag + " \"" + value + "\": unknown mount option \"" + w + "\": invalid mount option");
 }
 
-/// True when every comma-separated word of `s` is a -v option (so "CTR-DIR:OPTS" is meant).
-bool isVolumeOptionList(const std::string& s) {
-    for (const auto& w : str::split(s, ','))
-        if (!(w == "ro" || w == "rw" || w == "z" || w == "Z" || w == "U" || w == "nocopy" || w == "copy" ||
-              flagWords().count(w) || propagations().count(w)))
-            return false;
-    return true;
-}
-
 const std::vector<std::string> kTmpfsDefaults = {"rw", "noexec", "nosuid", "nodev"};
 
 }  // namespace
@@ -146,10 +137,6 @@ MountSpec parseVolumeFlag(const std::string& value) {
     std::string src, dst, opts;
     if (parts.size() == 1) {
         dst = parts[0];
-    } else if (parts.size() == 2 && !parts[0].empty() && parts[0][0] == '/' && !parts[1].empty() && parts[1][0] != '/' &&
-               isVolumeOptionList(parts[1])) {
-        dst = parts[0];  // CTR-DIR:OPTS (anonymous volume with options)
-        opts = parts[1];
     } else {
         src = parts[0];
         dst = parts[1];
@@ -351,6 +338,15 @@ json ociMountFor(const MountSpec& m, const std::string& hostPath) {
     }
     if (!hasBind) opts.push_back("rbind");
     opts.insert(opts.end(), m.options.begin(), m.options.end());
+    if (m.type == MountType::Volume) {
+        // podman mounts named volumes nosuid,nodev unless suid / dev is asked for.
+        auto given = [&](const char* a, const char* b) {
+            return std::find(m.options.begin(), m.options.end(), a) != m.options.end() ||
+                   std::find(m.options.begin(), m.options.end(), b) != m.options.end();
+        };
+        if (!given("suid", "nosuid")) opts.push_back("nosuid");
+        if (!given("dev", "nodev")) opts.push_back("nodev");
+    }
     if (!hasProp) opts.push_back("rprivate");
     opts.push_back(m.readOnly ? "ro" : "rw");
     return json{{"destination", m.destination}, {"type", "bind"}, {"source", hostPath}, {"options", opts}};

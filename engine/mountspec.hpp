@@ -37,8 +37,8 @@ struct MountSpec {
     static MountSpec fromJson(const nlohmann::json& j);
 };
 
-/// -v/--volume SRC:DST[:OPTS] or DST alone (an anonymous volume). SRC with a '/' (or
-/// starting with '.') is a host path, else a volume name. OPTS: ro, rw, z, Z, exec, noexec,
+/// -v/--volume SRC:DST[:OPTS] or DST alone (an anonymous volume). SRC starting with '/'
+/// or '.' is a host path, else a volume name. OPTS: ro, rw, z, Z, exec, noexec,
 /// suid, nosuid, dev, nodev, U, nocopy, copy, a propagation. Throws InvalidArgument naming
 /// the flag and the bad part (podman's wording after it).
 MountSpec parseVolumeFlag(const std::string& value);
@@ -69,7 +69,8 @@ void checkVolumeOption(const std::string& key, const std::string& context);
 nlohmann::json tmpfsOciMount(const std::string& destination, const std::vector<std::string>& options);
 
 /// The OCI mount of `m`. Bind and plain-volume mounts bind `hostPath` (rbind unless the
-/// options say bind, the spec's options, rprivate unless a propagation was given, ro/rw);
+/// options say bind, the spec's options, nosuid,nodev for a volume unless suid/dev are
+/// given, as podman; rprivate unless a propagation was given; ro/rw);
 /// a tmpfs mount is a tmpfs with its options (then ro when read-only) (`hostPath` unused).
 nlohmann::json ociMountFor(const MountSpec& m, const std::string& hostPath);
 

@@ -358,3 +358,30 @@ TEST_CASE("e2e: bad mount input is a 125 naming the flag and field", "[e2e][volu
     Result ps = sb.hutch({"ps", "-a", "-q"});
     CHECK_R(ps, ps.out.empty());
 }
+
+TEST_CASE("e2e: a new volume is chowned to the container's user, U chowns, volumes are nosuid,nodev", "[e2e][volumes]") {
+    Sandbox sb;
+    Result r = sb.hutch({"run", "--rm", "-u", "1000:1000", "-v", "home:/home/u", "busybox", "sh", "-c",
+                         "stat -c '%u:%g' /home/u; touch /home/u/f && echo wrote; grep ' /home/u ' /proc/self/mounts"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, has(r.out, "1000:1000\nwrote\n"));
+    CHECK_R(r, (has(r.out, "nosuid") && has(r.out, "nodev")));
+
+    std::string dir = userDir(sb, "owned");
+    sb.writeFile(fs::path(dir) / "f", "x\n");
+    Result u = sb.hutch({"run", "--rm", "-u", "1000:1000", "-v", dir + ":/o:U", "busybox", "sh", "-c",
+                         "stat -c '%u:%g' /o /o/f; echo y > /o/f && echo wrote"});
+    REQUIRE_RC(u, 0);
+    CHECK_R(u, u.out == "1000:1000\n1000:1000\nwrote\n");
+    long start = subuidStart(sb.user());
+    CHECK(statOf(dir + "/f").st_uid == static_cast<uid_t>(start + 999));
+}
+
+TEST_CASE("e2e: a volume of a type an unprivileged user cannot mount is a clear error", "[e2e][volumes]") {
+    Sandbox sb;
+    Result c = sb.hutch({"volume", "create", "--opt", "type=ext4", "--opt", "device=/dev/vda", "disk"});
+    REQUIRE_RC(c, 0);
+    Result r = sb.hutch({"run", "--rm", "-v", "disk:/d", "busybox", "true"});
+    CHECK_R(r, r.rc == 125);
+    CHECK_R(r, has(r.err, "volume disk: --opt type=ext4: an unprivileged user cannot mount ext4"));
+}

@@ -52,9 +52,8 @@ TEST_CASE("-v: named volume, bind, anonymous, options", "[engine][mountspec]") {
     CHECK(anon.source.empty());
     CHECK(anon.destination == "/cache");
 
-    MountSpec anonRo = parseVolumeFlag("/cache:ro");
-    CHECK(anonRo.source.empty());
-    CHECK(anonRo.readOnly);
+    // podman: two parts are always SRC:DST
+    CHECK(contains(errorOf([] { parseVolumeFlag("/cache:ro"); }), "invalid container path \"ro\""));
 
     MountSpec nc = parseVolumeFlag("v:/etc:nocopy,exec,suid,dev,rshared");
     CHECK(nc.noCopy);
@@ -171,4 +170,9 @@ TEST_CASE("OCI mounts of parsed specs", "[engine][mountspec]") {
     CHECK(round.source == "x");
     CHECK(round.readOnly);
     CHECK(round.volumeOptions.at("o") == "uid=1");
+
+    auto named = ociMountFor(parseVolumeFlag("v:/d"), "/vol/v/_data");
+    CHECK(named["options"] == nlohmann::json(Opts{"rbind", "nosuid", "nodev", "rprivate", "rw"}));
+    auto suid = ociMountFor(parseVolumeFlag("v:/d:suid,nodev"), "/vol/v/_data");
+    CHECK(suid["options"] == nlohmann::json(Opts{"rbind", "suid", "nodev", "rprivate", "rw"}));
 }
