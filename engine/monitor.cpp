@@ -1,5 +1,4 @@
 #include "hutch/engine/monitor.hpp"
-#include "hutch/engine/volumes.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -18,6 +17,7 @@
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/run.hpp"
 #include "hutch/engine/runtime_proc.hpp"
+#include "hutch/engine/volumes.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {

@@ -385,3 +385,23 @@ TEST_CASE("e2e: a volume of a type an unprivileged user cannot mount is a clear 
     CHECK_R(r, r.rc == 125);
     CHECK_R(r, has(r.err, "volume disk: --opt type=ext4: an unprivileged user cannot mount ext4"));
 }
+
+TEST_CASE("e2e: --rm removes anonymous volumes, foreground and detached, named ones stay", "[e2e][volumes]") {
+    Sandbox sb;
+    Result fg = sb.hutch({"run", "--rm", "-v", "stay:/stay", "-v", "/anon", "layered-volume", "true"});
+    REQUIRE_RC(fg, 0);
+    Result ls = sb.hutch({"volume", "ls", "-q"});
+    CHECK_R(ls, ls.out == "stay\n");
+
+    Result bg = sb.hutch({"run", "-d", "--rm", "--name", "bg", "layered-volume", "sh", "-c", "sleep 0.3"});
+    REQUIRE_RC(bg, 0);
+    Result after;
+    for (int i = 0; i < 100; ++i) {
+        after = sb.hutch({"volume", "ls", "-q"});
+        if (after.out == "stay\n") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK_R(after, after.out == "stay\n");
+    Result ps = sb.hutch({"ps", "-a", "-q"});
+    CHECK_R(ps, ps.out.empty());
+}
