@@ -47,6 +47,7 @@ void registerRestart(Registry& r);
 void registerTop(Registry& r);
 void registerAttach(Registry& r);
 void registerPort(Registry& r);
+void registerVolume(Registry& r);
 
 /// "-e KEY" takes KEY from hutch's own environment (nullopt when unset), as podman does;
 /// "KEY=VALUE" is kept as is.
@@ -55,8 +56,9 @@ std::optional<std::string> envEntry(const std::string& e);
 /// -e KEY. Throws InvalidArgument naming the file (and line).
 std::vector<std::string> readEnvFile(const std::string& path);
 
-/// Prints rows as podman's tabwriter does (columns padded to the widest cell + 2 spaces).
-void printTable(const std::vector<std::vector<std::string>>& rows);
+/// Prints rows as podman's tabwriter does (columns padded to the widest cell + 2 spaces,
+/// and at least `minWidth` wide: podman's report writer uses 12).
+void printTable(const std::vector<std::vector<std::string>>& rows, size_t minWidth = 0);
 /// Renders a Go-template-like format ("{{.ID}} {{.Names}}", "table ..." prefix honoured,
 /// "json" handled by the caller) against `fields`.
 std::string renderTemplate(const std::string& format, const nlohmann::json& fields);

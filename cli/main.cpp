@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
     cli::registerTop(reg);
     cli::registerAttach(reg);
     cli::registerPort(reg);
+    cli::registerVolume(reg);
 
     try {
         app.parse(argc, argv);

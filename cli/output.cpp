@@ -20,7 +20,7 @@ std::vector<std::string> str_split(const std::string& s) {
 }
 }  // namespace
 
-void printTable(const std::vector<std::vector<std::string>>& rows) {
+void printTable(const std::vector<std::vector<std::string>>& rows, size_t minWidth) {
     std::vector<size_t> w;
     for (const auto& r : rows)
         for (size_t i = 0; i < r.size(); ++i) {
@@ -32,7 +32,7 @@ void printTable(const std::vector<std::vector<std::string>>& rows) {
         std::string line;
         for (size_t i = 0; i < r.size(); ++i) {
             line += r[i];
-            if (i + 1 < r.size()) line += std::string(w[i] - r[i].size() + 2, ' ');
+            if (i + 1 < r.size()) line += std::string(std::max(w[i] + 2, minWidth) - r[i].size(), ' ');
         }
         while (!line.empty() && line.back() == ' ') line.pop_back();
         out += line + "\n";

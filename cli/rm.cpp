@@ -4,18 +4,20 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/engine/containers.hpp"
+#include "hutch/engine/volumes.hpp"
 
 namespace hutch::cli {
 
 void registerRm(Registry& r) {
     struct Opts {
         std::vector<std::string> names;
-        bool force = false, all = false;
+        bool force = false, all = false, volumes = false;
     };
     auto o = std::make_shared<Opts>();
     auto* sub = r.app.add_subcommand("rm", "Remove one or more containers");
     sub->add_flag("-f,--force", o->force, "Force removal of a running or unusable container");
     sub->add_flag("-a,--all", o->all, "Remove all containers");
+    sub->add_flag("-v,--volumes", o->volumes, "Remove anonymous volumes associated with the container");
     sub->add_option("CONTAINER", o->names, "Containers to remove");
     sub->callback([o, &r] {
         if (o->names.empty() && !o->all) throw CLI::ValidationError("rm", "must specify at least one container to remove");
@@ -28,6 +30,7 @@ void registerRm(Registry& r) {
                 try {
                     auto rec = engine::loadContainer(ctx, n);
                     engine::removeContainer(ctx, rec.id, o->force);
+                    if (o->volumes) engine::removeAnonymousVolumes(ctx, rec.anonymousVolumes);
                     std::cout << (o->all ? rec.id : n) << std::endl;
                 } catch (const NotFound& e) {
                     // podman: a missing container is exit 1 (unless --force ignores it).

@@ -6,6 +6,7 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/engine/mountspec.hpp"
 #include "hutch/engine/run.hpp"
 
 namespace hutch::cli {
@@ -80,6 +81,7 @@ void registerRun(Registry& r) {
         bool entrypointSet = false;
         std::string network = "private";
         std::vector<std::string> securityOpts, publish;
+        std::vector<std::string> volumes, mounts, tmpfs;
     };
     auto o = std::make_shared<Opts>();
     auto* sub = r.app.add_subcommand("run", "Run a command in a new container");
@@ -119,6 +121,9 @@ void registerRun(Registry& r) {
     sub->add_option("--systemd", o->req.config.systemd, "Run container in systemd mode (true, false, always)")
         ->check(CLI::IsMember({"true", "false", "always"}));
     sub->add_option("--security-opt", o->securityOpts, "Security Options")->allow_extra_args(false);
+    sub->add_option("-v,--volume", o->volumes, "Bind mount a volume into the container")->allow_extra_args(false);
+    sub->add_option("--mount", o->mounts, "Attach a filesystem mount to the container")->allow_extra_args(false);
+    sub->add_option("--tmpfs", o->tmpfs, "Mount a temporary filesystem (tmpfs) into a container")->allow_extra_args(false);
     sub->add_option("--stop-signal", o->req.stopSignal, "Signal to stop a container. Default is SIGTERM");
     sub->add_option("--stop-timeout", o->req.stopTimeout, "Timeout (in seconds) to stop a container. Default is 10");
     sub->callback([o, ep, sub, &r] {
@@ -138,6 +143,9 @@ void registerRun(Registry& r) {
             applySecurityOpts(o->securityOpts, req.config);
             req.config.network = o->network;
             for (const auto& p : o->publish) req.config.net.ports.push_back(engine::parsePublish(p));
+            for (const auto& v : o->volumes) req.config.mounts.push_back(engine::parseVolumeFlag(v));
+            for (const auto& m : o->mounts) req.config.mounts.push_back(engine::parseMountFlag(m));
+            for (const auto& t : o->tmpfs) req.config.mounts.push_back(engine::parseTmpfsFlag(t));
             auto res = engine::runContainer(ctx, req);
             if (req.detach) std::cout << res.id << std::endl;
             return res.exitCode;

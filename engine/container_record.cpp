@@ -39,6 +39,11 @@ json ContainerRecord::toJson() const {
                 {"systemd", config.systemd}};
     if (config.entrypoint) cfg["entrypoint"] = *config.entrypoint;
     cfg["net"] = config.net.toJson();
+    if (!config.mounts.empty()) {
+        json ms = json::array();
+        for (const auto& m : config.mounts) ms.push_back(m.toJson());
+        cfg["mounts"] = ms;
+    }
     return json{{"id", id},
                 {"name", name},
                 {"imageName", imageName},
@@ -50,6 +55,8 @@ json ContainerRecord::toJson() const {
                 {"stopTimeout", stopTimeout},
                 {"detached", detached},
                 {"created", created},
+                {"volumes", volumes},
+                {"anonymousVolumes", anonymousVolumes},
                 {"state",
                  {{"status", statusName(status)},
                   {"pid", pid},
@@ -89,6 +96,10 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.config.systemd = c.value("systemd", "true");
         if (c.contains("net")) r.config.net = NetworkOptions::fromJson(c["net"]);
         if (c.contains("entrypoint")) r.config.entrypoint = c["entrypoint"].get<std::vector<std::string>>();
+        if (c.contains("mounts"))
+            for (const auto& m : c["mounts"]) r.config.mounts.push_back(MountSpec::fromJson(m));
+        r.volumes = j.value("volumes", std::vector<std::string>{});
+        r.anonymousVolumes = j.value("anonymousVolumes", std::vector<std::string>{});
         r.autoRemove = j.value("autoRemove", false);
         r.stopSignal = j.value("stopSignal", "");
         r.stopTimeout = j.value("stopTimeout", 10);

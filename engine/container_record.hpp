@@ -38,6 +38,8 @@ struct ContainerRecord {
     int exitCode = 0;
     std::string startedAt, finishedAt, error;
     NetworkState netState;          ///< the private network while running (netconf.hpp)
+    std::vector<std::string> volumes;           ///< named volumes it mounts (anonymous ones too)
+    std::vector<std::string> anonymousVolumes;  ///< the anonymous ones: removed by rm -v and --rm
 
     nlohmann::json toJson() const;
     /// Throws Error naming the container when the metadata is not a record.

@@ -10,6 +10,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
+#include "hutch/engine/volumes.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {
@@ -74,6 +75,53 @@ void removeContainer(Context& ctx, const std::string& nameOrId, bool force) {
     ctx.store().removeContainer(r.id);
 }
 
+namespace {
+
+/// podman's inspect "Mounts": the volume and bind mounts (not tmpfs), in the run's order.
+nlohmann::ordered_json inspectMounts(Context& ctx, const ContainerRecord& r) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& m : r.config.mounts) {
+        if (m.type == MountType::Tmpfs) continue;
+        std::vector<std::string> opts;
+        std::string propagation = "rprivate";
+        for (const auto& o : m.options) {
+            if (o == "rprivate" || o == "private" || o == "shared" || o == "rshared" || o == "slave" || o == "rslave" ||
+                o == "unbindable" || o == "runbindable")
+                propagation = o;
+            else if (o != "bind" && o != "rbind")
+                opts.push_back(o);
+        }
+        if (m.chown) opts.insert(opts.begin(), "U");
+        if (m.type == MountType::Volume) {
+            auto given = [&](const char* a, const char* b) {
+                return std::find(opts.begin(), opts.end(), a) != opts.end() || std::find(opts.begin(), opts.end(), b) != opts.end();
+            };
+            if (!given("suid", "nosuid")) opts.push_back("nosuid");
+            if (!given("dev", "nodev")) opts.push_back("nodev");
+        }
+        opts.push_back(std::find(m.options.begin(), m.options.end(), "bind") != m.options.end() ? "bind" : "rbind");
+        nlohmann::ordered_json j;
+        j["Type"] = mountTypeName(m.type);
+        if (m.type == MountType::Volume) {
+            j["Name"] = m.source;
+            auto v = findVolume(ctx, m.source);
+            j["Source"] = v ? v->mountpoint : "";
+        } else {
+            j["Source"] = m.source;
+        }
+        j["Destination"] = m.destination;
+        j["Driver"] = m.type == MountType::Volume ? "local" : "";
+        j["Mode"] = "";
+        j["Options"] = opts;
+        j["RW"] = !m.readOnly;
+        j["Propagation"] = propagation;
+        out.push_back(j);
+    }
+    return out;
+}
+
+}  // namespace
+
 nlohmann::ordered_json inspectContainer(Context& ctx, const ContainerRecord& r) {
     auto& store = ctx.store();
     ContainerStatus st = effectiveStatus(r);
@@ -117,7 +165,7 @@ nlohmann::ordered_json inspectContainer(Context& ctx, const ContainerRecord& r) 
                   {"Tty", r.config.tty},
                   {"OpenStdin", r.config.interactive}}},
                 {"HostConfig", {{"NetworkMode", r.config.network}, {"AutoRemove", r.autoRemove}}},
-                {"Mounts", json::array()}};
+                {"Mounts", inspectMounts(ctx, r)}};
 }
 
 }  // namespace hutch::engine

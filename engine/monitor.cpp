@@ -21,6 +21,7 @@
 #include "hutch/engine/network.hpp"
 #include "hutch/engine/run.hpp"
 #include "hutch/engine/runtime_proc.hpp"
+#include "hutch/engine/volumes.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {
@@ -201,9 +202,10 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
             now.exitCode = st.exitCode;
             now.error = st.error;
         }
-        if (now.autoRemove)
+        if (now.autoRemove) {
             ctx.store().removeContainer(id);
-        else
+            removeAnonymousVolumes(ctx, now.anonymousVolumes);
+        } else
             saveContainer(ctx, now);
     } catch (const NotFound&) {
         // Removed meanwhile (rm -f): nothing to record.

@@ -23,6 +23,8 @@
 #include "hutch/engine/runtime_proc.hpp"
 #include "hutch/engine/signals.hpp"
 #include "hutch/engine/user.hpp"
+#include "hutch/engine/volume_mounts.hpp"
+#include "hutch/engine/volumes.hpp"
 #include "hutch/registry/image_config.hpp"
 #include "hutch/runtime/runtime.hpp"
 #include "hutch/storage/store.hpp"
@@ -80,6 +82,7 @@ void autoRemove(Context& ctx, const ContainerRecord& rec) {
     try {
         ctx.store().removeContainer(rec.id);
         log::debug("run: container {} removed", rec.id);
+        removeAnonymousVolumes(ctx, rec.anonymousVolumes);
     } catch (const std::exception& e) {
         log::error("removing container {}: {}", rec.id, e.what());
     }
@@ -170,7 +173,13 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     rec.stopTimeout = req.stopTimeout;
     rec.created = nowRfc3339();
     rec.args = effectiveCommand(defaults, req.config);  // fails before anything is created
-    store.createContainer(rec.id, {rec.name}, imageId, rec.toJson().dump());
+    auto volumesLock = prepareMounts(ctx, rec, imageVolumes(ctx, imageId));  // held until the record is stored
+    try {
+        store.createContainer(rec.id, {rec.name}, imageId, rec.toJson().dump());
+    } catch (...) {
+        for (const auto& v : rec.anonymousVolumes) deleteVolumeLocked(ctx, v);
+        throw;
+    }
     log::debug("run: container {} created", rec.id);
     return rec;
 }
@@ -195,6 +204,7 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec) {
         throw CommandError(126, e.what());
     }
     in.rootless = ctx.rootless();
+    in.userMounts = resolveMounts(ctx, rec, rootfs, in.user);
     if (systemdMode(defaults, rec.config)) {
         in.cgroupsPath = containerCgroupPath(rec.id);
         writeMachineId(rootfs, rec.id.substr(0, 32));

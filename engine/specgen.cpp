@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <set>
 
 #include "hutch/common/error.hpp"
@@ -156,6 +157,25 @@ json buildSpec(const SpecInputs& in) {
     if (c.readOnly)
         for (const char* dir : {"/run", "/tmp", "/var/tmp"})
             mounts.push_back(mount(dir, "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=1777"}));
+
+    if (!in.userMounts.empty()) {
+        std::set<std::string> dests;
+        for (const auto& m : in.userMounts) dests.insert(m.at("destination").get<std::string>());
+        json kept = json::array();
+        for (auto& m : mounts)
+            if (!dests.count(m.at("destination").get<std::string>())) kept.push_back(std::move(m));
+        mounts = std::move(kept);
+        for (const auto& m : in.userMounts) mounts.push_back(m);
+        // Parents before children (a volume on /etc goes before the /etc/hosts bind), else
+        // in the given order, as podman sorts them.
+        std::vector<json> all(mounts.begin(), mounts.end());
+        auto depth = [](const json& m) {
+            std::string d = m.at("destination");
+            return std::count(d.begin(), d.end(), '/') - (d == "/" ? 1 : 0);
+        };
+        std::stable_sort(all.begin(), all.end(), [&](const json& a, const json& b) { return depth(a) < depth(b); });
+        mounts = all;
+    }
 
     json namespaces = json::array({json{{"type", "pid"}}, json{{"type", "ipc"}}, json{{"type", "uts"}},
                                    json{{"type", "mount"}}, json{{"type", "cgroup"}}});

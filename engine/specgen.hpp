@@ -10,6 +10,7 @@
 
 #include "hutch/engine/host_devices.hpp"
 #include "hutch/engine/netconf.hpp"
+#include "hutch/engine/mountspec.hpp"
 #include "hutch/engine/user.hpp"
 
 namespace hutch::engine {
@@ -38,6 +39,7 @@ struct ContainerConfig {
     bool noNewPrivileges = false;               ///< --security-opt no-new-privileges
     bool readOnly = false;                      ///< --read-only (with tmpfs on /run, /tmp, /var/tmp)
     std::string systemd = "true";               ///< --systemd=true|false|always
+    std::vector<MountSpec> mounts;              ///< -v, --mount, --tmpfs, then image VOLUMEs (engine/mountspec.hpp)
 };
 
 /// Files the engine generated for the container, bind-mounted in.
@@ -59,6 +61,9 @@ struct SpecInputs {
     std::string cgroupsPath;         ///< systemd mode: the container's own cgroup (cgroup v2 path)
     uint64_t nofileLimit = 1048576;  ///< RLIMIT_NOFILE for the container (the caller's hard limit)
     std::vector<HostDevice> hostDevices;  ///< --privileged: the host's devices to add (hostDevices())
+    /// The run's mounts as OCI mounts, sources resolved (engine/run.cpp writeBundle). They
+    /// replace default mounts at the same destination and go last, parents before children.
+    nlohmann::json userMounts = nlohmann::json::array();
 };
 
 /// Entrypoint + Cmd as Docker combines them: --entrypoint replaces the image's

@@ -325,7 +325,7 @@ class Layer:
 
 
 def push_image(reg, repo, ref, layers, arch, docker=False, variant=None, history=None,
-               cmd=("sh",), stop_signal=None):
+               cmd=("sh",), stop_signal=None, volumes=None):
     """Push layers + config + manifest; returns (manifest digest, size, media type)."""
     for layer in layers:
         if layer.path:
@@ -346,6 +346,8 @@ def push_image(reg, repo, ref, layers, arch, docker=False, variant=None, history
         config["variant"] = variant
     if stop_signal:
         config["config"]["StopSignal"] = stop_signal
+    if volumes:
+        config["config"]["Volumes"] = {v: {} for v in volumes}
     cfg = json.dumps(config, sort_keys=True).encode()
     cfg_digest = reg.push_bytes(repo, cfg)
     mt = DOCKER_MANIFEST if docker else OCI_MANIFEST
@@ -620,6 +622,9 @@ def main():
     layers = [base_gz["amd64"]] + [Layer.of(t, gz, OCI_LAYER_GZIP) for t in layered_layers()]
     d, _, _ = push_image(reg, "layered", "latest", layers, "amd64")
     note("layered", d, "OCI manifest, 4 gzip layers (whiteouts, opaque dir, hardlink)")
+
+    d, _, _ = push_image(reg, "layered-volume", "latest", layers, "amd64", volumes=["/data", "/l3"])
+    note("layered-volume", d, "layered with VOLUME /data and /l3 (anonymous volumes, copy-up)")
 
     if args.big:
         bl = big_layer(args.cache_dir)

@@ -507,3 +507,32 @@ TEST_CASE("buildSpec working directory, tty, hostname and command errors", "[eng
         CHECK(buildSpec(in)["process"]["args"] == json(Args{"/bin/echo", "a", "b"}));
     }
 }
+
+TEST_CASE("buildSpec: user mounts replace defaults at the same destination and sort parents first",
+          "[engine][specgen][mounts]") {
+    SpecInputs in;
+    in.containerId = std::string(64, 'a');
+    in.rootfs = "/r";
+    in.image.cmd = {"/sbin/init"};
+    in.files = {"/f/hostname", "/f/hosts", "/f/resolv.conf"};
+    in.userMounts = nlohmann::json::array(
+        {ociMountFor(parseMountFlag("type=volume,src=v,target=/tmp"), "/vol/v/_data"),
+         ociMountFor(parseVolumeFlag("/h:/etc/app:ro"), "/h"), ociMountFor(parseVolumeFlag("e:/etc"), "/vol/e/_data")});
+    auto spec = buildSpec(in);
+    std::vector<std::string> dests;
+    int tmpCount = 0;
+    for (const auto& m : spec["mounts"]) {
+        dests.push_back(m["destination"]);
+        if (m["destination"] == "/tmp") {
+            ++tmpCount;
+            CHECK(m["type"] == "bind");
+            CHECK(m["source"] == "/vol/v/_data");
+        }
+    }
+    CHECK(tmpCount == 1);  // systemd's /tmp tmpfs gave way to the volume
+    auto pos = [&](const std::string& d) { return std::find(dests.begin(), dests.end(), d) - dests.begin(); };
+    CHECK(pos("/etc") < pos("/etc/hosts"));
+    CHECK(pos("/etc") < pos("/etc/app"));
+    CHECK(pos("/dev") < pos("/dev/pts"));
+    CHECK(pos("/run") < pos("/run/lock"));
+}
