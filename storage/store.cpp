@@ -9,6 +9,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
+#include "hutch/storage/overlay.hpp"
 #include "hutch/storage/paths.hpp"
 
 namespace hutch::storage {
@@ -44,25 +45,28 @@ void takeNames(std::vector<Image>& imgs, const std::string& keep, const std::vec
 }  // namespace
 
 Store::Store(const StoreOptions& o)
-    : opts_(o), layers_(o.graphRoot), images_(o.graphRoot), containers_(o.graphRoot) {}
+    : opts_(o), root_{o.graphRoot, o.driver}, layers_(root_), images_(root_), containers_(root_) {}
 
 Store::~Store() = default;
 
 std::unique_ptr<Store> Store::open(const StoreOptions& o) {
     if (o.graphRoot.empty() || o.runRoot.empty()) throw InvalidArgument("store: graph root and run root must be set");
-    std::unique_ptr<Store> s(new Store(o));
     fsutil::mkdirAll(o.graphRoot, 0700);
     fsutil::mkdirAll(o.runRoot, 0700);
-    fsutil::mkdirAll(paths::layersDir(o.graphRoot), 0700);
-    fsutil::mkdirAll(paths::imagesDir(o.graphRoot), 0700);
-    fsutil::mkdirAll(paths::containersDir(o.graphRoot), 0700);
-    s->driver_ = makeDriver(o.driver, o.graphRoot);
+    StoreOptions resolved = o;
+    resolved.driver = chooseDriver(o.graphRoot, o.driver);
+    std::unique_ptr<Store> s(new Store(resolved));
+    s->driver_ = makeDriver(resolved.driver, o.graphRoot);
+    // The records directories name the driver: made last, they record the choice.
+    fsutil::mkdirAll(paths::containersDir(s->root_), 0700);
+    fsutil::mkdirAll(paths::imagesDir(s->root_), 0700);
+    fsutil::mkdirAll(paths::layersDir(s->root_), 0700);
     s->recover();
     return s;
 }
 
 void Store::recover() {
-    Lock l(paths::layersLock(opts_.graphRoot), Mode::Exclusive);
+    Lock l(paths::layersLock(root_), Mode::Exclusive);
     auto v = layers_.load();
     bool changed = false;
     for (auto it = v.begin(); it != v.end();) {
@@ -70,7 +74,7 @@ void Store::recover() {
             ++it;
             continue;
         }
-        std::string lockPath = paths::layerLock(opts_.graphRoot, it->id);
+        std::string lockPath = paths::layerLock(root_, it->id);
         Lock owner = Lock::tryLock(lockPath, Mode::Exclusive);
         if (!owner.held()) {  // its creator is alive
             ++it;
@@ -87,17 +91,50 @@ void Store::recover() {
 
 std::string Store::driverName() const { return driver_->name(); }
 
+std::optional<std::string> Store::recordedDriver(const std::string& graphRoot) {
+    std::vector<std::string> found;
+    for (const char* d : kDriverNames)
+        if (fsutil::exists(paths::layersDir(paths::Root{graphRoot, d}))) found.emplace_back(d);
+    if (found.size() > 1)
+        throw Error("the store " + graphRoot + " has records of several storage drivers (" + str::join(found, ", ") +
+                    "); remove the ones not in use");
+    if (found.empty()) return std::nullopt;
+    return found.front();
+}
+
+std::string Store::chooseDriver(const std::string& graphRoot, const std::string& requested) {
+    if (!requested.empty() && std::find(std::begin(kDriverNames), std::end(kDriverNames), requested) == std::end(kDriverNames))
+        throw InvalidArgument("unknown storage driver \"" + requested + "\" (supported: overlay, vfs)");
+    if (auto have = recordedDriver(graphRoot)) {
+        if (!requested.empty() && requested != *have)
+            throw InvalidArgument("the store " + graphRoot + " uses the storage driver \"" + *have +
+                                  "\", not the requested \"" + requested +
+                                  "\": a store keeps the driver it was created with (use that driver, or another "
+                                  "--root, or remove the store with its images and containers)");
+        return *have;
+    }
+    if (requested == "vfs") return requested;
+    std::string why = probeOverlay(graphRoot);
+    if (why.empty()) {
+        log::debug("store: native overlay works in {}", graphRoot);
+        return "overlay";
+    }
+    if (requested == "overlay") throw Error("the overlay storage driver does not work for " + graphRoot + ": " + why);
+    log::info("store: native overlay does not work in {} ({}); using vfs", graphRoot, why);
+    return "vfs";
+}
+
 bool Store::parallelLayerApply() const { return driver_->parallelApply(); }
 
 std::optional<Layer> Store::layer(const std::string& id) {
-    Lock l(paths::layersLock(opts_.graphRoot), Mode::Shared);
+    Lock l(paths::layersLock(root_), Mode::Shared);
     return LayerRecords::find(layers_.load(), id);
 }
 
 Layer Store::makeLayer(const std::string& id, const std::string& parent, const std::function<void(Layer&)>& fill,
                        bool waitForOthers) {
     checkId(id, "layer");
-    const std::string& g = opts_.graphRoot;
+    const paths::Root& g = root_;
     std::string lockPath = paths::layerLock(g, id);
     // Image layers (shared, expensive to fetch) are recorded durably; a container's layer
     // is only ever created by the command that uses it, so a rename is enough.
@@ -202,7 +239,7 @@ void Store::gcLayersLocked(std::vector<Layer>& layers, const std::vector<Image>&
 Image Store::createImage(const std::string& id, const std::vector<std::string>& names, const std::string& topLayer,
                          const std::string& manifestDigest, const std::map<std::string, std::string>& bigData) {
     checkId(id, "image");
-    const std::string& g = opts_.graphRoot;
+    const paths::Root& g = root_;
     Lock il(paths::imagesLock(g), Mode::Exclusive);
     if (!topLayer.empty()) {
         Lock ll(paths::layersLock(g), Mode::Shared);
@@ -231,12 +268,12 @@ Image Store::createImage(const std::string& id, const std::vector<std::string>& 
 }
 
 std::vector<Image> Store::images() {
-    Lock l(paths::imagesLock(opts_.graphRoot), Mode::Shared);
+    Lock l(paths::imagesLock(root_), Mode::Shared);
     return images_.load();
 }
 
 std::optional<Image> Store::lookupImage(const std::string& nameOrId) {
-    Lock l(paths::imagesLock(opts_.graphRoot), Mode::Shared);
+    Lock l(paths::imagesLock(root_), Mode::Shared);
     auto v = images_.load();
     auto i = ImageRecords::lookup(v, nameOrId);
     if (!i) return std::nullopt;
@@ -244,7 +281,7 @@ std::optional<Image> Store::lookupImage(const std::string& nameOrId) {
 }
 
 std::string Store::imageBigData(const std::string& id, const std::string& key) {
-    Lock l(paths::imagesLock(opts_.graphRoot), Mode::Shared);
+    Lock l(paths::imagesLock(root_), Mode::Shared);
     auto v = images_.load();
     auto i = ImageRecords::lookup(v, id);
     if (!i) throw NotFound("image " + id + " not found");
@@ -256,7 +293,7 @@ std::string Store::imageBigData(const std::string& id, const std::string& key) {
 }
 
 void Store::setImageNames(const std::string& id, const std::vector<std::string>& names) {
-    Lock l(paths::imagesLock(opts_.graphRoot), Mode::Exclusive);
+    Lock l(paths::imagesLock(root_), Mode::Exclusive);
     auto v = images_.load();
     auto i = ImageRecords::lookup(v, id);
     if (!i) throw NotFound("image " + id + " not found");
@@ -268,7 +305,7 @@ void Store::setImageNames(const std::string& id, const std::vector<std::string>&
 }
 
 void Store::removeImage(const std::string& id) {
-    const std::string& g = opts_.graphRoot;
+    const paths::Root& g = root_;
     Lock cl(paths::containersLock(g), Mode::Shared);
     Lock il(paths::imagesLock(g), Mode::Exclusive);
     Lock ll(paths::layersLock(g), Mode::Exclusive);
@@ -292,7 +329,7 @@ void Store::removeImage(const std::string& id) {
 Container Store::createContainer(const std::string& id, const std::vector<std::string>& names,
                                  const std::string& imageId, const std::string& metadata) {
     checkId(id, "container");
-    const std::string& g = opts_.graphRoot;
+    const paths::Root& g = root_;
     Lock cl(paths::containersLock(g), Mode::Exclusive);
     auto ctrs = containers_.load();
     for (auto& c : ctrs) {
@@ -329,12 +366,12 @@ Container Store::createContainer(const std::string& id, const std::vector<std::s
 }
 
 std::vector<Container> Store::containers() {
-    Lock l(paths::containersLock(opts_.graphRoot), Mode::Shared);
+    Lock l(paths::containersLock(root_), Mode::Shared);
     return containers_.load();
 }
 
 std::optional<Container> Store::lookupContainer(const std::string& nameOrId) {
-    Lock l(paths::containersLock(opts_.graphRoot), Mode::Shared);
+    Lock l(paths::containersLock(root_), Mode::Shared);
     auto v = containers_.load();
     auto i = ContainerRecords::lookup(v, nameOrId);
     if (!i) return std::nullopt;
@@ -349,8 +386,24 @@ Container Store::containerById(const std::string& id) {
 
 std::string Store::containerRootfs(const std::string& id) { return driver_->path(containerById(id).layerId); }
 
+std::string Store::mountContainer(const std::string& id) {
+    Lock l(paths::containersLock(root_), Mode::Exclusive);
+    auto v = containers_.load();
+    auto i = ContainerRecords::lookup(v, id);
+    if (!i) throw NotFound("container " + id + " not found");
+    return driver_->mount(v[*i].layerId);
+}
+
+void Store::unmountContainer(const std::string& id) {
+    Lock l(paths::containersLock(root_), Mode::Exclusive);
+    auto v = containers_.load();
+    auto i = ContainerRecords::lookup(v, id);
+    if (!i) throw NotFound("container " + id + " not found");
+    driver_->unmount(v[*i].layerId);
+}
+
 std::string Store::containerDir(const std::string& id) {
-    return paths::containerUserData(opts_.graphRoot, containerById(id).id);
+    return paths::containerUserData(root_, containerById(id).id);
 }
 
 std::string Store::containerRunDir(const std::string& id) {
@@ -360,7 +413,7 @@ std::string Store::containerRunDir(const std::string& id) {
 }
 
 void Store::setContainerMetadata(const std::string& id, const std::string& metadata) {
-    Lock l(paths::containersLock(opts_.graphRoot), Mode::Exclusive);
+    Lock l(paths::containersLock(root_), Mode::Exclusive);
     auto v = containers_.load();
     auto i = ContainerRecords::lookup(v, id);
     if (!i) throw NotFound("container " + id + " not found");
@@ -369,12 +422,13 @@ void Store::setContainerMetadata(const std::string& id, const std::string& metad
 }
 
 void Store::removeContainer(const std::string& id) {
-    const std::string& g = opts_.graphRoot;
+    const paths::Root& g = root_;
     Lock cl(paths::containersLock(g), Mode::Exclusive);
     auto ctrs = containers_.load();
     auto i = ContainerRecords::lookup(ctrs, id);
     if (!i) throw NotFound("container " + id + " not found");
     Container c = ctrs[*i];
+    driver_->unmount(c.layerId);
     ctrs.erase(ctrs.begin() + static_cast<long>(*i));
     containers_.save(ctrs);
     {

@@ -16,19 +16,31 @@
 #include "hutch/storage/driver.hpp"
 #include "hutch/storage/images.hpp"
 #include "hutch/storage/layers.hpp"
+#include "hutch/storage/paths.hpp"
 
 namespace hutch::storage {
 
-/// Where the store lives and which driver it uses.
+/// Where the store lives and which driver it uses: "" = the store's recorded driver, or for a
+/// new store overlay when native overlay works there (probed), else vfs.
 struct StoreOptions {
-    std::string graphRoot, runRoot, driver = "vfs";
+    std::string graphRoot, runRoot, driver;
 };
 
 class Store {
 public:
     /// Creates the directories if needed and recovers: removes incomplete layers whose
-    /// creator is gone (per-layer lock not held) with their data. Throws SysError/Error.
+    /// creator is gone (per-layer lock not held) with their data. The driver is
+    /// chooseDriver()'s. Throws SysError/Error, InvalidArgument for a driver other than the
+    /// store's.
     static std::unique_ptr<Store> open(const StoreOptions&);
+    /// The driver whose records exist in `graphRoot` (<driver>-layers), nullopt for a new
+    /// store. Throws Error when several drivers' records exist.
+    static std::optional<std::string> recordedDriver(const std::string& graphRoot);
+    /// The driver to use for `graphRoot` when `requested` ("" = default) is asked for: the
+    /// recorded one (InvalidArgument naming the store and both drivers when `requested`
+    /// differs), else `requested`, else overlay if probeOverlay() succeeds, else vfs. Error
+    /// when overlay is requested for a new store where it does not work.
+    static std::string chooseDriver(const std::string& graphRoot, const std::string& requested);
     ~Store();
 
     const std::string& graphRoot() const { return opts_.graphRoot; }
@@ -71,14 +83,21 @@ public:
                               const std::string& imageId, const std::string& metadata);
     std::vector<Container> containers();
     std::optional<Container> lookupContainer(const std::string& nameOrId);
-    /// The container's root filesystem directory (ready to use with vfs).
+    /// The container's root filesystem directory (its content is there while mounted).
     std::string containerRootfs(const std::string& id);
-    /// graphroot/vfs-containers/<id>/userdata (persistent).
+    /// Mounts the container's rootfs (overlay; nothing to do for vfs) and returns its
+    /// directory; already mounted is fine. The mount lives in this process's mount
+    /// namespace (the rootless session's). Throws NotFound, Error naming the layer.
+    std::string mountContainer(const std::string& id);
+    /// Unmounts the container's rootfs (MNT_DETACH); not mounted is fine. Throws NotFound.
+    void unmountContainer(const std::string& id);
+    /// graphroot/<driver>-containers/<id>/userdata (persistent).
     std::string containerDir(const std::string& id);
     /// runroot/containers/<id>/userdata (created on demand).
     std::string containerRunDir(const std::string& id);
     void setContainerMetadata(const std::string& id, const std::string& metadata);
-    /// Removes the container record, its rw layer and its directories. Throws NotFound.
+    /// Unmounts the rootfs, removes the container record, its rw layer and its directories.
+    /// Throws NotFound.
     void removeContainer(const std::string& id);
 
 private:
@@ -94,6 +113,7 @@ private:
     Container containerById(const std::string& id);
 
     StoreOptions opts_;
+    paths::Root root_;
     std::unique_ptr<Driver> driver_;
     LayerRecords layers_;
     ImageRecords images_;
