@@ -21,7 +21,7 @@ namespace hutch::engine {
 struct GlobalOptions {
     std::string root;           ///< --root: graphroot override ("" = default)
     std::string runroot;        ///< --runroot: runroot override ("" = default)
-    std::string storageDriver;  ///< --storage-driver ("" = default, vfs for now)
+    std::string storageDriver;  ///< --storage-driver ("" = the store's, or overlay where it works)
 };
 
 /// Default graphroot and runroot for the calling user: rootless

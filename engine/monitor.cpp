@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
@@ -77,7 +78,9 @@ void report(int fd, const SyncMessage& m) {
 int monitor(Context& ctx, const std::string& id, int syncFd) {
     ContainerRecord rec = loadContainer(ctx, id);
     std::string bundle;
+    std::optional<RootfsMount> mounted;  // until the container exits
     try {
+        mounted.emplace(ctx, id);
         bundle = writeBundle(ctx, rec);
     } catch (const CommandError& e) {
         report(syncFd, {false, e.exitCode(), e.what()});

@@ -84,6 +84,7 @@ void autoRemove(Context& ctx, const ContainerRecord& rec) {
 }
 
 int runForeground(Context& ctx, ContainerRecord& rec) {
+    RootfsMount mounted(ctx, rec.id);
     std::string bundle = writeBundle(ctx, rec);
     int fds[2];
     checkSys(::pipe2(fds, O_CLOEXEC), "pipe");
@@ -128,6 +129,18 @@ int runForeground(Context& ctx, ContainerRecord& rec) {
 }
 
 }  // namespace
+
+RootfsMount::RootfsMount(Context& ctx, std::string id) : ctx_(ctx), id_(std::move(id)) {
+    ctx_.store().mountContainer(id_);
+}
+
+RootfsMount::~RootfsMount() {
+    try {
+        if (ctx_.store().lookupContainer(id_)) ctx_.store().unmountContainer(id_);
+    } catch (const std::exception& e) {
+        log::error("unmounting the rootfs of container {}: {}", id_, e.what());
+    }
+}
 
 ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     auto& store = ctx.store();
