@@ -162,25 +162,20 @@ void OverlayDriver::create(const std::string& id, const std::string& parent) {
         if (errno == EEXIST) throw AlreadyExists("overlay layer " + id + " already exists at " + dir);
         throw SysError(errno, "mkdir " + dir);
     }
-    std::string lower;
-    if (!parent.empty()) {
-        if (!exists(parent)) throw NotFound("overlay parent layer " + parent + " of " + id + " not found");
-        std::string pdir = layerDir(parent);
-        lower = "l/" + str::trim(fsutil::readFile(pdir + "/link"));
-        std::string plower;
-        try {
-            plower = str::trim(fsutil::readFile(pdir + "/lower"));
-        } catch (const NotFound&) {
-        }
-        if (!plower.empty()) lower += ":" + plower;
-    }
     std::string diff = dir + "/diff";
     mkdirIfMissing(diff, 0755);
     std::string link = shortName();
     std::string linkPath = fsutil::join(paths::overlayLinkDir(graphRoot_), link);
     if (::symlink(("../" + id + "/diff").c_str(), linkPath.c_str()) != 0) throw SysError(errno, "symlink " + linkPath);
     fsutil::writeFileAtomic(dir + "/link", link, 0644, fsutil::Sync::Volatile);
-    if (!lower.empty()) fsutil::writeFileAtomic(dir + "/lower", lower, 0644, fsutil::Sync::Volatile);
+    if (parent.empty()) return;
+    fsutil::writeFileAtomic(dir + "/parent", parent, 0644, fsutil::Sync::Volatile);
+    // Parents may still be in the making (parallel pull): then `lower` is written later,
+    // when a child of a complete chain (a container layer) needs it.
+    try {
+        lowers(id);
+    } catch (const NotFound&) {
+    }
 }
 
 ApplyResult OverlayDriver::applyDiff(const std::string& id, const ReadFn& diff) {
@@ -210,10 +205,22 @@ std::string OverlayDriver::path(const std::string& id) const { return layerDir(i
 bool OverlayDriver::exists(const std::string& id) const { return fsutil::exists(layerDir(id) + "/diff"); }
 
 std::vector<std::string> OverlayDriver::lowers(const std::string& id) const {
-    std::string text;
+    std::string dir = layerDir(id), text;
     try {
-        text = str::trim(fsutil::readFile(layerDir(id) + "/lower"));
+        text = str::trim(fsutil::readFile(dir + "/lower"));
     } catch (const NotFound&) {
+        std::string parent;
+        try {
+            parent = str::trim(fsutil::readFile(dir + "/parent"));
+        } catch (const NotFound&) {
+        }
+        if (!parent.empty()) {
+            if (!exists(parent)) throw NotFound("overlay parent layer " + parent + " of " + id + " not found");
+            text = "l/" + str::trim(fsutil::readFile(layerDir(parent) + "/link"));
+            auto up = lowers(parent);
+            if (!up.empty()) text += ":" + str::join(up, ":");
+            fsutil::writeFileAtomic(dir + "/lower", text, 0644, fsutil::Sync::Volatile);
+        }
     }
     std::vector<std::string> out;
     for (auto& l : str::split(text, ':'))

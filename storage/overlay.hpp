@@ -25,8 +25,9 @@ public:
     std::string name() const override { return "overlay"; }
     /// Layers are applied into their own empty diff: no parent data needed.
     bool parallelApply() const override { return true; }
-    /// Makes overlay/<id>/diff, a short link l/<SHORT> -> ../<id>/diff, and the `lower`
-    /// file from `parent`'s link and lower (NotFound when `parent` has no data).
+    /// Makes overlay/<id>/diff, a short link l/<SHORT> -> ../<id>/diff, a `parent` file and,
+    /// when the parents' data exist already, the `lower` file (else lowers() writes it
+    /// later: layers of one image are created in parallel, in any order).
     void create(const std::string& id, const std::string& parent) override;
     /// Applies the tar into diff/ in overlay whiteout format (applier.hpp WhiteoutFormat).
     ApplyResult applyDiff(const std::string& id, const ReadFn& diff) override;
@@ -40,7 +41,9 @@ public:
     std::string mount(const std::string& id) override;
     void unmount(const std::string& id) override;
 
-    /// The lower short links of layer `id` ("l/SHORT"), nearest parent first.
+    /// The lower short links of layer `id` ("l/SHORT"), nearest parent first, from its
+    /// `lower` file, which is made from the parent chain when missing. Throws NotFound when
+    /// a parent's data do not exist (yet).
     std::vector<std::string> lowers(const std::string& id) const;
 
 private:

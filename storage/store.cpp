@@ -155,7 +155,9 @@ Layer Store::makeLayer(const std::string& id, const std::string& parent, const s
                     driver_->remove(id);
                     eraseId(v, id);
                 }
-                if (!parent.empty()) {
+                // A driver applying layers independently (overlay) may make a layer before
+                // its parent (parallel pull); the image needs all of them complete.
+                if (!parent.empty() && !driver_->parallelApply()) {
                     auto p = LayerRecords::find(v, parent);
                     if (!p || p->incomplete) throw NotFound("parent layer " + parent + " of layer " + id + " not found");
                 }

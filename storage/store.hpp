@@ -52,11 +52,12 @@ public:
     /// Creates layer `id` on `parent` ("" = base) by applying the gzip/zstd/plain tar stream
     /// `diff` (image-spec layer.md). If another process is creating the same id, waits for it;
     /// an existing complete layer is returned as is (`diff` is not read). Throws NotFound
-    /// (parent), DigestMismatch (diffID != expectedDiffId) or the applier's errors; on any
+    /// (parent not complete, unless parallelLayerApply()), DigestMismatch (diffID != expectedDiffId) or the applier's errors; on any
     /// error nothing of the layer is left behind.
     Layer createLayer(const std::string& id, const std::string& parent, ReadFn diff,
                       const std::optional<Digest>& expectedDiffId, const Digest& compressedDigest);
-    /// False for vfs: a layer's parent must be complete before it is created.
+    /// False for vfs: a layer's parent must be complete before it is created. True for
+    /// overlay: the layers of an image may be created in any order.
     bool parallelLayerApply() const;
 
     /// Creates image `id` with `names` (moved away from other images), top layer and big
