@@ -133,3 +133,17 @@ TEST_CASE("e2e: a store keeps its driver, asking for another is a clear error", 
     REQUIRE_RC(run, 0);
     CHECK_R(run, lastLine(run.out) == "vfs-ok");
 }
+
+TEST_CASE("e2e: storage.conf in the user's config dir chooses the driver, flags win", "[e2e][overlay]") {
+    Sandbox sb;
+    sb.writeFile(sb.configHome() / "containers" / "storage.conf", "[storage]\ndriver = \"vfs\"\n");
+    Result info = sb.hutch({"info", "--format", "{{.store.graphDriverName}} {{.store.configFile}}"});
+    REQUIRE_RC(info, 0);
+    CHECK_R(info, lastLine(info.out) == "vfs " + (sb.configHome() / "containers" / "storage.conf").string());
+    Result bad = sb.hutch({"--storage-driver", "overlay", "info"});  // the flag wins: mismatch with the store
+    CHECK_R(bad, bad.rc == 125);
+    sb.writeFile(sb.configHome() / "containers" / "storage.conf", "[storage]\ndriver = 1\n");
+    Result typo = sb.hutch({"images"});
+    REQUIRE_RC(typo, 125);
+    CHECK_R(typo, typo.err.find("storage.conf:2: storage.driver must be a string") != std::string::npos);
+}
