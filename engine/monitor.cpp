@@ -80,7 +80,7 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
     std::string bundle;
     std::optional<RootfsMount> mounted;  // until the container exits
     try {
-        mounted.emplace(ctx, id);
+        mounted.emplace(ctx, id, rec.autoRemove);
         bundle = writeBundle(ctx, rec);
     } catch (const CommandError& e) {
         report(syncFd, {false, e.exitCode(), e.what()});

@@ -84,7 +84,7 @@ void autoRemove(Context& ctx, const ContainerRecord& rec) {
 }
 
 int runForeground(Context& ctx, ContainerRecord& rec) {
-    RootfsMount mounted(ctx, rec.id);
+    RootfsMount mounted(ctx, rec.id, rec.autoRemove);
     std::string bundle = writeBundle(ctx, rec);
     int fds[2];
     checkSys(::pipe2(fds, O_CLOEXEC), "pipe");
@@ -130,8 +130,8 @@ int runForeground(Context& ctx, ContainerRecord& rec) {
 
 }  // namespace
 
-RootfsMount::RootfsMount(Context& ctx, std::string id) : ctx_(ctx), id_(std::move(id)) {
-    ctx_.store().mountContainer(id_);
+RootfsMount::RootfsMount(Context& ctx, std::string id, bool disposable) : ctx_(ctx), id_(std::move(id)) {
+    ctx_.store().mountContainer(id_, disposable);
 }
 
 RootfsMount::~RootfsMount() {

@@ -43,8 +43,9 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req);
 /// container was removed meanwhile; unmount errors are logged, never thrown.
 class RootfsMount {
 public:
-    /// Throws as Store::mountContainer.
-    RootfsMount(Context& ctx, std::string id);
+    /// `disposable`: the container is removed when it exits (--rm). Throws as
+    /// Store::mountContainer.
+    RootfsMount(Context& ctx, std::string id, bool disposable);
     ~RootfsMount();
     RootfsMount(const RootfsMount&) = delete;
     RootfsMount& operator=(const RootfsMount&) = delete;

@@ -31,8 +31,10 @@ public:
     /// of a container layer. For overlay it has content only while mounted.
     virtual std::string path(const std::string& id) const = 0;
     /// Makes path(id) show layer `id` over its parents and returns path(id); a no-op when
-    /// already mounted (vfs: always). Throws Error naming the layer when the mount fails.
-    virtual std::string mount(const std::string& id) = 0;
+    /// already mounted (vfs: always). `disposable`: the layer will be removed after this
+    /// mount, its writes need not survive a crash (overlay's `volatile`: no sync of the
+    /// upper filesystem at unmount). Throws Error naming the layer when the mount fails.
+    virtual std::string mount(const std::string& id, bool disposable) = 0;
     /// Detaches the mount at path(id) (lazily, MNT_DETACH); not mounted is not an error.
     virtual void unmount(const std::string& id) = 0;
     /// True if the driver has data for `id`.

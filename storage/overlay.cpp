@@ -62,7 +62,7 @@ std::string fsContextLog(int fsfd) {
 
 // The new mount API. Returns false (nothing mounted) when this kernel refuses "lowerdir+".
 bool mountNewApi(const std::vector<std::string>& lowers, const std::string& upper, const std::string& work,
-                 const std::string& target, bool userxattr, const std::string& cwd) {
+                 const std::string& target, OverlayFlags flags, const std::string& cwd) {
     UniqueFd fs(::fsopen("overlay", FSOPEN_CLOEXEC));
     if (!fs) {
         if (errno == ENOSYS) return false;
@@ -86,7 +86,8 @@ bool mountNewApi(const std::vector<std::string>& lowers, const std::string& uppe
     }
     if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "upperdir", upper.c_str(), 0) != 0) fail("upperdir " + upper);
     if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "workdir", work.c_str(), 0) != 0) fail("workdir " + work);
-    if (userxattr && ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, "userxattr", nullptr, 0) != 0) fail("userxattr");
+    if (flags.userxattr && ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, "userxattr", nullptr, 0) != 0) fail("userxattr");
+    if (flags.volatileUpper && ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0) fail("volatile");
     if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) fail("create");
     UniqueFd mnt(::fsmount(fs.get(), FSMOUNT_CLOEXEC, 0));
     if (!mnt) fail("fsmount");
@@ -130,9 +131,10 @@ bool inUserNamespace() {
 std::string opaqueXattrName(bool userxattr) { return userxattr ? "user.overlay.opaque" : "trusted.overlay.opaque"; }
 
 std::string overlayMountData(const std::vector<std::string>& lowers, const std::string& upper,
-                             const std::string& work, bool userxattr) {
+                             const std::string& work, OverlayFlags flags) {
     std::string data = "lowerdir=" + str::join(lowers, ":") + ",upperdir=" + upper + ",workdir=" + work;
-    if (userxattr) data += ",userxattr";
+    if (flags.userxattr) data += ",userxattr";
+    if (flags.volatileUpper) data += ",volatile";
     if (data.size() > kMountDataLimit)
         throw InvalidArgument("the image has too many layers (" + std::to_string(lowers.size()) +
                               ") for an overlay mount: the options take " + std::to_string(data.size()) +
@@ -142,12 +144,12 @@ std::string overlayMountData(const std::vector<std::string>& lowers, const std::
 }
 
 void mountOverlay(const std::vector<std::string>& lowers, const std::string& upper, const std::string& work,
-                  const std::string& target, bool userxattr, const std::string& cwd) {
+                  const std::string& target, OverlayFlags flags, const std::string& cwd) {
     if (lowers.size() > kMaxLowers)
         throw InvalidArgument("the image has too many layers (" + std::to_string(lowers.size()) +
                               ") for an overlay mount: the kernel stacks at most " + std::to_string(kMaxLowers));
-    if (mountNewApi(lowers, upper, work, target, userxattr, cwd)) return;
-    mountClassic(overlayMountData(lowers, upper, work, userxattr), target, cwd);
+    if (mountNewApi(lowers, upper, work, target, flags, cwd)) return;
+    mountClassic(overlayMountData(lowers, upper, work, flags), target, cwd);
 }
 
 OverlayDriver::OverlayDriver(std::string graphRoot) : graphRoot_(std::move(graphRoot)), userxattr_(inUserNamespace()) {
@@ -228,7 +230,7 @@ std::vector<std::string> OverlayDriver::lowers(const std::string& id) const {
     return out;
 }
 
-std::string OverlayDriver::mount(const std::string& id) {
+std::string OverlayDriver::mount(const std::string& id, bool disposable) {
     std::string dir = layerDir(id), merged = path(id);
     if (!exists(id)) throw NotFound("overlay layer " + id + " not found");
     mkdirIfMissing(dir + "/work", 0700);
@@ -240,7 +242,12 @@ std::string OverlayDriver::mount(const std::string& id) {
         low.push_back(id + "/empty");
     }
     try {
-        mountOverlay(low, dir + "/diff", dir + "/work", merged, userxattr_, paths::overlayDir(graphRoot_));
+        // A `volatile` mount (only ever made for a disposable layer, whose writes were never
+        // promised to survive a crash) leaves work/work/incompat/volatile behind, which
+        // makes the kernel refuse any later mount of this layer.
+        fsutil::removeAll(dir + "/work/work/incompat");
+        mountOverlay(low, dir + "/diff", dir + "/work", merged, OverlayFlags{userxattr_, disposable},
+                     paths::overlayDir(graphRoot_));
     } catch (const Error& e) {
         throw Error("mounting the rootfs of layer " + id + ": " + e.what());
     }
@@ -269,7 +276,7 @@ std::string probeOverlay(const std::string& graphRoot) {
             throw SysError(errno, "mknod a 0/0 whiteout device");
         std::string x = opaqueXattrName(userxattr);
         if (::setxattr((d + "/upper/opq").c_str(), x.c_str(), "y", 1, 0) != 0) throw SysError(errno, "set " + x);
-        mountOverlay({"l1", "l2"}, d + "/upper", d + "/work", d + "/merged", userxattr, d);
+        mountOverlay({"l1", "l2"}, d + "/upper", d + "/work", d + "/merged", OverlayFlags{userxattr, false}, d);
         bool ok = !fsutil::exists(d + "/merged/gone") && !fsutil::exists(d + "/merged/opq/hidden");
         ::umount2((d + "/merged").c_str(), MNT_DETACH);
         if (!ok) why = "whiteouts or opaque directories are not honoured";

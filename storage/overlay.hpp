@@ -38,7 +38,7 @@ public:
     bool exists(const std::string& id) const override;
     /// Mounts diff (upper) over the parents' diffs at merged/ (work/ as workdir). Throws
     /// Error naming the layer for a failed mount or an image too deep to mount.
-    std::string mount(const std::string& id) override;
+    std::string mount(const std::string& id, bool disposable) override;
     void unmount(const std::string& id) override;
 
     /// The lower short links of layer `id` ("l/SHORT"), nearest parent first, from its
@@ -60,17 +60,23 @@ bool inUserNamespace();
 /// a user namespace, trusted.overlay.opaque otherwise.
 std::string opaqueXattrName(bool userxattr);
 
-/// The classic overlay mount data "lowerdir=A:B,upperdir=U,workdir=W[,userxattr]". Throws
+/// Extra options of an overlay mount.
+struct OverlayFlags {
+    bool userxattr = false;      ///< `userxattr` (mount in a user namespace)
+    bool volatileUpper = false;  ///< `volatile` (Linux >= 5.10): no sync of the upper fs
+};
+
+/// The classic overlay mount data "lowerdir=A:B,upperdir=U,workdir=W[,userxattr][,volatile]". Throws
 /// InvalidArgument saying how many layers the image has when it exceeds one page (4095
 /// bytes), the limit of mount(2)'s data.
 std::string overlayMountData(const std::vector<std::string>& lowers, const std::string& upper,
-                             const std::string& work, bool userxattr);
+                             const std::string& work, OverlayFlags flags);
 
 /// Mounts overlay at `target`: lowers (nearest first; absolute, or relative to `cwd` for
 /// the classic fallback), upper and work dirs. Tries fsopen/fsconfig "lowerdir+" first.
 /// Throws Error with the kernel's message on failure.
 void mountOverlay(const std::vector<std::string>& lowers, const std::string& upper, const std::string& work,
-                  const std::string& target, bool userxattr, const std::string& cwd);
+                  const std::string& target, OverlayFlags flags, const std::string& cwd);
 
 /// Checks that native overlay works under `graphRoot` for this process (a tiny mount with a
 /// whiteout and an opaque dir, in a temp dir that is removed). Returns "" when it works,

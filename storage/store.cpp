@@ -388,12 +388,12 @@ Container Store::containerById(const std::string& id) {
 
 std::string Store::containerRootfs(const std::string& id) { return driver_->path(containerById(id).layerId); }
 
-std::string Store::mountContainer(const std::string& id) {
+std::string Store::mountContainer(const std::string& id, bool disposable) {
     Lock l(paths::containersLock(root_), Mode::Exclusive);
     auto v = containers_.load();
     auto i = ContainerRecords::lookup(v, id);
     if (!i) throw NotFound("container " + id + " not found");
-    return driver_->mount(v[*i].layerId);
+    return driver_->mount(v[*i].layerId, disposable);
 }
 
 void Store::unmountContainer(const std::string& id) {

@@ -89,7 +89,9 @@ public:
     /// Mounts the container's rootfs (overlay; nothing to do for vfs) and returns its
     /// directory; already mounted is fine. The mount lives in this process's mount
     /// namespace (the rootless session's). Throws NotFound, Error naming the layer.
-    std::string mountContainer(const std::string& id);
+    /// `disposable` (a --rm container): its writes need not survive a crash, so unmounting
+    /// does not sync them (Driver::mount).
+    std::string mountContainer(const std::string& id, bool disposable = false);
     /// Unmounts the container's rootfs (MNT_DETACH); not mounted is fine. Throws NotFound.
     void unmountContainer(const std::string& id);
     /// graphroot/<driver>-containers/<id>/userdata (persistent).

@@ -220,13 +220,13 @@ TEST_CASE("overlay mounts an image deeper than the one-page option limit", "[ove
 TEST_CASE("overlay mount data beyond one page is a clear error", "[overlay]") {
     std::vector<std::string> lowers(200, "l/ABCDEFGHIJKLMNOPQRSTUVWXYZ");
     try {
-        overlayMountData(lowers, "u", "w", true);
+        overlayMountData(lowers, "u", "w", OverlayFlags{true, false});
         FAIL("no error");
     } catch (const hutch::InvalidArgument& e) {
         CHECK(std::string(e.what()).find("too many layers (200)") != std::string::npos);
     }
-    CHECK(overlayMountData({"l/A", "l/B"}, "x/diff", "x/work", true) ==
-          "lowerdir=l/A:l/B,upperdir=x/diff,workdir=x/work,userxattr");
+    CHECK(overlayMountData({"l/A", "l/B"}, "x/diff", "x/work", OverlayFlags{true, true}) ==
+          "lowerdir=l/A:l/B,upperdir=x/diff,workdir=x/work,userxattr,volatile");
 }
 
 TEST_CASE("the store keeps its driver: default probe, recorded choice, mismatch error", "[driver][store]") {
@@ -257,4 +257,20 @@ TEST_CASE("the store keeps its driver: default probe, recorded choice, mismatch 
     for (auto& e : std::filesystem::directory_iterator(t / "new")) left.push_back(e.path().filename());
     std::sort(left.begin(), left.end());
     CHECK(left == std::vector<std::string>{"overlay", "overlay-containers", "overlay-images", "overlay-layers"});
+}
+
+TEST_CASE("a disposable (volatile) overlay mount can be made again after unmounting", "[overlay]") {
+    TempDir t;
+    auto s = Store::open({t / "graph", t / "run", "overlay"});
+    add(*s, "base", "", TarBuilder().file("f", "base").finish());
+    s->createImage(std::string(64, 'c'), {"img"}, "base", "", {});
+    s->createContainer("c", {"c"}, "img", "{}");
+    for (int i = 0; i < 2; ++i) {
+        std::string root = s->mountContainer("c", true);
+        CHECK(fs::readFile(root + "/f") == "base");
+        testutil::writeFile(root + "/w" + std::to_string(i), "x");
+        s->unmountContainer("c");
+    }
+    CHECK(fs::exists(s->mountContainer("c") + "/w1"));
+    s->removeContainer("c");
 }
