@@ -74,8 +74,9 @@ bool mountNewApi(const std::vector<std::string>& lowers, const std::string& uppe
         throw Error("overlay mount on " + target + ": " + what + ": " + std::strerror(e) +
                     (klog.empty() ? "" : " (" + klog + ")"));
     };
+    auto abs = [&](const std::string& p) { return p.starts_with("/") ? p : fsutil::join(cwd, p); };
     for (size_t i = 0; i < lowers.size(); ++i) {
-        std::string p = lowers[i].starts_with("/") ? lowers[i] : fsutil::join(cwd, lowers[i]);
+        std::string p = abs(lowers[i]);
         if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "lowerdir+", p.c_str(), 0) != 0) {
             if (i == 0 && errno == EINVAL) {
                 log::debug("overlay: lowerdir+ refused ({}), using the classic mount options", fsContextLog(fs.get()));
@@ -84,8 +85,8 @@ bool mountNewApi(const std::vector<std::string>& lowers, const std::string& uppe
             fail("lower layer " + p);
         }
     }
-    if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "upperdir", upper.c_str(), 0) != 0) fail("upperdir " + upper);
-    if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "workdir", work.c_str(), 0) != 0) fail("workdir " + work);
+    if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "upperdir", abs(upper).c_str(), 0) != 0) fail("upperdir " + upper);
+    if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "workdir", abs(work).c_str(), 0) != 0) fail("workdir " + work);
     if (flags.userxattr && ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, "userxattr", nullptr, 0) != 0) fail("userxattr");
     if (flags.volatileUpper && ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0) fail("volatile");
     if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) fail("create");
@@ -148,7 +149,7 @@ void mountOverlay(const std::vector<std::string>& lowers, const std::string& upp
     if (lowers.size() > kMaxLowers)
         throw InvalidArgument("the image has too many layers (" + std::to_string(lowers.size()) +
                               ") for an overlay mount: the kernel stacks at most " + std::to_string(kMaxLowers));
-    if (mountNewApi(lowers, upper, work, target, flags, cwd)) return;
+    if (!flags.classicOnly && mountNewApi(lowers, upper, work, target, flags, cwd)) return;
     mountClassic(overlayMountData(lowers, upper, work, flags), target, cwd);
 }
 
@@ -246,7 +247,8 @@ std::string OverlayDriver::mount(const std::string& id, bool disposable) {
         // promised to survive a crash) leaves work/work/incompat/volatile behind, which
         // makes the kernel refuse any later mount of this layer.
         fsutil::removeAll(dir + "/work/work/incompat");
-        mountOverlay(low, dir + "/diff", dir + "/work", merged, OverlayFlags{userxattr_, disposable},
+        // upper and work relative to the overlay dir, as the lowers: short classic options
+        mountOverlay(low, id + "/diff", id + "/work", merged, OverlayFlags{userxattr_, disposable, false},
                      paths::overlayDir(graphRoot_));
     } catch (const Error& e) {
         throw Error("mounting the rootfs of layer " + id + ": " + e.what());
@@ -276,7 +278,7 @@ std::string probeOverlay(const std::string& graphRoot) {
             throw SysError(errno, "mknod a 0/0 whiteout device");
         std::string x = opaqueXattrName(userxattr);
         if (::setxattr((d + "/upper/opq").c_str(), x.c_str(), "y", 1, 0) != 0) throw SysError(errno, "set " + x);
-        mountOverlay({"l1", "l2"}, d + "/upper", d + "/work", d + "/merged", OverlayFlags{userxattr, false}, d);
+        mountOverlay({"l1", "l2"}, "upper", "work", d + "/merged", OverlayFlags{userxattr, false, false}, d);
         bool ok = !fsutil::exists(d + "/merged/gone") && !fsutil::exists(d + "/merged/opq/hidden");
         ::umount2((d + "/merged").c_str(), MNT_DETACH);
         if (!ok) why = "whiteouts or opaque directories are not honoured";

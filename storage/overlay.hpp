@@ -64,6 +64,7 @@ std::string opaqueXattrName(bool userxattr);
 struct OverlayFlags {
     bool userxattr = false;      ///< `userxattr` (mount in a user namespace)
     bool volatileUpper = false;  ///< `volatile` (Linux >= 5.10): no sync of the upper fs
+    bool classicOnly = false;    ///< skip the new mount API (what a kernel < 6.8 gets; tests)
 };
 
 /// The classic overlay mount data "lowerdir=A:B,upperdir=U,workdir=W[,userxattr][,volatile]". Throws
@@ -72,8 +73,9 @@ struct OverlayFlags {
 std::string overlayMountData(const std::vector<std::string>& lowers, const std::string& upper,
                              const std::string& work, OverlayFlags flags);
 
-/// Mounts overlay at `target`: lowers (nearest first; absolute, or relative to `cwd` for
-/// the classic fallback), upper and work dirs. Tries fsopen/fsconfig "lowerdir+" first.
+/// Mounts overlay at `target`: lowers (nearest first), upper and work dirs, each absolute or
+/// relative to `cwd`. Tries fsopen/fsconfig "lowerdir+" first, then mount(2) with the
+/// classic options (relative paths keep them short) from a child in `cwd`.
 /// Throws Error with the kernel's message on failure.
 void mountOverlay(const std::vector<std::string>& lowers, const std::string& upper, const std::string& work,
                   const std::string& target, OverlayFlags flags, const std::string& cwd);

@@ -274,3 +274,33 @@ TEST_CASE("a disposable (volatile) overlay mount can be made again after unmount
     CHECK(fs::exists(s->mountContainer("c") + "/w1"));
     s->removeContainer("c");
 }
+
+TEST_CASE("the classic overlay mount (kernels without lowerdir+) uses relative short links", "[overlay]") {
+    TempDir t;
+    auto s = Store::open({t / "graph", t / "run", "overlay"});
+    std::string parent;
+    for (int i = 0; i < 60; ++i) {  // 60 absolute lower paths would not fit one page; relative ones do
+        std::string id = "layer" + std::to_string(i);
+        add(*s, id, parent, TarBuilder().file("f" + std::to_string(i), std::to_string(i)).finish());
+        parent = id;
+    }
+    std::string g = t / "graph";
+    OverlayDriver drv(g);
+    drv.create("ctr", parent);
+    auto low = drv.lowers("ctr");
+    REQUIRE(low.size() == 60);
+    std::string layer = paths::overlayLayerDir(g, "ctr");
+    fs::mkdirAll(layer + "/work");
+    fs::mkdirAll(layer + "/merged");
+    OverlayFlags f;
+    f.classicOnly = true;
+    mountOverlay(low, "ctr/diff", "ctr/work", layer + "/merged", f, paths::overlayDir(g));
+    CHECK(fs::readFile(layer + "/merged/f0") == "0");
+    CHECK(fs::readFile(layer + "/merged/f59") == "59");
+    drv.unmount("ctr");
+    CHECK_FALSE(fs::exists(layer + "/merged/f0"));
+    std::vector<std::string> tooMany(200, low[0]);
+    CHECK_THROWS_AS(mountOverlay(tooMany, "ctr/diff", "ctr/work", layer + "/merged", f, paths::overlayDir(g)),
+                    hutch::InvalidArgument);
+    drv.remove("ctr");
+}
