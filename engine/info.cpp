@@ -58,6 +58,7 @@ json info(Context& ctx) {
         {"store",
          {{"configFile", ctx.storageConfFile()},
           {"graphDriverName", store.driverName()},
+          {"graphDriverReason", store.driverReason()},
           {"graphRoot", store.graphRoot()},
           {"runRoot", store.runRoot()},
           {"imageStore", {{"number", store.images().size()}}},

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
@@ -26,10 +27,12 @@ namespace {
 constexpr size_t kMaxLowers = 500;       // overlayfs' OVL_MAX_STACK
 constexpr size_t kMountDataLimit = 4095;  // one page minus the NUL, mount(2)'s data
 
-// 26 characters of [A-Z0-9], like containers/storage's short link names.
-std::string shortName() {
+// 26 characters of [A-Z0-9] like containers/storage's short link names, but derived from
+// the layer id (theirs are random): a layer re-made after a killed pull gets its old link
+// back, so `lower` files of its children that name it stay valid.
+std::string shortName(const std::string& id) {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    std::string hex = str::randomHex(26);
+    std::string hex = Digest::sha256Of("hutch overlay link " + id).encoded;
     std::string out;
     for (size_t i = 0; i < 26; ++i) out.push_back(alphabet[std::stoi(hex.substr(2 * i, 2), nullptr, 16) % 36]);
     return out;
@@ -167,9 +170,14 @@ void OverlayDriver::create(const std::string& id, const std::string& parent) {
     }
     std::string diff = dir + "/diff";
     mkdirIfMissing(diff, 0755);
-    std::string link = shortName();
+    std::string link = shortName(id);
     std::string linkPath = fsutil::join(paths::overlayLinkDir(graphRoot_), link);
-    if (::symlink(("../" + id + "/diff").c_str(), linkPath.c_str()) != 0) throw SysError(errno, "symlink " + linkPath);
+    std::string target = "../" + id + "/diff";
+    if (::symlink(target.c_str(), linkPath.c_str()) != 0) {
+        // left by a creator of this layer killed before it wrote `link`
+        if (errno != EEXIST || ::unlink(linkPath.c_str()) != 0 || ::symlink(target.c_str(), linkPath.c_str()) != 0)
+            throw SysError(errno, "symlink " + linkPath);
+    }
     fsutil::writeFileAtomic(dir + "/link", link, 0644, fsutil::Sync::Volatile);
     if (parent.empty()) return;
     fsutil::writeFileAtomic(dir + "/parent", parent, 0644, fsutil::Sync::Volatile);

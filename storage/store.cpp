@@ -54,8 +54,10 @@ std::unique_ptr<Store> Store::open(const StoreOptions& o) {
     fsutil::mkdirAll(o.graphRoot, 0700);
     fsutil::mkdirAll(o.runRoot, 0700);
     StoreOptions resolved = o;
-    resolved.driver = chooseDriver(o.graphRoot, o.driver);
+    std::string why;
+    resolved.driver = chooseDriver(o.graphRoot, o.driver, &why);
     std::unique_ptr<Store> s(new Store(resolved));
+    s->driverReason_ = why;
     s->driver_ = makeDriver(resolved.driver, o.graphRoot);
     // The records directories name the driver: made last, they record the choice.
     fsutil::mkdirAll(paths::containersDir(s->root_), 0700);
@@ -102,7 +104,9 @@ std::optional<std::string> Store::recordedDriver(const std::string& graphRoot) {
     return found.front();
 }
 
-std::string Store::chooseDriver(const std::string& graphRoot, const std::string& requested) {
+std::string Store::chooseDriver(const std::string& graphRoot, const std::string& requested, std::string* why) {
+    std::string ignored;
+    std::string& reason = why ? *why : ignored;
     if (!requested.empty() && std::find(std::begin(kDriverNames), std::end(kDriverNames), requested) == std::end(kDriverNames))
         throw InvalidArgument("unknown storage driver \"" + requested + "\" (supported: overlay, vfs)");
     if (auto have = recordedDriver(graphRoot)) {
@@ -111,16 +115,22 @@ std::string Store::chooseDriver(const std::string& graphRoot, const std::string&
                                   "\", not the requested \"" + requested +
                                   "\": a store keeps the driver it was created with (use that driver, or another "
                                   "--root, or remove the store with its images and containers)");
+        reason = "recorded in the store (" + *have + "-layers)";
         return *have;
     }
-    if (requested == "vfs") return requested;
-    std::string why = probeOverlay(graphRoot);
-    if (why.empty()) {
+    if (requested == "vfs") {
+        reason = "requested for a new store";
+        return requested;
+    }
+    std::string failed = probeOverlay(graphRoot);
+    if (failed.empty()) {
         log::debug("store: native overlay works in {}", graphRoot);
+        reason = requested.empty() ? "native overlay works here (probed for a new store)" : "requested for a new store";
         return "overlay";
     }
-    if (requested == "overlay") throw Error("the overlay storage driver does not work for " + graphRoot + ": " + why);
-    log::info("store: native overlay does not work in {} ({}); using vfs", graphRoot, why);
+    if (requested == "overlay") throw Error("the overlay storage driver does not work for " + graphRoot + ": " + failed);
+    log::info("store: native overlay does not work in {} ({}); using vfs", graphRoot, failed);
+    reason = "native overlay does not work here: " + failed;
     return "vfs";
 }
 

@@ -39,13 +39,17 @@ public:
     /// The driver to use for `graphRoot` when `requested` ("" = default) is asked for: the
     /// recorded one (InvalidArgument naming the store and both drivers when `requested`
     /// differs), else `requested`, else overlay if probeOverlay() succeeds, else vfs. Error
-    /// when overlay is requested for a new store where it does not work.
-    static std::string chooseDriver(const std::string& graphRoot, const std::string& requested);
+    /// when overlay is requested for a new store where it does not work. `why`, when given,
+    /// receives the reason in words (for `hutch info`).
+    static std::string chooseDriver(const std::string& graphRoot, const std::string& requested,
+                                    std::string* why = nullptr);
     ~Store();
 
     const std::string& graphRoot() const { return opts_.graphRoot; }
     const std::string& runRoot() const { return opts_.runRoot; }
     std::string driverName() const;
+    /// Why the store uses its driver ("recorded in the store", the probe's result, ...).
+    const std::string& driverReason() const { return driverReason_; }
 
     /// Layer `id` (incomplete ones too, flagged), or nullopt.
     std::optional<Layer> layer(const std::string& id);
@@ -117,6 +121,7 @@ private:
 
     StoreOptions opts_;
     paths::Root root_;
+    std::string driverReason_;
     std::unique_ptr<Driver> driver_;
     LayerRecords layers_;
     ImageRecords images_;

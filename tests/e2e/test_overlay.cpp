@@ -52,6 +52,7 @@ TEST_CASE("e2e: overlay is the default driver and info reports it", "[e2e][overl
     CHECK_FALSE(fs::exists(sb.storageRoot() / "vfs-layers"));
     Result yaml = sb.hutch({"info"});
     CHECK_R(yaml, yaml.out.find("graphDriverName: overlay") != std::string::npos);
+    CHECK_R(yaml, yaml.out.find("graphDriverReason: recorded in the store (overlay-layers)") != std::string::npos);
 }
 
 TEST_CASE("e2e: overlay layers hold whiteouts and opaque dirs rootless, containers see them applied", "[e2e][overlay]") {

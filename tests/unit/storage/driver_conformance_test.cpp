@@ -304,3 +304,28 @@ TEST_CASE("the classic overlay mount (kernels without lowerdir+) uses relative s
                     hutch::InvalidArgument);
     drv.remove("ctr");
 }
+
+TEST_CASE("the store says why it uses its driver", "[driver][store]") {
+    TempDir t;
+    std::string why;
+    fs::mkdirAll(t / "g");
+    CHECK(Store::chooseDriver(t / "g", "", &why) == "overlay");
+    CHECK(why == "native overlay works here (probed for a new store)");
+    CHECK(Store::open({t / "g", t / "run", "vfs"})->driverReason() == "requested for a new store");
+    CHECK(Store::open({t / "g", t / "run", ""})->driverReason() == "recorded in the store (vfs-layers)");
+}
+
+TEST_CASE("overlay: a layer re-made after a killed pull keeps its short link, children stay mountable", "[overlay]") {
+    TempDir t;
+    std::string g = t / "graph";
+    OverlayDriver drv(g);
+    drv.create("parent", "");
+    drv.create("child", "parent");  // parallel pull: child written while parent is incomplete
+    auto before = drv.lowers("child");
+    REQUIRE(before.size() == 1);
+    drv.remove("parent");  // the next Store::open removes the incomplete parent
+    ::symlink("../parent/diff", (paths::overlayDir(g) + "/" + before[0]).c_str());  // a stale link left by a kill
+    drv.create("parent", "");  // and the next pull makes it again
+    CHECK(drv.lowers("child") == before);
+    CHECK(fs::exists(paths::overlayDir(g) + "/" + before[0] + "/"));  // resolves to the new parent's diff
+}
