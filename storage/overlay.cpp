@@ -267,9 +267,10 @@ std::string OverlayDriver::mount(const std::string& id, bool disposable) {
 
 void OverlayDriver::unmount(const std::string& id) {
     std::string merged = path(id);
-    if (!isMountPoint(merged)) return;
-    if (::umount2(merged.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
-        throw SysError(errno, "unmount " + merged);
+    // Mounted twice (two processes raced past isMountPoint): take them all off.
+    for (int i = 0; i < 8 && isMountPoint(merged); ++i)
+        if (::umount2(merged.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+            throw SysError(errno, "unmount " + merged);
 }
 
 std::string probeOverlay(const std::string& graphRoot) {

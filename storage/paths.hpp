@@ -19,6 +19,7 @@
 //     <driver>-containers/containers.json  container records
 //     <driver>-containers/storage.lock   container store lock (also held while mounting)
 //     <driver>-containers/<id>/userdata/ persistent per-container data
+//     driver.lock                        held while a new store's driver is chosen
 //   <runroot>/containers/<id>/userdata/  per-boot per-container data
 //
 // LOCK ORDER (every code path takes them in this order, releases in reverse, and never
@@ -41,6 +42,8 @@ struct Root {
 inline std::string overlayDir(const std::string& g) { return fsutil::join(g, "overlay"); }
 inline std::string overlayLayerDir(const std::string& g, const std::string& id) { return fsutil::join(overlayDir(g), id); }
 inline std::string overlayLinkDir(const std::string& g) { return fsutil::join(overlayDir(g), "l"); }
+
+inline std::string driverLock(const std::string& g) { return fsutil::join(g, "driver.lock"); }
 
 inline std::string vfsDir(const std::string& g) { return fsutil::join(g, "vfs/dir"); }
 inline std::string vfsLayerDir(const std::string& g, const std::string& id) { return fsutil::join(vfsDir(g), id); }

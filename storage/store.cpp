@@ -55,14 +55,23 @@ std::unique_ptr<Store> Store::open(const StoreOptions& o) {
     fsutil::mkdirAll(o.runRoot, 0700);
     StoreOptions resolved = o;
     std::string why;
-    resolved.driver = chooseDriver(o.graphRoot, o.driver, &why);
+    auto choose = [&] {
+        resolved.driver = chooseDriver(o.graphRoot, o.driver, &why);
+        // The records directories name the driver: made last, they record the choice.
+        paths::Root r{o.graphRoot, resolved.driver};
+        fsutil::mkdirAll(paths::containersDir(r), 0700);
+        fsutil::mkdirAll(paths::imagesDir(r), 0700);
+        fsutil::mkdirAll(paths::layersDir(r), 0700);
+    };
+    if (recordedDriver(o.graphRoot)) {
+        choose();
+    } else {  // a new store: one process at a time probes and records the driver
+        Lock l(paths::driverLock(o.graphRoot), Mode::Exclusive);
+        choose();
+    }
     std::unique_ptr<Store> s(new Store(resolved));
     s->driverReason_ = why;
     s->driver_ = makeDriver(resolved.driver, o.graphRoot);
-    // The records directories name the driver: made last, they record the choice.
-    fsutil::mkdirAll(paths::containersDir(s->root_), 0700);
-    fsutil::mkdirAll(paths::imagesDir(s->root_), 0700);
-    fsutil::mkdirAll(paths::layersDir(s->root_), 0700);
     s->recover();
     return s;
 }
@@ -104,7 +113,9 @@ std::optional<std::string> Store::recordedDriver(const std::string& graphRoot) {
     return found.front();
 }
 
-std::string Store::chooseDriver(const std::string& graphRoot, const std::string& requested, std::string* why) {
+std::string Store::chooseDriver(const std::string& graphRoot, const std::string& requestedName, std::string* why) {
+    // containers/storage accepts "overlay2" for overlay
+    const std::string requested = requestedName == "overlay2" ? "overlay" : requestedName;
     std::string ignored;
     std::string& reason = why ? *why : ignored;
     if (!requested.empty() && std::find(std::begin(kDriverNames), std::end(kDriverNames), requested) == std::end(kDriverNames))

@@ -256,7 +256,9 @@ TEST_CASE("the store keeps its driver: default probe, recorded choice, mismatch 
     std::vector<std::string> left;
     for (auto& e : std::filesystem::directory_iterator(t / "new")) left.push_back(e.path().filename());
     std::sort(left.begin(), left.end());
-    CHECK(left == std::vector<std::string>{"overlay", "overlay-containers", "overlay-images", "overlay-layers"});
+    CHECK(left == std::vector<std::string>{"driver.lock", "overlay", "overlay-containers", "overlay-images",
+                                           "overlay-layers"});
+    CHECK(Store::open({t / "new", t / "run", "overlay2"})->driverName() == "overlay");  // containers/storage's alias
 }
 
 TEST_CASE("a disposable (volatile) overlay mount can be made again after unmounting", "[overlay]") {
