@@ -51,6 +51,11 @@ Store::~Store() = default;
 
 std::unique_ptr<Store> Store::open(const StoreOptions& o) {
     if (o.graphRoot.empty() || o.runRoot.empty()) throw InvalidArgument("store: graph root and run root must be set");
+    // Same record names as containers/storage's, different content: never open podman's.
+    for (const char* marker : {"libpod", "userns.lock"})
+        if (fsutil::exists(fsutil::join(o.graphRoot, marker)))
+            throw InvalidArgument("the graph root " + o.graphRoot + " is a podman (containers/storage) store (it has " +
+                                  marker + "); hutch keeps a store of its own: use another --root or storage.conf graphroot");
     fsutil::mkdirAll(o.graphRoot, 0700);
     fsutil::mkdirAll(o.runRoot, 0700);
     StoreOptions resolved = o;

@@ -31,7 +31,7 @@ public:
     /// Creates the directories if needed and recovers: removes incomplete layers whose
     /// creator is gone (per-layer lock not held) with their data. The driver is
     /// chooseDriver()'s. Throws SysError/Error, InvalidArgument for a driver other than the
-    /// store's.
+    /// store's or for a podman store (a graph root with libpod/ or userns.lock).
     static std::unique_ptr<Store> open(const StoreOptions&);
     /// The driver whose records exist in `graphRoot` (<driver>-layers), nullopt for a new
     /// store. Throws Error when several drivers' records exist.

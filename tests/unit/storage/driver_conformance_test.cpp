@@ -331,3 +331,16 @@ TEST_CASE("overlay: a layer re-made after a killed pull keeps its short link, ch
     CHECK(drv.lowers("child") == before);
     CHECK(fs::exists(paths::overlayDir(g) + "/" + before[0] + "/"));  // resolves to the new parent's diff
 }
+
+TEST_CASE("a podman (containers/storage) graph root is refused, never opened", "[driver][store]") {
+    TempDir t;
+    fs::mkdirAll(t / "podman/libpod");
+    fs::mkdirAll(t / "podman/overlay-images");
+    try {
+        Store::open({t / "podman", t / "run", ""});
+        FAIL("no error");
+    } catch (const hutch::InvalidArgument& e) {
+        CHECK(std::string(e.what()).find("is a podman (containers/storage) store") != std::string::npos);
+    }
+    CHECK_FALSE(fs::exists(t / "podman/overlay-layers"));
+}
