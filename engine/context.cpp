@@ -8,6 +8,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/conf/registries.hpp"
+#include "hutch/conf/storage_conf.hpp"
 #include "hutch/engine/runtime_proc.hpp"
 #include "hutch/runtime/session.hpp"
 #include "hutch/storage/store.hpp"
@@ -54,10 +55,16 @@ Context::~Context() = default;
 storage::Store& Context::store() {
     if (!store_) {
         StorePaths d = defaultStorePaths(rootless_);
+        // Flags, then storage.conf, then hutch's defaults.
+        conf::StorageConf c = conf::loadStorageConf(rootless_);
+        storageConfFile_ = c.source;
+        auto pick = [](const std::string& flag, const std::string& fromConf, const std::string& def) {
+            return !flag.empty() ? flag : !fromConf.empty() ? fromConf : def;
+        };
         storage::StoreOptions o;
-        o.graphRoot = opts_.root.empty() ? d.graphRoot : opts_.root;
-        o.runRoot = opts_.runroot.empty() ? d.runRoot : opts_.runroot;
-        if (!opts_.storageDriver.empty()) o.driver = opts_.storageDriver;
+        o.graphRoot = pick(opts_.root, c.graphRoot, d.graphRoot);
+        o.runRoot = pick(opts_.runroot, c.runRoot, d.runRoot);
+        o.driver = pick(opts_.storageDriver, c.driver, "");
         store_ = storage::Store::open(o);
         setSeccompCacheDir(fsutil::join(o.runRoot, "seccomp"));
     }

@@ -21,7 +21,7 @@ namespace hutch::engine {
 struct GlobalOptions {
     std::string root;           ///< --root: graphroot override ("" = default)
     std::string runroot;        ///< --runroot: runroot override ("" = default)
-    std::string storageDriver;  ///< --storage-driver ("" = default, vfs for now)
+    std::string storageDriver;  ///< --storage-driver ("" = the store's, or overlay where it works)
 };
 
 /// Default graphroot and runroot for the calling user: rootless
@@ -51,8 +51,12 @@ public:
     const GlobalOptions& options() const { return opts_; }
     /// True when hutch runs without host root (inside its session user namespace).
     bool rootless() const { return rootless_; }
-    /// The store, opened (and recovered) on first use. Throws on open errors.
+    /// The store, opened (and recovered) on first use with the global flags, else
+    /// storage.conf's [storage] driver/graphroot/runroot (conf/storage_conf.hpp), else the
+    /// defaults. Throws on open errors, ConfigError naming storage.conf and the key.
     storage::Store& store();
+    /// The storage.conf the store was opened with ("" = none). Valid after store().
+    const std::string& storageConfFile() const { return storageConfFile_; }
     /// registries.conf, loaded on first use. Throws ConfigError naming the file and line.
     const conf::RegistriesConf& registries();
 
@@ -60,6 +64,7 @@ private:
     GlobalOptions opts_;
     bool rootless_;
     std::unique_ptr<storage::Store> store_;
+    std::string storageConfFile_;
     std::unique_ptr<conf::RegistriesConf> registries_;
 };
 

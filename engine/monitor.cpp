@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
@@ -82,8 +83,10 @@ void report(int fd, const SyncMessage& m) {
 int monitor(Context& ctx, const std::string& id, int syncFd) {
     ContainerRecord rec = loadContainer(ctx, id);
     std::string bundle;
+    std::optional<RootfsMount> mounted;  // until the container exits
     NetworkHandle net;  // ours for the container's life: torn down when we end (or die)
     try {
+        mounted.emplace(ctx, id, rec.autoRemove);
         net = setupNetwork(ctx, rec);
         rec.netState = net.state();
         bundle = writeBundle(ctx, rec);

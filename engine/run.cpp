@@ -89,6 +89,7 @@ void autoRemove(Context& ctx, const ContainerRecord& rec) {
 }
 
 int runForeground(Context& ctx, ContainerRecord& rec) {
+    RootfsMount mounted(ctx, rec.id, rec.autoRemove);
     NetworkHandle net = setupNetwork(ctx, rec);  // before anything runs in the container
     rec.netState = net.state();
     std::string bundle = writeBundle(ctx, rec);
@@ -137,6 +138,18 @@ int runForeground(Context& ctx, ContainerRecord& rec) {
 }
 
 }  // namespace
+
+RootfsMount::RootfsMount(Context& ctx, std::string id, bool disposable) : ctx_(ctx), id_(std::move(id)) {
+    ctx_.store().mountContainer(id_, disposable);
+}
+
+RootfsMount::~RootfsMount() {
+    try {
+        if (ctx_.store().lookupContainer(id_)) ctx_.store().unmountContainer(id_);
+    } catch (const std::exception& e) {
+        log::error("unmounting the rootfs of container {}: {}", id_, e.what());
+    }
+}
 
 ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     auto& store = ctx.store();

@@ -124,7 +124,7 @@ struct Stream {
 
 class Applier {
 public:
-    explicit Applier(const std::string& root) {
+    Applier(const std::string& root, const ApplyOptions& opts) : opts_(opts) {
         char* rp = ::realpath(root.c_str(), nullptr);
         if (!rp) throw SysError(errno, "resolve layer root " + root);
         rootPath_ = rp;
@@ -180,7 +180,11 @@ public:
         struct stat cur;
         bool exists = ::fstatat(d, b, &cur, AT_SYMLINK_NOFOLLOW) == 0;
         if (hardlink) return link(d, base, hardlink, name, exists ? &cur : nullptr);
+        // A directory of this layer replacing its own whiteout hides the lower one (as the
+        // Apply format does when the whiteout comes first).
+        bool opaqueDir = false;
         if (exists && !(S_ISDIR(cur.st_mode) && type == AE_IFDIR)) {
+            opaqueDir = type == AE_IFDIR && whiteouts_.count(rel);
             fsops::removeAt(d, base, rel);
             exists = false;
         }
@@ -199,6 +203,7 @@ public:
                 if (!exists && ::mkdirat(d, b, 0700) != 0) throw SysError(errno, "mkdir " + rel);
                 UniqueFd f(::openat(d, b, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
                 if (!f) throw SysError(errno, "open " + rel);
+                if (opaqueDir) setOpaque(f.get(), rel);
                 meta(f.get(), e, name);
                 dirTimes_.emplace_back(rel, times(e));
                 return;
@@ -287,6 +292,11 @@ private:
         const void* xv;
         size_t xs;
         while (archive_entry_xattr_next(e, &xn, &xv, &xs) == ARCHIVE_OK) {
+            if (opts_.whiteouts == WhiteoutFormat::Overlay &&
+                (std::strncmp(xn, "trusted.overlay.", 16) == 0 || std::strncmp(xn, "user.overlay.", 13) == 0)) {
+                log::debug("layer tar: dropping overlay xattr {} on {}", xn, name);
+                continue;
+            }
             if (::fsetxattr(fd, xn, xv, xs, 0) == 0) continue;
             if (std::strcmp(xn, "security.capability") == 0)
                 throw SysError(errno, "set xattr security.capability on layer entry \"" + name + "\"");
@@ -432,6 +442,13 @@ private:
     void whiteout(const std::string& parent, const std::string& target, const std::string& entry) {
         std::string rel = joinRel(parent, target);
         if (layer_.count(rel)) return;  // a whiteout never hides entries of its own layer
+        if (opts_.whiteouts == WhiteoutFormat::Overlay) {
+            UniqueFd p = openDir(parent, true, entry, 0);
+            if (::mknodat(p.get(), target.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0 && errno != EEXIST)
+                throw SysError(errno, "create whiteout " + rel + " (0/0 character device) for layer entry \"" + entry + "\"");
+            whiteouts_.insert(rel);
+            return;
+        }
         UniqueFd p = openDir(parent, false, entry, 0);
         if (!p) return;
         UniqueFd d(::openat(p.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -444,11 +461,19 @@ private:
         UniqueFd p = openDir(parent, true, entry, 0);
         UniqueFd d(::openat(p.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!d) throw SysError(errno, "open " + parent);
+        if (opts_.whiteouts == WhiteoutFormat::Overlay) return setOpaque(d.get(), parent);
         pruneChildren(d.get(), parent);
     }
 
+    void setOpaque(int dirFd, const std::string& rel) {
+        if (::fsetxattr(dirFd, opts_.opaqueXattr.c_str(), "y", 1, 0) != 0)
+            throw SysError(errno, "set " + opts_.opaqueXattr + " on opaque directory " + (rel.empty() ? "/" : rel));
+    }
+
+    ApplyOptions opts_;
     std::string rootPath_;
     UniqueFd root_;
+    std::set<std::string> whiteouts_;  // overlay whiteout devices made by this layer
     std::set<std::string> layer_;      // cleaned paths of this layer's entries
     std::set<std::string> ancestors_;  // their parent directories
     std::vector<std::pair<std::string, Times>> dirTimes_;
@@ -456,8 +481,8 @@ private:
 
 }  // namespace
 
-ApplyResult applyLayer(const std::string& root, const ReadFn& diff) {
-    Applier applier(root);
+ApplyResult applyLayer(const std::string& root, const ReadFn& diff, const ApplyOptions& opts) {
+    Applier applier(root, opts);
     Stream s;
     s.open(diff);
     archive_entry* e = nullptr;

@@ -1,10 +1,12 @@
-// Container records (vfs-containers/containers.json). The caller holds the containers lock.
+// Container records (<driver>-containers/containers.json). The caller holds the containers lock.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "hutch/storage/paths.hpp"
 
 namespace hutch::storage {
 
@@ -21,7 +23,7 @@ struct Container {
 /// Loads/saves container records of one store. No caching.
 class ContainerRecords {
 public:
-    explicit ContainerRecords(std::string graphRoot) : graphRoot_(std::move(graphRoot)) {}
+    explicit ContainerRecords(paths::Root root) : root_(std::move(root)) {}
     std::vector<Container> load() const;
     void save(const std::vector<Container>& containers) const;
     /// Index by exact name, full id or unique id prefix (>= 3 chars); throws
@@ -29,7 +31,7 @@ public:
     static std::optional<size_t> lookup(const std::vector<Container>& v, const std::string& nameOrId);
 
 private:
-    std::string graphRoot_;
+    paths::Root root_;
 };
 
 }  // namespace hutch::storage

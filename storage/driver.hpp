@@ -1,5 +1,6 @@
 // Storage driver interface: where layer and container filesystems live and how a layer is
-// built on its parent. vfs now; overlay later (issue 5) behind the same interface.
+// built on its parent, and how a container layer is mounted: vfs (vfs.hpp) and overlay
+// (overlay.hpp) behind one interface.
 #pragma once
 
 #include <memory>
@@ -14,7 +15,7 @@ namespace hutch::storage {
 class Driver {
 public:
     virtual ~Driver() = default;
-    /// Driver name as shown by `hutch info` ("vfs").
+    /// Driver name as shown by `hutch info` ("vfs", "overlay").
     virtual std::string name() const = 0;
     /// True if layers may be applied before their parent exists (false for vfs, which
     /// copies the parent).
@@ -26,13 +27,25 @@ public:
     virtual ApplyResult applyDiff(const std::string& id, const ReadFn& diff) = 0;
     /// Removes layer `id`'s filesystem; missing is not an error.
     virtual void remove(const std::string& id) = 0;
-    /// Directory holding layer `id`'s filesystem (the rootfs for a container layer).
+    /// Directory where layer `id`'s whole filesystem (parents included) is seen: the rootfs
+    /// of a container layer. For overlay it has content only while mounted.
     virtual std::string path(const std::string& id) const = 0;
+    /// Makes path(id) show layer `id` over its parents and returns path(id); a no-op when
+    /// already mounted (vfs: always). `disposable`: the layer will be removed after this
+    /// mount, its writes need not survive a crash (overlay's `volatile`: no sync of the
+    /// upper filesystem at unmount). Throws Error naming the layer when the mount fails.
+    virtual std::string mount(const std::string& id, bool disposable) = 0;
+    /// Detaches the mount at path(id) (lazily, MNT_DETACH); not mounted is not an error.
+    virtual void unmount(const std::string& id) = 0;
     /// True if the driver has data for `id`.
     virtual bool exists(const std::string& id) const = 0;
 };
 
-/// Creates the driver `name` for `graphRoot`. Throws InvalidArgument for an unknown name.
+/// Creates the driver `name` ("vfs" or "overlay") for `graphRoot`. Throws InvalidArgument
+/// for an unknown name.
 std::unique_ptr<Driver> makeDriver(const std::string& name, const std::string& graphRoot);
+
+/// Names of the drivers hutch knows, the preferred one first.
+inline const char* const kDriverNames[] = {"overlay", "vfs"};
 
 }  // namespace hutch::storage

@@ -1,10 +1,12 @@
-// Image records (vfs-images/images.json) and big data files. The caller holds the images lock.
+// Image records (<driver>-images/images.json) and big data files. The caller holds the images lock.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "hutch/storage/paths.hpp"
 
 namespace hutch::storage {
 
@@ -21,7 +23,7 @@ struct Image {
 /// Loads/saves image records of one store. No caching.
 class ImageRecords {
 public:
-    explicit ImageRecords(std::string graphRoot) : graphRoot_(std::move(graphRoot)) {}
+    explicit ImageRecords(paths::Root root) : root_(std::move(root)) {}
     std::vector<Image> load() const;
     void save(const std::vector<Image>& images) const;
     /// File holding big data `key` of image `id` (key encoded to a safe file name).
@@ -32,7 +34,7 @@ public:
     static std::optional<size_t> lookup(const std::vector<Image>& v, const std::string& nameOrId);
 
 private:
-    std::string graphRoot_;
+    paths::Root root_;
 };
 
 }  // namespace hutch::storage

@@ -1,10 +1,12 @@
-// Layer records (vfs-layers/layers.json). The caller holds the layers lock (paths.hpp).
+// Layer records (<driver>-layers/layers.json). The caller holds the layers lock (paths.hpp).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "hutch/storage/paths.hpp"
 
 #include "hutch/common/digest.hpp"
 #include "hutch/common/fsutil.hpp"
@@ -23,7 +25,7 @@ struct Layer {
 /// Loads/saves the layer records of one store. No caching: every load reads the file.
 class LayerRecords {
 public:
-    explicit LayerRecords(std::string graphRoot) : graphRoot_(std::move(graphRoot)) {}
+    explicit LayerRecords(paths::Root root) : root_(std::move(root)) {}
     /// Reads layers.json ([] when missing). Throws Error naming the file when corrupt.
     std::vector<Layer> load() const;
     /// Writes layers.json atomically.
@@ -32,7 +34,7 @@ public:
     static std::optional<Layer> find(const std::vector<Layer>& v, const std::string& id);
 
 private:
-    std::string graphRoot_;
+    paths::Root root_;
 };
 
 }  // namespace hutch::storage

@@ -61,7 +61,7 @@ std::optional<size_t> lookupByNameOrId(const std::vector<T>& v, std::string q, c
 }  // namespace
 
 std::vector<Layer> LayerRecords::load() const {
-    std::string path = paths::layersJson(graphRoot_);
+    std::string path = paths::layersJson(root_);
     std::vector<Layer> out;
     try {
         for (auto& j : readJson(path)) {
@@ -90,7 +90,7 @@ void LayerRecords::save(const std::vector<Layer>& layers, fsutil::Sync sync) con
         if (l.incomplete) j["incomplete"] = true;
         a.push_back(std::move(j));
     }
-    writeJson(paths::layersJson(graphRoot_), a, sync);
+    writeJson(paths::layersJson(root_), a, sync);
 }
 
 std::optional<Layer> LayerRecords::find(const std::vector<Layer>& v, const std::string& id) {
@@ -100,7 +100,7 @@ std::optional<Layer> LayerRecords::find(const std::vector<Layer>& v, const std::
 }
 
 std::vector<Image> ImageRecords::load() const {
-    std::string path = paths::imagesJson(graphRoot_);
+    std::string path = paths::imagesJson(root_);
     std::vector<Image> out;
     try {
         for (auto& j : readJson(path)) {
@@ -122,7 +122,7 @@ void ImageRecords::save(const std::vector<Image>& images) const {
     json a = json::array();
     for (auto& i : images)
         a.push_back({{"id", i.id}, {"names", i.names}, {"layer", i.topLayer}, {"digest", i.digest}, {"created", i.created}});
-    writeJson(paths::imagesJson(graphRoot_), a, fsutil::Sync::Durable);
+    writeJson(paths::imagesJson(root_), a, fsutil::Sync::Durable);
 }
 
 std::string ImageRecords::bigDataPath(const std::string& id, const std::string& key) const {
@@ -138,7 +138,7 @@ std::string ImageRecords::bigDataPath(const std::string& id, const std::string& 
             enc += hex[c & 15];
         }
     }
-    return fsutil::join(paths::imageDataDir(graphRoot_, id), enc);
+    return fsutil::join(paths::imageDataDir(root_, id), enc);
 }
 
 std::optional<size_t> ImageRecords::lookup(const std::vector<Image>& v, const std::string& nameOrId) {
@@ -146,7 +146,7 @@ std::optional<size_t> ImageRecords::lookup(const std::vector<Image>& v, const st
 }
 
 std::vector<Container> ContainerRecords::load() const {
-    std::string path = paths::containersJson(graphRoot_);
+    std::string path = paths::containersJson(root_);
     std::vector<Container> out;
     try {
         for (auto& j : readJson(path)) {
@@ -170,7 +170,7 @@ void ContainerRecords::save(const std::vector<Container>& containers) const {
     for (auto& c : containers)
         a.push_back({{"id", c.id}, {"names", c.names}, {"image", c.imageId}, {"layer", c.layerId},
                      {"created", c.created}, {"metadata", c.metadata}});
-    writeJson(paths::containersJson(graphRoot_), a, fsutil::Sync::Volatile);
+    writeJson(paths::containersJson(root_), a, fsutil::Sync::Volatile);
 }
 
 std::optional<size_t> ContainerRecords::lookup(const std::vector<Container>& v, const std::string& nameOrId) {

@@ -9,6 +9,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
+#include "hutch/storage/overlay.hpp"
 #include "hutch/storage/paths.hpp"
 
 namespace hutch::storage {
@@ -44,25 +45,44 @@ void takeNames(std::vector<Image>& imgs, const std::string& keep, const std::vec
 }  // namespace
 
 Store::Store(const StoreOptions& o)
-    : opts_(o), layers_(o.graphRoot), images_(o.graphRoot), containers_(o.graphRoot) {}
+    : opts_(o), root_{o.graphRoot, o.driver}, layers_(root_), images_(root_), containers_(root_) {}
 
 Store::~Store() = default;
 
 std::unique_ptr<Store> Store::open(const StoreOptions& o) {
     if (o.graphRoot.empty() || o.runRoot.empty()) throw InvalidArgument("store: graph root and run root must be set");
-    std::unique_ptr<Store> s(new Store(o));
+    // Same record names as containers/storage's, different content: never open podman's.
+    for (const char* marker : {"libpod", "userns.lock"})
+        if (fsutil::exists(fsutil::join(o.graphRoot, marker)))
+            throw InvalidArgument("the graph root " + o.graphRoot + " is a podman (containers/storage) store (it has " +
+                                  marker + "); hutch keeps a store of its own: use another --root or storage.conf graphroot");
     fsutil::mkdirAll(o.graphRoot, 0700);
     fsutil::mkdirAll(o.runRoot, 0700);
-    fsutil::mkdirAll(paths::layersDir(o.graphRoot), 0700);
-    fsutil::mkdirAll(paths::imagesDir(o.graphRoot), 0700);
-    fsutil::mkdirAll(paths::containersDir(o.graphRoot), 0700);
-    s->driver_ = makeDriver(o.driver, o.graphRoot);
+    StoreOptions resolved = o;
+    std::string why;
+    auto choose = [&] {
+        resolved.driver = chooseDriver(o.graphRoot, o.driver, &why);
+        // The records directories name the driver: made last, they record the choice.
+        paths::Root r{o.graphRoot, resolved.driver};
+        fsutil::mkdirAll(paths::containersDir(r), 0700);
+        fsutil::mkdirAll(paths::imagesDir(r), 0700);
+        fsutil::mkdirAll(paths::layersDir(r), 0700);
+    };
+    if (recordedDriver(o.graphRoot)) {
+        choose();
+    } else {  // a new store: one process at a time probes and records the driver
+        Lock l(paths::driverLock(o.graphRoot), Mode::Exclusive);
+        choose();
+    }
+    std::unique_ptr<Store> s(new Store(resolved));
+    s->driverReason_ = why;
+    s->driver_ = makeDriver(resolved.driver, o.graphRoot);
     s->recover();
     return s;
 }
 
 void Store::recover() {
-    Lock l(paths::layersLock(opts_.graphRoot), Mode::Exclusive);
+    Lock l(paths::layersLock(root_), Mode::Exclusive);
     auto v = layers_.load();
     bool changed = false;
     for (auto it = v.begin(); it != v.end();) {
@@ -70,7 +90,7 @@ void Store::recover() {
             ++it;
             continue;
         }
-        std::string lockPath = paths::layerLock(opts_.graphRoot, it->id);
+        std::string lockPath = paths::layerLock(root_, it->id);
         Lock owner = Lock::tryLock(lockPath, Mode::Exclusive);
         if (!owner.held()) {  // its creator is alive
             ++it;
@@ -87,17 +107,60 @@ void Store::recover() {
 
 std::string Store::driverName() const { return driver_->name(); }
 
+std::optional<std::string> Store::recordedDriver(const std::string& graphRoot) {
+    std::vector<std::string> found;
+    for (const char* d : kDriverNames)
+        if (fsutil::exists(paths::layersDir(paths::Root{graphRoot, d}))) found.emplace_back(d);
+    if (found.size() > 1)
+        throw Error("the store " + graphRoot + " has records of several storage drivers (" + str::join(found, ", ") +
+                    "); remove the ones not in use");
+    if (found.empty()) return std::nullopt;
+    return found.front();
+}
+
+std::string Store::chooseDriver(const std::string& graphRoot, const std::string& requestedName, std::string* why) {
+    // containers/storage accepts "overlay2" for overlay
+    const std::string requested = requestedName == "overlay2" ? "overlay" : requestedName;
+    std::string ignored;
+    std::string& reason = why ? *why : ignored;
+    if (!requested.empty() && std::find(std::begin(kDriverNames), std::end(kDriverNames), requested) == std::end(kDriverNames))
+        throw InvalidArgument("unknown storage driver \"" + requested + "\" (supported: overlay, vfs)");
+    if (auto have = recordedDriver(graphRoot)) {
+        if (!requested.empty() && requested != *have)
+            throw InvalidArgument("the store " + graphRoot + " uses the storage driver \"" + *have +
+                                  "\", not the requested \"" + requested +
+                                  "\": a store keeps the driver it was created with (use that driver, or another "
+                                  "--root, or remove the store with its images and containers)");
+        reason = "recorded in the store (" + *have + "-layers)";
+        return *have;
+    }
+    if (requested == "vfs") {
+        reason = "requested for a new store";
+        return requested;
+    }
+    std::string failed = probeOverlay(graphRoot);
+    if (failed.empty()) {
+        log::debug("store: native overlay works in {}", graphRoot);
+        reason = requested.empty() ? "native overlay works here (probed for a new store)" : "requested for a new store";
+        return "overlay";
+    }
+    if (requested == "overlay") throw Error("the overlay storage driver does not work for " + graphRoot + ": " + failed);
+    log::info("store: native overlay does not work in {} ({}); using vfs", graphRoot, failed);
+    reason = "native overlay does not work here: " + failed;
+    return "vfs";
+}
+
 bool Store::parallelLayerApply() const { return driver_->parallelApply(); }
 
 std::optional<Layer> Store::layer(const std::string& id) {
-    Lock l(paths::layersLock(opts_.graphRoot), Mode::Shared);
+    Lock l(paths::layersLock(root_), Mode::Shared);
     return LayerRecords::find(layers_.load(), id);
 }
 
 Layer Store::makeLayer(const std::string& id, const std::string& parent, const std::function<void(Layer&)>& fill,
                        bool waitForOthers) {
     checkId(id, "layer");
-    const std::string& g = opts_.graphRoot;
+    const paths::Root& g = root_;
     std::string lockPath = paths::layerLock(g, id);
     // Image layers (shared, expensive to fetch) are recorded durably; a container's layer
     // is only ever created by the command that uses it, so a rename is enough.
@@ -118,7 +181,9 @@ Layer Store::makeLayer(const std::string& id, const std::string& parent, const s
                     driver_->remove(id);
                     eraseId(v, id);
                 }
-                if (!parent.empty()) {
+                // A driver applying layers independently (overlay) may make a layer before
+                // its parent (parallel pull); the image needs all of them complete.
+                if (!parent.empty() && !driver_->parallelApply()) {
                     auto p = LayerRecords::find(v, parent);
                     if (!p || p->incomplete) throw NotFound("parent layer " + parent + " of layer " + id + " not found");
                 }
@@ -202,7 +267,7 @@ void Store::gcLayersLocked(std::vector<Layer>& layers, const std::vector<Image>&
 Image Store::createImage(const std::string& id, const std::vector<std::string>& names, const std::string& topLayer,
                          const std::string& manifestDigest, const std::map<std::string, std::string>& bigData) {
     checkId(id, "image");
-    const std::string& g = opts_.graphRoot;
+    const paths::Root& g = root_;
     Lock il(paths::imagesLock(g), Mode::Exclusive);
     if (!topLayer.empty()) {
         Lock ll(paths::layersLock(g), Mode::Shared);
@@ -231,12 +296,12 @@ Image Store::createImage(const std::string& id, const std::vector<std::string>& 
 }
 
 std::vector<Image> Store::images() {
-    Lock l(paths::imagesLock(opts_.graphRoot), Mode::Shared);
+    Lock l(paths::imagesLock(root_), Mode::Shared);
     return images_.load();
 }
 
 std::optional<Image> Store::lookupImage(const std::string& nameOrId) {
-    Lock l(paths::imagesLock(opts_.graphRoot), Mode::Shared);
+    Lock l(paths::imagesLock(root_), Mode::Shared);
     auto v = images_.load();
     auto i = ImageRecords::lookup(v, nameOrId);
     if (!i) return std::nullopt;
@@ -244,7 +309,7 @@ std::optional<Image> Store::lookupImage(const std::string& nameOrId) {
 }
 
 std::string Store::imageBigData(const std::string& id, const std::string& key) {
-    Lock l(paths::imagesLock(opts_.graphRoot), Mode::Shared);
+    Lock l(paths::imagesLock(root_), Mode::Shared);
     auto v = images_.load();
     auto i = ImageRecords::lookup(v, id);
     if (!i) throw NotFound("image " + id + " not found");
@@ -256,7 +321,7 @@ std::string Store::imageBigData(const std::string& id, const std::string& key) {
 }
 
 void Store::setImageNames(const std::string& id, const std::vector<std::string>& names) {
-    Lock l(paths::imagesLock(opts_.graphRoot), Mode::Exclusive);
+    Lock l(paths::imagesLock(root_), Mode::Exclusive);
     auto v = images_.load();
     auto i = ImageRecords::lookup(v, id);
     if (!i) throw NotFound("image " + id + " not found");
@@ -268,7 +333,7 @@ void Store::setImageNames(const std::string& id, const std::vector<std::string>&
 }
 
 void Store::removeImage(const std::string& id) {
-    const std::string& g = opts_.graphRoot;
+    const paths::Root& g = root_;
     Lock cl(paths::containersLock(g), Mode::Shared);
     Lock il(paths::imagesLock(g), Mode::Exclusive);
     Lock ll(paths::layersLock(g), Mode::Exclusive);
@@ -292,7 +357,7 @@ void Store::removeImage(const std::string& id) {
 Container Store::createContainer(const std::string& id, const std::vector<std::string>& names,
                                  const std::string& imageId, const std::string& metadata) {
     checkId(id, "container");
-    const std::string& g = opts_.graphRoot;
+    const paths::Root& g = root_;
     Lock cl(paths::containersLock(g), Mode::Exclusive);
     auto ctrs = containers_.load();
     for (auto& c : ctrs) {
@@ -329,12 +394,12 @@ Container Store::createContainer(const std::string& id, const std::vector<std::s
 }
 
 std::vector<Container> Store::containers() {
-    Lock l(paths::containersLock(opts_.graphRoot), Mode::Shared);
+    Lock l(paths::containersLock(root_), Mode::Shared);
     return containers_.load();
 }
 
 std::optional<Container> Store::lookupContainer(const std::string& nameOrId) {
-    Lock l(paths::containersLock(opts_.graphRoot), Mode::Shared);
+    Lock l(paths::containersLock(root_), Mode::Shared);
     auto v = containers_.load();
     auto i = ContainerRecords::lookup(v, nameOrId);
     if (!i) return std::nullopt;
@@ -349,8 +414,24 @@ Container Store::containerById(const std::string& id) {
 
 std::string Store::containerRootfs(const std::string& id) { return driver_->path(containerById(id).layerId); }
 
+std::string Store::mountContainer(const std::string& id, bool disposable) {
+    Lock l(paths::containersLock(root_), Mode::Exclusive);
+    auto v = containers_.load();
+    auto i = ContainerRecords::lookup(v, id);
+    if (!i) throw NotFound("container " + id + " not found");
+    return driver_->mount(v[*i].layerId, disposable);
+}
+
+void Store::unmountContainer(const std::string& id) {
+    Lock l(paths::containersLock(root_), Mode::Exclusive);
+    auto v = containers_.load();
+    auto i = ContainerRecords::lookup(v, id);
+    if (!i) throw NotFound("container " + id + " not found");
+    driver_->unmount(v[*i].layerId);
+}
+
 std::string Store::containerDir(const std::string& id) {
-    return paths::containerUserData(opts_.graphRoot, containerById(id).id);
+    return paths::containerUserData(root_, containerById(id).id);
 }
 
 std::string Store::containerRunDir(const std::string& id) {
@@ -360,7 +441,7 @@ std::string Store::containerRunDir(const std::string& id) {
 }
 
 void Store::setContainerMetadata(const std::string& id, const std::string& metadata) {
-    Lock l(paths::containersLock(opts_.graphRoot), Mode::Exclusive);
+    Lock l(paths::containersLock(root_), Mode::Exclusive);
     auto v = containers_.load();
     auto i = ContainerRecords::lookup(v, id);
     if (!i) throw NotFound("container " + id + " not found");
@@ -369,12 +450,13 @@ void Store::setContainerMetadata(const std::string& id, const std::string& metad
 }
 
 void Store::removeContainer(const std::string& id) {
-    const std::string& g = opts_.graphRoot;
+    const paths::Root& g = root_;
     Lock cl(paths::containersLock(g), Mode::Exclusive);
     auto ctrs = containers_.load();
     auto i = ContainerRecords::lookup(ctrs, id);
     if (!i) throw NotFound("container " + id + " not found");
     Container c = ctrs[*i];
+    driver_->unmount(c.layerId);
     ctrs.erase(ctrs.begin() + static_cast<long>(*i));
     containers_.save(ctrs);
     {

@@ -16,35 +16,52 @@
 #include "hutch/storage/driver.hpp"
 #include "hutch/storage/images.hpp"
 #include "hutch/storage/layers.hpp"
+#include "hutch/storage/paths.hpp"
 
 namespace hutch::storage {
 
-/// Where the store lives and which driver it uses.
+/// Where the store lives and which driver it uses: "" = the store's recorded driver, or for a
+/// new store overlay when native overlay works there (probed), else vfs.
 struct StoreOptions {
-    std::string graphRoot, runRoot, driver = "vfs";
+    std::string graphRoot, runRoot, driver;
 };
 
 class Store {
 public:
     /// Creates the directories if needed and recovers: removes incomplete layers whose
-    /// creator is gone (per-layer lock not held) with their data. Throws SysError/Error.
+    /// creator is gone (per-layer lock not held) with their data. The driver is
+    /// chooseDriver()'s. Throws SysError/Error, InvalidArgument for a driver other than the
+    /// store's or for a podman store (a graph root with libpod/ or userns.lock).
     static std::unique_ptr<Store> open(const StoreOptions&);
+    /// The driver whose records exist in `graphRoot` (<driver>-layers), nullopt for a new
+    /// store. Throws Error when several drivers' records exist.
+    static std::optional<std::string> recordedDriver(const std::string& graphRoot);
+    /// The driver to use for `graphRoot` when `requested` ("" = default) is asked for: the
+    /// recorded one (InvalidArgument naming the store and both drivers when `requested`
+    /// differs), else `requested`, else overlay if probeOverlay() succeeds, else vfs. Error
+    /// when overlay is requested for a new store where it does not work. `why`, when given,
+    /// receives the reason in words (for `hutch info`).
+    static std::string chooseDriver(const std::string& graphRoot, const std::string& requested,
+                                    std::string* why = nullptr);
     ~Store();
 
     const std::string& graphRoot() const { return opts_.graphRoot; }
     const std::string& runRoot() const { return opts_.runRoot; }
     std::string driverName() const;
+    /// Why the store uses its driver ("recorded in the store", the probe's result, ...).
+    const std::string& driverReason() const { return driverReason_; }
 
     /// Layer `id` (incomplete ones too, flagged), or nullopt.
     std::optional<Layer> layer(const std::string& id);
     /// Creates layer `id` on `parent` ("" = base) by applying the gzip/zstd/plain tar stream
     /// `diff` (image-spec layer.md). If another process is creating the same id, waits for it;
     /// an existing complete layer is returned as is (`diff` is not read). Throws NotFound
-    /// (parent), DigestMismatch (diffID != expectedDiffId) or the applier's errors; on any
+    /// (parent not complete, unless parallelLayerApply()), DigestMismatch (diffID != expectedDiffId) or the applier's errors; on any
     /// error nothing of the layer is left behind.
     Layer createLayer(const std::string& id, const std::string& parent, ReadFn diff,
                       const std::optional<Digest>& expectedDiffId, const Digest& compressedDigest);
-    /// False for vfs: a layer's parent must be complete before it is created.
+    /// False for vfs: a layer's parent must be complete before it is created. True for
+    /// overlay: the layers of an image may be created in any order.
     bool parallelLayerApply() const;
 
     /// Creates image `id` with `names` (moved away from other images), top layer and big
@@ -71,14 +88,23 @@ public:
                               const std::string& imageId, const std::string& metadata);
     std::vector<Container> containers();
     std::optional<Container> lookupContainer(const std::string& nameOrId);
-    /// The container's root filesystem directory (ready to use with vfs).
+    /// The container's root filesystem directory (its content is there while mounted).
     std::string containerRootfs(const std::string& id);
-    /// graphroot/vfs-containers/<id>/userdata (persistent).
+    /// Mounts the container's rootfs (overlay; nothing to do for vfs) and returns its
+    /// directory; already mounted is fine. The mount lives in this process's mount
+    /// namespace (the rootless session's). Throws NotFound, Error naming the layer.
+    /// `disposable` (a --rm container): its writes need not survive a crash, so unmounting
+    /// does not sync them (Driver::mount).
+    std::string mountContainer(const std::string& id, bool disposable = false);
+    /// Unmounts the container's rootfs (MNT_DETACH); not mounted is fine. Throws NotFound.
+    void unmountContainer(const std::string& id);
+    /// graphroot/<driver>-containers/<id>/userdata (persistent).
     std::string containerDir(const std::string& id);
     /// runroot/containers/<id>/userdata (created on demand).
     std::string containerRunDir(const std::string& id);
     void setContainerMetadata(const std::string& id, const std::string& metadata);
-    /// Removes the container record, its rw layer and its directories. Throws NotFound.
+    /// Unmounts the rootfs, removes the container record, its rw layer and its directories.
+    /// Throws NotFound.
     void removeContainer(const std::string& id);
 
 private:
@@ -94,6 +120,8 @@ private:
     Container containerById(const std::string& id);
 
     StoreOptions opts_;
+    paths::Root root_;
+    std::string driverReason_;
     std::unique_ptr<Driver> driver_;
     LayerRecords layers_;
     ImageRecords images_;

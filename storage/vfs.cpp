@@ -5,6 +5,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/storage/fsops.hpp"
+#include "hutch/storage/overlay.hpp"
 #include "hutch/storage/paths.hpp"
 
 namespace hutch::storage {
@@ -35,8 +36,9 @@ std::string VfsDriver::path(const std::string& id) const { return paths::vfsLaye
 bool VfsDriver::exists(const std::string& id) const { return fsutil::exists(path(id)); }
 
 std::unique_ptr<Driver> makeDriver(const std::string& name, const std::string& graphRoot) {
-    if (name == "vfs" || name.empty()) return std::make_unique<VfsDriver>(graphRoot);
-    throw InvalidArgument("unknown storage driver \"" + name + "\" (supported: vfs)");
+    if (name == "vfs") return std::make_unique<VfsDriver>(graphRoot);
+    if (name == "overlay") return std::make_unique<OverlayDriver>(graphRoot);
+    throw InvalidArgument("unknown storage driver \"" + name + "\" (supported: overlay, vfs)");
 }
 
 }  // namespace hutch::storage

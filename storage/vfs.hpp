@@ -17,6 +17,9 @@ public:
     ApplyResult applyDiff(const std::string& id, const ReadFn& diff) override;
     void remove(const std::string& id) override;
     std::string path(const std::string& id) const override;
+    /// Nothing to mount: the layer directory is the rootfs.
+    std::string mount(const std::string& id, bool) override { return path(id); }
+    void unmount(const std::string&) override {}
     bool exists(const std::string& id) const override;
 
 private:
