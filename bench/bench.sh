@@ -10,11 +10,19 @@
 #   pull big `hutch pull big`                vs `podman pull big` (one 200 MiB layer; N_BIG=3)
 #   RSS      peak RSS of `hutch pull big` (and podman's) from /usr/bin/time -v
 #   exec     `hutch exec C true` vs `podman exec C true` into a running busybox (N_EXEC=20)
+#   net      `run --rm --net=none busybox true` beside the default network: the network setup
+#            cost is the difference of the medians (issue 7)
+#   port     a PORT_MIB (256) MiB file fetched from busybox httpd through `-p` (N_PORT=5)
+#   storage  with the systemd image, hutch --storage-driver overlay vs vfs vs podman: ten
+#            containers run -d (sleep) then rm -f (N_STORE=3 rounds); store size with the image
+#            and with ten containers (du); `run --rm busybox true` with each driver (issue 5)
 #   boot     `run -d debian-systemd` until `exec systemctl is-system-running --wait` answers
 #            (N_BOOT=3; image from scripts/make-debian-systemd.sh; HUTCH_TEST_SYSTEMD_IMAGE=
 #            empty leaves it out)
 # and prints the medians and the ratio podman/hutch (> 1 means hutch is faster / smaller).
-# Targets (issue 2): run >= 5x, pull >= 1x, hutch pull big peak RSS < 64 MiB.
+# Targets (issue 2): run >= 5x, pull >= 1x, hutch pull big peak RSS < 64 MiB. Issue 5: overlay
+# create >= 10x faster than vfs, ten containers <= 1.1x the image on disk. Issue 7: network
+# setup < 30 ms, published-port throughput >= podman's.
 #
 # Environment: HUTCH_BIN (default build/hutch), N_RUN, N_PULL, N_BIG, HUTCH_TEST_USER,
 # HUTCH_TEST_REGISTRY. podman reads the same registries.conf as hutch (in a temp HOME).
@@ -94,6 +102,76 @@ if [[ ${1:-} == --as-user ]]; then
   quiet "${HUTCH[@]}" rm -f bench-exec
   quiet "${PODMAN[@]}" rm -f -t 0 bench-exec
 
+  echo "bench: network setup: run --rm busybox true, default network vs --net=none x$N_RUN" >&2
+  timed hutch-run-none "$N_RUN" none "${HUTCH[@]}" run --rm --net=none busybox true
+  timed podman-run-none "$N_RUN" none "${PODMAN[@]}" run --rm --net=none busybox true
+
+  echo "bench: published port throughput ($PORT_MIB MiB through -p, x$N_PORT)" >&2
+  # A container serving a file of PORT_MIB MiB with busybox httpd on a published port;
+  # the host fetches it through the port (python3, so no curl is needed).
+  fetch() {
+    python3 - "$1" "$PORT_MIB" <<'PYEOF'
+import sys, time, urllib.request
+url, mib = sys.argv[1], int(sys.argv[2])
+for i in range(100):
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            n = 0
+            while True:
+                b = r.read(1 << 20)
+                if not b:
+                    break
+                n += len(b)
+        if n != mib << 20:
+            sys.exit(f"fetched {n} bytes, expected {mib << 20}")
+        sys.exit(0)
+    except (ConnectionError, OSError) as e:
+        if i == 99:
+            raise
+        time.sleep(0.05)
+PYEOF
+  }
+  serve='mkdir -p /srv && dd if=/dev/zero of=/srv/f bs=1M count='"$PORT_MIB"' 2>/dev/null && exec httpd -f -p 8080 -h /srv'
+  quiet "${HUTCH[@]}" run -d --name bench-port -p 127.0.0.1:18081:8080 busybox sh -c "$serve"
+  quiet "${PODMAN[@]}" run -d --name bench-port -p 127.0.0.1:18082:8080 busybox sh -c "$serve"
+  fetch http://127.0.0.1:18081/f && fetch http://127.0.0.1:18082/f  # warm up, and wait for the servers
+  timed hutch-port "$N_PORT" none fetch http://127.0.0.1:18081/f
+  timed podman-port "$N_PORT" none fetch http://127.0.0.1:18082/f
+  quiet "${HUTCH[@]}" rm -f bench-port
+  quiet "${PODMAN[@]}" rm -f -t 0 bench-port
+
+  if [[ -n ${SYSTEMD_IMAGE:-} ]]; then
+    echo "bench: storage: ten containers of $SYSTEMD_IMAGE, overlay vs vfs vs podman" >&2
+    # tenfold TOOL...: create+start+remove ten containers of the systemd image (each runs
+    # `sleep` instead of systemd, so only storage and runtime setup are measured).
+    tenfold() {
+      local i
+      for ((i = 0; i < 10; i++)); do quiet "$@" run -d --name "bench-st$i" "$SYSTEMD_IMAGE" sleep 600; done
+      for ((i = 0; i < 10; i++)); do quiet "$@" rm -f -t 0 "bench-st$i"; done
+    }
+    store_kib() { du -sxk "$1" | awk '{print $1}'; }
+    HOV=("$HUTCH_BIN" --storage-driver overlay --root "$BENCH_DIR/hutch-ov-root" --runroot "$BENCH_DIR/hutch-ov-run")
+    HVFS=("$HUTCH_BIN" --storage-driver vfs --root "$BENCH_DIR/hutch-vfs-root" --runroot "$BENCH_DIR/hutch-vfs-run")
+    quiet "${HOV[@]}" pull "$SYSTEMD_IMAGE"
+    quiet "${HVFS[@]}" pull "$SYSTEMD_IMAGE"
+    quiet "${PODMAN[@]}" pull "$SYSTEMD_IMAGE"
+    timed hutch-ov-ten "$N_STORE" none tenfold "${HOV[@]}"
+    timed hutch-vfs-ten "$N_STORE" none tenfold "${HVFS[@]}"
+    timed podman-ten "$N_STORE" none tenfold "${PODMAN[@]}"
+    # Disk: the store with the image only, then with ten (stopped) containers of it.
+    store_kib "$BENCH_DIR/hutch-ov-root" >results/ov-image-kib
+    for ((i = 0; i < 10; i++)); do quiet "${HOV[@]}" run --name "bench-du$i" "$SYSTEMD_IMAGE" true; done
+    store_kib "$BENCH_DIR/hutch-ov-root" >results/ov-ten-kib
+    store_kib "$BENCH_DIR/hutch-vfs-root" >results/vfs-image-kib
+    for ((i = 0; i < 10; i++)); do quiet "${HVFS[@]}" run --name "bench-du$i" "$SYSTEMD_IMAGE" true; done
+    store_kib "$BENCH_DIR/hutch-vfs-root" >results/vfs-ten-kib
+    echo "bench: run --rm busybox true with overlay x$N_RUN" >&2
+    quiet "${HOV[@]}" pull busybox
+    quiet "${HVFS[@]}" pull busybox
+    timed hutch-ov-run "$N_RUN" none "${HOV[@]}" run --rm busybox true
+    timed hutch-vfs-run "$N_RUN" none "${HVFS[@]}" run --rm busybox true
+  fi
+
   if [[ -n ${SYSTEMD_IMAGE:-} ]]; then
     # boot TOOL...: run -d the systemd image, then wait until systemctl says running.
     boot() {
@@ -151,6 +229,9 @@ N_PULL=${N_PULL:-10}
 N_BIG=${N_BIG:-3}
 N_EXEC=${N_EXEC:-20}
 N_BOOT=${N_BOOT:-3}
+N_STORE=${N_STORE:-3}
+N_PORT=${N_PORT:-5}
+PORT_MIB=${PORT_MIB:-256}
 SYSTEMD_IMAGE=${HUTCH_TEST_SYSTEMD_IMAGE-debian-systemd:bookworm}
 
 bash "$ROOT/scripts/setup-host.sh" "$USER_NAME" >/dev/null
@@ -200,7 +281,8 @@ cgroup=$(cat "/run/hutch-test/cgroup-$USER_NAME" 2>/dev/null || true)
     HOME="$BENCH_DIR/home" USER="$USER_NAME" LOGNAME="$USER_NAME" \
     XDG_RUNTIME_DIR="/run/user/$uid" XDG_CONFIG_HOME="$BENCH_DIR/home/.config" \
     BENCH_DIR="$BENCH_DIR" HUTCH_BIN="$HUTCH_BIN" N_RUN="$N_RUN" N_PULL="$N_PULL" N_BIG="$N_BIG" \
-    N_EXEC="$N_EXEC" N_BOOT="$N_BOOT" SYSTEMD_IMAGE="$SYSTEMD_IMAGE" \
+    N_EXEC="$N_EXEC" N_BOOT="$N_BOOT" N_STORE="$N_STORE" N_PORT="$N_PORT" PORT_MIB="$PORT_MIB" \
+    SYSTEMD_IMAGE="$SYSTEMD_IMAGE" \
     bash "$ROOT/bench/bench.sh" --as-user
 )
 
@@ -223,10 +305,30 @@ hr=$(($(cat "$R/hutch-rss") / 1024))
 pr=$(($(cat "$R/podman-rss") / 1024))
 row "peak RSS, pull big" "$hr" "$pr" MiB
 row "exec true (n=$N_EXEC)" "$(median "$R/hutch-exec")" "$(median "$R/podman-exec")" ms
+row "run --rm --net=none (n=$N_RUN)" "$(median "$R/hutch-run-none")" "$(median "$R/podman-run-none")" ms
+hnet=$(awk -v a="$(median "$R/hutch-run")" -v b="$(median "$R/hutch-run-none")" 'BEGIN {printf "%.1f", a - b}')
+pnet=$(awk -v a="$(median "$R/podman-run")" -v b="$(median "$R/podman-run-none")" 'BEGIN {printf "%.1f", a - b}')
+row "network setup (default - none)" "$hnet" "$pnet" ms
+hmbs=$(awk -v t="$(median "$R/hutch-port")" -v m="$PORT_MIB" 'BEGIN {printf "%.0f", m / (t / 1000)}')
+pmbs=$(awk -v t="$(median "$R/podman-port")" -v m="$PORT_MIB" 'BEGIN {printf "%.0f", m / (t / 1000)}')
+# Throughput: higher is better, so the ratio column is hutch/podman here.
+printf '%-34s %12s %12s %10s\n' "published port, $PORT_MIB MiB (n=$N_PORT)" "$hmbs MiB/s" "$pmbs MiB/s" \
+  "$(awk -v h="$hmbs" -v p="$pmbs" 'BEGIN {if (p > 0) printf "%.2fx", h / p; else print "n/a"}')"
 if [[ -n $SYSTEMD_IMAGE ]]; then
+  row "10 x create+start+rm, overlay" "$(median "$R/hutch-ov-ten")" "$(median "$R/podman-ten")" ms
+  row "10 x create+start+rm, vfs" "$(median "$R/hutch-vfs-ten")" "$(median "$R/podman-ten")" ms
+  echo "  overlay vs vfs create: $(awk -v o="$(median "$R/hutch-ov-ten")" -v v="$(median "$R/hutch-vfs-ten")" 'BEGIN {printf "%.2fx", v / o}') faster (target >= 10x)"
+  for d in ov vfs; do
+    img=$(cat "$R/$d-image-kib")
+    ten=$(cat "$R/$d-ten-kib")
+    echo "  disk, $d: store with the image $((img / 1024)) MiB, with ten containers $((ten / 1024)) MiB = $(awk -v a="$ten" -v b="$img" 'BEGIN {printf "%.2fx", a / b}') the image (target overlay <= 1.10x)"
+  done
+  row "run --rm busybox true, overlay" "$(median "$R/hutch-ov-run")" "$(median "$R/podman-run")" ms
+  row "run --rm busybox true, vfs" "$(median "$R/hutch-vfs-run")" "$(median "$R/podman-run")" ms
   row "systemd run -d -> running (n=$N_BOOT)" "$(median "$R/hutch-boot")" "$(median "$R/podman-boot")" ms
   echo "(podman given a delegated cgroup2 dir by hand: --cgroupns=private -v CGROUP:/sys/fs/cgroup:rw)"
   echo "final states: hutch $(sort -u "$R/boot-state-hutch" | tr '\n' ' ')podman $(sort -u "$R/boot-state-podman" | tr '\n' ' ')"
 fi
 echo
+echo "targets: network setup < 30 ms, published port >= 1.00x podman;"
 echo "targets: run >= 5x, pull >= 1.00x, hutch pull big peak RSS < 64 MiB ($( ((hr < 64)) && echo met || echo NOT met)); exec >= 5x; systemd boot >= 1.00x"
