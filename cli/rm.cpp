@@ -4,6 +4,7 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/engine/containers.hpp"
+#include "hutch/engine/lifecycle.hpp"
 #include "hutch/engine/volumes.hpp"
 
 namespace hutch::cli {
@@ -12,12 +13,16 @@ void registerRm(Registry& r) {
     struct Opts {
         std::vector<std::string> names;
         bool force = false, all = false, volumes = false;
+        int time = -1;
     };
     auto o = std::make_shared<Opts>();
     auto* sub = r.app.add_subcommand("rm", "Remove one or more containers");
     sub->add_flag("-f,--force", o->force, "Force removal of a running or unusable container");
     sub->add_flag("-a,--all", o->all, "Remove all containers");
     sub->add_flag("-v,--volumes", o->volumes, "Remove anonymous volumes associated with the container");
+    // With -t, a running container gets its stop signal and that long before the kill
+    // (without it, rm -f kills at once).
+    sub->add_option("-t,--time", o->time, "Seconds to wait for stop before killing the container");
     sub->add_option("CONTAINER", o->names, "Containers to remove");
     sub->callback([o, &r] {
         if (o->names.empty() && !o->all) throw CLI::ValidationError("rm", "must specify at least one container to remove");
@@ -29,6 +34,7 @@ void registerRm(Registry& r) {
             for (const auto& n : names) {
                 try {
                     auto rec = engine::loadContainer(ctx, n);
+                    if (o->force && o->time >= 0) engine::stopContainer(ctx, rec.id, o->time);
                     engine::removeContainer(ctx, rec.id, o->force);
                     if (o->volumes) engine::removeAnonymousVolumes(ctx, rec.anonymousVolumes);
                     std::cout << (o->all ? rec.id : n) << std::endl;
@@ -39,7 +45,7 @@ void registerRm(Registry& r) {
                     rc = rc ? rc : 1;
                 } catch (const std::exception& e) {
                     std::cerr << "Error: " << e.what() << std::endl;
-                    rc = 2;
+                    rc = rc ? rc : 2;  // the first failure's code, as podman
                 }
             }
             return rc;

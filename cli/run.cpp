@@ -15,6 +15,7 @@ namespace {
 }  // namespace
 
 std::optional<std::string> envEntry(const std::string& e) {
+    if (e.empty() || e[0] == '=') throw InvalidArgument("invalid environment variable: \"" + e + "\"");
     if (e.find('=') != std::string::npos) return e;
     if (const char* v = std::getenv(e.c_str())) return e + "=" + v;
     return std::nullopt;
@@ -129,6 +130,8 @@ void registerRun(Registry& r) {
     sub->callback([o, ep, sub, &r] {
         auto rest = sub->remaining();
         if (rest.empty()) throw CLI::ValidationError("run", "requires at least 1 arg(s), only received 0");
+        // Flags stop at the image; before it, an unknown one is an error (not an image name).
+        if (rest[0].size() > 1 && rest[0][0] == '-') throw CLI::ValidationError("unknown flag: " + rest[0]);
         o->req.image = rest[0];
         o->req.config.command.assign(rest.begin() + 1, rest.end());
         o->entrypointSet = ep->count() > 0;

@@ -13,8 +13,8 @@ void registerStart(Registry& r) {
     sub->callback([names, &r] {
         r.chosen.action = [names](engine::Context& ctx) {
             for (const auto& n : *names) {
-                engine::startContainer(ctx, n);
-                std::cout << n << std::endl;
+                // podman prints nothing for a container that was already running.
+                if (engine::startContainer(ctx, n)) std::cout << n << std::endl;
             }
             return 0;
         };

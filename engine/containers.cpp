@@ -10,6 +10,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
+#include "hutch/engine/signals.hpp"
 #include "hutch/engine/volumes.hpp"
 #include "hutch/storage/store.hpp"
 
@@ -160,6 +161,8 @@ nlohmann::ordered_json inspectContainer(Context& ctx, const ContainerRecord& r) 
                   {"Cmd", r.config.command},
                   {"Image", r.imageName},
                   {"WorkingDir", r.config.workdir},
+                  {"StopSignal", parseSignal(r.stopSignal.empty() ? "SIGTERM" : r.stopSignal)},
+                  {"StopTimeout", r.stopTimeout},
                   {"Entrypoint", r.config.entrypoint ? json(*r.config.entrypoint) : json(nullptr)},
                   {"User", r.config.user},
                   {"Tty", r.config.tty},

@@ -49,11 +49,12 @@ ContainerRecord awaitExited(Context& ctx, const std::string& id, std::optional<C
 
 }  // namespace
 
-void startContainer(Context& ctx, const std::string& nameOrId) {
+bool startContainer(Context& ctx, const std::string& nameOrId) {
     ContainerRecord rec = loadContainer(ctx, nameOrId);
-    if (alive(rec)) return;
+    if (alive(rec)) return false;
     rec.status = ContainerStatus::Created;
     startDetached(ctx, rec);
+    return true;
 }
 
 void stopContainer(Context& ctx, const std::string& nameOrId, std::optional<int> timeout) {

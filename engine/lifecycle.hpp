@@ -11,8 +11,8 @@
 namespace hutch::engine {
 
 /// `start`: starts a created or exited container detached under a new monitor. A running
-/// one is left alone. Throws NotFound, CommandError(126/127), Error.
-void startContainer(Context& ctx, const std::string& nameOrId);
+/// one is left alone (returns false). Throws NotFound, CommandError(126/127), Error.
+bool startContainer(Context& ctx, const std::string& nameOrId);
 
 /// `stop`: sends the stop signal (the container's, else SIGTERM), waits up to `timeout`
 /// seconds (the container's --stop-timeout when nullopt) for it to exit, then SIGKILLs it.

@@ -156,7 +156,9 @@ json buildSpec(const SpecInputs& in) {
     }
     if (c.readOnly)
         for (const char* dir : {"/run", "/tmp", "/var/tmp"})
-            mounts.push_back(mount(dir, "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=1777"}));
+            // systemd mode has its own /run and /tmp (mounting again would hide /run/lock).
+            if (!systemd || std::string(dir) == "/var/tmp")
+                mounts.push_back(mount(dir, "tmpfs", "tmpfs", {"rw", "nosuid", "nodev", "mode=1777"}));
 
     if (!in.userMounts.empty()) {
         std::set<std::string> dests;
