@@ -81,7 +81,7 @@ void utsNames(const Ctx& c) {
 }
 
 void terminal(const Ctx& c) {
-    if (c.spec->process.terminal) childSetupTerminal(c.syncFd);
+    if (c.spec->process.terminal) childSetupTerminal(c.syncFd, true);
 }
 
 void sysctls(const Ctx& c) { applySysctl(c.spec->sysctl); }

@@ -130,7 +130,7 @@ struct ChildArgs {
     const char* stage = "start";
     try {
         stage = "terminal";
-        if (p.terminal) childSetupTerminal(a.syncFd);
+        if (p.terminal) childSetupTerminal(a.syncFd, false);
         stage = "rlimits";
         applyRlimits(p.rlimits);
         stage = "cwd";

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,7 +14,7 @@
 
 namespace hutch::runtime {
 
-void childSetupTerminal(int syncFd) {
+void childSetupTerminal(int syncFd, bool console) {
     UniqueFd master(::open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!master) throw SysError(errno, "open /dev/pts/ptmx (container devpts)");
     int unlock = 0;
@@ -23,6 +24,14 @@ void childSetupTerminal(int syncFd) {
     std::string slavePath = "/dev/pts/" + std::to_string(n);
     UniqueFd slave(::open(slavePath.c_str(), O_RDWR | O_CLOEXEC));
     if (!slave) throw SysError(errno, "open " + slavePath);
+    // runtime-spec "Console": the terminal is also the container's /dev/console (systemd and
+    // init scripts write there).
+    if (console) {
+        UniqueFd target(::open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!target && errno != EEXIST) throw SysError(errno, "create /dev/console");
+        checkSys(::mount(slavePath.c_str(), "/dev/console", nullptr, MS_BIND, nullptr),
+                 "bind " + slavePath + " on /dev/console");
+    }
     // Size the new terminal like ours before anything runs on it: the parent also copies it
     // once it has the master, but the container's command may ask first.
     copyWinsize(::isatty(0) ? 0 : 1, slave.get());

@@ -11,8 +11,9 @@ namespace hutch::runtime {
 
 /// Child side, after devpts is mounted and pivot_root is done: opens /dev/pts/ptmx,
 /// starts a new session with the slave as controlling tty on fds 0-2, and sends the master
-/// over `syncFd` (MsgType::TtyMaster). Throws SysError.
-void childSetupTerminal(int syncFd);
+/// over `syncFd` (MsgType::TtyMaster). With `console` (the container's init, not exec) the
+/// slave is also bind-mounted on /dev/console. Throws SysError.
+void childSetupTerminal(int syncFd, bool console);
 
 /// Puts `fd` (a tty) into raw mode for its lifetime and restores it after. No-op if `fd`
 /// is not a tty.

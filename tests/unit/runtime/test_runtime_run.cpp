@@ -261,7 +261,9 @@ TEST_CASE("runtime: terminal", "[runtime][run][tty]") {
     if (!needRoot()) return;
     Bundle b;
     b.config["process"]["terminal"] = true;
-    b.setArgs({"sh", "-c", "tty; stty size; test -t 0 && test -t 1 && echo is-tty; read line; echo got:$line"});
+    b.setArgs({"sh", "-c",
+               "tty; stty size; test -t 0 && test -t 1 && echo is-tty; echo on-console > /dev/console; "
+               "read line; echo got:$line"});
     b.write();
     int master = -1;
     struct winsize ws{40, 100, 0, 0};
@@ -299,6 +301,7 @@ TEST_CASE("runtime: terminal", "[runtime][run][tty]") {
     CHECK(out.find("/dev/pts/0") != std::string::npos);
     CHECK(out.find("40 100") != std::string::npos);
     CHECK(out.find("is-tty") != std::string::npos);
+    CHECK(out.find("on-console") != std::string::npos);  // /dev/console is the terminal
     CHECK(out.find("got:hello") != std::string::npos);
 }
 
