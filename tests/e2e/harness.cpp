@@ -333,6 +333,16 @@ Result Sandbox::hutch(const std::vector<std::string>& args, const RunOptions& op
 
 // ------------------------------------------------------------------------------ helpers
 
+std::string runDetached(const Sandbox& sb, const std::vector<std::string>& args) {
+    std::vector<std::string> all{"run", "-d"};
+    all.insert(all.end(), args.begin(), args.end());
+    Result r = sb.hutch(all);
+    REQUIRE_RC(r, 0);
+    std::string id = lastLine(r.out);
+    REQUIRE(isHexId(id));
+    return id;
+}
+
 bool isHexId(const std::string& s0) {
     std::string s = s0;
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();

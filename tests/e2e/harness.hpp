@@ -129,6 +129,10 @@ private:
 /// The default registries.conf text for `registry`: unqualified search + insecure entry.
 std::string registriesConfFor(const std::string& registry);
 
+/// `hutch run -d ARGS...` in `sb`: REQUIREs exit 0 and a container id on the last line of
+/// stdout, and returns that id.
+std::string runDetached(const Sandbox& sb, const std::vector<std::string>& args);
+
 /// True when `s` (after trimming) is 64 lowercase hex digits.
 bool isHexId(const std::string& s);
 /// Last non-empty line of `s`, trimmed.

@@ -16,15 +16,6 @@ using namespace hutch::e2e;
 
 namespace {
 
-std::string runDetached(const Sandbox& sb, const std::vector<std::string>& args) {
-    std::vector<std::string> all{"run", "-d"};
-    all.insert(all.end(), args.begin(), args.end());
-    Result r = sb.hutch(all);
-    REQUIRE_RC(r, 0);
-    REQUIRE(isHexId(lastLine(r.out)));
-    return lastLine(r.out);
-}
-
 RunOptions withStdin(const Sandbox& sb, const std::string& name, const std::string& data) {
     fs::path p = sb.dir() / name;
     sb.writeFile(p, data);

@@ -10,16 +10,6 @@ using namespace hutch::e2e;
 
 namespace {
 
-std::string runDetached(const Sandbox& sb, const std::vector<std::string>& args) {
-    std::vector<std::string> all{"run", "-d"};
-    all.insert(all.end(), args.begin(), args.end());
-    Result r = sb.hutch(all);
-    REQUIRE_RC(r, 0);
-    std::string id = lastLine(r.out);
-    REQUIRE(isHexId(id));
-    return id;
-}
-
 // Polls `hutch logs NAME` until its stdout contains `text` (up to ~10 s).
 Result logsUntil(const Sandbox& sb, const std::string& name, const std::string& text) {
     Result r;

@@ -116,16 +116,6 @@ std::vector<std::string> processesMentioning(const std::string& needle) {
     return out;
 }
 
-std::string runDetached(const Sandbox& sb, const std::vector<std::string>& args) {
-    std::vector<std::string> all{"run", "-d"};
-    all.insert(all.end(), args.begin(), args.end());
-    Result r = sb.hutch(all);
-    REQUIRE_RC(r, 0);
-    std::string id = lastLine(r.out);
-    REQUIRE(isHexId(id));
-    return id;
-}
-
 const char* kHttpd = "mkdir -p /www && echo published-ok > /www/index.html && exec httpd -f -p 80 -h /www";
 
 }  // namespace
