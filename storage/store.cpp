@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 #include <ctime>
 
 #include "hutch/common/error.hpp"
@@ -101,6 +102,26 @@ void Store::recover() {
         ::unlink(lockPath.c_str());
         it = v.erase(it);
         changed = true;
+    }
+    // Layers may be applied before their parent is complete (overlay): a child finished by a
+    // process that died before the parent did is left without its parent. No image can use it
+    // (images are made once every layer is complete), so it goes too, and its children after it.
+    for (bool again = true; again;) {
+        again = false;
+        std::set<std::string> ids;
+        for (const auto& l : v) ids.insert(l.id);
+        for (auto it = v.begin(); it != v.end(); ++it) {
+            if (it->parent.empty() || ids.count(it->parent)) continue;
+            std::string lockPath = paths::layerLock(root_, it->id);
+            Lock owner = Lock::tryLock(lockPath, Mode::Exclusive);
+            if (!owner.held()) continue;  // a live creator will fail on the missing parent itself
+            log::info("store: removing layer {}: its parent {} is gone", it->id, it->parent);
+            driver_->remove(it->id);
+            ::unlink(lockPath.c_str());
+            v.erase(it);
+            changed = again = true;
+            break;
+        }
     }
     if (changed) layers_.save(v);
 }
@@ -253,15 +274,26 @@ void Store::removeLayerLocked(std::vector<Layer>& layers, const std::string& id)
 
 void Store::gcLayersLocked(std::vector<Layer>& layers, const std::vector<Image>& images,
                            const std::vector<Container>& containers, std::string cur) {
+    // Which layers go: `cur` and its parents up to the first one still used.
+    std::vector<std::string> doomed;
     while (!cur.empty()) {
         bool used = std::any_of(images.begin(), images.end(), [&](const Image& i) { return i.topLayer == cur; }) ||
                     std::any_of(containers.begin(), containers.end(), [&](const Container& c) { return c.layerId == cur; }) ||
-                    std::any_of(layers.begin(), layers.end(), [&](const Layer& l) { return l.parent == cur; });
+                    std::any_of(layers.begin(), layers.end(), [&](const Layer& l) {
+                        return l.parent == cur && std::find(doomed.begin(), doomed.end(), l.id) == doomed.end();
+                    });
         auto rec = LayerRecords::find(layers, cur);
-        if (used || !rec) return;
-        removeLayerLocked(layers, cur);
+        if (used || !rec) break;
+        doomed.push_back(cur);
         cur = rec->parent;
     }
+    if (doomed.empty()) return;
+    // Recorded incomplete first: a process killed while the data goes leaves layers that the
+    // next start's recovery removes, never "complete" records without their data.
+    for (auto& l : layers)
+        if (std::find(doomed.begin(), doomed.end(), l.id) != doomed.end()) l.incomplete = true;
+    layers_.save(layers);
+    for (const auto& id : doomed) removeLayerLocked(layers, id);
 }
 
 Image Store::createImage(const std::string& id, const std::vector<std::string>& names, const std::string& topLayer,

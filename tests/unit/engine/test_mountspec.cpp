@@ -28,7 +28,7 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 
 }  // namespace
 
-TEST_CASE("-v: named volume, bind, anonymous, options", "[engine][mountspec]") {
+TEST_CASE("run -v: named volume, bind, anonymous, options", "[engine][mountspec]") {
     MountSpec v = parseVolumeFlag("data:/var/lib/data");
     CHECK(v.type == MountType::Volume);
     CHECK(v.source == "data");
@@ -61,7 +61,7 @@ TEST_CASE("-v: named volume, bind, anonymous, options", "[engine][mountspec]") {
     CHECK(parseVolumeFlag("v:/a//b/./c/").destination == "/a/b/c");
 }
 
-TEST_CASE("-v: bad input names the flag and the part", "[engine][mountspec]") {
+TEST_CASE("run -v: bad input names the flag and the part", "[engine][mountspec]") {
     auto e = errorOf([] { parseVolumeFlag("foo:bar"); });
     CHECK(contains(e, "--volume \"foo:bar\""));
     CHECK(contains(e, "invalid container path \"bar\", must be an absolute path"));
@@ -73,7 +73,7 @@ TEST_CASE("-v: bad input names the flag and the part", "[engine][mountspec]") {
     CHECK(contains(errorOf([] { parseVolumeFlag("/tmp:bar"); }), "invalid container path \"bar\""));
 }
 
-TEST_CASE("--mount: the three types and their fields", "[engine][mountspec]") {
+TEST_CASE("run --mount: the three types and their fields", "[engine][mountspec]") {
     MountSpec v = parseMountFlag("type=volume,source=tmp_ynh,target=/tmp");
     CHECK(v.type == MountType::Volume);
     CHECK(v.source == "tmp_ynh");
@@ -100,7 +100,7 @@ TEST_CASE("--mount: the three types and their fields", "[engine][mountspec]") {
     CHECK(t.options == Opts{"rw", "noexec", "nosuid", "nodev", "exec", "size=64m", "mode=1770"});
 }
 
-TEST_CASE("--mount: errors name the field", "[engine][mountspec]") {
+TEST_CASE("run --mount: errors name the field", "[engine][mountspec]") {
     auto e = errorOf([] { parseMountFlag("type=volume,source=a,target=/x,bogus=1"); });
     CHECK(contains(e, "--mount \"type=volume,source=a,target=/x,bogus=1\""));
     CHECK(contains(e, "bogus: invalid mount option"));
@@ -124,7 +124,7 @@ TEST_CASE("--mount: errors name the field", "[engine][mountspec]") {
     CHECK(contains(errorOf([] { parseMountFlag("type=volume,target"); }), "target: needs a value"));
 }
 
-TEST_CASE("--tmpfs: defaults, options, errors", "[engine][mountspec]") {
+TEST_CASE("run --tmpfs: defaults, options, errors", "[engine][mountspec]") {
     MountSpec t = parseTmpfsFlag("/run/x");
     CHECK(t.type == MountType::Tmpfs);
     CHECK(t.destination == "/run/x");
