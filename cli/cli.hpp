@@ -5,11 +5,13 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "hutch/common/gotemplate.hpp"
 #include "hutch/engine/context.hpp"
 
 namespace hutch::cli {
@@ -59,9 +61,16 @@ std::vector<std::string> readEnvFile(const std::string& path);
 /// Prints rows as podman's tabwriter does (columns padded to the widest cell + 2 spaces,
 /// and at least `minWidth` wide: podman's report writer uses 12).
 void printTable(const std::vector<std::vector<std::string>>& rows, size_t minWidth = 0);
-/// Renders a Go-template-like format ("{{.ID}} {{.Names}}", "table ..." prefix honoured,
-/// "json" handled by the caller) against `fields`.
-std::string renderTemplate(const std::string& format, const nlohmann::json& fields);
+/// Prints `--format TEMPLATE` output (not "json", which callers handle) as podman does: the Go
+/// template (common/gotemplate) executed against each of `rows`, a newline added unless the
+/// template ends with one, \t and \n escapes honoured. A "table " prefix makes spaces column
+/// breaks and adds a header row: the template executed against the row's field names mapped to
+/// `headers` (podman's column titles) or else upper-cased and split at case changes
+/// ("ExitCode" -> "EXIT CODE"); columns are aligned as printTable(rows, 12). `name` is the
+/// template's name in errors ("template: ps:1: ..."). Throws InvalidArgument (exit 125) on a
+/// parse or execution error, before printing anything.
+void printTemplate(const std::string& name, const std::string& format, const std::vector<gotemplate::Json>& rows,
+                   const std::map<std::string, std::string>& headers = {});
 /// Decimal human size as podman prints it ("2.13 MB", "950 B").
 std::string humanSize(uint64_t bytes);
 /// Pretty JSON with 4-space indent, as podman prints inspect output.

@@ -43,6 +43,7 @@ void registerImages(Registry& r) {
                 return 0;
             }
             std::vector<std::vector<std::string>> rows;
+            std::vector<gotemplate::Json> custom_rows;
             bool custom = !o->format.empty();
             if (!o->quiet && (!custom || o->format.rfind("table", 0) == 0) && !custom)
                 rows.push_back({"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
@@ -61,11 +62,15 @@ void registerImages(Registry& r) {
                         nlohmann::json f = {{"ID", id},           {"Id", id},     {"Repository", repo},
                                             {"Tag", tag},         {"Created", created}, {"CreatedSince", created},
                                             {"Size", humanSize(i.size)}, {"Digest", i.digest}};
-                        std::cout << renderTemplate(o->format, f) << "\n";
+                        custom_rows.push_back(f);
                     } else
                         rows.push_back({repo, tag, id, created, humanSize(i.size)});
                 }
             }
+            if (custom && !o->quiet)
+                printTemplate("images", o->format, custom_rows,
+                              {{"ID", "IMAGE ID"}, {"Id", "IMAGE ID"}, {"Repository", "REPOSITORY"}, {"Tag", "TAG"},
+                               {"Created", "CREATED"}, {"CreatedSince", "CREATED"}, {"Size", "SIZE"}, {"Digest", "DIGEST"}});
             if (!rows.empty()) printTable(rows);
             std::cout << std::flush;
             return 0;

@@ -46,7 +46,7 @@ void registerInfo(Registry& r) {
             if (*format == "json")
                 printJson(j);
             else if (!format->empty())
-                std::cout << renderTemplate(*format, j) << std::endl;
+                printTemplate("info", *format, {j});
             else
                 printYaml(j, 0);
             return 0;
@@ -65,7 +65,7 @@ void registerVersion(Registry& r) {
             if (*format == "json")
                 printJson(v);
             else if (!format->empty())
-                std::cout << renderTemplate(*format, v) << std::endl;
+                printTemplate("version", *format, {v});
             else
                 std::cout << "Client:       hutch\nVersion:      " << engine::version() << "\nOS/Arch:      linux/"
 #if defined(__x86_64__)

@@ -41,8 +41,7 @@ void registerInspect(Registry& r) {
                 if (!found) missing.push_back(n);
             }
             if (!o->format.empty() && o->format != "json") {
-                for (const auto& j : arr) std::cout << renderTemplate(o->format, nlohmann::json::parse(j.dump())) << "\n";
-                std::cout << std::flush;
+                printTemplate("inspect", o->format, std::vector<gotemplate::Json>(arr.begin(), arr.end()));
             } else
                 std::cout << arr.dump(4) << std::endl;
             if (!missing.empty()) {

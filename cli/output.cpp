@@ -1,23 +1,56 @@
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "hutch/cli/cli.hpp"
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
 
 namespace hutch::cli {
 namespace {
-std::vector<std::string> str_split(const std::string& s) {
-    std::vector<std::string> out;
-    size_t i = 0;
-    for (;;) {
-        auto j = s.find('.', i);
-        out.push_back(s.substr(i, j == std::string::npos ? std::string::npos : j - i));
-        if (j == std::string::npos) return out;
-        i = j + 1;
+
+/// Turns the \t and \n escapes users type on a command line into tabs/newlines in the text
+/// outside {{ }} (inside, Go string literals have their own escapes); with `table`, every
+/// space becomes a column break (a tab) as podman does.
+std::string normalize(const std::string& f, bool table) {
+    std::string out;
+    bool inAction = false;
+    for (size_t k = 0; k < f.size(); ++k) {
+        if (!inAction && f.compare(k, 2, "{{") == 0) inAction = true;
+        if (inAction && f.compare(k, 2, "}}") == 0) {
+            out += "}}";
+            ++k;
+            inAction = false;
+            continue;
+        }
+        if (!inAction && f[k] == '\\' && k + 1 < f.size() && (f[k + 1] == 't' || f[k + 1] == 'n')) {
+            out += f[k + 1] == 't' ? '\t' : '\n';
+            ++k;
+        } else
+            out += table && f[k] == ' ' ? '\t' : f[k];
     }
+    return out;
 }
+
+/// A field name as podman's report package heads its column: "ExitCode" -> "EXIT CODE",
+/// "ImageID" -> "IMAGE ID".
+std::string headerOf(const std::string& field) {
+    std::string h;
+    for (size_t i = 0; i < field.size(); ++i) {
+        char c = field[i];
+        bool up = std::isupper(static_cast<unsigned char>(c));
+        if (i > 0 && up &&
+            (std::islower(static_cast<unsigned char>(field[i - 1])) ||
+             (i + 1 < field.size() && std::islower(static_cast<unsigned char>(field[i + 1])) && std::isupper(static_cast<unsigned char>(field[i - 1])))))
+            h += ' ';
+        h += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return h;
+}
+
 }  // namespace
 
 void printTable(const std::vector<std::vector<std::string>>& rows, size_t minWidth) {
@@ -40,50 +73,34 @@ void printTable(const std::vector<std::vector<std::string>>& rows, size_t minWid
     std::cout << out << std::flush;
 }
 
-std::string renderTemplate(const std::string& format, const nlohmann::json& fields) {
-    std::string f = format;
-    if (f.rfind("table ", 0) == 0) f = f.substr(6);
+void printTemplate(const std::string& name, const std::string& format, const std::vector<gotemplate::Json>& rows,
+                   const std::map<std::string, std::string>& headers) {
+    bool table = format.rfind("table ", 0) == 0 || format.rfind("table\t", 0) == 0;
+    std::string text = normalize(table ? format.substr(6) : format, table);
+    if (text.empty() || text.back() != '\n') text += '\n';
+    auto tmpl = gotemplate::Template::parse(name, text);
     std::string out;
-    size_t i = 0;
-    while (i < f.size()) {
-        auto open = f.find("{{", i);
-        if (open == std::string::npos) {
-            out += f.substr(i);
-            break;
+    if (table) {
+        // podman executes the template against the column headers to print the header row.
+        gotemplate::Json head = gotemplate::Json::object();
+        if (!rows.empty() && rows[0].is_object())
+            for (auto it = rows[0].begin(); it != rows[0].end(); ++it) head[it.key()] = headerOf(it.key());
+        for (const auto& [k, v] : headers) head[k] = v;
+        try {
+            out += tmpl.execute(head);
+        } catch (const InvalidArgument&) {
+            // A header cannot be derived (e.g. a nested field): print the rows only.
         }
-        out += f.substr(i, open - i);
-        auto close = f.find("}}", open);
-        if (close == std::string::npos) {
-            out += f.substr(open);
-            break;
-        }
-        std::string expr = f.substr(open + 2, close - open - 2);
-        expr.erase(0, expr.find_first_not_of(' '));
-        expr.erase(expr.find_last_not_of(' ') + 1);
-        if (expr.rfind('.', 0) == 0) {
-            const nlohmann::json* cur = &fields;
-            for (const auto& part : str_split(expr.substr(1))) {
-                if (cur->is_object() && cur->contains(part))
-                    cur = &(*cur)[part];
-                else {
-                    cur = nullptr;
-                    break;
-                }
-            }
-            if (cur) out += cur->is_string() ? cur->get<std::string>() : cur->dump();
-        }
-        i = close + 2;
     }
-    // Go templates turn \t and \n escapes written on the command line into characters.
-    std::string res;
-    for (size_t k = 0; k < out.size(); ++k) {
-        if (out[k] == '\\' && k + 1 < out.size() && (out[k + 1] == 't' || out[k + 1] == 'n')) {
-            res += out[k + 1] == 't' ? '\t' : '\n';
-            ++k;
-        } else
-            res += out[k];
+    for (const auto& r : rows) out += tmpl.execute(r);
+    if (!table) {
+        std::cout << out << std::flush;
+        return;
     }
-    return res;
+    std::vector<std::vector<std::string>> cells;
+    for (const auto& line : str::split(out, '\n')) cells.push_back(str::split(line, '\t'));
+    if (!cells.empty() && cells.back().size() == 1 && cells.back()[0].empty()) cells.pop_back();
+    printTable(cells, 12);
 }
 
 std::string humanSize(uint64_t bytes) {

@@ -22,6 +22,7 @@ void registerPs(Registry& r) {
         r.chosen.action = [o](engine::Context& ctx) {
             std::vector<std::vector<std::string>> rows;
             nlohmann::json arr = nlohmann::json::array();
+            std::vector<gotemplate::Json> custom_rows;
             bool custom = !o->format.empty() && o->format != "json";
             if (!o->quiet && o->format.empty())
                 rows.push_back({"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
@@ -54,11 +55,17 @@ void registerPs(Registry& r) {
                                    {"Exited", st == engine::ContainerStatus::Exited}, {"ExitCode", c.exitCode},
                                    {"Pid", st == engine::ContainerStatus::Running ? c.pid : 0}});
                 else if (custom)
-                    std::cout << renderTemplate(o->format, f) << "\n";
+                    custom_rows.push_back(f);
                 else
                     rows.push_back({id, c.imageName, cmd, created, status, "", c.name});
             }
             if (o->format == "json") std::cout << arr.dump(4) << "\n";
+            if (custom && !o->quiet)
+                printTemplate("ps", o->format, custom_rows,
+                              {{"ID", "CONTAINER ID"}, {"Id", "CONTAINER ID"}, {"Image", "IMAGE"}, {"ImageID", "IMAGE ID"},
+                               {"Command", "COMMAND"}, {"Created", "CREATED"}, {"CreatedAt", "CREATED AT"},
+                               {"Status", "STATUS"}, {"State", "STATE"}, {"Names", "NAMES"}, {"Ports", "PORTS"},
+                               {"ExitCode", "EXIT CODE"}, {"Pid", "PID"}});
             if (!rows.empty()) printTable(rows);
             std::cout << std::flush;
             return 0;

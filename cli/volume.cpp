@@ -21,17 +21,6 @@ void putKeyValue(std::map<std::string, std::string>& out, const std::string& kv,
     out[k] = v;
 }
 
-/// A Go map as text/template prints it: map[a:b c:d].
-std::string goMap(const std::map<std::string, std::string>& m) {
-    std::string s = "map[";
-    bool first = true;
-    for (const auto& [k, v] : m) {
-        s += (first ? "" : " ") + k + ":" + v;
-        first = false;
-    }
-    return s + "]";
-}
-
 /// A time.Time as Go prints it: "2026-11-29 19:54:56.565164859 +0000 UTC".
 std::string goTime(const std::string& rfc3339) {
     std::string s = rfc3339;
@@ -42,7 +31,7 @@ std::string goTime(const std::string& rfc3339) {
 
 nlohmann::json templateFields(const engine::Volume& v) {
     return {{"Name", v.name},           {"Driver", v.driver},       {"Mountpoint", v.mountpoint},
-            {"CreatedAt", goTime(v.createdAt)}, {"Labels", goMap(v.labels)}, {"Options", goMap(v.options)},
+            {"CreatedAt", goTime(v.createdAt)}, {"Labels", v.labels}, {"Options", v.options},
             {"Scope", "local"},         {"MountCount", 0},          {"NeedsCopyUp", v.needsCopyUp},
             {"Anonymous", v.anonymous}};
 }
@@ -55,31 +44,12 @@ void printFormatted(const std::string& format, const std::vector<engine::Volume>
         std::cout << arr.dump(2) << std::endl;
         return;
     }
-    if (format.rfind("table", 0) == 0) {
-        static const std::map<std::string, std::string> headers = {
-            {"Name", "VOLUME NAME"}, {"Driver", "DRIVER"}, {"Mountpoint", "MOUNTPOINT"}, {"CreatedAt", "CREATED AT"},
-            {"Labels", "LABELS"},    {"Options", "OPTIONS"}, {"Scope", "SCOPE"},      {"MountCount", "MOUNT COUNT"}};
-        std::vector<std::string> fields;
-        std::regex field(R"(\{\{\s*\.(\w+)\s*\}\})");
-        for (std::sregex_iterator it(format.begin(), format.end(), field), end; it != end; ++it)
-            fields.push_back((*it)[1]);
-        if (fields.empty()) fields = {"Driver", "Name"};
-        std::vector<std::vector<std::string>> rows;
-        std::vector<std::string> head;
-        for (const auto& f : fields) head.push_back(headers.count(f) ? headers.at(f) : f);
-        rows.push_back(head);
-        for (const auto& v : vols) {
-            auto j = templateFields(v);
-            std::vector<std::string> row;
-            for (const auto& f : fields)
-                row.push_back(!j.contains(f) ? "" : j[f].is_string() ? j[f].get<std::string>() : j[f].dump());
-            rows.push_back(row);
-        }
-        printTable(rows, 12);
-        return;
-    }
-    for (const auto& v : vols) std::cout << renderTemplate(format, templateFields(v)) << "\n";
-    std::cout << std::flush;
+    bool table = format.rfind("table", 0) == 0;
+    if (table && vols.empty()) return;  // podman prints no header without volumes
+    std::vector<gotemplate::Json> rows;
+    for (const auto& v : vols) rows.push_back(templateFields(v));
+    printTemplate("volume", format == "table" ? "table {{.Driver}} {{.Name}}" : format, rows,
+                  {{"Name", "VOLUME NAME"}, {"Mountpoint", "MOUNTPOINT"}});
 }
 
 /// podman's volume filters: name= (regular expression), label=KEY[=VALUE], driver=,
@@ -205,8 +175,9 @@ void registerInspect(CLI::App* vol, Registry& r) {
                     missing = n;
             }
             if (!o->format.empty() && o->format != "json") {
-                for (const auto& v : vols) std::cout << renderTemplate(o->format, templateFields(v)) << "\n";
-                std::cout << std::flush;
+                std::vector<gotemplate::Json> rows;
+                for (const auto& v : vols) rows.push_back(templateFields(v));
+                printTemplate("volume", o->format, rows);
             } else {
                 nlohmann::ordered_json arr = nlohmann::ordered_json::array();
                 for (const auto& v : vols) arr.push_back(engine::inspectVolume(v));
