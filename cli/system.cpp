@@ -109,7 +109,7 @@ void registerDf(CLI::App* sys, Registry& r) {
         std::string format;
     };
     auto o = std::make_shared<Opts>();
-    auto* sub = sys->add_subcommand("df", "Show podman disk usage");
+    auto* sub = sys->add_subcommand("df", "Show hutch disk usage");
     sub->add_flag("-v,--verbose", o->verbose, "Show detailed information on disk usage");
     sub->add_option("--format", o->format, "Pretty-print images using a Go template");
     sub->callback([o, &r] {

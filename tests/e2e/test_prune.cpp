@@ -36,6 +36,12 @@ RunOptions stdinFrom(const std::string& file) {
     return o;
 }
 
+/// Runs hutch ARGS and REQUIREs exit 0 (REQUIRE_RC evaluates its argument twice).
+void ok(const Sandbox& sb, const std::vector<std::string>& args) {
+    Result r = sb.hutch(args);
+    REQUIRE_RC(r, 0);
+}
+
 std::string out(const Sandbox& sb, const std::vector<std::string>& args) {
     Result r = sb.hutch(args);
     REQUIRE_RC(r, 0);
@@ -74,7 +80,7 @@ TEST_CASE("e2e: container prune removes the exited containers, not the running o
     REQUIRE_RC(no, 0);
     CHECK(no.out == "WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ");
     CHECK(containerNames(sb) == std::vector<std::string>{"ex", "up"});
-    REQUIRE_RC(sb.hutch({"container", "prune"}), 0);  // stdin is /dev/null: EOF = no
+    ok(sb, {"container", "prune"});  // stdin is /dev/null: EOF = no
     CHECK(containerNames(sb) == std::vector<std::string>{"ex", "up"});
 
     Result yes = sb.hutch({"container", "prune"}, stdinFrom(answerFile(sb, "y")));
@@ -86,17 +92,19 @@ TEST_CASE("e2e: container prune removes the exited containers, not the running o
     Result again = sb.hutch({"container", "prune", "-f"});
     REQUIRE_RC(again, 0);
     CHECK(again.out.empty());
-    REQUIRE_RC(sb.hutch({"rm", "-f", running}), 0);
+    ok(sb, {"rm", "-f", running});
 }
 
 TEST_CASE("e2e: image prune removes dangling images, -a every image no container uses", "[e2e][prune]") {
     Sandbox sb;
     // The arm64 image loses its name to the amd64 one pulled under the same name: dangling.
     std::string dangling = pullOk(sb, {"--platform", "linux/arm64", "busybox-multi"});
-    std::string unused = pullOk(sb, {"busybox-multi"});
-    REQUIRE(dangling != unused);
-    std::string used = pullOk(sb, {"busybox"});
-    REQUIRE_RC(sb.hutch({"run", "--name", "c", "busybox", "true"}), 0);
+    std::string used = pullOk(sb, {"busybox-multi"});  // its amd64 image is busybox's
+    REQUIRE(dangling != used);
+    REQUIRE(pullOk(sb, {"busybox"}) == used);
+    std::string unused = pullOk(sb, {"layered"});
+    REQUIRE(unused != used);
+    ok(sb, {"run", "--name", "c", "busybox", "true"});
 
     Result no = sb.hutch({"image", "prune"}, stdinFrom(answerFile(sb, "n")));
     REQUIRE_RC(no, 0);
@@ -119,14 +127,14 @@ TEST_CASE("e2e: image prune removes dangling images, -a every image no container
     CHECK_FALSE(has(ids, unused.substr(0, 12)));
     CHECK(has(ids, used.substr(0, 12)));
     // The used image still runs containers.
-    REQUIRE_RC(sb.hutch({"run", "--rm", "busybox", "true"}), 0);
+    ok(sb, {"run", "--rm", "busybox", "true"});
 }
 
 TEST_CASE("e2e: system prune --volumes removes unused volumes and keeps used ones", "[e2e][prune]") {
     Sandbox sb;
-    REQUIRE_RC(sb.hutch({"volume", "create", "spare"}), 0);
+    ok(sb, {"volume", "create", "spare"});
     std::string running = runDetached(sb, {"--name", "up", "-v", "kept:/data", "busybox", "sleep", "1000"});
-    REQUIRE_RC(sb.hutch({"run", "--name", "ex", "busybox", "true"}), 0);
+    ok(sb, {"run", "--name", "ex", "busybox", "true"});
     std::string exId = lastLine(out(sb, {"inspect", "--format", "{{.Id}}", "ex"}));
 
     Result no = sb.hutch({"system", "prune", "--volumes"}, stdinFrom(answerFile(sb, "n")));
@@ -151,9 +159,9 @@ TEST_CASE("e2e: system prune --volumes removes unused volumes and keeps used one
     CHECK(lines(out(sb, {"volume", "ls", "-q"})) == std::vector<std::string>{"kept"});
     CHECK(containerNames(sb) == std::vector<std::string>{"up"});
     CHECK(has(out(sb, {"images"}), "busybox"));  // used by "up": kept even with -a
-    REQUIRE_RC(sb.hutch({"system", "prune", "-f", "-a", "--volumes"}), 0);
+    ok(sb, {"system", "prune", "-f", "-a", "--volumes"});
     CHECK(has(out(sb, {"images"}), "busybox"));
-    REQUIRE_RC(sb.hutch({"rm", "-f", running}), 0);
+    ok(sb, {"rm", "-f", running});
 }
 
 TEST_CASE("e2e: system df counts images, containers and volumes", "[e2e][prune]") {
@@ -171,9 +179,9 @@ TEST_CASE("e2e: system df counts images, containers and volumes", "[e2e][prune]"
     Result t2 = sb.hutch({"system", "df"});
     CHECK_R(t2, has(t2.out, "(100%)"));  // the unused image is all reclaimable
 
-    REQUIRE_RC(sb.hutch({"run", "--name", "ex", "-v", "data:/data", "busybox", "sh", "-c", "echo hello > /data/f"}), 0);
+    ok(sb, {"run", "--name", "ex", "-v", "data:/data", "busybox", "sh", "-c", "echo hello > /data/f"});
     std::string running = runDetached(sb, {"--name", "up", "busybox", "sleep", "1000"});
-    REQUIRE_RC(sb.hutch({"volume", "create", "spare"}), 0);
+    ok(sb, {"volume", "create", "spare"});
     m = df(sb);
     CHECK(m["Images"] == "1 1");
     CHECK(m["Containers"] == "2 1");
@@ -193,7 +201,7 @@ TEST_CASE("e2e: system df counts images, containers and volumes", "[e2e][prune]"
     CHECK(has(v.out, "\nLocal Volumes space usage:\n\nVOLUME NAME"));
     CHECK(has(v.out, "running     up"));
 
-    REQUIRE_RC(sb.hutch({"rm", "-f", running}), 0);
+    ok(sb, {"rm", "-f", running});
     m = df(sb);
     CHECK(m["Containers"] == "1 0");
 }
@@ -202,7 +210,7 @@ TEST_CASE("e2e: system reset empties the store, which still works afterwards", "
     Sandbox sb;
     pullOk(sb, {"busybox"});
     std::string running = runDetached(sb, {"--name", "up", "-v", "data:/data", "busybox", "sleep", "4711"});
-    REQUIRE_RC(sb.hutch({"volume", "create", "spare"}), 0);
+    ok(sb, {"volume", "create", "spare"});
 
     Result no = sb.hutch({"system", "reset"}, stdinFrom(answerFile(sb, "n")));
     REQUIRE_RC(no, 0);
