@@ -50,6 +50,15 @@ void registerTop(Registry& r);
 void registerAttach(Registry& r);
 void registerPort(Registry& r);
 void registerVolume(Registry& r);
+void registerContainer(Registry& r);  ///< container prune
+void registerImage(Registry& r);      ///< image prune
+void registerSystem(Registry& r);     ///< system prune|df|reset
+
+/// Prints `warning` and podman's "Are you sure you want to continue? [y/N] ", reads one
+/// line of stdin: true when it starts with y/Y (EOF = no).
+bool confirm(const std::string& warning);
+/// Prints each error as "Error: ..." on stderr; returns 125 if there were any, else 0.
+int printPruneErrors(const std::vector<std::string>& errors);
 
 /// "-e KEY" takes KEY from hutch's own environment (nullopt when unset), as podman does;
 /// "KEY=VALUE" is kept as is.

@@ -71,6 +71,9 @@ int main(int argc, char** argv) {
     cli::registerAttach(reg);
     cli::registerPort(reg);
     cli::registerVolume(reg);
+    cli::registerContainer(reg);
+    cli::registerImage(reg);
+    cli::registerSystem(reg);
 
     try {
         app.parse(argc, argv);
