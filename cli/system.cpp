@@ -129,7 +129,11 @@ void registerDf(CLI::App* sys, Registry& r) {
                 for (const auto& s : df.summary) arr.push_back(fields(s));
                 std::cout << arr.dump(4) << std::endl;
             } else if (!o->format.empty()) {
-                for (const auto& s : df.summary) std::cout << renderTemplate(o->format, fields(s)) << "\n";
+                std::vector<gotemplate::Json> rows;
+                for (const auto& s : df.summary) rows.push_back(fields(s));
+                printTemplate("df", o->format, rows,
+                              {{"Type", "TYPE"}, {"Total", "TOTAL"}, {"Active", "ACTIVE"}, {"Size", "SIZE"},
+                               {"Reclaimable", "RECLAIMABLE"}});
                 std::cout << std::flush;
             } else if (o->verbose) {
                 printVerbose(df);
