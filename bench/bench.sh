@@ -149,7 +149,13 @@ PYEOF
       for ((i = 0; i < 10; i++)); do quiet "$@" run -d --name "bench-st$i" "$SYSTEMD_IMAGE" sleep 600; done
       for ((i = 0; i < 10; i++)); do quiet "$@" rm -f -t 0 "bench-st$i"; done
     }
-    store_kib() { du -sxk "$1" | awk '{print $1}'; }
+    # du as root of hutch's session user namespace: the layers hold files of the image's
+    # users (subuids) in directories the user itself may not read.
+    store_kib() {
+      local pause
+      pause=$(awk '{print $1}' "$XDG_RUNTIME_DIR/hutch/pause.pid")
+      nsenter --target="$pause" --user du -sxk "$1" | awk '{print $1}'
+    }
     HOV=("$HUTCH_BIN" --storage-driver overlay --root "$BENCH_DIR/hutch-ov-root" --runroot "$BENCH_DIR/hutch-ov-run")
     HVFS=("$HUTCH_BIN" --storage-driver vfs --root "$BENCH_DIR/hutch-vfs-root" --runroot "$BENCH_DIR/hutch-vfs-run")
     quiet "${HOV[@]}" pull "$SYSTEMD_IMAGE"
