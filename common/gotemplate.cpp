@@ -26,18 +26,7 @@ bool mapField(const std::string& name) {
     return false;
 }
 
-std::string typeName(const Json& j) {
-    switch (j.type()) {
-    case Json::value_t::string: return "string";
-    case Json::value_t::boolean: return "bool";
-    case Json::value_t::number_float: return "float64";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "int";
-    case Json::value_t::array: return "[]interface {}";
-    case Json::value_t::object: return "map[string]interface {}";
-    default: return "interface {}";
-    }
-}
+std::string typeName(const Json& j) { return goTypeName(j, "interface {}"); }
 
 class Exec {
 public:

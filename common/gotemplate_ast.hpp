@@ -68,6 +68,11 @@ bool truth(const Value& v);
 /// width and precision (also *), %!v(MISSING) and %!(EXTRA ...) as Go prints them.
 std::string sprintf(const std::string& format, const std::vector<Value>& args);
 
+/// The Go type a JSON value stands for in error messages ("string", "int", "[]interface {}",
+/// ...); `nullName` for null (Go says "<nil>" for a nil argument, "interface {}" for a field's
+/// receiver).
+std::string goTypeName(const Json& j, const char* nullName);
+
 }  // namespace hutch::gotemplate::detail
 
 struct hutch::gotemplate::Template::Impl {

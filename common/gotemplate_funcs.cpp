@@ -14,18 +14,7 @@ namespace {
 
 using Args = std::vector<Value>;
 
-std::string goType(const Value& v) {
-    switch (v.j.type()) {
-    case Json::value_t::string: return "string";
-    case Json::value_t::boolean: return "bool";
-    case Json::value_t::number_float: return "float64";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "int";
-    case Json::value_t::array: return "[]interface {}";
-    case Json::value_t::object: return "map[string]interface {}";
-    default: return "<nil>";
-    }
-}
+std::string goType(const Value& v) { return goTypeName(v.j, "<nil>"); }
 
 void wantArgs(const char* fn, const Args& a, size_t n) {
     if (a.size() != n) throw fmt::format("wrong number of args for {}: want {} got {}", fn, n, a.size());
@@ -365,6 +354,19 @@ std::string sprintf(const std::string& f, const std::vector<Value>& args) {
         out += ")";
     }
     return out;
+}
+
+std::string goTypeName(const Json& j, const char* nullName) {
+    switch (j.type()) {
+    case Json::value_t::string: return "string";
+    case Json::value_t::boolean: return "bool";
+    case Json::value_t::number_float: return "float64";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return "int";
+    case Json::value_t::array: return "[]interface {}";
+    case Json::value_t::object: return "map[string]interface {}";
+    default: return nullName;
+    }
 }
 
 }  // namespace hutch::gotemplate::detail
