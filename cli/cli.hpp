@@ -31,6 +31,7 @@ struct Registry {
 };
 
 void registerPull(Registry& r);
+void registerBuild(Registry& r);
 void registerImages(Registry& r);
 void registerRun(Registry& r);
 void registerPs(Registry& r);

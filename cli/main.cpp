@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     cli::Command chosen;
     cli::Registry reg{app, globals, chosen};
     cli::registerPull(reg);
+    cli::registerBuild(reg);
     cli::registerImages(reg);
     cli::registerRun(reg);
     cli::registerPs(reg);

@@ -1,0 +1,42 @@
+// hutch build [flags] [CONTEXT]: podman build's flags and output (engine/build/build.hpp).
+#include <iostream>
+
+#include "hutch/cli/cli.hpp"
+#include "hutch/engine/build/build.hpp"
+
+namespace hutch::cli {
+
+void registerBuild(Registry& r) {
+    auto o = std::make_shared<engine::build::BuildOptions>();
+    auto context = std::make_shared<std::vector<std::string>>();
+    auto* sub = r.app.add_subcommand("build", "Build an image using instructions from Containerfiles");
+    sub->alias("build-image");
+    sub->add_option("-t,--tag", o->tags, "tagged name to apply to the built image")->allow_extra_args(false);
+    sub->add_option("-f,--file", o->file, "pathname or URL of a Dockerfile");
+    sub->add_option("--build-arg", o->buildArgs, "argument=value to supply to the builder")->allow_extra_args(false);
+    sub->add_option("--target", o->target, "set the target build stage to build");
+    sub->add_flag("--no-cache", o->noCache, "Do not use existing cached images for the container build");
+    sub->add_flag("--layers", o->layers, "Cache intermediate layers during build");
+    sub->add_option("--network", o->network, "Network for RUN instructions (host, none, private)");
+    sub->add_option("--format", o->format, "format of the built image's manifest and metadata (oci, docker)");
+    sub->add_option("--label", o->labels, "Set metadata for an image")->allow_extra_args(false);
+    sub->add_option("--pull", o->pull, "Pull policy: missing, always, never")->expected(0, 1)->default_str("missing");
+    sub->add_option("--platform", o->platform, "set the OS/ARCH[/VARIANT] of the image (host only)");
+    sub->add_option("--iidfile", o->iidfile, "Write the image ID to the file");
+    sub->add_flag("-q,--quiet", o->quiet, "refrain from announcing build instructions and image read/write progress");
+    sub->add_flag("--squash", o->squash, "squash newly built layers into a single new layer");
+    sub->add_option("CONTEXT", *context, "build context directory")->expected(0, 1);
+    sub->callback([o, context, &r] {
+        r.chosen.action = [o, context](engine::Context& ctx) {
+            if (!context->empty()) o->contextDir = context->front();
+            if (o->pull.empty() || o->pull == "true") o->pull = "always";
+            if (o->pull == "false") o->pull = "missing";
+            if (o->network == "default" || o->network.empty()) o->network = "host";
+            std::string id = engine::build::buildImage(ctx, *o, std::cout);
+            std::cout << id << std::endl;
+            return 0;
+        };
+    });
+}
+
+}  // namespace hutch::cli

@@ -1,0 +1,368 @@
+#include "hutch/engine/build/copy_step.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "hutch/common/digest.hpp"
+#include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/storage/applier.hpp"
+#include "hutch/storage/fsops.hpp"
+
+namespace hutch::engine::build {
+
+namespace fsops = storage::fsops;
+
+namespace {
+
+bool hasMeta(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
+
+std::string joinRel(const std::string& a, const std::string& b) { return a.empty() ? b : a + "/" + b; }
+
+bool excluded(const SourceRoot& r, const std::string& rel) { return r.ignore && !rel.empty() && r.ignore->excluded(rel); }
+
+UniqueFd openIn(int rootFd, const std::string& rel, int flags, const std::string& shown) {
+    int fd = fsops::openInRoot(rootFd, rel.empty() ? "." : rel, flags);
+    if (fd < 0) {
+        if (fd == -ENOENT || fd == -ENOTDIR) throw NotFound(shown + ": no such file or directory");
+        throw SysError(-fd, "open " + shown);
+    }
+    return UniqueFd(fd);
+}
+
+std::vector<std::string> listDir(int dirFd) {
+    int dup = ::openat(dirFd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dup < 0) throw SysError(errno, "opendir");
+    DIR* d = ::fdopendir(dup);
+    if (!d) {
+        ::close(dup);
+        throw SysError(errno, "fdopendir");
+    }
+    std::vector<std::string> names;
+    while (auto* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+void expand(const SourceRoot& r, const std::vector<std::string>& comps, size_t i, const std::string& prefix,
+            std::vector<ResolvedSource>& out) {
+    if (i == comps.size()) {
+        if (excluded(r, prefix)) return;
+        UniqueFd fd = openIn(r.fd, prefix, O_PATH, prefix);
+        struct stat st {};
+        checkSys(::fstat(fd.get(), &st), "stat " + prefix);
+        out.push_back({prefix, S_ISDIR(st.st_mode)});
+        return;
+    }
+    if (!hasMeta(comps[i])) {
+        std::string next = joinRel(prefix, comps[i]);
+        int fd = fsops::openInRoot(r.fd, next, O_PATH);
+        if (fd < 0) return;
+        ::close(fd);
+        expand(r, comps, i + 1, next, out);
+        return;
+    }
+    int dfd = fsops::openInRoot(r.fd, prefix.empty() ? "." : prefix, O_RDONLY | O_DIRECTORY);
+    if (dfd < 0) return;
+    UniqueFd dir(dfd);
+    for (const auto& name : listDir(dir.get()))
+        if (::fnmatch(comps[i].c_str(), name.c_str(), FNM_PATHNAME) == 0)
+            expand(r, comps, i + 1, joinRel(prefix, name), out);
+}
+
+void hashTree(const SourceRoot& r, int dirFd, const std::string& name, const std::string& rel, const std::string& shown,
+              Hasher& h) {
+    // name "" = dirFd itself (a source reached through a symlink, opened O_RDONLY).
+    struct stat st {};
+    checkSys(::fstatat(dirFd, name.c_str(), &st, name.empty() ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW), "stat " + rel);
+    std::string head = shown + '\0' + std::to_string(st.st_mode) + '\0';
+    if (S_ISREG(st.st_mode)) {
+        h.update(head + std::to_string(st.st_size) + '\0');
+        UniqueFd f(name.empty() ? ::dup(dirFd)
+                                : ::openat(dirFd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        if (!f) throw SysError(errno, "open " + rel);
+        ::lseek(f.get(), 0, SEEK_SET);
+        char buf[65536];
+        for (;;) {
+            ssize_t n = ::read(f.get(), buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw SysError(errno, "read " + rel);
+            if (n == 0) break;
+            h.update(buf, static_cast<size_t>(n));
+        }
+    } else if (S_ISLNK(st.st_mode)) {
+        char buf[4096];
+        ssize_t n = ::readlinkat(dirFd, name.c_str(), buf, sizeof buf);
+        h.update(head + std::string(buf, n > 0 ? n : 0) + '\0');
+    } else if (S_ISDIR(st.st_mode)) {
+        h.update(head);
+        UniqueFd d(name.empty() ? ::dup(dirFd)
+                                : ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!d) throw SysError(errno, "open " + rel);
+        for (const auto& child : listDir(d.get())) {
+            std::string crel = joinRel(rel, child);
+            if (excluded(r, crel) && !(r.ignore && r.ignore->hasExceptions())) continue;
+            hashTree(r, d.get(), child, crel, shown + "/" + child, h);
+        }
+    } else {
+        h.update(head + std::to_string(st.st_rdev) + '\0');
+    }
+}
+
+void setMeta(int dirFd, const std::string& name, const struct stat& st, const CopyOptions& o, bool link) {
+    int flags = link ? AT_SYMLINK_NOFOLLOW : 0;
+    checkSys(::fchownat(dirFd, name.c_str(), o.uid, o.gid, flags), "chown " + name);
+    if (!link) checkSys(::fchmodat(dirFd, name.c_str(), o.chmod ? *o.chmod : (st.st_mode & 07777), 0), "chmod " + name);
+    struct timespec ts[2] = {st.st_atim, st.st_mtim};
+    ::utimensat(dirFd, name.c_str(), ts, AT_SYMLINK_NOFOLLOW);
+}
+
+/// Removes dst entry `name` unless it is a directory and `keepDir`.
+void clearEntry(int dirFd, const std::string& name, bool keepDir, const std::string& shown) {
+    struct stat st {};
+    if (::fstatat(dirFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return;
+    if (S_ISDIR(st.st_mode)) {
+        if (keepDir) return;
+        throw InvalidArgument("cannot overwrite directory " + shown + " with a non-directory");
+    }
+    checkSys(::unlinkat(dirFd, name.c_str(), 0), "remove " + shown);
+}
+
+void copyFileData(int in, int out, const std::string& shown) {
+    for (;;) {
+        ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
+        if (n == 0) return;
+        if (n > 0) continue;
+        if (errno == EINTR) continue;
+        if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+            throw SysError(errno, "copy " + shown);
+        break;
+    }
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw SysError(errno, "read " + shown);
+        if (n == 0) return;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = ::write(out, buf + off, n - off);
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) throw SysError(errno, "write " + shown);
+            off += w;
+        }
+    }
+}
+
+/// Copies entry `name` of srcDir as `dstName` in dstDir (a directory of the rootfs at
+/// absolute path `dstPath`).
+void copyEntry(const SourceRoot& r, int srcDir, const std::string& name, const std::string& rel, int rootfsFd,
+               int dstDir, const std::string& dstName, const std::string& dstPath, const CopyOptions& o) {
+    struct stat st {};
+    checkSys(::fstatat(srcDir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW), "stat " + rel);
+    if (S_ISDIR(st.st_mode)) {
+        clearEntry(dstDir, dstName, true, dstPath);
+        if (::mkdirat(dstDir, dstName.c_str(), 0755) != 0 && errno != EEXIST) throw SysError(errno, "mkdir " + dstPath);
+        UniqueFd s(::openat(srcDir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!s) throw SysError(errno, "open " + rel);
+        UniqueFd d = openIn(rootfsFd, dstPath, O_RDONLY | O_DIRECTORY, dstPath);
+        for (const auto& child : listDir(s.get())) {
+            std::string crel = joinRel(rel, child);
+            if (excluded(r, crel) && !(r.ignore && r.ignore->hasExceptions())) continue;
+            if (excluded(r, crel)) {
+                struct stat cst {};
+                if (::fstatat(s.get(), child.c_str(), &cst, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(cst.st_mode)) continue;
+            }
+            copyEntry(r, s.get(), child, crel, rootfsFd, d.get(), child, dstPath + "/" + child, o);
+        }
+        setMeta(dstDir, dstName, st, o, false);
+    } else if (S_ISREG(st.st_mode)) {
+        clearEntry(dstDir, dstName, false, dstPath);
+        UniqueFd in(::openat(srcDir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        if (!in) throw SysError(errno, "open " + rel);
+        UniqueFd out(::openat(dstDir, dstName.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!out) throw SysError(errno, "create " + dstPath);
+        copyFileData(in.get(), out.get(), dstPath);
+        out.reset();
+        setMeta(dstDir, dstName, st, o, false);
+    } else if (S_ISLNK(st.st_mode)) {
+        clearEntry(dstDir, dstName, false, dstPath);
+        char buf[4096];
+        ssize_t n = ::readlinkat(srcDir, name.c_str(), buf, sizeof buf - 1);
+        if (n < 0) throw SysError(errno, "readlink " + rel);
+        checkSys(::symlinkat(std::string(buf, n).c_str(), dstDir, dstName.c_str()), "symlink " + dstPath);
+        setMeta(dstDir, dstName, st, o, true);
+    } else {
+        clearEntry(dstDir, dstName, false, dstPath);
+        if (::mknodat(dstDir, dstName.c_str(), st.st_mode, st.st_rdev) != 0) return;  // devices need privileges
+        setMeta(dstDir, dstName, st, o, false);
+    }
+}
+
+std::pair<std::string, std::string> splitParent(const std::string& abs) {
+    auto pos = abs.rfind('/');
+    std::string parent = pos == 0 ? "/" : abs.substr(0, pos);
+    return {parent, abs.substr(pos + 1)};
+}
+
+bool isDirInRoot(int rootfsFd, const std::string& path) {
+    int fd = fsops::openInRoot(rootfsFd, path, O_PATH);
+    if (fd < 0) return false;
+    struct stat st {};
+    bool dir = ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+    ::close(fd);
+    return dir;
+}
+
+}  // namespace
+
+std::vector<ResolvedSource> resolveSources(const SourceRoot& root, const std::vector<std::string>& patterns) {
+    std::vector<ResolvedSource> out;
+    for (const auto& p : patterns) {
+        bool escaped = false;
+        auto comps = fsops::cleanComponents(p, &escaped);
+        size_t before = out.size();
+        expand(root, comps, 0, "", out);
+        if (out.size() == before) throw NotFound(p + ": no such file or directory");
+    }
+    return out;
+}
+
+std::string contentHash(const SourceRoot& root, const std::vector<ResolvedSource>& sources) {
+    Hasher h;
+    for (const auto& s : sources) {
+        h.update("source\0" + s.rel + '\0');
+        if (s.rel.empty()) {
+            for (const auto& child : listDir(root.fd)) {
+                if (excluded(root, child) && !(root.ignore && root.ignore->hasExceptions())) continue;
+                hashTree(root, root.fd, child, child, child, h);
+            }
+            continue;
+        }
+        // Resolve the source's parent in the root (symlinks stay inside it).
+        auto pos = s.rel.rfind('/');
+        std::string parent = pos == std::string::npos ? "" : s.rel.substr(0, pos);
+        std::string base = pos == std::string::npos ? s.rel : s.rel.substr(pos + 1);
+        UniqueFd dir = openIn(root.fd, parent, O_RDONLY | O_DIRECTORY, parent);
+        struct stat st {};
+        if (::fstatat(dir.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+            // A symlink named as a source is followed (inside the root).
+            UniqueFd t = openIn(root.fd, s.rel, O_RDONLY, s.rel);
+            hashTree(root, t.get(), "", s.rel, base, h);
+        } else {
+            hashTree(root, dir.get(), base, s.rel, base, h);
+        }
+    }
+    std::string kind = sources.size() != 1 ? "multi" : sources[0].dir ? "dir" : "file";
+    return kind + ":" + h.finish().encoded;
+}
+
+void mkdirInRoot(int rootfsFd, const std::string& path, uid_t uid, gid_t gid) {
+    std::string cur;
+    for (const auto& c : fsops::cleanComponents(path)) {
+        std::string next = cur + "/" + c;
+        if (!isDirInRoot(rootfsFd, next)) {
+            UniqueFd parent = openIn(rootfsFd, cur.empty() ? "/" : cur, O_RDONLY | O_DIRECTORY, cur.empty() ? "/" : cur);
+            struct stat st {};
+            if (::fstatat(parent.get(), c.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
+                throw InvalidArgument("cannot create directory " + next + ": a file of that name exists");
+            if (::mkdirat(parent.get(), c.c_str(), 0755) != 0 && errno != EEXIST) throw SysError(errno, "mkdir " + next);
+            checkSys(::fchownat(parent.get(), c.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW), "chown " + next);
+        }
+        cur = next;
+    }
+}
+
+bool looksLikeArchive(int fd) {
+    unsigned char b[512] = {};
+    ssize_t n = ::pread(fd, b, sizeof b, 0);
+    if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) return true;                                   // gzip
+    if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd) return true;  // zstd
+    return n >= 263 && std::memcmp(b + 257, "ustar", 5) == 0;                                  // tar
+}
+
+void copyInto(int rootfsFd, const std::string& rootfsPath, const SourceRoot& src,
+              const std::vector<ResolvedSource>& sources, const CopyOptions& o) {
+    std::string dest = o.dest;
+    bool destDir = !dest.empty() && (dest.back() == '/' || dest == "." || dest == "..");
+    if (dest.empty() || dest[0] != '/') dest = (o.workdir.empty() ? std::string("/") : o.workdir) + "/" + dest;
+    bool escaped = false;
+    dest = "/" + fsops::cleanPath(dest, &escaped);
+    if (dest.size() > 1 && dest.back() == '/') dest.pop_back();
+    if (sources.size() > 1 && !destDir)
+        throw InvalidArgument("When using COPY with more than one source file, the destination must be a directory and "
+                              "end with a /");
+    if (!destDir && isDirInRoot(rootfsFd, dest)) destDir = true;
+
+    for (const auto& s : sources) {
+        std::string parentRel, base;
+        auto pos = s.rel.rfind('/');
+        parentRel = pos == std::string::npos ? "" : s.rel.substr(0, pos);
+        base = pos == std::string::npos ? s.rel : s.rel.substr(pos + 1);
+        // The source itself, symlinks followed inside its root.
+        UniqueFd self = openIn(src.fd, s.rel, O_RDONLY, s.rel.empty() ? "." : s.rel);
+        if (s.dir) {
+            mkdirInRoot(rootfsFd, dest, o.uid, o.gid);
+            UniqueFd d = openIn(rootfsFd, dest, O_RDONLY | O_DIRECTORY, dest);
+            for (const auto& child : listDir(self.get())) {
+                std::string crel = joinRel(s.rel, child);
+                if (excluded(src, crel) && !(src.ignore && src.ignore->hasExceptions())) continue;
+                copyEntry(src, self.get(), child, crel, rootfsFd, d.get(), child, (dest == "/" ? "" : dest) + "/" + child, o);
+            }
+            continue;
+        }
+        if (o.extractArchives && looksLikeArchive(self.get())) {
+            mkdirInRoot(rootfsFd, dest, o.uid, o.gid);
+            UniqueFd d = openIn(rootfsFd, dest, O_RDONLY | O_DIRECTORY, dest);
+            // The directory's real place (symlinks already resolved inside the rootfs).
+            char buf[4096];
+            ssize_t n = ::readlink(("/proc/self/fd/" + std::to_string(d.get())).c_str(), buf, sizeof buf - 1);
+            if (n < 0) throw SysError(errno, "readlink of " + dest);
+            std::string real(buf, n);
+            if (real.rfind(rootfsPath, 0) != 0) throw InvalidArgument(dest + " resolves outside the rootfs");
+            int fd = self.get();
+            storage::applyLayer(real, [fd](void* b, size_t len) -> size_t {
+                for (;;) {
+                    ssize_t r = ::read(fd, b, len);
+                    if (r < 0 && errno == EINTR) continue;
+                    if (r < 0) throw SysError(errno, "read archive");
+                    return static_cast<size_t>(r);
+                }
+            });
+            continue;
+        }
+        std::string target = destDir ? (dest == "/" ? "" : dest) + "/" + base : dest;
+        auto [parent, name] = splitParent(target);
+        mkdirInRoot(rootfsFd, parent, 0, 0);
+        UniqueFd pd = openIn(rootfsFd, parent, O_RDONLY | O_DIRECTORY, parent);
+        // Copy from the opened source (a followed symlink is copied as its target).
+        UniqueFd srcParent = openIn(src.fd, parentRel, O_RDONLY | O_DIRECTORY, parentRel.empty() ? "." : parentRel);
+        struct stat lst {};
+        if (::fstatat(srcParent.get(), base.c_str(), &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode)) {
+            // Named symlink: copy what it points to.
+            struct stat st {};
+            checkSys(::fstat(self.get(), &st), "stat " + s.rel);
+            clearEntry(pd.get(), name, false, target);
+            UniqueFd out(::openat(pd.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+            if (!out) throw SysError(errno, "create " + target);
+            copyFileData(self.get(), out.get(), target);
+            out.reset();
+            setMeta(pd.get(), name, st, o, false);
+        } else {
+            copyEntry(src, srcParent.get(), base, s.rel, rootfsFd, pd.get(), name, target, o);
+        }
+    }
+}
+
+}  // namespace hutch::engine::build

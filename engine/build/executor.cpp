@@ -1,0 +1,565 @@
+// The build executor: stages in order, one step per instruction, cache lookups, commits.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "hutch/builder/dockerfile_parser.hpp"
+#include "hutch/builder/dockerignore.hpp"
+#include "hutch/builder/instructions.hpp"
+#include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
+#include "hutch/engine/build/build.hpp"
+#include "hutch/engine/build/build_cache.hpp"
+#include "hutch/engine/build/config_step.hpp"
+#include "hutch/engine/build/copy_step.hpp"
+#include "hutch/engine/build/fetch.hpp"
+#include "hutch/engine/build/working_container.hpp"
+#include "hutch/engine/container_record.hpp"
+#include "hutch/engine/image_commit.hpp"
+#include "hutch/engine/images.hpp"
+#include "hutch/engine/progress.hpp"
+#include "hutch/engine/pull.hpp"
+#include "hutch/engine/user.hpp"
+#include "hutch/registry/reference.hpp"
+#include "hutch/storage/store.hpp"
+
+namespace hutch::engine::build {
+
+using json = nlohmann::json;
+using namespace builder;
+
+std::string normalizeTag(const std::string& name) {
+    if (registry::isShortName(name)) {
+        auto ref = registry::parseNormalized("localhost/" + name);
+        return ref.str();
+    }
+    return registry::parseNormalized(name).str();
+}
+
+namespace {
+
+using ArgMap = std::map<std::string, std::optional<std::string>>;
+
+struct Stage {
+    std::string imageId;  ///< current image ("" = scratch, nothing committed yet)
+    json config;          ///< the current image's config
+    ArgMap args;          ///< ARGs declared in this stage
+};
+
+/// A temporary directory removed at scope exit.
+struct TempDir {
+    std::string path;
+    explicit TempDir(const std::string& under) {
+        std::string tmpl = under + "/build-tmp-XXXXXX";
+        if (!::mkdtemp(tmpl.data())) throw SysError(errno, "mkdtemp " + tmpl);
+        path = tmpl;
+    }
+    ~TempDir() {
+        try {
+            fsutil::removeAll(path);
+        } catch (const std::exception& e) {
+            log::warn("removing {}: {}", path, e.what());
+        }
+    }
+};
+
+class Executor {
+public:
+    Executor(Context& ctx, const BuildOptions& o, std::ostream& out)
+        : ctx_(ctx), o_(o), out_(o.quiet ? null_ : out),
+          cache_(ctx.store().graphRoot() + "/build-cache.json",
+                 [&ctx](const std::string& id) { return ctx.store().lookupImage(id).has_value(); }) {}
+
+    std::string run();
+
+private:
+    void loadInputs();
+    void runStage(size_t index, size_t count, bool last);
+    std::string resolveBase(const std::string& image, int line);
+    void doStep(Stage& st, const Instruction& raw, size_t stageIndex, bool finalStep, const std::string& prefix);
+    std::string commit(Stage& st, std::optional<storage::Layer> layer, const json& history, bool reload = true);
+    std::string ensureImage(Stage& st);
+    std::optional<std::string> expandedArg(const std::string& key) const;
+    EnvLookup envFor(const Stage& st) const;
+    std::vector<std::string> argsInUse(const Stage& st) const;
+    struct CopyPlan;
+    std::unique_ptr<CopyPlan> planCopy(const Instruction& in);
+    std::optional<storage::Layer> doCopy(Stage& st, const Instruction& in, CopyPlan& plan);
+    std::optional<storage::Layer> doRun(Stage& st, const Instruction& in);
+    std::optional<storage::Layer> doWorkdir(Stage& st);
+    ConfigError errorAt(int line, const std::string& msg) const { return ConfigError(fileShown_, line, msg); }
+
+    Context& ctx_;
+    const BuildOptions& o_;
+    std::ostringstream null_;
+    std::ostream& out_;
+    BuildCache cache_;
+    std::string fileShown_;
+    Dockerfile df_;
+    ShellLexer lexer_;
+    std::map<std::string, std::string> cliArgs_;
+    ArgMap metaArgs_;
+    DockerIgnore ignore_;
+    UniqueFd contextFd_;
+    std::vector<std::string> stageImages_;
+    std::vector<std::string> labels_;
+    std::string finalId_;
+    std::vector<std::string> tags_;
+};
+
+void Executor::loadInputs() {
+    struct stat st {};
+    if (::stat(o_.contextDir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw InvalidArgument("context directory " + o_.contextDir + ": no such directory");
+    std::string path = o_.file;
+    if (path.empty()) {
+        for (const char* n : {"Containerfile", "Dockerfile"})
+            if (fsutil::exists(fsutil::join(o_.contextDir, n))) {
+                path = fsutil::join(o_.contextDir, n);
+                break;
+            }
+        if (path.empty())
+            throw InvalidArgument("no Containerfile or Dockerfile specified or found in context directory, " +
+                                  o_.contextDir + ": no such file or directory");
+    } else if (path != "-" && !fsutil::exists(path) && fsutil::exists(fsutil::join(o_.contextDir, path))) {
+        path = fsutil::join(o_.contextDir, path);
+    }
+    std::string text;
+    try {
+        text = fsutil::readFile(path);
+    } catch (const NotFound&) {
+        throw InvalidArgument("the Containerfile " + path + ": no such file or directory");
+    }
+    fileShown_ = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+    df_ = loadDockerfile(text, fileShown_);
+    lexer_.escapeToken = static_cast<char32_t>(df_.escapeToken);
+    for (const auto& w : df_.warnings) log::warn("{}", w);
+    for (const auto& a : o_.buildArgs) {
+        bool found = false;
+        auto [k, v] = str::cut(a, '=', &found);
+        if (found) {
+            cliArgs_[k] = v;
+        } else if (const char* e = std::getenv(k.c_str())) {
+            cliArgs_[k] = e;
+        }
+    }
+    for (const auto& l : o_.labels) {
+        if (l.find('=') == std::string::npos) labels_.push_back(l + "=");
+        else labels_.push_back(l);
+    }
+    for (const auto& t : o_.tags) tags_.push_back(normalizeTag(t));
+    // ARGs before the first FROM (only FROM lines see them, unless redeclared in a stage).
+    for (const auto& a : df_.metaArgs) {
+        auto env = [this](const std::string& k) -> std::optional<std::string> {
+            auto it = metaArgs_.find(k);
+            return it == metaArgs_.end() ? std::nullopt : it->second;
+        };
+        std::optional<std::string> v;
+        if (auto it = cliArgs_.find(a.key); it != cliArgs_.end()) v = it->second;
+        else if (a.value) v = expandWordAt(lexer_, *a.value, env, fileShown_, 0);
+        metaArgs_[a.key] = v;
+    }
+    ignore_ = DockerIgnore::load(o_.contextDir);
+    contextFd_.reset(::open(o_.contextDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!contextFd_) throw SysError(errno, "open " + o_.contextDir);
+}
+
+std::optional<std::string> Executor::expandedArg(const std::string& key) const {
+    auto it = metaArgs_.find(key);
+    return it == metaArgs_.end() ? std::nullopt : it->second;
+}
+
+EnvLookup Executor::envFor(const Stage& st) const {
+    auto env = envMap(st.config);
+    ArgMap args = st.args;
+    return [env, args](const std::string& k) -> std::optional<std::string> {
+        if (auto it = env.find(k); it != env.end()) return it->second;
+        if (auto it = args.find(k); it != args.end()) return it->second;
+        return std::nullopt;
+    };
+}
+
+std::vector<std::string> Executor::argsInUse(const Stage& st) const {
+    std::vector<std::string> v;
+    for (const auto& [k, val] : st.args)
+        if (val) v.push_back(k + "=" + *val);
+    return v;
+}
+
+std::string Executor::resolveBase(const std::string& image, int line) {
+    if (image == "scratch") return "";
+    std::string lower = image;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    for (size_t i = 0; i < stageImages_.size(); ++i)
+        if (df_.stages[i].from.stageName == lower) return stageImages_[i];
+    std::optional<std::string> id;
+    if (o_.pull != "always") id = findLocalImage(ctx_, image);
+    if (id) return *id;
+    if (o_.pull == "never") throw errorAt(line, image + ": image not known");
+    auto progress = Progress::forStderr(o_.quiet);
+    PullOptions po;
+    po.platform = o_.platform;
+    return pullImage(ctx_, image, po, *progress).imageId;
+}
+
+std::string Executor::commit(Stage& st, std::optional<storage::Layer> layer, const json& history, bool reload) {
+    ImageCommit c;
+    c.baseImageId = st.imageId;
+    c.layer = std::move(layer);
+    c.config = st.config;
+    c.historyEntry = history;
+    c.format = o_.format;
+    std::string id = commitImage(ctx_, c);
+    if (reload) {
+        st.imageId = id;
+        st.config = imageInfo(ctx_, id).config;
+    }
+    return id;
+}
+
+/// A scratch stage needs an image for its first working container: an empty one.
+std::string Executor::ensureImage(Stage& st) {
+    if (!st.imageId.empty()) return st.imageId;
+    ImageCommit c;
+    c.config = st.config;
+    c.historyEntry = {{"created", nowRfc3339()}, {"created_by", "/bin/sh -c #(nop) FROM scratch"}};
+    c.format = o_.format;
+    return commitImage(ctx_, c);  // st.imageId stays "": the next commit is on scratch
+}
+
+struct Executor::CopyPlan {
+    std::unique_ptr<WorkingContainer> fromCtr;
+    UniqueFd fromFd;
+    std::unique_ptr<TempDir> tmp;
+    UniqueFd tmpFd;
+    SourceRoot root, tmpRoot;
+    std::vector<ResolvedSource> localSrc, stagedSrc;
+    std::string summary;  ///< "<kind>:<hash>"
+};
+
+std::unique_ptr<Executor::CopyPlan> Executor::planCopy(const Instruction& in) {
+    const auto* cp = in.as<CopyInstr>();
+    const auto* ad = in.as<AddInstr>();
+    const std::string kw = cp ? "COPY" : "ADD";
+    const auto& sources = cp ? cp->sources : ad->sources;
+    const auto& inlineFiles = cp ? cp->inlineFiles : ad->inlineFiles;
+    const std::string dest = cp ? cp->dest : ad->dest;
+    const std::string from = cp ? cp->from : "";
+    if (sources.size() + inlineFiles.size() > 1 && (dest.empty() || dest.back() != '/'))
+        throw errorAt(in.startLine, "When using " + kw +
+                                        " with more than one source file, the destination must be a directory and end with a /");
+    auto plan = std::make_unique<CopyPlan>();
+    plan->root = SourceRoot{contextFd_.get(), o_.contextDir, &ignore_};
+    if (!from.empty()) {
+        std::string imageId;
+        std::string lower = from;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        const std::string unknown = kw + " --from=" + from + ": no stage or image found with that name";
+        if (from.find_first_not_of("0123456789") == std::string::npos) {
+            size_t idx = std::stoul(from);
+            if (idx >= stageImages_.size()) throw errorAt(in.startLine, unknown);
+            imageId = stageImages_[idx];
+        } else {
+            for (size_t i = 0; i < stageImages_.size(); ++i)
+                if (df_.stages[i].from.stageName == lower) imageId = stageImages_[i];
+            if (imageId.empty()) {
+                for (const auto& s : df_.stages)
+                    if (s.from.stageName == lower) throw errorAt(in.startLine, unknown);
+                try {
+                    imageId = resolveBase(from, in.startLine);
+                } catch (const std::exception& e) {
+                    throw errorAt(in.startLine, unknown + " (" + e.what() + ")");
+                }
+            }
+        }
+        if (imageId.empty()) throw errorAt(in.startLine, kw + " --from=" + from + ": the stage has no content (scratch)");
+        plan->fromCtr = std::make_unique<WorkingContainer>(ctx_, imageId);
+        std::string p = plan->fromCtr->mount();
+        plan->fromFd.reset(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!plan->fromFd) throw SysError(errno, "open " + p);
+        plan->root = SourceRoot{plan->fromFd.get(), from, nullptr};
+    }
+    // URLs and heredoc sources are staged in a temporary directory, one subdirectory each.
+    std::vector<std::string> staged, local;
+    for (const auto& s : sources)
+        (ad && isUrl(s) ? staged : local).push_back(s);
+    if (!staged.empty() || !inlineFiles.empty()) {
+        plan->tmp = std::make_unique<TempDir>(ctx_.store().runRoot());
+        const std::string& t = plan->tmp->path;
+        std::vector<std::string> names;
+        for (size_t i = 0; i < staged.size(); ++i) {
+            std::string dir = "u" + std::to_string(i);
+            fsutil::mkdirAll(t + "/" + dir, 0755);
+            std::string name = fetchUrl(staged[i], t + "/" + dir + "/.download");
+            if (name.empty()) name = "download";
+            checkSys(::rename((t + "/" + dir + "/.download").c_str(), (t + "/" + dir + "/" + name).c_str()),
+                     "rename " + name);
+            names.push_back(dir + "/" + name);
+        }
+        for (size_t i = 0; i < inlineFiles.size(); ++i) {
+            std::string dir = "h" + std::to_string(i);
+            fsutil::mkdirAll(t + "/" + dir, 0755);
+            fsutil::writeFileAtomic(t + "/" + dir + "/" + inlineFiles[i].path, inlineFiles[i].data, 0644,
+                                    fsutil::Sync::Volatile);
+            names.push_back(dir + "/" + inlineFiles[i].path);
+        }
+        plan->tmpFd.reset(::open(t.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!plan->tmpFd) throw SysError(errno, "open " + t);
+        plan->tmpRoot = SourceRoot{plan->tmpFd.get(), t, nullptr};
+        plan->stagedSrc = resolveSources(plan->tmpRoot, names);
+    }
+    try {
+        if (!local.empty()) plan->localSrc = resolveSources(plan->root, local);
+    } catch (const NotFound& e) {
+        throw errorAt(in.startLine, "building at STEP \"" + stepText(in) + "\": checking on sources under \"" +
+                                        plan->root.shown + "\": " + e.what());
+    }
+    std::string h = plan->localSrc.empty() ? "" : contentHash(plan->root, plan->localSrc);
+    if (!plan->stagedSrc.empty()) {
+        std::string h2 = contentHash(plan->tmpRoot, plan->stagedSrc);
+        h = h.empty() ? h2 : "multi:" + Digest::sha256Of(h + h2).encoded;
+    }
+    if (plan->localSrc.size() + plan->stagedSrc.size() > 1) h = "multi:" + h.substr(h.find(':') + 1);
+    plan->summary = h;
+    return plan;
+}
+
+std::optional<storage::Layer> Executor::doCopy(Stage& st, const Instruction& in, CopyPlan& plan) {
+    const auto* cp = in.as<CopyInstr>();
+    const auto* ad = in.as<AddInstr>();
+    const std::string chown = cp ? cp->chown : ad->chown;
+    const std::string chmodStr = cp ? cp->chmod : ad->chmod;
+    WorkingContainer wc(ctx_, ensureImage(st));
+    std::string rootfs = wc.mount();
+    UniqueFd rootFd(::open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!rootFd) throw SysError(errno, "open " + rootfs);
+    CopyOptions co;
+    co.dest = cp ? cp->dest : ad->dest;
+    co.workdir = st.config.contains("config") ? st.config["config"].value("WorkingDir", std::string()) : "";
+    co.extractArchives = ad != nullptr;
+    if (!chown.empty()) {
+        try {
+            ResolvedUser u = resolveUser(rootfs, chown);
+            co.uid = u.uid;
+            co.gid = u.gid;
+        } catch (const std::exception& e) {
+            throw errorAt(in.startLine, "--chown=" + chown + ": " + e.what());
+        }
+    }
+    if (!chmodStr.empty()) {
+        char* end = nullptr;
+        unsigned long m = std::strtoul(chmodStr.c_str(), &end, 8);
+        if (!end || *end || m > 07777) throw errorAt(in.startLine, "invalid --chmod value " + chmodStr);
+        co.chmod = static_cast<mode_t>(m);
+    }
+    if (plan.localSrc.size() + plan.stagedSrc.size() > 1 && co.dest.back() != '/') co.dest += '/';
+    if (!plan.localSrc.empty()) copyInto(rootFd.get(), rootfs, plan.root, plan.localSrc, co);
+    if (!plan.stagedSrc.empty()) {
+        CopyOptions c2 = co;
+        c2.extractArchives = false;  // downloaded and heredoc sources are never extracted
+        copyInto(rootFd.get(), rootfs, plan.tmpRoot, plan.stagedSrc, c2);
+    }
+    rootFd.reset();
+    return wc.commit();
+}
+
+std::optional<storage::Layer> Executor::doWorkdir(Stage& st) {
+    std::string dir = st.config["config"].value("WorkingDir", std::string("/"));
+    WorkingContainer wc(ctx_, ensureImage(st));
+    std::string rootfs = wc.mount();
+    UniqueFd rootFd(::open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!rootFd) throw SysError(errno, "open " + rootfs);
+    mkdirInRoot(rootFd.get(), dir);
+    rootFd.reset();
+    return wc.commit();
+}
+
+std::optional<storage::Layer> Executor::doRun(Stage& st, const Instruction& in) {
+    const auto* r = in.as<RunInstr>();
+    CommandLine cmd = r->cmd;
+    if (cmd.prependShell && !cmd.files.empty() && !cmd.args.empty()) {
+        // `RUN <<EOF` alone: the heredoc is the script; otherwise the shell reads the heredocs.
+        Heredoc h;
+        std::string line = str::trim(cmd.args[0]);
+        if (cmd.files.size() == 1 && parseHeredocWord(line, h)) {
+            cmd.args[0] = cmd.files[0].content;
+        } else {
+            for (const auto& f : cmd.files) line += "\n" + f.content + f.name;
+            cmd.args[0] = line;
+        }
+    }
+    ContainerConfig cfg;
+    cfg.command = runArgv(cmd, st.config);
+    cfg.entrypoint = std::vector<std::string>{};
+    cfg.network = !r->network.empty() && r->network != "default" ? r->network : o_.network;
+    cfg.systemd = "false";
+    auto env = envMap(st.config);
+    for (const auto& [k, v] : st.args)
+        if (v && !env.count(k)) cfg.env.push_back(k + "=" + *v);
+    std::string image = ensureImage(st);
+    std::cout.flush();
+    try {
+        return runInContainer(ctx_, image, cfg);
+    } catch (const CommandError& e) {
+        throw CommandError(e.exitCode(), "building at STEP \"" + stepText(in) + "\": " + e.what());
+    }
+}
+
+void Executor::doStep(Stage& st, const Instruction& raw, size_t stageIndex, bool finalStep, const std::string& prefix) {
+    Instruction in = raw;
+    expandInstruction(in, lexer_, envFor(st), fileShown_);
+    std::string extra = o_.format;
+    if (finalStep) extra += "\nlabels:" + str::join(labels_, "\n");
+    std::string keyText = stepText(in);
+    json history = {{"created", nowRfc3339()}};
+    std::unique_ptr<CopyPlan> plan;
+    std::string summary;
+    if (in.as<CopyInstr>() || in.as<AddInstr>()) {
+        plan = planCopy(in);
+        summary = plan->summary;
+    }
+    // ARG updates the scope before the key is computed (its value is part of the key).
+    if (auto* a = in.as<ArgInstr>()) {
+        for (const auto& d : a->args) {
+            std::optional<std::string> v;
+            if (auto it = cliArgs_.find(d.key); it != cliArgs_.end()) v = it->second;
+            else if (d.value) v = d.value;
+            else v = expandedArg(d.key);
+            st.args[d.key] = v;
+        }
+    }
+    // Expanded text of everything the instruction depends on.
+    std::string expanded = raw.original;
+    if (auto* c = in.as<CopyInstr>()) expanded += "\n" + c->dest + "\n" + c->chown + "\n" + c->chmod + "\n" + c->from;
+    if (auto* c = in.as<AddInstr>()) expanded += "\n" + c->dest + "\n" + c->chown + "\n" + c->chmod;
+    const std::string key = stepKey(st.imageId, expanded, argsInUse(st), summary, extra);
+    std::optional<std::string> cached;
+    if (o_.layers && !o_.noCache) cached = cache_.lookup(key);
+    if (cached) {
+        out_ << "--> Using cache " << *cached << "\n";
+        st.imageId = *cached;
+        st.config = imageInfo(ctx_, *cached).config;
+    } else {
+        std::vector<std::string> warnings;
+        json config = st.config;
+        bool isConfig = applyConfigInstruction(config, in, o_.format, warnings);
+        for (const auto& w : warnings) log::warn("{}", w);
+        if (finalStep && !labels_.empty()) {
+            json& labels = config["config"]["Labels"];
+            if (!labels.is_object()) labels = json::object();
+            for (const auto& l : labels_) {
+                auto [k, v] = str::cut(l, '=');
+                labels[k] = v;
+            }
+        }
+        std::optional<storage::Layer> layer;
+        if (in.as<RunInstr>()) {
+            layer = doRun(st, in);
+        } else if (plan) {
+            layer = doCopy(st, in, *plan);
+            plan.reset();
+        } else if (in.as<WorkdirInstr>()) {
+            st.config = config;  // the new WorkingDir
+            layer = doWorkdir(st);
+        }
+        (void)isConfig;
+        st.config = config;
+        history["created_by"] = createdBy(in, summary);
+        if (!layer) history["empty_layer"] = true;
+        commit(st, layer, history);
+        if (o_.layers) cache_.store(key, st.imageId);
+    }
+    (void)stageIndex;
+    if (finalStep) {
+        out_ << prefix << "COMMIT" << (o_.tags.empty() ? "" : " " + o_.tags[0]) << "\n";
+    }
+    out_ << "--> " << st.imageId.substr(0, 11) << "\n";
+    out_.flush();
+}
+
+void Executor::runStage(size_t index, size_t count, bool last) {
+    const auto& s = df_.stages[index];
+    std::string prefix = count > 1 ? "[" + std::to_string(index + 1) + "/" + std::to_string(count) + "] " : "";
+    const size_t n = s.commands.size() + 1;
+    out_ << prefix << "STEP 1/" << n << ": " << str::trim(s.original) << "\n";
+    out_.flush();
+    // FROM sees only the ARGs before the first FROM.
+    Instruction from;
+    from.original = s.original;
+    from.startLine = s.line;
+    from.keyword = "from";
+    from.body = s.from;
+    expandInstruction(from, lexer_, [this](const std::string& k) { return expandedArg(k); }, fileShown_);
+    Stage st;
+    st.imageId = resolveBase(from.as<FromInstr>()->image, s.line);
+    std::optional<json> baseConfig;
+    if (!st.imageId.empty()) baseConfig = imageInfo(ctx_, st.imageId).config;
+    st.config = initialConfig(baseConfig);
+    for (size_t i = 0; i < s.commands.size(); ++i) {
+        out_ << prefix << "STEP " << i + 2 << "/" << n << ": " << stepText(s.commands[i]) << "\n";
+        out_.flush();
+        doStep(st, s.commands[i], index, last && i + 1 == s.commands.size(), prefix);
+    }
+    if (s.commands.empty()) {
+        // A stage that is only FROM: a config-only image of its base.
+        json history = {{"created", nowRfc3339()}, {"created_by", "/bin/sh -c #(nop) " + str::trim(s.original)}, {"empty_layer", true}};
+        if (last) out_ << prefix << "COMMIT" << (o_.tags.empty() ? "" : " " + o_.tags[0]) << "\n";
+        commit(st, std::nullopt, history);
+        out_ << "--> " << st.imageId.substr(0, 11) << "\n";
+    }
+    stageImages_.push_back(st.imageId);
+}
+
+std::string Executor::run() {
+    if (o_.format != "oci" && o_.format != "docker")
+        throw InvalidArgument("unrecognized image type \"" + o_.format + "\"");
+    if (o_.pull != "missing" && o_.pull != "always" && o_.pull != "never" && o_.pull != "true" && o_.pull != "false")
+        throw InvalidArgument("invalid pull policy \"" + o_.pull + "\"");
+    if (!o_.platform.empty() && o_.platform != "linux/amd64" && o_.platform != "linux/x86_64")
+        throw InvalidArgument("--platform " + o_.platform + ": only the host platform (linux/amd64) can be built");
+    loadInputs();
+    size_t target = df_.stages.size() - 1;
+    if (!o_.target.empty()) {
+        std::string lower = o_.target;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        bool found = false;
+        for (size_t i = 0; i < df_.stages.size() && !found; ++i)
+            if (df_.stages[i].from.stageName == lower) {
+                target = i;
+                found = true;
+            }
+        if (!found) throw InvalidArgument("The target \"" + o_.target + "\" was not found in the provided Dockerfile");
+    }
+    for (size_t i = 0; i <= target; ++i) runStage(i, target + 1, i == target);
+    std::string id = stageImages_[target];
+    if (!tags_.empty()) {
+        auto img = ctx_.store().lookupImage(id);
+        std::vector<std::string> names = img ? img->names : std::vector<std::string>{};
+        for (const auto& t : tags_)
+            if (std::find(names.begin(), names.end(), t) == names.end()) names.push_back(t);
+        ctx_.store().setImageNames(id, names);
+        for (const auto& t : tags_) out_ << "Successfully tagged " << t << "\n";
+    }
+    out_.flush();
+    if (!o_.iidfile.empty()) fsutil::writeFileAtomic(o_.iidfile, "sha256:" + id, 0644);
+    return id;
+}
+
+}  // namespace
+
+std::string buildImage(Context& ctx, const BuildOptions& opts, std::ostream& out) {
+    Executor ex(ctx, opts, out);
+    return ex.run();
+}
+
+}  // namespace hutch::engine::build

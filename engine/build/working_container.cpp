@@ -1,0 +1,88 @@
+#include "hutch/engine/build/working_container.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
+#include "hutch/engine/container_record.hpp"
+#include "hutch/engine/run.hpp"
+#include "hutch/engine/volumes.hpp"
+#include "hutch/storage/store.hpp"
+
+namespace hutch::engine::build {
+
+namespace {
+
+/// Removes container `id` (its anonymous volumes too); errors are logged, never thrown.
+void removeQuietly(Context& ctx, const std::string& id) {
+    try {
+        auto c = ctx.store().lookupContainer(id);
+        if (!c) return;
+        std::vector<std::string> anon;
+        try {
+            anon = ContainerRecord::fromJson(nlohmann::json::parse(c->metadata)).anonymousVolumes;
+        } catch (const std::exception&) {
+        }
+        ctx.store().removeContainer(c->id);
+        removeAnonymousVolumes(ctx, anon);
+    } catch (const std::exception& e) {
+        log::error("removing build container {}: {}", id, e.what());
+    }
+}
+
+}  // namespace
+
+WorkingContainer::WorkingContainer(Context& ctx, const std::string& imageId) : ctx_(ctx), id_(str::randomHex(32)) {
+    ContainerRecord rec;
+    rec.id = id_;
+    rec.name = "hutch-build-" + id_.substr(0, 12);
+    rec.imageId = imageId;
+    rec.imageName = imageId;
+    rec.created = nowRfc3339();
+    ctx_.store().createContainer(id_, {rec.name}, imageId, rec.toJson().dump());
+}
+
+WorkingContainer::~WorkingContainer() { removeQuietly(ctx_, id_); }
+
+std::string WorkingContainer::mount() {
+    std::string p = ctx_.store().mountContainer(id_, true);
+    mounted_ = true;
+    return p;
+}
+
+std::optional<storage::Layer> WorkingContainer::commit() {
+    if (mounted_) {
+        ctx_.store().unmountContainer(id_);
+        mounted_ = false;
+    }
+    return ctx_.store().commitContainer(id_);
+}
+
+std::optional<storage::Layer> runInContainer(Context& ctx, const std::string& imageId, const ContainerConfig& cfg) {
+    RunRequest req;
+    req.image = imageId;
+    req.config = cfg;
+    req.name = "hutch-build-" + str::randomHex(6);
+    req.pull = "never";
+    req.quietPull = true;
+    RunResult res;
+    try {
+        res = runContainer(ctx, req);
+    } catch (...) {
+        removeQuietly(ctx, req.name);
+        throw;
+    }
+    try {
+        if (res.exitCode != 0)
+            throw CommandError(res.exitCode, "while running runtime: exit status " + std::to_string(res.exitCode));
+        auto layer = ctx.store().commitContainer(res.id);
+        removeQuietly(ctx, res.id);
+        return layer;
+    } catch (...) {
+        removeQuietly(ctx, res.id);
+        throw;
+    }
+}
+
+}  // namespace hutch::engine::build

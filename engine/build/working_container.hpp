@@ -1,0 +1,44 @@
+// A build's working container: a storage container on an intermediate image whose rootfs
+// the builder writes into (COPY, ADD, WORKDIR) or runs a command in (RUN), committed as the
+// step's layer and always removed, also when the step fails.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hutch/engine/context.hpp"
+#include "hutch/engine/specgen.hpp"
+#include "hutch/storage/layers.hpp"
+
+namespace hutch::engine::build {
+
+class WorkingContainer {
+public:
+    /// Creates a container (record state "created", name "hutch-build-<hex>") on `imageId`.
+    /// Throws as Store::createContainer.
+    WorkingContainer(Context& ctx, const std::string& imageId);
+    /// Unmounts and removes the container and its anonymous volumes; errors are logged.
+    ~WorkingContainer();
+    WorkingContainer(const WorkingContainer&) = delete;
+    WorkingContainer& operator=(const WorkingContainer&) = delete;
+
+    /// Mounts the rootfs and returns its path. Throws as Store::mountContainer.
+    std::string mount();
+    /// The container's changes as a layer (nullopt = nothing changed). Unmounts first.
+    std::optional<storage::Layer> commit();
+    const std::string& id() const { return id_; }
+
+private:
+    Context& ctx_;
+    std::string id_;
+    bool mounted_ = false;
+};
+
+/// Runs `cfg.command` in a fresh container of `imageId` in the foreground (output to
+/// hutch's stdout/stderr), then returns its layer (nullopt = no change) and removes it.
+/// Throws CommandError(status, "... exit status N") when the command exits non-zero,
+/// CommandError(126/127) when it cannot be started, and the run's errors.
+std::optional<storage::Layer> runInContainer(Context& ctx, const std::string& imageId, const ContainerConfig& cfg);
+
+}  // namespace hutch::engine::build
