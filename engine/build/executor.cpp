@@ -491,8 +491,6 @@ void Executor::runStage(size_t index, size_t count, bool last) {
     const auto& s = df_.stages[index];
     std::string prefix = count > 1 ? "[" + std::to_string(index + 1) + "/" + std::to_string(count) + "] " : "";
     const size_t n = s.commands.size() + 1;
-    out_ << prefix << "STEP 1/" << n << ": " << str::trim(s.original) << "\n";
-    out_.flush();
     // FROM sees only the ARGs before the first FROM.
     Instruction from;
     from.original = s.original;
@@ -500,6 +498,9 @@ void Executor::runStage(size_t index, size_t count, bool last) {
     from.keyword = "from";
     from.body = s.from;
     expandInstruction(from, lexer_, [this](const std::string& k) { return expandedArg(k); }, fileShown_);
+    out_ << prefix << "STEP 1/" << n << ": FROM " << from.as<FromInstr>()->image
+         << (s.from.stageName.empty() ? "" : " AS " + s.from.stageName) << "\n";
+    out_.flush();
     Stage st;
     st.imageId = resolveBase(from.as<FromInstr>()->image, s.line);
     std::optional<json> baseConfig;

@@ -87,3 +87,149 @@ TEST_CASE("e2e: build runs RUN, COPY with .dockerignore and config steps, the im
     CHECK(j[0]["Config"]["WorkingDir"] == "/app");
     CHECK(j[0]["Config"]["User"] == "1000:1000");
 }
+
+TEST_CASE("e2e: build multi-stage with COPY --from a stage name and an index, --target", "[e2e][build]") {
+    Sandbox sb;
+    auto dir = context(sb, "ms",
+                       {{"Containerfile", "ARG BASE=" + busybox() + "\n"
+                                          "FROM $BASE AS builder\n"
+                                          "ARG MSG=default\n"
+                                          "RUN mkdir /out && echo \"art $MSG\" > /out/artifact\n"
+                                          "FROM ${BASE} AS second\n"
+                                          "RUN echo second > /second\n"
+                                          "FROM $BASE\n"
+                                          "COPY --from=builder /out/artifact /artifact\n"
+                                          "COPY --from=1 /second /second\n"
+                                          "CMD cat /artifact /second\n"}});
+    Result b = sb.hutch({"build", "--build-arg", "MSG=given", "-t", "ms", dir.string()},
+                        RunOptions::withTimeout(std::chrono::seconds(180)));
+    REQUIRE_RC(b, 0);
+    CHECK_R(b, contains(b.out, "[1/3] STEP 1/3: FROM " + busybox() + " AS builder"));
+    CHECK_R(b, contains(b.out, "[3/3] STEP 2/4: COPY --from=builder /out/artifact /artifact"));
+    CHECK_R(b, contains(b.out, "[3/3] COMMIT ms"));
+    Result r = sb.hutch({"run", "--rm", "ms"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out == "art given\nsecond\n");
+    // Only the target is tagged; no working container is left.
+    Result imgs = sb.hutch({"images", "--format", "{{.Repository}}:{{.Tag}}"});
+    REQUIRE_RC(imgs, 0);
+    CHECK_R(imgs, count(imgs.out, "localhost/") == 1);
+    Result ps = sb.hutch({"ps", "-a", "--format", "{{.Names}}"});
+    REQUIRE_RC(ps, 0);
+    CHECK_R(ps, lastLine(ps.out).empty());
+
+    SECTION("--target stops at the named stage") {
+        Result t = sb.hutch({"build", "--target", "builder", "-t", "onlybuilder", dir.string()});
+        REQUIRE_RC(t, 0);
+        CHECK_R(t, !contains(t.out, "[2/"));
+        CHECK_R(t, contains(t.out, "STEP 3/3: RUN"));
+        Result r2 = sb.hutch({"run", "--rm", "onlybuilder", "cat", "/out/artifact"});
+        REQUIRE_RC(r2, 0);
+        CHECK_R(r2, r2.out == "art default\n");  // another build arg value: not the cached step
+    }
+    SECTION("an unknown --from stage fails with the Dockerfile line") {
+        sb.writeFile(dir / "Bad", "FROM " + busybox() + "\nCOPY --from=nosuch /a /b\n");
+        Result bad = sb.hutch({"build", "-f", (dir / "Bad").string(), dir.string()});
+        REQUIRE_RC(bad, 125);
+        CHECK_R(bad, contains(bad.err, "Bad:2"));
+        CHECK_R(bad, contains(bad.err, "--from=nosuch"));
+    }
+}
+
+TEST_CASE("e2e: build cache: a rebuild uses the cache, a changed COPY source reruns from that step", "[e2e][build]") {
+    Sandbox sb;
+    auto dir = context(sb, "cache",
+                       {{"Dockerfile", "FROM " + busybox() + "\n"
+                                       "RUN echo first > /first\n"
+                                       "COPY a.txt /a.txt\n"
+                                       "RUN cat /a.txt > /copy && echo ran-after-copy\n"
+                                       "ENV DONE=1\n"},
+                        {"a.txt", "version 1\n"}});
+    auto build = [&] { return sb.hutch({"build", "-t", "cached", dir.string()}, RunOptions::withTimeout(std::chrono::seconds(180))); };
+    Result b1 = build();
+    REQUIRE_RC(b1, 0);
+    CHECK_R(b1, !contains(b1.out, "Using cache"));
+    const std::string id1 = lastLine(b1.out);
+
+    Result b2 = build();
+    REQUIRE_RC(b2, 0);
+    CHECK_R(b2, count(b2.out, "--> Using cache ") == 4);
+    CHECK_R(b2, !contains(b2.out, "\nran-after-copy\n"));  // no container ran
+    CHECK_R(b2, lastLine(b2.out) == id1);
+
+    sb.writeFile(dir / "a.txt", "version 2\n");
+    Result b3 = build();
+    REQUIRE_RC(b3, 0);
+    CHECK_R(b3, count(b3.out, "--> Using cache ") == 1);  // only the first RUN
+    CHECK_R(b3, contains(b3.out, "\nran-after-copy\n"));
+    CHECK_R(b3, lastLine(b3.out) != id1);
+    Result r = sb.hutch({"run", "--rm", "cached", "cat", "/copy"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out == "version 2\n");
+
+    Result nc = sb.hutch({"build", "--no-cache", "-t", "cached", dir.string()});
+    REQUIRE_RC(nc, 0);
+    CHECK_R(nc, !contains(nc.out, "Using cache"));
+    CHECK_R(nc, contains(nc.out, "\nran-after-copy\n"));
+}
+
+TEST_CASE("e2e: build fails on a failing RUN with its exit status and removes the working container", "[e2e][build]") {
+    Sandbox sb;
+    auto dir = context(sb, "fail", {{"Dockerfile", "FROM " + busybox() + "\nRUN echo before\nRUN exit 3\n"}});
+    Result b = sb.hutch({"build", dir.string()});
+    REQUIRE_RC(b, 3);
+    CHECK_R(b, contains(b.err, "Error: building at STEP \"RUN exit 3\": while running runtime: exit status 3"));
+    Result ps = sb.hutch({"ps", "-a", "--format", "{{.Names}}"});
+    REQUIRE_RC(ps, 0);
+    CHECK_R(ps, lastLine(ps.out).empty());
+
+    SECTION("a missing COPY source names the Dockerfile line") {
+        sb.writeFile(dir / "Dockerfile", "FROM " + busybox() + "\n\nCOPY nosuch /x\n");
+        Result c = sb.hutch({"build", dir.string()});
+        REQUIRE_RC(c, 125);
+        CHECK_R(c, contains(c.err, "Dockerfile:3"));
+        CHECK_R(c, contains(c.err, "nosuch: no such file or directory"));
+    }
+    SECTION("an unset ${V:?} names the line") {
+        sb.writeFile(dir / "Dockerfile", "FROM " + busybox() + "\nENV X=${V:?}\n");
+        Result c = sb.hutch({"build", dir.string()});
+        REQUIRE_RC(c, 125);
+        CHECK_R(c, contains(c.err, "Dockerfile:2"));
+        CHECK_R(c, contains(c.err, "V: is not allowed to be unset"));
+    }
+    SECTION("an unknown instruction and a bad flag exit 125") {
+        sb.writeFile(dir / "Dockerfile", "FROM " + busybox() + "\nFOO bar\n");
+        Result c = sb.hutch({"build", dir.string()});
+        REQUIRE_RC(c, 125);
+        CHECK_R(c, contains(c.err, "Dockerfile:2"));
+        Result f = sb.hutch({"build", "--bogus", dir.string()});
+        REQUIRE_RC(f, 125);
+    }
+}
+
+TEST_CASE("e2e: build --format docker vs oci, -q and --iidfile", "[e2e][build]") {
+    Sandbox sb;
+    auto dir = context(sb, "fmt",
+                       {{"Dockerfile", "FROM " + busybox() + "\nHEALTHCHECK CMD true\nRUN touch /made\n"}});
+    Result oci = sb.hutch({"build", "-q", "--iidfile", (sb.dir() / "iid").string(), "-t", "fmt-oci", dir.string()});
+    REQUIRE_RC(oci, 0);
+    CHECK_R(oci, lines(oci.out).size() == 1);
+    CHECK_R(oci, isHexId(oci.out));
+    CHECK_R(oci, contains(oci.err, "HEALTHCHECK is not supported for OCI image format"));
+    CHECK(readAll(sb.dir() / "iid") == "sha256:" + lastLine(oci.out));
+
+    Result dock = sb.hutch({"build", "--format", "docker", "-t", "fmt-docker", dir.string()});
+    REQUIRE_RC(dock, 0);
+    CHECK_R(dock, lastLine(dock.out) != lastLine(oci.out));
+
+    Result io = sb.hutch({"inspect", "--type", "image", "fmt-oci"});
+    REQUIRE_RC(io, 0);
+    json jo = json::parse(io.out)[0];
+    CHECK(jo.value("ManifestType", "") == "application/vnd.oci.image.manifest.v1+json");
+    CHECK_FALSE(jo["Config"].contains("Healthcheck"));
+    Result id = sb.hutch({"inspect", "--type", "image", "fmt-docker"});
+    REQUIRE_RC(id, 0);
+    json jd = json::parse(id.out)[0];
+    CHECK(jd.value("ManifestType", "") == "application/vnd.docker.distribution.manifest.v2+json");
+    CHECK(jd["Config"].contains("Healthcheck"));
+}
