@@ -269,17 +269,36 @@ std::string contentHash(const SourceRoot& root, const std::vector<ResolvedSource
 }
 
 void mkdirInRoot(int rootfsFd, const std::string& path, uid_t uid, gid_t gid) {
+    std::vector<std::string> comps = fsops::cleanComponents(path);
     std::string cur;
-    for (const auto& c : fsops::cleanComponents(path)) {
+    int links = 0;
+    for (size_t i = 0; i < comps.size(); ++i) {
+        const std::string& c = comps[i];
         std::string next = cur + "/" + c;
-        if (!isDirInRoot(rootfsFd, next)) {
-            UniqueFd parent = openIn(rootfsFd, cur.empty() ? "/" : cur, O_RDONLY | O_DIRECTORY, cur.empty() ? "/" : cur);
-            struct stat st {};
-            if (::fstatat(parent.get(), c.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
-                throw InvalidArgument("cannot create directory " + next + ": a file of that name exists");
-            if (::mkdirat(parent.get(), c.c_str(), 0755) != 0 && errno != EEXIST) throw SysError(errno, "mkdir " + next);
-            checkSys(::fchownat(parent.get(), c.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW), "chown " + next);
+        if (isDirInRoot(rootfsFd, next)) {
+            cur = next;
+            continue;
         }
+        UniqueFd parent = openIn(rootfsFd, cur.empty() ? "/" : cur, O_RDONLY | O_DIRECTORY, cur.empty() ? "/" : cur);
+        struct stat st {};
+        if (::fstatat(parent.get(), c.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            if (!S_ISLNK(st.st_mode)) throw InvalidArgument("cannot create directory " + next + ": a file of that name exists");
+            // A dangling symlink: create what it points to, inside the rootfs.
+            if (++links > 40) throw InvalidArgument("cannot create directory " + path + ": too many symlinks");
+            char buf[4096];
+            ssize_t n = ::readlinkat(parent.get(), c.c_str(), buf, sizeof buf - 1);
+            if (n < 0) throw SysError(errno, "readlink " + next);
+            std::string target(buf, n);
+            std::string rest;
+            for (size_t j = i + 1; j < comps.size(); ++j) rest += "/" + comps[j];
+            std::string resolved = (target[0] == '/' ? target : (cur.empty() ? "" : cur) + "/" + target) + rest;
+            comps = fsops::cleanComponents(resolved);
+            cur.clear();
+            i = static_cast<size_t>(-1);
+            continue;
+        }
+        if (::mkdirat(parent.get(), c.c_str(), 0755) != 0 && errno != EEXIST) throw SysError(errno, "mkdir " + next);
+        checkSys(::fchownat(parent.get(), c.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW), "chown " + next);
         cur = next;
     }
 }
