@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 using namespace hutch::e2e;
 using nlohmann::json;
@@ -232,4 +233,39 @@ TEST_CASE("e2e: build --format docker vs oci, -q and --iidfile", "[e2e][build]")
     json jd = json::parse(id.out)[0];
     CHECK(jd.value("ManifestType", "") == "application/vnd.docker.distribution.manifest.v2+json");
     CHECK(jd["Config"].contains("Healthcheck"));
+}
+
+TEST_CASE("e2e: build the issue's nginx example on the systemd image and run it", "[e2e][build][slow][network]") {
+    testEnv();
+    const char* sys = std::getenv("HUTCH_TEST_SYSTEMD_IMAGE");
+    if (!sys || !*sys) {
+        WARN("HUTCH_TEST_SYSTEMD_IMAGE is not set: the nginx build example is not run");
+        return;
+    }
+    Sandbox sb;
+    auto dir = context(sb, "nginx",
+                       {{"Dockerfile", std::string("FROM ") + sys + "\n"
+                                       "RUN set -xe \\\n"
+                                       "    && apt-get update \\\n"
+                                       "    && apt-get install -y --no-install-recommends nginx \\\n"
+                                       "    && rm -rf /var/lib/apt/lists/*\n"
+                                       "COPY site.conf /etc/nginx/sites-enabled/default\n"
+                                       "CMD [\"/bin/systemd\"]\n"},
+                        {"site.conf", "server {\n  listen 80 default_server;\n  root /var/www/html;\n"
+                                      "  location / { return 200 'hutch-built\\n'; }\n}\n"}});
+    Result b = sb.hutch({"build", "--format=docker", "-f", (dir / "Dockerfile").string(), "-t", "pkgtest", dir.string()},
+                        RunOptions::withTimeout(std::chrono::seconds(600)));
+    REQUIRE_RC(b, 0);
+    CHECK_R(b, contains(b.out, "Successfully tagged localhost/pkgtest:latest"));
+    Result d = sb.hutch({"run", "-d", "--name", "t", "pkgtest"});
+    REQUIRE_RC(d, 0);
+    Result active;
+    for (int i = 0; i < 100; ++i) {
+        active = sb.hutch({"exec", "t", "systemctl", "is-active", "nginx"});
+        if (lastLine(active.out) == "active") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    CHECK_R(active, lastLine(active.out) == "active");
+    Result stop = sb.hutch({"rm", "-f", "t"}, RunOptions::withTimeout(std::chrono::seconds(60)));
+    CHECK_R(stop, stop.rc == 0);
 }
