@@ -269,3 +269,56 @@ TEST_CASE("e2e: build the issue's nginx example on the systemd image and run it"
     Result stop = sb.hutch({"rm", "-f", "t"}, RunOptions::withTimeout(std::chrono::seconds(60)));
     CHECK_R(stop, stop.rc == 0);
 }
+
+namespace {
+
+/// A one-file ustar archive (`name` with `data`, mode 0644, owner 0:0).
+std::string ustar(const std::string& name, const std::string& data) {
+    std::string h(512, '\0');
+    auto put = [&](size_t off, const std::string& s) { h.replace(off, s.size(), s); };
+    auto octal = [](uint64_t v, int width) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%0*llo", width - 1, static_cast<unsigned long long>(v));
+        return std::string(buf);
+    };
+    put(0, name);
+    put(100, octal(0644, 8));
+    put(108, octal(0, 8));
+    put(116, octal(0, 8));
+    put(124, octal(data.size(), 12));
+    put(136, octal(1700000000, 12));
+    put(148, "        ");
+    h[156] = '0';
+    put(257, "ustar");
+    put(263, "00");
+    unsigned sum = 0;
+    for (unsigned char c : h) sum += c;
+    put(148, octal(sum, 7));
+    std::string body = data + std::string((512 - data.size() % 512) % 512, '\0');
+    return h + body + std::string(1024, '\0');
+}
+
+}  // namespace
+
+TEST_CASE("e2e: build ADD extracts a local tar and fetches a URL, COPY --chown, RUN --network none", "[e2e][build]") {
+    Sandbox sb;
+    auto dir = context(sb, "add",
+                       {{"Dockerfile", "FROM " + busybox() + "\n"
+                                       "ADD files.tar /unpacked/\n"
+                                       "ADD http://" + testEnv().registry + "/v2/ /fetched/\n"
+                                       "COPY --chown=1000:1001 --chmod=600 plain.txt /owned.txt\n"
+                                       "RUN --network=none cat /unpacked/inside.txt && ls /fetched\n"},
+                        {"plain.txt", "plain\n"}});
+    sb.writeFile(dir / "files.tar", ustar("inside.txt", "from the tar\n"));
+    Result b = sb.hutch({"build", "-t", "added", dir.string()}, RunOptions::withTimeout(std::chrono::seconds(180)));
+    REQUIRE_RC(b, 0);
+    CHECK_R(b, contains(b.out, "from the tar\n"));
+    CHECK_R(b, (contains(b.out, "\nv2\n") || contains(b.out, "download\n")));
+    Result r = sb.hutch({"run", "--rm", "added", "stat", "-c", "%u:%g %a", "/owned.txt"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, lastLine(r.out) == "1000:1001 600");
+    Result net = sb.hutch({"inspect", "--type", "image", "added", "--format", "{{json .History}}"});
+    REQUIRE_RC(net, 0);
+    CHECK_R(net, contains(net.out, "ADD file:"));
+    CHECK_R(net, contains(net.out, "COPY file:"));
+}
