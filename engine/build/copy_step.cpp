@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
@@ -123,7 +124,8 @@ void hashTree(const SourceRoot& r, int dirFd, const std::string& name, const std
 
 void setMeta(int dirFd, const std::string& name, const struct stat& st, const CopyOptions& o, bool link) {
     int flags = link ? AT_SYMLINK_NOFOLLOW : 0;
-    checkSys(::fchownat(dirFd, name.c_str(), o.uid, o.gid, flags), "chown " + name);
+    checkSys(::fchownat(dirFd, name.c_str(), o.keepOwners ? st.st_uid : o.uid, o.keepOwners ? st.st_gid : o.gid, flags),
+             "chown " + name);
     if (!link) checkSys(::fchmodat(dirFd, name.c_str(), o.chmod ? *o.chmod : (st.st_mode & 07777), 0), "chmod " + name);
     struct timespec ts[2] = {st.st_atim, st.st_mtim};
     ::utimensat(dirFd, name.c_str(), ts, AT_SYMLINK_NOFOLLOW);
@@ -225,7 +227,51 @@ bool isDirInRoot(int rootfsFd, const std::string& path) {
     return dir;
 }
 
+bool sameEntry(int srcDir, int dstDir, const std::string& name, const struct stat& a, const struct stat& b) {
+    if (a.st_mode != b.st_mode || a.st_uid != b.st_uid || a.st_gid != b.st_gid) return false;
+    if (S_ISDIR(a.st_mode)) return true;
+    if (a.st_size != b.st_size || a.st_mtim.tv_sec != b.st_mtim.tv_sec || a.st_mtim.tv_nsec != b.st_mtim.tv_nsec)
+        return false;
+    if (S_ISLNK(a.st_mode)) {
+        char x[4096], y[4096];
+        ssize_t n = ::readlinkat(srcDir, name.c_str(), x, sizeof x);
+        ssize_t m = ::readlinkat(dstDir, name.c_str(), y, sizeof y);
+        return n == m && n >= 0 && std::memcmp(x, y, n) == 0;
+    }
+    if (S_ISCHR(a.st_mode) || S_ISBLK(a.st_mode)) return a.st_rdev == b.st_rdev;
+    return true;
+}
+
+void syncDir(int srcRoot, int srcDir, int dstRoot, int dstDir, const std::string& path) {
+    auto srcNames = listDir(srcDir);
+    std::set<std::string> have(srcNames.begin(), srcNames.end());
+    for (const auto& n : listDir(dstDir))
+        if (!have.count(n)) fsops::removeAt(dstDir, n, path + "/" + n);
+    CopyOptions keep;
+    keep.keepOwners = true;
+    SourceRoot sr{srcRoot, "", nullptr};
+    for (const auto& n : srcNames) {
+        const std::string p = path + "/" + n;
+        struct stat a {}, b {};
+        checkSys(::fstatat(srcDir, n.c_str(), &a, AT_SYMLINK_NOFOLLOW), "stat " + p);
+        bool exists = ::fstatat(dstDir, n.c_str(), &b, AT_SYMLINK_NOFOLLOW) == 0;
+        if (exists && S_ISDIR(a.st_mode) && S_ISDIR(b.st_mode)) {
+            UniqueFd s(::openat(srcDir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            UniqueFd d(::openat(dstDir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!s || !d) throw SysError(errno, "open " + p);
+            syncDir(srcRoot, s.get(), dstRoot, d.get(), p);
+            setMeta(dstDir, n, a, keep, false);
+            continue;
+        }
+        if (exists && sameEntry(srcDir, dstDir, n, a, b)) continue;
+        if (exists) fsops::removeAt(dstDir, n, p);
+        copyEntry(sr, srcDir, n, p, dstRoot, dstDir, n, p, keep);
+    }
+}
+
 }  // namespace
+
+void syncTree(int srcRootFd, int dstRootFd) { syncDir(srcRootFd, srcRootFd, dstRootFd, dstRootFd, ""); }
 
 std::vector<ResolvedSource> resolveSources(const SourceRoot& root, const std::vector<std::string>& patterns) {
     std::vector<ResolvedSource> out;

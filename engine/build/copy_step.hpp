@@ -47,6 +47,7 @@ struct CopyOptions {
     gid_t gid = 0;
     std::optional<mode_t> chmod;  ///< --chmod
     bool extractArchives = false; ///< ADD: a local tar archive (plain, gzip, zstd) is unpacked
+    bool keepOwners = false;      ///< keep the sources' owners (uid/gid ignored)
 };
 
 /// Copies the sources into the rootfs (`rootfsFd`, path `rootfsPath`) with Docker's rules:
@@ -61,6 +62,12 @@ void copyInto(int rootfsFd, const std::string& rootfsPath, const SourceRoot& src
 /// Creates directory `path` (absolute in the rootfs) and its missing parents, owned by
 /// uid:gid, mode 0755. Throws SysError.
 void mkdirInRoot(int rootfsFd, const std::string& path, uid_t uid = 0, gid_t gid = 0);
+
+/// Makes the tree of `dstRootFd` equal to the tree of `srcRootFd` (--squash): entries only
+/// in dst are removed, entries that differ (type, mode, owner, size, mtime, link target) are
+/// replaced, owners, modes and mtimes kept; hardlinks become copies and xattrs are not
+/// copied. Both are rootfs directories; paths are resolved inside them. Throws SysError.
+void syncTree(int srcRootFd, int dstRootFd);
 
 /// True when the file at `fd` starts like a tar archive (plain, gzip or zstd compressed).
 bool looksLikeArchive(int fd);

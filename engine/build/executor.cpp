@@ -97,6 +97,7 @@ private:
     std::optional<storage::Layer> doCopy(Stage& st, const Instruction& in, CopyPlan& plan);
     std::optional<storage::Layer> doRun(Stage& st, const Instruction& in);
     std::optional<storage::Layer> doWorkdir(Stage& st);
+    std::string squash(const std::string& baseId, const std::string& finalId);
     ConfigError errorAt(int line, const std::string& msg) const { return ConfigError(fileShown_, line, msg); }
 
     Context& ctx_;
@@ -115,6 +116,7 @@ private:
     std::vector<std::string> labels_;
     std::string finalId_;
     std::vector<std::string> tags_;
+    std::string targetBase_;  ///< the target stage's FROM image ("" = scratch)
 };
 
 void Executor::loadInputs() {
@@ -503,6 +505,7 @@ void Executor::runStage(size_t index, size_t count, bool last) {
     out_.flush();
     Stage st;
     st.imageId = resolveBase(from.as<FromInstr>()->image, s.line);
+    if (last) targetBase_ = st.imageId;
     std::optional<json> baseConfig;
     if (!st.imageId.empty()) baseConfig = imageInfo(ctx_, st.imageId).config;
     st.config = initialConfig(baseConfig);
@@ -543,6 +546,7 @@ std::string Executor::run() {
     }
     for (size_t i = 0; i <= target; ++i) runStage(i, target + 1, i == target);
     std::string id = stageImages_[target];
+    if (o_.squash) id = squash(targetBase_, id);
     if (!tags_.empty()) {
         auto img = ctx_.store().lookupImage(id);
         std::vector<std::string> names = img ? img->names : std::vector<std::string>{};
@@ -553,6 +557,40 @@ std::string Executor::run() {
     }
     out_.flush();
     if (!o_.iidfile.empty()) fsutil::writeFileAtomic(o_.iidfile, "sha256:" + id, 0644);
+    return id;
+}
+
+/// --squash: the layers the target stage added on its base become one layer (podman's
+/// --squash; the base image's layers stay). The new layer is the difference between a
+/// container of the base made equal to the built image (syncTree) and the base.
+std::string Executor::squash(const std::string& baseId, const std::string& finalId) {
+    auto& store = ctx_.store();
+    auto fin = store.lookupImage(finalId);
+    if (!fin) throw NotFound("image " + finalId + " not found");
+    std::string baseTop;
+    if (!baseId.empty()) baseTop = store.lookupImage(baseId)->topLayer;
+    if (fin->topLayer == baseTop) return finalId;  // no new layer
+    Stage scratch;
+    scratch.config = initialConfig(std::nullopt);
+    std::string dstImage = baseId.empty() ? ensureImage(scratch) : baseId;
+    WorkingContainer src(ctx_, finalId), dst(ctx_, dstImage);
+    std::string sp = src.mount(), dp = dst.mount();
+    {
+        UniqueFd sfd(::open(sp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        UniqueFd dfd(::open(dp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!sfd || !dfd) throw SysError(errno, "open the rootfs to squash");
+        syncTree(sfd.get(), dfd.get());
+    }
+    auto layer = dst.commit();
+    ImageCommit c;
+    c.baseImageId = baseId;
+    c.layer = layer;
+    c.config = imageInfo(ctx_, finalId).config;
+    c.config["history"] = baseId.empty() ? json::array() : imageInfo(ctx_, baseId).config.value("history", json::array());
+    c.historyEntry = {{"created", nowRfc3339()}, {"created_by", "/bin/sh -c #(nop) squashed build layers"}};
+    c.format = o_.format;
+    std::string id = commitImage(ctx_, c);
+    out_ << "--> " << id.substr(0, 11) << "\n";
     return id;
 }
 

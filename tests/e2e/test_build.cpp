@@ -322,3 +322,27 @@ TEST_CASE("e2e: build ADD extracts a local tar and fetches a URL, COPY --chown, 
     CHECK_R(net, contains(net.out, "ADD file:"));
     CHECK_R(net, contains(net.out, "COPY file:"));
 }
+
+TEST_CASE("e2e: build --squash makes the build's layers one layer on the base", "[e2e][build]") {
+    Sandbox sb;
+    auto dir = context(sb, "sq",
+                       {{"Dockerfile", "FROM " + busybox() + "\n"
+                                       "RUN echo a > /a && mkdir -p /d && echo gone > /d/gone\n"
+                                       "RUN rm /d/gone && echo b > /b\n"
+                                       "COPY f.txt /f.txt\n"},
+                        {"f.txt", "f\n"}});
+    Result plain = sb.hutch({"build", "-t", "unsquashed", dir.string()});
+    REQUIRE_RC(plain, 0);
+    Result b = sb.hutch({"build", "--squash", "-t", "squashed", dir.string()});
+    REQUIRE_RC(b, 0);
+    auto layers = [&](const std::string& name) {
+        Result i = sb.hutch({"inspect", "--type", "image", name});
+        REQUIRE_RC(i, 0);
+        return json::parse(i.out)[0]["RootFS"]["Layers"].size();
+    };
+    CHECK(layers("unsquashed") == 4);
+    CHECK(layers("squashed") == 2);
+    Result r = sb.hutch({"run", "--rm", "squashed", "sh", "-c", "cat /a /b /f.txt; ls /d; test -e /d/gone || echo no-gone"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out == "a\nb\nf\nno-gone\n");
+}
