@@ -545,6 +545,17 @@ std::string Executor::run() {
         if (!found) throw InvalidArgument("The target \"" + o_.target + "\" was not found in the provided Dockerfile");
     }
     for (size_t i = 0; i <= target; ++i) runStage(i, target + 1, i == target);
+    // podman's warning for --build-arg values no ARG declared.
+    std::set<std::string> declared;
+    for (const auto& a : df_.metaArgs) declared.insert(a.key);
+    for (size_t i = 0; i <= target; ++i)
+        for (const auto& c : df_.stages[i].commands)
+            if (auto* a = c.as<ArgInstr>())
+                for (const auto& d : a->args) declared.insert(d.key);
+    std::vector<std::string> unused;
+    for (const auto& [k, v] : cliArgs_)
+        if (!declared.count(k)) unused.push_back(k);
+    if (!unused.empty()) std::cerr << "[Warning] one or more build args were not consumed: [" << str::join(unused, " ") << "]\n";
     std::string id = stageImages_[target];
     if (o_.squash) id = squash(targetBase_, id);
     if (!tags_.empty()) {

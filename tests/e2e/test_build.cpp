@@ -346,3 +346,34 @@ TEST_CASE("e2e: build --squash makes the build's layers one layer on the base", 
     REQUIRE_RC(r, 0);
     CHECK_R(r, r.out == "a\nb\nf\nno-gone\n");
 }
+
+TEST_CASE("e2e: build heredocs, build args in RUN, SHELL with --format docker, FROM scratch", "[e2e][build]") {
+    Sandbox sb;
+    auto dir = context(sb, "misc",
+                       {{"Dockerfile", "FROM " + busybox() + " AS base\n"
+                                       "ARG WHO=nobody\n"
+                                       "ENV FIXED=env-wins\n"
+                                       "ARG FIXED=arg-loses\n"
+                                       "RUN <<EOF\n"
+                                       "echo \"script for $WHO $FIXED\" > /script.out\n"
+                                       "EOF\n"
+                                       "COPY <<EOT /inline.txt\n"
+                                       "inline $WHO\n"
+                                       "EOT\n"
+                                       "SHELL [\"/bin/sh\", \"-e\", \"-c\"]\n"
+                                       "RUN cat /script.out /inline.txt > /all.txt\n"
+                                       "FROM scratch\n"
+                                       "COPY --from=base /all.txt /bin/busybox /\n"
+                                       "ENTRYPOINT [\"/busybox\", \"cat\"]\n"
+                                       "CMD [\"/all.txt\"]\n"}});
+    Result b = sb.hutch({"build", "--format", "docker", "--build-arg", "WHO=me", "--build-arg", "UNUSED=1", "-t", "misc",
+                         dir.string()});
+    REQUIRE_RC(b, 0);
+    CHECK_R(b, contains(b.err, "UNUSED"));
+    Result r = sb.hutch({"run", "--rm", "misc"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out == "script for me env-wins\ninline me\n");
+    Result i = sb.hutch({"inspect", "--type", "image", "misc"});
+    REQUIRE_RC(i, 0);
+    CHECK(json::parse(i.out)[0]["RootFS"]["Layers"].size() == 1);
+}
