@@ -509,6 +509,19 @@ void Executor::runStage(size_t index, size_t count, bool last) {
     std::optional<json> baseConfig;
     if (!st.imageId.empty()) baseConfig = imageInfo(ctx_, st.imageId).config;
     st.config = initialConfig(baseConfig);
+    // The base image's ONBUILD triggers run first (Docker's rule); the new image has none.
+    json triggers = st.config["config"].value("OnBuild", json::array());
+    if (st.config["config"].contains("OnBuild")) st.config["config"].erase("OnBuild");
+    if (triggers.is_array() && !triggers.empty()) {
+        std::string text = "FROM scratch\n";
+        for (const auto& t : triggers)
+            if (t.is_string()) text += t.get<std::string>() + "\n";
+        auto onbuild = loadDockerfile(text, "ONBUILD triggers of " + from.as<FromInstr>()->image);
+        for (const auto& c : onbuild.stages.at(0).commands) {
+            out_ << prefix << "ONBUILD " << stepText(c) << "\n";
+            doStep(st, c, index, false, prefix);
+        }
+    }
     for (size_t i = 0; i < s.commands.size(); ++i) {
         out_ << prefix << "STEP " << i + 2 << "/" << n << ": " << stepText(s.commands[i]) << "\n";
         out_.flush();

@@ -377,3 +377,18 @@ TEST_CASE("e2e: build heredocs, build args in RUN, SHELL with --format docker, F
     REQUIRE_RC(i, 0);
     CHECK(json::parse(i.out)[0]["RootFS"]["Layers"].size() == 1);
 }
+
+TEST_CASE("e2e: build runs the base image's ONBUILD triggers (docker format)", "[e2e][build]") {
+    Sandbox sb;
+    auto dir = context(sb, "onb",
+                       {{"Parent", "FROM " + busybox() + "\nONBUILD RUN echo triggered > /trig\n"},
+                        {"Child", "FROM parent\nRUN cat /trig\n"}});
+    Result p = sb.hutch({"build", "--format", "docker", "-f", (dir / "Parent").string(), "-t", "parent", dir.string()});
+    REQUIRE_RC(p, 0);
+    Result c = sb.hutch({"build", "--format", "docker", "-f", (dir / "Child").string(), "-t", "child", dir.string()});
+    REQUIRE_RC(c, 0);
+    CHECK_R(c, contains(c.out, "\ntriggered\n"));
+    Result i = sb.hutch({"inspect", "--type", "image", "child"});
+    REQUIRE_RC(i, 0);
+    CHECK_FALSE(json::parse(i.out)[0]["Config"].contains("OnBuild"));
+}
