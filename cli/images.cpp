@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
+#include "hutch/engine/build/intermediate.hpp"
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/images.hpp"
 
@@ -21,6 +22,10 @@ void registerImages(Registry& r) {
     sub->callback([o, &r] {
         r.chosen.action = [o](engine::Context& ctx) {
             auto imgs = engine::listImages(ctx);
+            if (!o->all) {  // build cache images stay hidden, as podman hides intermediate images
+                auto hidden = engine::build::intermediateImageIds(imgs);
+                std::erase_if(imgs, [&](const engine::ImageInfo& i) { return hidden.count(i.id) > 0; });
+            }
             if (o->format == "json") {
                 nlohmann::json arr = nlohmann::json::array();
                 for (const auto& i : imgs) {

@@ -117,6 +117,18 @@ private:
     std::string finalId_;
     std::vector<std::string> tags_;
     std::string targetBase_;  ///< the target stage's FROM image ("" = scratch)
+    std::vector<std::string> helpers_;  ///< empty images made for scratch stages' containers
+
+public:
+    ~Executor() {
+        for (const auto& id : helpers_) {
+            try {
+                if (ctx_.store().lookupImage(id)) ctx_.store().removeImage(id);
+            } catch (const std::exception& e) {
+                log::debug("build: removing helper image {}: {}", id, e.what());
+            }
+        }
+    }
 };
 
 void Executor::loadInputs() {
@@ -236,7 +248,8 @@ std::string Executor::ensureImage(Stage& st) {
     c.config = st.config;
     c.historyEntry = {{"created", nowRfc3339()}, {"created_by", "/bin/sh -c #(nop) FROM scratch"}};
     c.format = o_.format;
-    return commitImage(ctx_, c);  // st.imageId stays "": the next commit is on scratch
+    helpers_.push_back(commitImage(ctx_, c));  // st.imageId stays "": the next commit is on scratch
+    return helpers_.back();
 }
 
 struct Executor::CopyPlan {

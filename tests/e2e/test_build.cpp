@@ -82,6 +82,15 @@ TEST_CASE("e2e: build runs RUN, COPY with .dockerignore and config steps, the im
     REQUIRE_RC(ps, 0);
     CHECK_R(ps, lastLine(ps.out).empty());
 
+    // The build's intermediate images are hidden from `images` unless -a.
+    Result imgs = sb.hutch({"images", "-q"});
+    REQUIRE_RC(imgs, 0);
+    CHECK_R(imgs, lines(imgs.out).size() == 2);  // busybox and multi
+    Result all = sb.hutch({"images", "-a", "-q"});
+    REQUIRE_RC(all, 0);
+    INFO(b.out);
+    CHECK_R(all, lines(all.out).size() == 8);  // busybox + one per step after FROM
+
     Result hist = sb.hutch({"inspect", "--type", "image", "multi"});
     REQUIRE_RC(hist, 0);
     json j = json::parse(hist.out);

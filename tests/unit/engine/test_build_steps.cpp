@@ -19,6 +19,7 @@
 #include "hutch/engine/build/build_cache.hpp"
 #include "hutch/engine/build/config_step.hpp"
 #include "hutch/engine/build/copy_step.hpp"
+#include "hutch/engine/build/intermediate.hpp"
 
 using namespace hutch;
 using namespace hutch::engine::build;
@@ -259,4 +260,24 @@ TEST_CASE("build copy: Docker's destination rules into a rootfs", "[build]") {
         copy({"f.txt"}, "/etclink/passwd-test");
         CHECK_FALSE(fsutil::exists("/etc/passwd-test"));
     }
+}
+
+TEST_CASE("build images: untagged images with a descendant are intermediate", "[build]") {
+    auto img = [](std::string id, std::vector<std::string> names, std::vector<std::string> diffs, int history) {
+        engine::ImageInfo i;
+        i.id = std::move(id);
+        i.names = std::move(names);
+        i.layerDiffIds = std::move(diffs);
+        i.config["history"] = json::array();
+        for (int h = 0; h < history; ++h) i.config["history"].push_back({{"created_by", "step " + std::to_string(h)}});
+        return i;
+    };
+    std::vector<engine::ImageInfo> v{
+        img("base", {"r/base:1"}, {"d1"}, 1),  // tagged: never hidden
+        img("env", {}, {"d1"}, 2),              // config-only step on base
+        img("run", {}, {"d1", "d2"}, 3),        // a layer on env
+        img("final", {"localhost/x:latest"}, {"d1", "d2"}, 4),
+        img("dangling", {}, {"d9"}, 1),         // no child: shown
+    };
+    CHECK(intermediateImageIds(v) == std::set<std::string>{"env", "run"});
 }
