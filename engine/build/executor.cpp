@@ -19,6 +19,7 @@
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/build/build.hpp"
+#include "hutch/engine/build/executor.hpp"
 #include "hutch/engine/build/build_cache.hpp"
 #include "hutch/engine/build/config_step.hpp"
 #include "hutch/engine/build/copy_step.hpp"
@@ -34,7 +35,6 @@
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine::build {
-
 using json = nlohmann::json;
 using namespace builder;
 
@@ -46,90 +46,22 @@ std::string normalizeTag(const std::string& name) {
     return registry::parseNormalized(name).str();
 }
 
-namespace {
+namespace detail {
 
-using ArgMap = std::map<std::string, std::optional<std::string>>;
+Executor::Executor(Context& ctx, const BuildOptions& o, std::ostream& out)
+    : ctx_(ctx), o_(o), out_(o.quiet ? null_ : out),
+      cache_(ctx.store().graphRoot() + "/build-cache.json",
+             [&ctx](const std::string& id) { return ctx.store().lookupImage(id).has_value(); }) {}
 
-struct Stage {
-    std::string imageId;  ///< current image ("" = scratch, nothing committed yet)
-    json config;          ///< the current image's config
-    ArgMap args;          ///< ARGs declared in this stage
-};
-
-/// A temporary directory removed at scope exit.
-struct TempDir {
-    std::string path;
-    explicit TempDir(const std::string& under) {
-        std::string tmpl = under + "/build-tmp-XXXXXX";
-        if (!::mkdtemp(tmpl.data())) throw SysError(errno, "mkdtemp " + tmpl);
-        path = tmpl;
-    }
-    ~TempDir() {
+Executor::~Executor() {
+    for (const auto& id : helpers_) {
         try {
-            fsutil::removeAll(path);
+            if (ctx_.store().lookupImage(id)) ctx_.store().removeImage(id);
         } catch (const std::exception& e) {
-            log::warn("removing {}: {}", path, e.what());
+            log::debug("build: removing helper image {}: {}", id, e.what());
         }
     }
-};
-
-class Executor {
-public:
-    Executor(Context& ctx, const BuildOptions& o, std::ostream& out)
-        : ctx_(ctx), o_(o), out_(o.quiet ? null_ : out),
-          cache_(ctx.store().graphRoot() + "/build-cache.json",
-                 [&ctx](const std::string& id) { return ctx.store().lookupImage(id).has_value(); }) {}
-
-    std::string run();
-
-private:
-    void loadInputs();
-    void runStage(size_t index, size_t count, bool last);
-    std::string resolveBase(const std::string& image, int line);
-    void doStep(Stage& st, const Instruction& raw, size_t stageIndex, bool finalStep, const std::string& prefix);
-    std::string commit(Stage& st, std::optional<storage::Layer> layer, const json& history, bool reload = true);
-    std::string ensureImage(Stage& st);
-    std::optional<std::string> expandedArg(const std::string& key) const;
-    EnvLookup envFor(const Stage& st) const;
-    std::vector<std::string> argsInUse(const Stage& st) const;
-    struct CopyPlan;
-    std::unique_ptr<CopyPlan> planCopy(const Instruction& in);
-    std::optional<storage::Layer> doCopy(Stage& st, const Instruction& in, CopyPlan& plan);
-    std::optional<storage::Layer> doRun(Stage& st, const Instruction& in);
-    std::optional<storage::Layer> doWorkdir(Stage& st);
-    std::string squash(const std::string& baseId, const std::string& finalId);
-    ConfigError errorAt(int line, const std::string& msg) const { return ConfigError(fileShown_, line, msg); }
-
-    Context& ctx_;
-    const BuildOptions& o_;
-    std::ostringstream null_;
-    std::ostream& out_;
-    BuildCache cache_;
-    std::string fileShown_;
-    Dockerfile df_;
-    ShellLexer lexer_;
-    std::map<std::string, std::string> cliArgs_;
-    ArgMap metaArgs_;
-    DockerIgnore ignore_;
-    UniqueFd contextFd_;
-    std::vector<std::string> stageImages_;
-    std::vector<std::string> labels_;
-    std::string finalId_;
-    std::vector<std::string> tags_;
-    std::string targetBase_;  ///< the target stage's FROM image ("" = scratch)
-    std::vector<std::string> helpers_;  ///< empty images made for scratch stages' containers
-
-public:
-    ~Executor() {
-        for (const auto& id : helpers_) {
-            try {
-                if (ctx_.store().lookupImage(id)) ctx_.store().removeImage(id);
-            } catch (const std::exception& e) {
-                log::debug("build: removing helper image {}: {}", id, e.what());
-            }
-        }
-    }
-};
+}
 
 void Executor::loadInputs() {
     struct stat st {};
@@ -252,185 +184,7 @@ std::string Executor::ensureImage(Stage& st) {
     return helpers_.back();
 }
 
-struct Executor::CopyPlan {
-    std::unique_ptr<WorkingContainer> fromCtr;
-    UniqueFd fromFd;
-    std::unique_ptr<TempDir> tmp;
-    UniqueFd tmpFd;
-    SourceRoot root, tmpRoot;
-    std::vector<ResolvedSource> localSrc, stagedSrc;
-    std::string summary;  ///< "<kind>:<hash>"
-};
-
-std::unique_ptr<Executor::CopyPlan> Executor::planCopy(const Instruction& in) {
-    const auto* cp = in.as<CopyInstr>();
-    const auto* ad = in.as<AddInstr>();
-    const std::string kw = cp ? "COPY" : "ADD";
-    const auto& sources = cp ? cp->sources : ad->sources;
-    const auto& inlineFiles = cp ? cp->inlineFiles : ad->inlineFiles;
-    const std::string dest = cp ? cp->dest : ad->dest;
-    const std::string from = cp ? cp->from : "";
-    if (sources.size() + inlineFiles.size() > 1 && (dest.empty() || dest.back() != '/'))
-        throw errorAt(in.startLine, "When using " + kw +
-                                        " with more than one source file, the destination must be a directory and end with a /");
-    auto plan = std::make_unique<CopyPlan>();
-    plan->root = SourceRoot{contextFd_.get(), o_.contextDir, &ignore_};
-    if (!from.empty()) {
-        std::string imageId;
-        std::string lower = from;
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-        const std::string unknown = kw + " --from=" + from + ": no stage or image found with that name";
-        if (from.find_first_not_of("0123456789") == std::string::npos) {
-            size_t idx = std::stoul(from);
-            if (idx >= stageImages_.size()) throw errorAt(in.startLine, unknown);
-            imageId = stageImages_[idx];
-        } else {
-            for (size_t i = 0; i < stageImages_.size(); ++i)
-                if (df_.stages[i].from.stageName == lower) imageId = stageImages_[i];
-            if (imageId.empty()) {
-                for (const auto& s : df_.stages)
-                    if (s.from.stageName == lower) throw errorAt(in.startLine, unknown);
-                try {
-                    imageId = resolveBase(from, in.startLine);
-                } catch (const std::exception& e) {
-                    throw errorAt(in.startLine, unknown + " (" + e.what() + ")");
-                }
-            }
-        }
-        if (imageId.empty()) throw errorAt(in.startLine, kw + " --from=" + from + ": the stage has no content (scratch)");
-        plan->fromCtr = std::make_unique<WorkingContainer>(ctx_, imageId);
-        std::string p = plan->fromCtr->mount();
-        plan->fromFd.reset(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!plan->fromFd) throw SysError(errno, "open " + p);
-        plan->root = SourceRoot{plan->fromFd.get(), from, nullptr};
-    }
-    // URLs and heredoc sources are staged in a temporary directory, one subdirectory each.
-    std::vector<std::string> staged, local;
-    for (const auto& s : sources)
-        (ad && isUrl(s) ? staged : local).push_back(s);
-    if (!staged.empty() || !inlineFiles.empty()) {
-        plan->tmp = std::make_unique<TempDir>(ctx_.store().runRoot());
-        const std::string& t = plan->tmp->path;
-        std::vector<std::string> names;
-        for (size_t i = 0; i < staged.size(); ++i) {
-            std::string dir = "u" + std::to_string(i);
-            fsutil::mkdirAll(t + "/" + dir, 0755);
-            std::string name = fetchUrl(staged[i], t + "/" + dir + "/.download");
-            if (name.empty()) name = "download";
-            checkSys(::rename((t + "/" + dir + "/.download").c_str(), (t + "/" + dir + "/" + name).c_str()),
-                     "rename " + name);
-            names.push_back(dir + "/" + name);
-        }
-        for (size_t i = 0; i < inlineFiles.size(); ++i) {
-            std::string dir = "h" + std::to_string(i);
-            fsutil::mkdirAll(t + "/" + dir, 0755);
-            fsutil::writeFileAtomic(t + "/" + dir + "/" + inlineFiles[i].path, inlineFiles[i].data, 0644,
-                                    fsutil::Sync::Volatile);
-            names.push_back(dir + "/" + inlineFiles[i].path);
-        }
-        plan->tmpFd.reset(::open(t.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!plan->tmpFd) throw SysError(errno, "open " + t);
-        plan->tmpRoot = SourceRoot{plan->tmpFd.get(), t, nullptr};
-        plan->stagedSrc = resolveSources(plan->tmpRoot, names);
-    }
-    try {
-        if (!local.empty()) plan->localSrc = resolveSources(plan->root, local);
-    } catch (const NotFound& e) {
-        throw errorAt(in.startLine, "building at STEP \"" + stepText(in) + "\": checking on sources under \"" +
-                                        plan->root.shown + "\": " + e.what());
-    }
-    std::string h = plan->localSrc.empty() ? "" : contentHash(plan->root, plan->localSrc);
-    if (!plan->stagedSrc.empty()) {
-        std::string h2 = contentHash(plan->tmpRoot, plan->stagedSrc);
-        h = h.empty() ? h2 : "multi:" + Digest::sha256Of(h + h2).encoded;
-    }
-    if (plan->localSrc.size() + plan->stagedSrc.size() > 1) h = "multi:" + h.substr(h.find(':') + 1);
-    plan->summary = h;
-    return plan;
-}
-
-std::optional<storage::Layer> Executor::doCopy(Stage& st, const Instruction& in, CopyPlan& plan) {
-    const auto* cp = in.as<CopyInstr>();
-    const auto* ad = in.as<AddInstr>();
-    const std::string chown = cp ? cp->chown : ad->chown;
-    const std::string chmodStr = cp ? cp->chmod : ad->chmod;
-    WorkingContainer wc(ctx_, ensureImage(st));
-    std::string rootfs = wc.mount();
-    UniqueFd rootFd(::open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!rootFd) throw SysError(errno, "open " + rootfs);
-    CopyOptions co;
-    co.dest = cp ? cp->dest : ad->dest;
-    co.workdir = st.config.contains("config") ? st.config["config"].value("WorkingDir", std::string()) : "";
-    co.extractArchives = ad != nullptr;
-    if (!chown.empty()) {
-        try {
-            ResolvedUser u = resolveUser(rootfs, chown);
-            co.uid = u.uid;
-            co.gid = u.gid;
-        } catch (const std::exception& e) {
-            throw errorAt(in.startLine, "--chown=" + chown + ": " + e.what());
-        }
-    }
-    if (!chmodStr.empty()) {
-        char* end = nullptr;
-        unsigned long m = std::strtoul(chmodStr.c_str(), &end, 8);
-        if (!end || *end || m > 07777) throw errorAt(in.startLine, "invalid --chmod value " + chmodStr);
-        co.chmod = static_cast<mode_t>(m);
-    }
-    if (plan.localSrc.size() + plan.stagedSrc.size() > 1 && co.dest.back() != '/') co.dest += '/';
-    if (!plan.localSrc.empty()) copyInto(rootFd.get(), rootfs, plan.root, plan.localSrc, co);
-    if (!plan.stagedSrc.empty()) {
-        CopyOptions c2 = co;
-        c2.extractArchives = false;  // downloaded and heredoc sources are never extracted
-        copyInto(rootFd.get(), rootfs, plan.tmpRoot, plan.stagedSrc, c2);
-    }
-    rootFd.reset();
-    return wc.commit();
-}
-
-std::optional<storage::Layer> Executor::doWorkdir(Stage& st) {
-    std::string dir = st.config["config"].value("WorkingDir", std::string("/"));
-    WorkingContainer wc(ctx_, ensureImage(st));
-    std::string rootfs = wc.mount();
-    UniqueFd rootFd(::open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!rootFd) throw SysError(errno, "open " + rootfs);
-    mkdirInRoot(rootFd.get(), dir);
-    rootFd.reset();
-    return wc.commit();
-}
-
-std::optional<storage::Layer> Executor::doRun(Stage& st, const Instruction& in) {
-    const auto* r = in.as<RunInstr>();
-    CommandLine cmd = r->cmd;
-    if (cmd.prependShell && !cmd.files.empty() && !cmd.args.empty()) {
-        // `RUN <<EOF` alone: the heredoc is the script; otherwise the shell reads the heredocs.
-        Heredoc h;
-        std::string line = str::trim(cmd.args[0]);
-        if (cmd.files.size() == 1 && parseHeredocWord(line, h)) {
-            cmd.args[0] = cmd.files[0].content;
-        } else {
-            for (const auto& f : cmd.files) line += "\n" + f.content + f.name;
-            cmd.args[0] = line;
-        }
-    }
-    ContainerConfig cfg;
-    cfg.command = runArgv(cmd, st.config);
-    cfg.entrypoint = std::vector<std::string>{};
-    cfg.network = !r->network.empty() && r->network != "default" ? r->network : o_.network;
-    cfg.systemd = "false";
-    auto env = envMap(st.config);
-    for (const auto& [k, v] : st.args)
-        if (v && !env.count(k)) cfg.env.push_back(k + "=" + *v);
-    std::string image = ensureImage(st);
-    std::cout.flush();
-    try {
-        return runInContainer(ctx_, image, cfg);
-    } catch (const CommandError& e) {
-        throw CommandError(e.exitCode(), "building at STEP \"" + stepText(in) + "\": " + e.what());
-    }
-}
-
-void Executor::doStep(Stage& st, const Instruction& raw, size_t stageIndex, bool finalStep, const std::string& prefix) {
+void Executor::doStep(Stage& st, const Instruction& raw, bool finalStep, const std::string& prefix) {
     Instruction in = raw;
     expandInstruction(in, lexer_, envFor(st), fileShown_);
     std::string extra = o_.format;
@@ -467,7 +221,7 @@ void Executor::doStep(Stage& st, const Instruction& raw, size_t stageIndex, bool
     } else {
         std::vector<std::string> warnings;
         json config = st.config;
-        bool isConfig = applyConfigInstruction(config, in, o_.format, warnings);
+        applyConfigInstruction(config, in, o_.format, warnings);
         for (const auto& w : warnings) log::warn("{}", w);
         if (finalStep && !labels_.empty()) {
             json& labels = config["config"]["Labels"];
@@ -487,14 +241,12 @@ void Executor::doStep(Stage& st, const Instruction& raw, size_t stageIndex, bool
             st.config = config;  // the new WorkingDir
             layer = doWorkdir(st);
         }
-        (void)isConfig;
         st.config = config;
         history["created_by"] = createdBy(in, summary);
         if (!layer) history["empty_layer"] = true;
         commit(st, layer, history);
         if (o_.layers) cache_.store(key, st.imageId);
     }
-    (void)stageIndex;
     if (finalStep) {
         out_ << prefix << "COMMIT" << (o_.tags.empty() ? "" : " " + o_.tags[0]) << "\n";
     }
@@ -532,13 +284,13 @@ void Executor::runStage(size_t index, size_t count, bool last) {
         auto onbuild = loadDockerfile(text, "ONBUILD triggers of " + from.as<FromInstr>()->image);
         for (const auto& c : onbuild.stages.at(0).commands) {
             out_ << prefix << "ONBUILD " << stepText(c) << "\n";
-            doStep(st, c, index, false, prefix);
+            doStep(st, c, false, prefix);
         }
     }
     for (size_t i = 0; i < s.commands.size(); ++i) {
         out_ << prefix << "STEP " << i + 2 << "/" << n << ": " << stepText(s.commands[i]) << "\n";
         out_.flush();
-        doStep(st, s.commands[i], index, last && i + 1 == s.commands.size(), prefix);
+        doStep(st, s.commands[i], last && i + 1 == s.commands.size(), prefix);
     }
     if (s.commands.empty()) {
         // A stage that is only FROM: a config-only image of its base.
@@ -600,41 +352,10 @@ std::string Executor::run() {
 /// --squash: the layers the target stage added on its base become one layer (podman's
 /// --squash; the base image's layers stay). The new layer is the difference between a
 /// container of the base made equal to the built image (syncTree) and the base.
-std::string Executor::squash(const std::string& baseId, const std::string& finalId) {
-    auto& store = ctx_.store();
-    auto fin = store.lookupImage(finalId);
-    if (!fin) throw NotFound("image " + finalId + " not found");
-    std::string baseTop;
-    if (!baseId.empty()) baseTop = store.lookupImage(baseId)->topLayer;
-    if (fin->topLayer == baseTop) return finalId;  // no new layer
-    Stage scratch;
-    scratch.config = initialConfig(std::nullopt);
-    std::string dstImage = baseId.empty() ? ensureImage(scratch) : baseId;
-    WorkingContainer src(ctx_, finalId), dst(ctx_, dstImage);
-    std::string sp = src.mount(), dp = dst.mount();
-    {
-        UniqueFd sfd(::open(sp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        UniqueFd dfd(::open(dp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!sfd || !dfd) throw SysError(errno, "open the rootfs to squash");
-        syncTree(sfd.get(), dfd.get());
-    }
-    auto layer = dst.commit();
-    ImageCommit c;
-    c.baseImageId = baseId;
-    c.layer = layer;
-    c.config = imageInfo(ctx_, finalId).config;
-    c.config["history"] = baseId.empty() ? json::array() : imageInfo(ctx_, baseId).config.value("history", json::array());
-    c.historyEntry = {{"created", nowRfc3339()}, {"created_by", "/bin/sh -c #(nop) squashed build layers"}};
-    c.format = o_.format;
-    std::string id = commitImage(ctx_, c);
-    out_ << "--> " << id.substr(0, 11) << "\n";
-    return id;
-}
-
-}  // namespace
+}  // namespace detail
 
 std::string buildImage(Context& ctx, const BuildOptions& opts, std::ostream& out) {
-    Executor ex(ctx, opts, out);
+    detail::Executor ex(ctx, opts, out);
     return ex.run();
 }
 

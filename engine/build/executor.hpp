@@ -1,0 +1,117 @@
+// The build executor's internals (engine/build/executor*.cpp only): the per-stage state and
+// the Executor class that runs stages and steps. Not a public API: see build.hpp.
+#pragma once
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hutch/builder/dockerignore.hpp"
+#include "hutch/builder/instructions.hpp"
+#include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
+#include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
+#include "hutch/engine/build/build.hpp"
+#include "hutch/engine/build/build_cache.hpp"
+#include "hutch/engine/build/copy_step.hpp"
+#include "hutch/engine/build/working_container.hpp"
+#include "hutch/storage/layers.hpp"
+
+namespace hutch::engine::build::detail {
+
+using json = nlohmann::json;
+using namespace builder;
+
+using ArgMap = std::map<std::string, std::optional<std::string>>;
+
+struct Stage {
+    std::string imageId;  ///< current image ("" = scratch, nothing committed yet)
+    json config;          ///< the current image's config
+    ArgMap args;          ///< ARGs declared in this stage
+};
+
+/// A temporary directory removed at scope exit.
+struct TempDir {
+    std::string path;
+    explicit TempDir(const std::string& under) {
+        std::string tmpl = under + "/build-tmp-XXXXXX";
+        if (!::mkdtemp(tmpl.data())) throw SysError(errno, "mkdtemp " + tmpl);
+        path = tmpl;
+    }
+    ~TempDir() {
+        try {
+            fsutil::removeAll(path);
+        } catch (const std::exception& e) {
+            log::warn("removing {}: {}", path, e.what());
+        }
+    }
+};
+
+/// Runs one build (buildImage).
+class Executor {
+public:
+    /// `out` receives the progress lines (nothing with -q).
+    Executor(Context& ctx, const BuildOptions& o, std::ostream& out);
+    /// Removes the helper images of scratch stages; errors are logged.
+    ~Executor();
+    Executor(const Executor&) = delete;
+    Executor& operator=(const Executor&) = delete;
+
+    /// Builds the target stage and returns its image id (see buildImage).
+    std::string run();
+
+private:
+    void loadInputs();
+    void runStage(size_t index, size_t count, bool last);
+    std::string resolveBase(const std::string& image, int line);
+    void doStep(Stage& st, const Instruction& raw, bool finalStep, const std::string& prefix);
+    std::string commit(Stage& st, std::optional<storage::Layer> layer, const json& history, bool reload = true);
+    std::string ensureImage(Stage& st);
+    std::optional<std::string> expandedArg(const std::string& key) const;
+    EnvLookup envFor(const Stage& st) const;
+    std::vector<std::string> argsInUse(const Stage& st) const;
+    /// A COPY/ADD's sources, resolved before the cache lookup (their hash is in the key).
+    struct CopyPlan {
+        std::unique_ptr<WorkingContainer> fromCtr;  ///< --from: a container of that image, mounted
+        UniqueFd fromFd;
+        std::unique_ptr<TempDir> tmp;  ///< downloaded and heredoc sources
+        UniqueFd tmpFd;
+        SourceRoot root, tmpRoot;
+        std::vector<ResolvedSource> localSrc, stagedSrc;
+        std::string summary;  ///< "<kind>:<hash>"
+    };
+    std::unique_ptr<CopyPlan> planCopy(const Instruction& in);
+    std::optional<storage::Layer> doCopy(Stage& st, const Instruction& in, CopyPlan& plan);
+    std::optional<storage::Layer> doRun(Stage& st, const Instruction& in);
+    std::optional<storage::Layer> doWorkdir(Stage& st);
+    std::string squash(const std::string& baseId, const std::string& finalId);
+    ConfigError errorAt(int line, const std::string& msg) const { return ConfigError(fileShown_, line, msg); }
+
+    Context& ctx_;
+    const BuildOptions& o_;
+    std::ostringstream null_;
+    std::ostream& out_;
+    BuildCache cache_;
+    std::string fileShown_;
+    Dockerfile df_;
+    ShellLexer lexer_;
+    std::map<std::string, std::string> cliArgs_;
+    ArgMap metaArgs_;
+    DockerIgnore ignore_;
+    UniqueFd contextFd_;
+    std::vector<std::string> stageImages_;
+    std::vector<std::string> labels_;
+    std::vector<std::string> tags_;
+    std::string targetBase_;  ///< the target stage's FROM image ("" = scratch)
+    std::vector<std::string> helpers_;  ///< empty images made for scratch stages' containers
+
+};
+
+}  // namespace hutch::engine::build::detail
