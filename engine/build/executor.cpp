@@ -242,7 +242,15 @@ void Executor::doStep(Stage& st, const Instruction& raw, bool finalStep, const s
             layer = doWorkdir(st);
         }
         st.config = config;
-        history["created_by"] = createdBy(in, summary);
+        std::string by = createdBy(in, summary);
+        if (in.as<RunInstr>()) {  // buildah's "|N K=V ... " prefix: the build args RUN saw
+            auto env = envMap(st.config);
+            std::vector<std::string> seen;
+            for (const auto& a : argsInUse(st))
+                if (!env.count(str::cut(a, '=').first)) seen.push_back(a);
+            if (!seen.empty()) by = "|" + std::to_string(seen.size()) + " " + str::join(seen, " ") + " " + by;
+        }
+        history["created_by"] = by;
         if (!layer) history["empty_layer"] = true;
         commit(st, layer, history);
         if (o_.layers) cache_.store(key, st.imageId);

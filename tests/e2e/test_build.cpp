@@ -385,6 +385,18 @@ TEST_CASE("e2e: build heredocs, build args in RUN, SHELL with --format docker, F
     Result i = sb.hutch({"inspect", "--type", "image", "misc"});
     REQUIRE_RC(i, 0);
     CHECK(json::parse(i.out)[0]["RootFS"]["Layers"].size() == 1);
+    // RUN's history names the build args it saw (buildah's "|N K=V" prefix; ENV wins over FIXED).
+    Result base = sb.hutch({"images", "-a", "--no-trunc", "-q"});
+    REQUIRE_RC(base, 0);
+    bool found = false;
+    std::string all;
+    for (const auto& id : lines(base.out)) {
+        Result h = sb.hutch({"inspect", "--type", "image", id.substr(7), "--format", "{{json .History}}"});
+        all += h.out;
+        if (h.out.find("|1 WHO=me /bin/sh -c cat /script.out /inline.txt") != std::string::npos) found = true;
+    }
+    INFO(all);
+    CHECK(found);
 }
 
 TEST_CASE("e2e: build runs the base image's ONBUILD triggers (docker format)", "[e2e][build]") {
