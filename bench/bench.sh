@@ -16,6 +16,9 @@
 #   storage  with the systemd image, hutch --storage-driver overlay vs vfs vs podman: ten
 #            containers run -d (sleep) then rm -f (N_STORE=3 rounds); store size with the image
 #            and with ten containers (du); `run --rm busybox true` with each driver (issue 5)
+#   build    a five-step Dockerfile on busybox (RUN, COPY, RUN, ENV, CMD): cold build
+#            (`build --no-cache`) and no-change rebuild (cache hits), hutch vs `podman build`
+#            (buildah inside) (N_BUILD=5; issue 6)
 #   boot     `run -d debian-systemd` until `exec systemctl is-system-running --wait` answers
 #            (N_BOOT=3; image from scripts/make-debian-systemd.sh; HUTCH_TEST_SYSTEMD_IMAGE=
 #            empty leaves it out)
@@ -77,6 +80,16 @@ if [[ ${1:-} == --as-user ]]; then
   echo "bench: run --rm busybox true x$N_RUN" >&2
   timed hutch-run "$N_RUN" none "${HUTCH[@]}" run --rm busybox true
   timed podman-run "$N_RUN" none "${PODMAN[@]}" run --rm busybox true
+
+  echo "bench: build, cold and no-change rebuild x$N_BUILD" >&2
+  mkdir -p build-ctx
+  printf 'data\n' >build-ctx/f.txt
+  printf '%s\n' "FROM busybox" "RUN echo one > /one" "COPY f.txt /f.txt" \
+    "RUN cat /f.txt /one > /both" "ENV X=1" 'CMD ["cat", "/both"]' >build-ctx/Dockerfile
+  timed hutch-build-cold "$N_BUILD" none "${HUTCH[@]}" build --no-cache -q -t bench-build build-ctx
+  timed podman-build-cold "$N_BUILD" none "${PODMAN[@]}" build --no-cache -q -t bench-build build-ctx
+  timed hutch-build-again "$N_BUILD" none "${HUTCH[@]}" build -q -t bench-build build-ctx
+  timed podman-build-again "$N_BUILD" none "${PODMAN[@]}" build -q -t bench-build build-ctx
 
   echo "bench: pull busybox x$N_PULL" >&2
   IMAGE=busybox
@@ -237,6 +250,7 @@ N_EXEC=${N_EXEC:-20}
 N_BOOT=${N_BOOT:-3}
 N_STORE=${N_STORE:-3}
 N_PORT=${N_PORT:-5}
+N_BUILD=${N_BUILD:-5}
 PORT_MIB=${PORT_MIB:-256}
 SYSTEMD_IMAGE=${HUTCH_TEST_SYSTEMD_IMAGE-debian-systemd:bookworm}
 
@@ -287,7 +301,7 @@ cgroup=$(cat "/run/hutch-test/cgroup-$USER_NAME" 2>/dev/null || true)
     HOME="$BENCH_DIR/home" USER="$USER_NAME" LOGNAME="$USER_NAME" \
     XDG_RUNTIME_DIR="/run/user/$uid" XDG_CONFIG_HOME="$BENCH_DIR/home/.config" \
     BENCH_DIR="$BENCH_DIR" HUTCH_BIN="$HUTCH_BIN" N_RUN="$N_RUN" N_PULL="$N_PULL" N_BIG="$N_BIG" \
-    N_EXEC="$N_EXEC" N_BOOT="$N_BOOT" N_STORE="$N_STORE" N_PORT="$N_PORT" PORT_MIB="$PORT_MIB" \
+    N_EXEC="$N_EXEC" N_BOOT="$N_BOOT" N_STORE="$N_STORE" N_PORT="$N_PORT" N_BUILD="$N_BUILD" PORT_MIB="$PORT_MIB" \
     SYSTEMD_IMAGE="$SYSTEMD_IMAGE" \
     bash "$ROOT/bench/bench.sh" --as-user
 )
@@ -311,6 +325,8 @@ hr=$(($(cat "$R/hutch-rss") / 1024))
 pr=$(($(cat "$R/podman-rss") / 1024))
 row "peak RSS, pull big" "$hr" "$pr" MiB
 row "exec true (n=$N_EXEC)" "$(median "$R/hutch-exec")" "$(median "$R/podman-exec")" ms
+row "build cold, 5 steps (n=$N_BUILD)" "$(median "$R/hutch-build-cold")" "$(median "$R/podman-build-cold")" ms
+row "build no-change rebuild (n=$N_BUILD)" "$(median "$R/hutch-build-again")" "$(median "$R/podman-build-again")" ms
 row "run --rm --net=none (n=$N_RUN)" "$(median "$R/hutch-run-none")" "$(median "$R/podman-run-none")" ms
 hnet=$(awk -v a="$(median "$R/hutch-run")" -v b="$(median "$R/hutch-run-none")" 'BEGIN {printf "%.1f", a - b}')
 pnet=$(awk -v a="$(median "$R/podman-run")" -v b="$(median "$R/podman-run-none")" 'BEGIN {printf "%.1f", a - b}')
@@ -337,4 +353,4 @@ if [[ -n $SYSTEMD_IMAGE ]]; then
 fi
 echo
 echo "targets: network setup < 30 ms, published port >= 1.00x podman;"
-echo "targets: run >= 5x, pull >= 1.00x, hutch pull big peak RSS < 64 MiB ($( ((hr < 64)) && echo met || echo NOT met)); exec >= 5x; systemd boot >= 1.00x"
+echo "targets: run >= 5x, pull >= 1.00x, hutch pull big peak RSS < 64 MiB ($( ((hr < 64)) && echo met || echo NOT met)); exec >= 5x; systemd boot >= 1.00x; build cold >= 1.00x, rebuild >= 5x"

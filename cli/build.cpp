@@ -1,4 +1,5 @@
 // hutch build [flags] [CONTEXT]: podman build's flags and output (engine/build/build.hpp).
+#include <filesystem>
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
@@ -27,8 +28,15 @@ void registerBuild(Registry& r) {
     sub->add_flag("--squash", o->squash, "squash newly built layers into a single new layer");
     sub->add_option("CONTEXT", *context, "build context directory")->expected(0, 1);
     sub->callback([o, context, &r] {
-        r.chosen.action = [o, context](engine::Context& ctx) {
-            if (!context->empty()) o->contextDir = context->front();
+        // Relative paths are taken from the working directory now: joining the rootless
+        // session (engine::prepareProcess) moves the process to the namespace's "/".
+        namespace fs = std::filesystem;
+        if (!context->empty()) o->contextDir = context->front();
+        o->contextDir = fs::absolute(o->contextDir).lexically_normal().string();
+        if (o->contextDir.size() > 1 && o->contextDir.back() == '/') o->contextDir.pop_back();
+        if (!o->file.empty() && o->file != "-" && fs::exists(o->file)) o->file = fs::absolute(o->file).string();
+        if (!o->iidfile.empty()) o->iidfile = fs::absolute(o->iidfile).string();
+        r.chosen.action = [o](engine::Context& ctx) {
             if (o->pull.empty() || o->pull == "true") o->pull = "always";
             if (o->pull == "false") o->pull = "missing";
             if (o->network == "default" || o->network.empty()) o->network = "host";

@@ -413,3 +413,17 @@ TEST_CASE("e2e: build runs the base image's ONBUILD triggers (docker format)", "
     REQUIRE_RC(i, 0);
     CHECK_FALSE(json::parse(i.out)[0]["Config"].contains("OnBuild"));
 }
+
+TEST_CASE("e2e: build takes a relative context, -f and --iidfile from the working directory", "[e2e][build]") {
+    Sandbox sb;  // hutch runs in the sandbox's home directory (harness.cpp)
+    auto dir = context(sb, "home/rel", {{"Containerfile", "FROM " + busybox() + "\nCOPY x /x\n"}, {"x", "x\n"},
+                                        {"other/Alt", "FROM " + busybox() + "\nCOPY x /alt\n"}});
+    Result b = sb.hutch({"build", "--iidfile", "rel/iid", "-t", "relative", "rel"});
+    REQUIRE_RC(b, 0);
+    CHECK(readAll(dir / "iid") == "sha256:" + lastLine(b.out));
+    Result f = sb.hutch({"build", "-f", "rel/other/Alt", "-t", "alt", "rel"});
+    REQUIRE_RC(f, 0);
+    Result r = sb.hutch({"run", "--rm", "alt", "cat", "/alt"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out == "x\n");
+}
