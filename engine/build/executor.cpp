@@ -191,6 +191,15 @@ void Executor::doStep(Stage& st, const Instruction& raw, bool finalStep, const s
     if (finalStep) extra += "\nlabels:" + str::join(labels_, "\n");
     std::string keyText = stepText(in);
     json history = {{"created", nowRfc3339()}};
+    // Flags parsed but not implemented: said, not silently dropped.
+    if (auto* r = in.as<RunInstr>(); r && !r->mounts.empty())
+        log::warn("{}:{}: RUN --mount is not supported and is ignored", fileShown_, in.startLine);
+    if (auto* c = in.as<CopyInstr>(); c && (c->link || c->parents || !c->excludes.empty()))
+        log::warn("{}:{}: COPY --link, --parents and --exclude are not supported and are ignored", fileShown_,
+                  in.startLine);
+    if (auto* a = in.as<AddInstr>(); a && (a->link || !a->checksum.empty() || !a->excludes.empty()))
+        log::warn("{}:{}: ADD --link, --checksum and --exclude are not supported and are ignored", fileShown_,
+                  in.startLine);
     std::unique_ptr<CopyPlan> plan;
     std::string summary;
     if (in.as<CopyInstr>() || in.as<AddInstr>()) {
