@@ -1,5 +1,7 @@
 // The build executor: stages in order, one step per instruction, cache lookups, commits.
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,6 +49,15 @@ std::string normalizeTag(const std::string& name) {
 }
 
 namespace detail {
+
+SignalDefer::SignalDefer() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, sig);
+    ::pthread_sigmask(SIG_BLOCK, &set, &old_);
+}
+
+SignalDefer::~SignalDefer() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
 
 Executor::Executor(Context& ctx, const BuildOptions& o, std::ostream& out)
     : ctx_(ctx), o_(o), out_(o.quiet ? null_ : out),
@@ -200,6 +211,11 @@ void Executor::doStep(Stage& st, const Instruction& raw, bool finalStep, const s
     if (auto* a = in.as<AddInstr>(); a && (a->link || !a->checksum.empty() || !a->excludes.empty()))
         log::warn("{}:{}: ADD --link, --checksum and --exclude are not supported and are ignored", fileShown_,
                   in.startLine);
+    // Steps with a working container of the builder's own (not RUN: its runtime forwards
+    // signals) hold SIGINT/SIGTERM/SIGHUP until the container is removed, so an interrupted
+    // build leaves none behind; the signal takes effect right after.
+    std::optional<SignalDefer> defer;
+    if (in.as<CopyInstr>() || in.as<AddInstr>() || in.as<WorkdirInstr>()) defer.emplace();
     std::unique_ptr<CopyPlan> plan;
     std::string summary;
     if (in.as<CopyInstr>() || in.as<AddInstr>()) {

@@ -2,6 +2,8 @@
 // the Executor class that runs stages and steps. Not a public API: see build.hpp.
 #pragma once
 
+#include <signal.h>
+
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -52,6 +54,19 @@ struct TempDir {
             log::warn("removing {}: {}", path, e.what());
         }
     }
+};
+
+/// Blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT for its lifetime (pending ones are delivered
+/// when it ends).
+class SignalDefer {
+public:
+    SignalDefer();
+    ~SignalDefer();
+    SignalDefer(const SignalDefer&) = delete;
+    SignalDefer& operator=(const SignalDefer&) = delete;
+
+private:
+    sigset_t old_;
 };
 
 /// Runs one build (buildImage).
