@@ -138,6 +138,34 @@ TEST_CASE("e2e: the default network reaches a server on the host's loopback", "[
     CHECK_R(r, r.out.find("nameserver 127.") == std::string::npos);
 }
 
+TEST_CASE("e2e: the network is configured before the container's first instruction", "[e2e][network]") {
+    // pasta starts in parallel with the runtime; the start gate must hold the process until
+    // the namespace has its address and default route, in the foreground and detached.
+    Sandbox sb;
+    const std::string probe = "ip -4 route show default; ip -4 -o addr show scope global | wc -l";
+    for (int i = 0; i < 5; ++i) {
+        Result r = sb.hutch({"run", "--rm", "busybox", "sh", "-c", probe});
+        REQUIRE_RC(r, 0);
+        auto l = lines(r.out);
+        REQUIRE(l.size() == 2);
+        CHECK_R(r, l[0].rfind("default via ", 0) == 0);
+        CHECK_R(r, l[1] != "0");
+    }
+    std::string id = runDetached(sb, {"--name", "early", "busybox", "sh", "-c", probe + "; sleep 30"});
+    Result logs;
+    for (int i = 0; i < 50; ++i) {
+        logs = sb.hutch({"logs", "early"});
+        if (lines(logs.out).size() >= 2) break;
+        ::usleep(100 * 1000);
+    }
+    auto l = lines(logs.out);
+    REQUIRE(l.size() >= 2);
+    CHECK_R(logs, l[0].rfind("default via ", 0) == 0);
+    CHECK_R(logs, l[1] != "0");
+    Result rm = sb.hutch({"rm", "-f", "-t", "0", "early"});
+    CHECK_R(rm, rm.rc == 0);
+}
+
 TEST_CASE("e2e: a published port answers on the host, port lists it, the helper goes with rm -f", "[e2e][network]") {
     Sandbox sb;
     int hostPort = freePort();
