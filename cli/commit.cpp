@@ -1,7 +1,10 @@
-// hutch commit [-f oci|docker] [-m MSG] [-a AUTHOR] [-c CHANGE]... [-p] [-q] CONTAINER [IMAGE]
+// hutch commit [-f oci|docker] [-m MSG] [-a AUTHOR] [-c CHANGE]... [-p] [-q] [--iidfile F] CONTAINER [IMAGE]
+// -p is accepted and does nothing: the layer is read from the upper dir (overlay) or the tree
+// (vfs) while the container runs, a snapshot of files being written may be torn.
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
+#include "hutch/common/fsutil.hpp"
 #include "hutch/engine/container_commit.hpp"
 #include "hutch/engine/images.hpp"
 
@@ -11,6 +14,7 @@ void registerCommit(Registry& r) {
     struct Opts {
         engine::CommitOptions c;
         std::vector<std::string> args;
+        std::string iidfile;
         bool pause = false, quiet = false;
     };
     auto o = std::make_shared<Opts>();
@@ -24,6 +28,7 @@ void registerCommit(Registry& r) {
         ->allow_extra_args(false);
     sub->add_flag("-p,--pause", o->pause, "Pause container during commit");
     sub->add_flag("-q,--quiet", o->quiet, "Suppress output");
+    sub->add_option("--iidfile", o->iidfile, "`file` to write the image ID to");
     sub->add_option("CONTAINER IMAGE", o->args, "Container and new image name");
     sub->callback([o, &r] {
         if (o->args.empty() || o->args.size() > 2)
@@ -39,6 +44,7 @@ void registerCommit(Registry& r) {
                           << "Storing signatures\n"
                           << std::flush;
             }
+            if (!o->iidfile.empty()) fsutil::writeFileAtomic(o->iidfile, "sha256:" + id, 0644);
             std::cout << id << std::endl;
             return 0;
         };
