@@ -92,3 +92,27 @@ TEST_CASE("e2e: commit a running container and a missing one", "[e2e][commit]") 
     CHECK_R(miss, miss.rc == 125);
     CHECK_R(miss, miss.err.find("nope") != std::string::npos);
 }
+
+TEST_CASE("e2e: commit with the vfs driver (tree comparison), rootless", "[e2e][commit]") {
+    Sandbox sb;
+    auto h = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"--storage-driver", "vfs"});
+        return sb.hutch(args);
+    };
+    Result run = h({"run", "--name", "v", "busybox", "sh", "-c",
+                    "echo hi > /hello && mkdir /d && ln /hello /d/hl && ln -s /hello /sl && rm -rf /etc/group"});
+    REQUIRE_RC(run, 0);
+    Result c = h({"commit", "-q", "v", "vimg"});
+    REQUIRE_RC(c, 0);
+    Result r = h({"run", "--rm", "vimg", "sh", "-c",
+                  "test ! -e /etc/group && cat /sl && stat -c %h /hello && test /hello -ef /d/hl && echo same"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out == "hi\n2\nsame\n");
+    Result again = h({"commit", "-q", "v", "vimg2"});
+    REQUIRE_RC(again, 0);
+    // the same changes make the same layer: both images list the same diffIDs
+    Result i1 = h({"inspect", "--type", "image", "--format", "{{json .RootFS.Layers}}", "vimg"});
+    Result i2 = h({"inspect", "--type", "image", "--format", "{{json .RootFS.Layers}}", "vimg2"});
+    REQUIRE_RC(i1, 0);
+    CHECK_R(i2, i1.out == i2.out);
+}
