@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
     cli::registerContainer(reg);
     cli::registerImage(reg);
     cli::registerSystem(reg);
+    cli::registerCommit(reg);
 
     try {
         app.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "hutch/storage/applier.hpp"
+#include "hutch/storage/layer_tar.hpp"
 
 namespace hutch::storage {
 
@@ -37,6 +38,10 @@ public:
     virtual std::string mount(const std::string& id, bool disposable) = 0;
     /// Detaches the mount at path(id) (lazily, MNT_DETACH); not mounted is not an error.
     virtual void unmount(const std::string& id) = 0;
+    /// Writes layer `id`'s own changes relative to `parent` ("" = base layer) as a layer tar
+    /// (layer_tar.hpp): overlay from its diff dir, vfs by comparing its tree with the
+    /// parent's. Throws NotFound when the data are missing, else layer_tar.hpp's errors.
+    virtual LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out) = 0;
     /// True if the driver has data for `id`.
     virtual bool exists(const std::string& id) const = 0;
 };

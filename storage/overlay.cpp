@@ -211,6 +211,11 @@ void OverlayDriver::remove(const std::string& id) {
     fsutil::removeAll(dir);
 }
 
+LayerTarResult OverlayDriver::diff(const std::string& id, const std::string&, const WriteFn& out) {
+    if (!exists(id)) throw NotFound("overlay layer " + id + " not found");
+    return writeOverlayDiff(layerDir(id) + "/diff", out);
+}
+
 std::string OverlayDriver::path(const std::string& id) const { return layerDir(id) + "/merged"; }
 
 bool OverlayDriver::exists(const std::string& id) const { return fsutil::exists(layerDir(id) + "/diff"); }

@@ -39,6 +39,8 @@ public:
     /// Mounts diff (upper) over the parents' diffs at merged/ (work/ as workdir). Throws
     /// Error naming the layer for a failed mount or an image too deep to mount.
     std::string mount(const std::string& id, bool disposable) override;
+    /// The diff dir as is (writeOverlayDiff); `parent` is not needed.
+    LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out) override;
     void unmount(const std::string& id) override;
 
     /// The lower short links of layer `id` ("l/SHORT"), nearest parent first, from its

@@ -60,6 +60,25 @@ public:
     /// error nothing of the layer is left behind.
     Layer createLayer(const std::string& id, const std::string& parent, ReadFn diff,
                       const std::optional<Digest>& expectedDiffId, const Digest& compressedDigest);
+    /// The container's changes to its image as a new layer on the image's top layer (the
+    /// container layer's parent); nullopt when the container changed nothing. The tar is
+    /// written once to an unlinked temp file in the graph root while hashed, then applied
+    /// through createLayer (same crash safety). The layer id is the OCI ChainID hex:
+    /// sha256("sha256:<parent id> sha256:<diffID hex>") with a parent, else the diffID hex;
+    /// an existing layer with that id is returned as is. compressedDigest stays empty.
+    /// The container should not be running (a running one gives a snapshot of a moving
+    /// tree). Throws NotFound (container), layer_tar.hpp's and createLayer's errors.
+    std::optional<Layer> commitContainer(const std::string& containerId);
+    /// Writes layer `layerId`'s changeset relative to its parent as an uncompressed,
+    /// deterministic tar (layer_tar.hpp) through `out`; returns its diffID and byte size.
+    /// For a layer made by commitContainer (a tar hutch wrote) that is the recorded diffID;
+    /// for a pulled layer it is in general NOT (the original tar bytes are not kept: other
+    /// writers order entries and headers differently), so an image's config must then list
+    /// the diffID returned here, or the pulled blob be reused as is. No store lock is
+    /// held while writing: the caller keeps the layer in use (an image) meanwhile. Throws
+    /// NotFound (missing or incomplete layer), whatever `out` throws, layer_tar.hpp's errors.
+    ApplyResult layerDiff(const std::string& layerId, const WriteFn& out);
+
     /// False for vfs: a layer's parent must be complete before it is created. True for
     /// overlay: the layers of an image may be created in any order.
     bool parallelLayerApply() const;

@@ -35,6 +35,12 @@ std::string VfsDriver::path(const std::string& id) const { return paths::vfsLaye
 
 bool VfsDriver::exists(const std::string& id) const { return fsutil::exists(path(id)); }
 
+LayerTarResult VfsDriver::diff(const std::string& id, const std::string& parent, const WriteFn& out) {
+    if (!exists(id)) throw NotFound("vfs layer " + id + " not found");
+    if (!parent.empty() && !exists(parent)) throw NotFound("vfs parent layer " + parent + " of " + id + " not found");
+    return writeTreeDiff(parent.empty() ? std::string() : path(parent), path(id), out);
+}
+
 std::unique_ptr<Driver> makeDriver(const std::string& name, const std::string& graphRoot) {
     if (name == "vfs") return std::make_unique<VfsDriver>(graphRoot);
     if (name == "overlay") return std::make_unique<OverlayDriver>(graphRoot);

@@ -21,6 +21,8 @@ public:
     std::string mount(const std::string& id, bool) override { return path(id); }
     void unmount(const std::string&) override {}
     bool exists(const std::string& id) const override;
+    /// The layer's tree compared with the parent's (writeTreeDiff).
+    LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out) override;
 
 private:
     std::string graphRoot_;

@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
+#include <map>
 
 #include "helpers.hpp"
 #include "hutch/storage/overlay.hpp"
@@ -343,4 +345,134 @@ TEST_CASE("a podman (containers/storage) graph root is refused, never opened", "
         CHECK(std::string(e.what()).find("is a podman (containers/storage) store") != std::string::npos);
     }
     CHECK_FALSE(fs::exists(t / "podman/overlay-layers"));
+}
+
+namespace {
+
+// Every entry under `root` (not the root itself) with what a commit must keep: type, mode,
+// owner, size, mtime seconds, content, symlink target, xattrs (overlay ones never show).
+std::map<std::string, std::string> snapshot(const std::string& root, const std::string& rel = "") {
+    std::map<std::string, std::string> out;
+    std::string dir = rel.empty() ? root : root + "/" + rel;
+    for (auto& e : std::filesystem::directory_iterator(dir)) {
+        std::string name = e.path().filename();
+        std::string r = rel.empty() ? name : rel + "/" + name;
+        std::string p = root + "/" + r;
+        struct stat st;
+        REQUIRE(::lstat(p.c_str(), &st) == 0);
+        std::string d = std::to_string(st.st_mode) + " " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) +
+                        " t" + std::to_string(st.st_mtim.tv_sec);
+        char names[1024];
+        ssize_t n = ::llistxattr(p.c_str(), names, sizeof names);
+        std::vector<std::string> xs;
+        for (ssize_t i = 0; i < n; i += static_cast<ssize_t>(strlen(names + i)) + 1) xs.emplace_back(names + i);
+        std::sort(xs.begin(), xs.end());
+        for (auto& x : xs) d += " " + x + "=" + xattr(p, x);
+        if (S_ISREG(st.st_mode)) d += " n" + std::to_string(st.st_nlink) + " [" + fs::readFile(p) + "]";
+        if (S_ISLNK(st.st_mode)) {
+            char buf[512];
+            ssize_t k = ::readlink(p.c_str(), buf, sizeof buf);
+            d += " -> " + std::string(buf, static_cast<size_t>(std::max<ssize_t>(k, 0)));
+        }
+        out[r] = d;
+        if (S_ISDIR(st.st_mode)) out.merge(snapshot(root, r));
+    }
+    return out;
+}
+
+std::string show(const std::map<std::string, std::string>& m) {
+    std::string out;
+    for (auto& [k, v] : m) out += k + ": " + v + "\n";
+    return out;
+}
+
+void buildCommitBase(Store& s) {
+    TarOpts ro;
+    ro.mode = 0644;
+    add(s, "base", "",
+        TarBuilder()
+            .file("keep.txt", "keep\n")
+            .file("mod.txt", "old\n")
+            .file("chmod.txt", "chmod\n")
+            .file("chown.txt", "chown\n")
+            .file("del.txt", "delete me\n")
+            .file("xa.txt", "xattr\n")
+            .dir("deldir")
+            .file("deldir/a", "a\n")
+            .dir("deldir/b")
+            .file("deldir/b/c", "c\n")
+            .dir("repl")
+            .file("repl/x", "x\n")
+            .dir("opq")
+            .file("opq/old1", "old1\n")
+            .dir("opq/sub")
+            .file("opq/sub/old2", "old2\n")
+            .dir("bin")
+            .finish());
+    s.createImage(std::string(64, 'd'), {"base"}, "base", "", {});
+}
+
+void changeTree(const std::string& r) {
+    fs::mkdirAll(r + "/new");
+    testutil::writeFile(r + "/new/added.txt", "added\n");
+    testutil::writeFile(r + "/mod.txt", "new content\n");
+    REQUIRE(::chmod((r + "/chmod.txt").c_str(), 0600) == 0);
+    REQUIRE(::chown((r + "/chown.txt").c_str(), 1234, 5678) == 0);
+    REQUIRE(::unlink((r + "/del.txt").c_str()) == 0);
+    fs::removeAll(r + "/deldir");
+    fs::removeAll(r + "/repl");
+    testutil::writeFile(r + "/repl", "now a file\n");
+    fs::removeAll(r + "/opq");
+    fs::mkdirAll(r + "/opq");
+    testutil::writeFile(r + "/opq/new.txt", "recreated\n");
+    fs::mkdirAll(r + "/hl");
+    testutil::writeFile(r + "/hl/a", "linked\n");
+    REQUIRE(::link((r + "/hl/a").c_str(), (r + "/hl/b").c_str()) == 0);
+    REQUIRE(::symlink("keep.txt", (r + "/sym").c_str()) == 0);
+    REQUIRE(::lsetxattr((r + "/xa.txt").c_str(), "user.test", "v1", 2, 0) == 0);
+    testutil::writeFile(r + "/bin/tool", "tool\n");
+    REQUIRE(::chmod((r + "/bin/tool").c_str(), 04755) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("driver conformance: commit a container's changes as a layer", "[driver][overlay][commit]") {
+    for (std::string driver : {"vfs", "overlay"}) {
+        SECTION(driver) {
+            TempDir t;
+            auto s = Store::open({t / "graph", t / "run", driver});
+            buildCommitBase(*s);
+            s->createContainer("c", {"c"}, "base", "{}");
+            std::string r = s->mountContainer("c");
+            changeTree(r);
+            auto want = snapshot(r);
+            s->unmountContainer("c");
+            auto l = s->commitContainer("c");
+            REQUIRE(l);
+            CHECK(l->parent == "base");
+            CHECK(l->id == hutch::Digest::sha256Of("sha256:base " + l->diffId.str()).encoded);
+            CHECK(l->compressedDigest.empty());
+            CHECK(l->size > 0);
+            CHECK(s->commitContainer("c")->id == l->id);  // the same changes give the same layer
+            s->createImage(std::string(64, 'e'), {"committed"}, l->id, "", {});
+            s->createContainer("c2", {"c2"}, "committed", "{}");
+            std::string r2 = s->mountContainer("c2");
+            CHECK(show(snapshot(r2)) == show(want));
+            CHECK(sameInode(r2, "hl/a", "hl/b"));
+            CHECK_FALSE(fs::exists(r2 + "/opq/old1"));
+            CHECK(fs::readFile(r2 + "/repl") == "now a file\n");
+            s->unmountContainer("c2");
+            // round trip: the new layer written again gives the commit's bytes
+            std::string bytes;
+            auto rt = s->layerDiff(l->id, [&](const void* p, size_t n) { bytes.append(static_cast<const char*>(p), n); });
+            CHECK(rt.diffId == l->diffId);
+            CHECK(rt.uncompressedSize == l->size);
+            CHECK(hutch::Digest::sha256Of(bytes) == l->diffId);
+            // a container that changed nothing (mounted and read only) commits to nothing
+            CHECK_FALSE(s->commitContainer("c2"));
+            CHECK_THROWS_AS(s->commitContainer("nope"), hutch::NotFound);
+            s->removeContainer("c");
+            s->removeContainer("c2");
+        }
+    }
 }
