@@ -74,6 +74,8 @@ int main(int argc, char** argv) {
     cli::registerContainer(reg);
     cli::registerImage(reg);
     cli::registerSystem(reg);
+    cli::registerTag(reg);
+    cli::registerHistory(reg);
 
     try {
         app.parse(argc, argv);
