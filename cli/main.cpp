@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
     cli::registerSystem(reg);
     cli::registerTag(reg);
     cli::registerHistory(reg);
+    cli::registerPush(reg);
 
     try {
         app.parse(argc, argv);
