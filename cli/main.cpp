@@ -77,6 +77,8 @@ int main(int argc, char** argv) {
     cli::registerTag(reg);
     cli::registerHistory(reg);
     cli::registerPush(reg);
+    cli::registerSave(reg);
+    cli::registerLoad(reg);
 
     try {
         app.parse(argc, argv);
