@@ -110,3 +110,47 @@ TEST_CASE("e2e: push errors", "[e2e][push]") {
     REQUIRE_RC(fmt, 125);
     CHECK_R(fmt, contains(fmt.err, "v2s1"));
 }
+
+TEST_CASE("e2e: a loaded image pushes with regenerated layers and pulls back under podman too", "[e2e][push]") {
+    Sandbox sb;
+    const std::string reg = testEnv().registry;
+    const std::string name = reg + "/layered";
+    pullOk(sb, name);
+    // save + rmi + load: the layers no longer have a registry (compressed) digest.
+    const std::string archive = (sb.home() / "l.tar").string();
+    Result s = sb.hutch({"save", "-q", "-o", archive, name});
+    REQUIRE_RC(s, 0);
+    Result rmi = sb.hutch({"rmi", name});
+    REQUIRE_RC(rmi, 0);
+    Result load = sb.hutch({"load", "-q", "-i", archive});
+    REQUIRE_RC(load, 0);
+    Result idr = sb.hutch({"inspect", "--format", "{{.Id}}", name});
+    REQUIRE_RC(idr, 0);
+    const std::string id = lastLine(idr.out);
+
+    const std::string dest = reg + "/pushtest/regen:" + uniqueTag();
+    const fs::path digestFile = sb.home() / "digest";
+    Result p = sb.hutch({"push", "--tls-verify=false", "--digestfile", digestFile.string(), name, dest},
+                        RunOptions::withTimeout(std::chrono::seconds(300)));
+    REQUIRE_RC(p, 0);
+    const std::string pushed = readText(digestFile);
+    REQUIRE(pushed.rfind("sha256:", 0) == 0);
+    CHECK(lastLine(hostCommand("skopeo inspect --tls-verify=false --format '{{.Digest}}' docker://" + dest)) == pushed);
+
+    Sandbox other;
+    CHECK(pullOk(other, dest) == id);
+    Result d = other.hutch({"inspect", "--format", "{{.Digest}}", dest});
+    REQUIRE_RC(d, 0);
+    CHECK(lastLine(d.out) == pushed);
+    Result run = other.hutch({"run", "--rm", dest, "sh", "-c", "echo regen-ok"});
+    REQUIRE_RC(run, 0);
+    CHECK_R(run, contains(run.out, "regen-ok"));
+
+    // podman (as root, in a private vfs store) pulls it with the same digest and image id.
+    const std::string pod = "podman --root " + (sb.dir() / "podman-root").string() + " --runroot " +
+                            (sb.dir() / "podman-run").string() + " --storage-driver vfs";
+    hostCommand(pod + " pull -q --tls-verify=false " + dest);
+    std::string got = hostCommand(pod + " images --no-trunc --format '{{.Digest}} {{.ID}}' " + dest);
+    CHECK(lastLine(got) == pushed + " sha256:" + id);
+    hostCommand(pod + " rmi -a -f >/dev/null 2>&1; true");
+}
