@@ -60,10 +60,13 @@ std::vector<HistoryEntry> imageHistory(Context& ctx, const std::string& name) {
                 const std::string& first = it->second.front();
                 if (used.insert(first).second) e.id = first;
             }
-            if (layer->parent.empty())
-                layer.reset();
-            else if (!e.emptyLayer)
-                layer = store.layer(layer->parent);
+            // An empty_layer entry did not create a layer: the next (older) entry has the same one.
+            if (!e.emptyLayer) {
+                if (layer->parent.empty())
+                    layer.reset();
+                else
+                    layer = store.layer(layer->parent);
+            }
         }
         out.push_back(std::move(e));
     }
