@@ -43,12 +43,17 @@ struct TempDir {
     }
 };
 
-/// A safe relative path inside the archive: no absolute paths, no "..".
+/// A relative path inside the archive, "." and ".." resolved lexically; a path that climbs
+/// above the archive's root is refused.
 std::string cleanPath(const std::string& p) {
     std::vector<std::string> parts;
     for (const auto& c : str::split(p, '/')) {
         if (c.empty() || c == ".") continue;
-        if (c == "..") throw Error("load: archive entry \"" + p + "\" leaves the archive");
+        if (c == "..") {
+            if (parts.empty()) throw Error("load: archive entry \"" + p + "\" leaves the archive");
+            parts.pop_back();
+            continue;
+        }
         parts.push_back(c);
     }
     return str::join(parts, "/");

@@ -1,7 +1,10 @@
 // e2e: save | load round trips (docker-archive and oci-archive), stdin/stdout, and errors.
 #include "harness.hpp"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 using namespace hutch::e2e;
@@ -17,6 +20,19 @@ std::string pullOk(const Sandbox& sb, const std::string& name) {
     REQUIRE_RC(r, 0);
     REQUIRE(isHexId(lastLine(r.out)));
     return lastLine(r.out);
+}
+
+/// Runs a host command (podman) as root and returns its stdout; REQUIREs exit 0.
+std::string hostCommand(const std::string& cmd) {
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::string out;
+    char buf[4096];
+    while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    int rc = ::pclose(p);
+    INFO(cmd << "\n" << out);
+    REQUIRE(rc == 0);
+    return out;
 }
 
 }  // namespace
@@ -108,4 +124,42 @@ TEST_CASE("e2e: save and load errors", "[e2e][save]") {
     Result nofile = sb.hutch({"load", "-i", (sb.home() / "nonexistent.tar").string()});
     REQUIRE_RC(nofile, 125);
     CHECK_R(nofile, contains(nofile.err, "nonexistent.tar"));
+}
+
+TEST_CASE("e2e: archives move between podman and hutch", "[e2e][save]") {
+    Sandbox sb;
+    const std::string reg = testEnv().registry;
+    const std::string name = reg + "/layered";
+    const std::string format = GENERATE(std::string("docker-archive"), std::string("oci-archive"));
+    INFO("format " << format);
+    const std::string pod = "podman --root " + (sb.dir() / "podman-root").string() + " --runroot " +
+                            (sb.dir() / "podman-run").string() + " --storage-driver vfs";
+    hostCommand(pod + " pull -q --tls-verify=false " + name);
+    const std::string fromPodman = (sb.dir() / "from-podman.tar").string();
+    hostCommand(pod + " save -q --format " + format + " -o " + fromPodman + " " + name);
+    ::chmod(fromPodman.c_str(), 0644);
+
+    // podman's archive (docker-archive: with the legacy <id>/layer.tar symlinks) loads into hutch.
+    Result l = sb.hutch({"load", "-i", fromPodman});
+    REQUIRE_RC(l, 0);
+    CHECK_R(l, contains(l.out, "Loaded image: " + name + ":latest"));
+    Result run = sb.hutch({"run", "--rm", name, "sh", "-c", "echo from-podman"});
+    REQUIRE_RC(run, 0);
+    CHECK_R(run, contains(run.out, "from-podman"));
+
+    // hutch's archive loads into podman with the id hutch gives it when loading it back (the
+    // layers are regenerated, so the config, and the id, may differ from the stored one).
+    const std::string fromHutch = (sb.home() / "from-hutch.tar").string();
+    Result s = sb.hutch({"save", "-q", "--format", format, "-o", fromHutch, name});
+    REQUIRE_RC(s, 0);
+    Sandbox other;
+    Result l2 = other.hutch({"load", "-q", "-i", fromHutch});
+    REQUIRE_RC(l2, 0);
+    Result idr = other.hutch({"inspect", "--format", "{{.Id}}", name});
+    REQUIRE_RC(idr, 0);
+    hostCommand(pod + " rmi -a -f >/dev/null");
+    hostCommand(pod + " load -q -i " + fromHutch);
+    std::string ids = hostCommand(pod + " images --no-trunc --format '{{.ID}}'");
+    CHECK(contains(ids, lastLine(idr.out)));
+    hostCommand(pod + " rmi -a -f >/dev/null 2>&1; true");
 }
