@@ -1,6 +1,7 @@
 #include "hutch/engine/runtime_proc.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,8 +78,10 @@ pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusF
 
 StartGate::StartGate(bool needed) {
     if (!needed) return;
+    // A socket pair rather than a pipe: send(MSG_NOSIGNAL) to a runtime that already failed
+    // and closed its end gives EPIPE instead of killing us with SIGPIPE.
     int fds[2];
-    checkSys(::pipe2(fds, O_CLOEXEC), "pipe");
+    checkSys(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), "socketpair");
     read_.reset(fds[0]);
     write_.reset(fds[1]);
 }
@@ -87,8 +90,8 @@ void StartGate::open() {
     if (!write_) return;
     char go = 1;
     ssize_t n;
-    while ((n = ::write(write_.get(), &go, 1)) < 0 && errno == EINTR) {
-    }
+    while ((n = ::send(write_.get(), &go, 1, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+    }  // EPIPE: the runtime failed before its gate; it reports that itself
     write_.reset();
 }
 

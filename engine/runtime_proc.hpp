@@ -41,7 +41,7 @@ const std::string& seccompCacheDir();
 pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusFd, const RuntimeStdio& stdio,
                    int startGateFd = -1);
 
-/// The runtime's start gate (spawnRuntime's `startGateFd`): the container's process waits
+/// The runtime's start gate (spawnRuntime's `startGateFd`, a socket pair): the container's process waits
 /// on it right before its exec, so the engine can finish work (the network helper) in
 /// parallel with the runtime's setup. Not needed = no pipe, runtimeFd() -1.
 class StartGate {
