@@ -54,6 +54,12 @@ void registerVolume(Registry& r);
 void registerContainer(Registry& r);  ///< container prune
 void registerImage(Registry& r);      ///< image prune
 void registerSystem(Registry& r);     ///< system prune|df|reset
+void registerCommit(Registry& r);
+void registerTag(Registry& r);        ///< tag, untag
+void registerHistory(Registry& r);
+void registerPush(Registry& r);
+void registerSave(Registry& r);
+void registerLoad(Registry& r);
 
 /// Prints `warning` and podman's "Are you sure you want to continue? [y/N] ", reads one
 /// line of stdin: true when it starts with y/Y (EOF = no).

@@ -75,6 +75,12 @@ int main(int argc, char** argv) {
     cli::registerContainer(reg);
     cli::registerImage(reg);
     cli::registerSystem(reg);
+    cli::registerCommit(reg);
+    cli::registerTag(reg);
+    cli::registerHistory(reg);
+    cli::registerPush(reg);
+    cli::registerSave(reg);
+    cli::registerLoad(reg);
 
     try {
         app.parse(argc, argv);

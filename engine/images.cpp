@@ -154,7 +154,7 @@ nlohmann::ordered_json inspectImage(Context& ctx, const std::string& id) {
                 {"RepoTags", repoTags},
                 {"RepoDigests", repoDigests},
                 {"Parent", ""},
-                {"Comment", ""},
+                {"Comment", c.value("comment", "")},
                 {"Created", info.created},
                 {"Config", cfg},
                 {"Version", c.value("docker_version", "")},

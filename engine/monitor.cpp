@@ -87,7 +87,7 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
     NetworkHandle net;  // ours for the container's life: torn down when we end (or die)
     try {
         mounted.emplace(ctx, id, rec.autoRemove);
-        net = setupNetwork(ctx, rec);
+        net = setupNetwork(ctx, rec, /*wait=*/false);  // ready at the start gate below
         rec.netState = net.state();
         bundle = writeBundle(ctx, rec);
     } catch (const CommandError& e) {
@@ -122,11 +122,23 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
     } catch (const Error& e) {
         log::warn("container {}: attach is not available: {}", id, e.what());
     }
-    pid_t rt = spawnRuntime(bundle, id, stW.get(), RuntimeStdio{inR.get(), outW.get(), errW.get()});
+    StartGate gate(net.pending());
+    pid_t rt = spawnRuntime(bundle, id, stW.get(), RuntimeStdio{inR.get(), outW.get(), errW.get()}, gate.runtimeFd());
     inR.reset();
     outW.reset();
     errW.reset();
     stW.reset();
+    gate.spawned();
+    try {
+        net.waitReady();
+        rec.netState = net.state();
+        gate.open();
+    } catch (const std::exception& e) {
+        gate.fail();
+        waitExit(rt);
+        report(syncFd, {false, 125, e.what()});
+        return 125;
+    }
 
     RuntimeStatus st = readStatusLine(stR.get());
     if (st.started) {

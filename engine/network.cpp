@@ -221,8 +221,10 @@ pid_t startKeeper(const std::string& path, UniqueFd& lifeWrite) {
 // ---- helpers ---------------------------------------------------------------------------
 
 /// Runs `args` with stdin /dev/null and stdout+stderr to `logFile`, in its own process
-/// group, keeping `keepFds` open. Returns the pid.
-pid_t spawnHelper(const std::vector<std::string>& args, const std::string& logFile, std::vector<int> keepFds = {}) {
+/// group, keeping `keepFds` open; `executable` (default args[0]) is the file run. Returns the pid.
+pid_t spawnHelper(const std::vector<std::string>& args, const std::string& logFile, std::vector<int> keepFds = {},
+                  const std::string& executable = "") {
+    const std::string& exe = executable.empty() ? args[0] : executable;
     UniqueFd log(::open(logFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!log) throw SysError(errno, "open " + logFile);
     UniqueFd nul(::open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -243,7 +245,7 @@ pid_t spawnHelper(const std::vector<std::string>& args, const std::string& logFi
         ::dup2(log.get(), 1);
         ::dup2(log.get(), 2);
         for (int fd : keepFds) ::fcntl(fd, F_SETFD, 0);
-        ::execv(args[0].c_str(), argv.data());
+        ::execv(exe.c_str(), argv.data());
         ::_exit(127);
     }
     return pid;
@@ -269,39 +271,60 @@ std::string portSpec(const PortMapping& m) {
     return s;
 }
 
-void startPasta(const std::string& exe, NetworkState& st, const std::vector<PortMapping>& ports,
-                const std::string& runDir) {
-    std::string pidFile = runDir + "/pasta.pid", logFile = runDir + "/pasta.log";
-    std::vector<std::string> args = {exe, "--config-net", "--netns", st.nsPath, "--quiet", "-T", "none", "-U", "none",
-                                     "--dns-forward", kPastaDnsForwarder, "--pid", pidFile};
+/// pasta's executable to run: the AVX2 build directly when the CPU has AVX2 (pasta would
+/// re-exec itself into it: one exec saved), else `exe`. argv[0] stays "pasta" (it selects
+/// pasta mode over passt mode).
+std::string pastaBinary(const std::string& exe) {
+    std::string avx2 = exe.substr(0, exe.rfind('/') + 1) + "passt.avx2";
+    if (__builtin_cpu_supports("avx2") && ::access(avx2.c_str(), X_OK) == 0) return avx2;
+    return exe;
+}
+
+/// Starts pasta on st.nsPath without waiting: it configures the namespace and daemonizes
+/// (its first process exits) while the caller goes on. finishPasta() waits for that.
+PendingHelper spawnPasta(const std::string& exe, NetworkState& st, const std::vector<PortMapping>& ports,
+                         const std::string& runDir) {
+    PendingHelper p;
+    p.pidFile = runDir + "/pasta.pid";
+    p.logFile = runDir + "/pasta.log";
+    p.args = {exe, "--config-net", "--netns", st.nsPath, "--quiet", "-T", "none", "-U", "none",
+              "--dns-forward", kPastaDnsForwarder, "--pid", p.pidFile};
     for (const char* proto : {"tcp", "udp"}) {
         std::vector<std::string> specs;
         for (const auto& m : ports)
             if (m.protocol == proto) specs.push_back(portSpec(m));
         if (specs.empty()) specs.push_back("none");
-        for (auto& s : specs) args.insert(args.end(), {proto == std::string("tcp") ? "-t" : "-u", s});
+        for (auto& s : specs) p.args.insert(p.args.end(), {proto == std::string("tcp") ? "-t" : "-u", s});
     }
-    ::unlink(pidFile.c_str());
-    pid_t pid = spawnHelper(args, logFile);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) throw SysError(errno, "wait for pasta");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw Error("pasta failed (" +
-                    (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                       : "signal " + std::to_string(WTERMSIG(status))) +
-                    "): " + helperOutput(logFile) + " [" + str::join(args, " ") + "]");
-    try {
-        st.helperPid = std::stoi(fsutil::readFile(pidFile));
-    } catch (const std::exception&) {
-        throw Error("pasta started but wrote no pid file " + pidFile);
-    }
-    st.helperStartTime = proc::startTime(st.helperPid);
-    st.helper = "pasta";
+    ::unlink(p.pidFile.c_str());
+    p.pid = spawnHelper(p.args, p.logFile, {}, pastaBinary(exe));
+    // Known without pasta: it copies the host's address and default gateway.
     HostRoute r = defaultRoute();
     st.address = r.address;
     st.gateway = r.gateway;
     st.dnsForwarder = kPastaDnsForwarder;
+    return p;
+}
+
+/// Waits until the pasta started by spawnPasta() has configured the namespace and records
+/// its daemon's pid. Throws Error with pasta's output when it failed.
+void finishPasta(PendingHelper& p, NetworkState& st) {
+    int status = 0;
+    while (::waitpid(p.pid, &status, 0) < 0)
+        if (errno != EINTR) throw SysError(errno, "wait for pasta");
+    p.pid = 0;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw Error("pasta failed (" +
+                    (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                       : "signal " + std::to_string(WTERMSIG(status))) +
+                    "): " + helperOutput(p.logFile) + " [" + str::join(p.args, " ") + "]");
+    try {
+        st.helperPid = std::stoi(fsutil::readFile(p.pidFile));
+    } catch (const std::exception&) {
+        throw Error("pasta started but wrote no pid file " + p.pidFile);
+    }
+    st.helperStartTime = proc::startTime(st.helperPid);
+    st.helper = "pasta";
 }
 
 /// slirp4netns's API: one JSON request, one JSON reply. Throws Error with its error.
@@ -375,18 +398,25 @@ std::string defaultNetworkHelper(std::string* executable) {
 }
 
 NetworkHandle::NetworkHandle(NetworkHandle&& o) noexcept
-    : state_(std::exchange(o.state_, {})), lifetime_(std::move(o.lifetime_)) {}
+    : state_(std::exchange(o.state_, {})), pending_(std::exchange(o.pending_, {})), lifetime_(std::move(o.lifetime_)) {}
 
 NetworkHandle& NetworkHandle::operator=(NetworkHandle&& o) noexcept {
     if (this != &o) {
         teardown();
         state_ = std::exchange(o.state_, {});
+        pending_ = std::exchange(o.pending_, {});
         lifetime_ = std::move(o.lifetime_);
     }
     return *this;
 }
 
 void NetworkHandle::teardown() noexcept {
+    if (pending_.pid > 0) {  // never waited for: its daemon, if any, quits with the namespace file
+        ::kill(pending_.pid, SIGKILL);
+        while (::waitpid(pending_.pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        pending_ = {};
+    }
     if (state_.helperPid > 0 && sameProcess(state_.helperPid, state_.helperStartTime)) ::kill(state_.helperPid, SIGTERM);
     if (state_.helper == "slirp4netns" && state_.helperPid > 0) ::waitpid(state_.helperPid, nullptr, 0);
     lifetime_.reset();  // the keeper unmounts and removes the file
@@ -394,6 +424,23 @@ void NetworkHandle::teardown() noexcept {
         while (::waitpid(state_.keeperPid, nullptr, 0) < 0 && errno == EINTR) {
         }
     state_ = {};
+}
+
+void NetworkHandle::waitReady() {
+    if (pending_.pid <= 0) return;
+    try {
+        finishPasta(pending_, state_);
+    } catch (const Error& e) {
+        std::string slirp = std::exchange(pending_.fallback, "");
+        if (slirp.empty()) throw;
+        log::warn("pasta failed, falling back to slirp4netns: {}", e.what());
+        startSlirp(slirp, state_, pending_.ports, pending_.runDir);
+    }
+    pending_ = {};
+    // The keeper stops the helper when our end of its pipe closes.
+    ssize_t w = ::write(lifetime_.get(), &state_.helperPid, sizeof state_.helperPid);
+    (void)w;
+    log::debug("network: {} (pid {}) serves {}", state_.helper, state_.helperPid, state_.nsPath);
 }
 
 void cleanupNetwork(const NetworkState& st) noexcept {
@@ -406,7 +453,7 @@ void cleanupNetwork(const NetworkState& st) noexcept {
     }
 }
 
-NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec) {
+NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec, bool wait) {
     NetworkHandle h;
     const std::string& mode = rec.config.network;
     if (mode == "host" || mode == "none") return h;
@@ -442,21 +489,15 @@ NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec) {
     h.state_.ownsNamespace = true;
     h.state_.keeperPid = startKeeper(h.state_.nsPath, h.lifetime_);
     h.state_.keeperStartTime = proc::startTime(h.state_.keeperPid);
-    auto start = [&](const std::string& which, const std::string& path) {
-        if (which == "pasta")
-            startPasta(path, h.state_, rec.config.net.ports, runDir);
-        else
-            startSlirp(path, h.state_, rec.config.net.ports, runDir);
-    };
-    try {
-        start(helper, exe);
-    } catch (const Error& e) {
-        std::string slirp = runtime::findProgram("slirp4netns");
-        if (mode != "private" || helper != "pasta" || slirp.empty()) throw;
-        log::warn("pasta failed, falling back to slirp4netns: {}", e.what());
-        start("slirp4netns", slirp);
+    if (helper == "pasta") {
+        h.pending_ = spawnPasta(exe, h.state_, rec.config.net.ports, runDir);
+        if (mode == "private") h.pending_.fallback = runtime::findProgram("slirp4netns");
+        h.pending_.ports = rec.config.net.ports;
+        h.pending_.runDir = runDir;
+        if (wait) h.waitReady();
+        return h;
     }
-    // The keeper stops the helper when our end of its pipe closes.
+    startSlirp(exe, h.state_, rec.config.net.ports, runDir);
     ssize_t w = ::write(h.lifetime_.get(), &h.state_.helperPid, sizeof h.state_.helperPid);
     (void)w;
     log::debug("network: {} (pid {}) serves {}", h.state_.helper, h.state_.helperPid, h.state_.nsPath);

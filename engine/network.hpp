@@ -26,6 +26,16 @@ namespace hutch::engine {
 /// else "" (private networking unavailable). `executable` gets its path.
 std::string defaultNetworkHelper(std::string* executable = nullptr);
 
+/// A helper started by setupNetwork(wait = false) whose readiness is not known yet.
+struct PendingHelper {
+    int pid = 0;                     ///< the helper's first process (exits once ready); 0 = none
+    std::vector<std::string> args;   ///< its command line, for error messages
+    std::string pidFile, logFile;    ///< where it writes its daemon's pid and its output
+    std::string fallback;            ///< slirp4netns to start if it fails ("" = none)
+    std::vector<PortMapping> ports;  ///< for the fallback
+    std::string runDir;
+};
+
 /// The network of one running container; tears it down when destroyed.
 class NetworkHandle {
 public:
@@ -37,13 +47,20 @@ public:
     ~NetworkHandle() { teardown(); }
 
     const NetworkState& state() const { return state_; }
+    /// True when the helper was started without waiting and waitReady() is still due.
+    bool pending() const { return pending_.pid > 0; }
+    /// Waits until the helper has configured the namespace (falling back from pasta to
+    /// slirp4netns for --network private, as setupNetwork does) and hands its pid to the
+    /// keeper. No-op when nothing is pending. Throws as setupNetwork.
+    void waitReady();
     /// Stops the helper, unmounts and removes the namespace file, waits for the keeper.
     /// Idempotent; never throws.
     void teardown() noexcept;
 
 private:
-    friend NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec);
+    friend NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec, bool wait);
     NetworkState state_;
+    PendingHelper pending_;
     UniqueFd lifetime_;  ///< write end of the keeper's pipe
 };
 
@@ -54,7 +71,10 @@ private:
 /// namespace, starts the helper with the port forwards and waits until it is configured
 /// ("private" falls back from pasta to slirp4netns when pasta fails). Throws Error naming the
 /// helper and its output, InvalidArgument for a port or container that cannot be used.
-NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec);
+/// With `wait` false, pasta is only started: the caller overlaps its start-up with the
+/// container's and calls waitReady() before the container's process may run (the runtime's
+/// start gate, runtime_proc.hpp).
+NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec, bool wait = true);
 
 /// Cleans up what a record's network state names when its owner is gone (rm -f, a killed
 /// monitor): stops the helper and the keeper (checked by start time), unmounts and removes

@@ -90,7 +90,9 @@ void autoRemove(Context& ctx, const ContainerRecord& rec) {
 
 int runForeground(Context& ctx, ContainerRecord& rec) {
     RootfsMount mounted(ctx, rec.id, rec.autoRemove);
-    NetworkHandle net = setupNetwork(ctx, rec);  // before anything runs in the container
+    // The network helper starts now and configures the namespace while the runtime sets the
+    // container up; the container's process waits at the start gate until it is ready.
+    NetworkHandle net = setupNetwork(ctx, rec, /*wait=*/false);
     rec.netState = net.state();
     std::string bundle = writeBundle(ctx, rec);
     int fds[2];
@@ -102,9 +104,20 @@ int runForeground(Context& ctx, ContainerRecord& rec) {
         devnull.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
         stdio.in = devnull.get();
     }
-    pid_t rt = spawnRuntime(bundle, rec.id, statusWrite.get(), stdio);
+    StartGate gate(net.pending());
+    pid_t rt = spawnRuntime(bundle, rec.id, statusWrite.get(), stdio, gate.runtimeFd());
     statusWrite.reset();
+    gate.spawned();
     SignalForwarder fwd(rt);
+    try {
+        net.waitReady();
+    } catch (...) {
+        gate.fail();
+        waitExit(rt);
+        throw;
+    }
+    rec.netState = net.state();
+    gate.open();
 
     RuntimeStatus st = readStatusLine(statusRead.get());
     if (st.started) {

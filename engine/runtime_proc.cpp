@@ -1,6 +1,7 @@
 #include "hutch/engine/runtime_proc.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,8 +54,10 @@ std::string g_seccompCache;
 void setSeccompCacheDir(const std::string& dir) { g_seccompCache = dir; }
 const std::string& seccompCacheDir() { return g_seccompCache; }
 
-pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusFd, const RuntimeStdio& stdio) {
+pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusFd, const RuntimeStdio& stdio,
+                   int startGateFd) {
     std::vector<const char*> argv = {"hutch", "__runtime", "run", "--status-fd", "3"};
+    if (startGateFd >= 0) argv.insert(argv.end(), {"--start-gate-fd", "4"});
     if (!g_seccompCache.empty()) argv.insert(argv.end(), {"--seccomp-cache", g_seccompCache.c_str()});
     argv.insert(argv.end(), {"--bundle", bundle.c_str(), id.c_str(), nullptr});
     pid_t pid = ::fork();
@@ -63,11 +66,33 @@ pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusF
         if (stdio.in >= 0) ::dup2(stdio.in, 0);
         if (stdio.out >= 0) ::dup2(stdio.out, 1);
         if (stdio.err >= 0) ::dup2(stdio.err, 2);
+        int gate = startGateFd;
+        if (gate == 3 && (gate = ::dup(gate)) < 0) _exit(125);  // fd 3 is the status fd's
         if (::dup2(statusFd, 3) < 0) _exit(125);
+        if (gate >= 0 && (::dup2(gate, 4) < 0 || ::fcntl(4, F_SETFD, 0) < 0)) _exit(125);
         ::execv("/proc/self/exe", const_cast<char* const*>(argv.data()));
         _exit(125);
     }
     return pid;
+}
+
+StartGate::StartGate(bool needed) {
+    if (!needed) return;
+    // A socket pair rather than a pipe: send(MSG_NOSIGNAL) to a runtime that already failed
+    // and closed its end gives EPIPE instead of killing us with SIGPIPE.
+    int fds[2];
+    checkSys(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), "socketpair");
+    read_.reset(fds[0]);
+    write_.reset(fds[1]);
+}
+
+void StartGate::open() {
+    if (!write_) return;
+    char go = 1;
+    ssize_t n;
+    while ((n = ::send(write_.get(), &go, 1, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+    }  // EPIPE: the runtime failed before its gate; it reports that itself
+    write_.reset();
 }
 
 int waitExit(pid_t pid) {

@@ -9,6 +9,8 @@
 #include <iterator>
 #include <string>
 
+#include "hutch/common/fd.hpp"
+
 namespace hutch::engine {
 
 /// One line of the runtime's status fd, parsed: {"pid":N} or {"error":...,"exitCode":N}.
@@ -32,9 +34,32 @@ struct RuntimeStdio {
 void setSeccompCacheDir(const std::string& dir);
 const std::string& seccompCacheDir();
 
-/// fork + exec of `/proc/self/exe __runtime run --status-fd 3 [--seccomp-cache DIR] --bundle
-/// BUNDLE ID` with the status pipe's write end as fd 3. Throws SysError.
-pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusFd, const RuntimeStdio& stdio);
+/// fork + exec of `/proc/self/exe __runtime run --status-fd 3 [--start-gate-fd 4]
+/// [--seccomp-cache DIR] --bundle BUNDLE ID` with the status pipe's write end as fd 3 and,
+/// when `startGateFd` >= 0, that pipe's read end as fd 4: the container's process then waits
+/// for one byte on it before its exec (runtime::RunOptions::startGateFd). Throws SysError.
+pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusFd, const RuntimeStdio& stdio,
+                   int startGateFd = -1);
+
+/// The runtime's start gate (spawnRuntime's `startGateFd`, a socket pair): the container's process waits
+/// on it right before its exec, so the engine can finish work (the network helper) in
+/// parallel with the runtime's setup. Not needed = no pipe, runtimeFd() -1.
+class StartGate {
+public:
+    /// Creates the pipe when `needed`. Throws SysError.
+    explicit StartGate(bool needed);
+    /// The read end to pass to spawnRuntime, or -1.
+    int runtimeFd() const { return read_ ? read_.get() : -1; }
+    /// Closes our copy of the read end (after spawnRuntime).
+    void spawned() { read_.reset(); }
+    /// Lets the container's process exec (writes the byte); no-op without a gate.
+    void open();
+    /// Closes the gate without the byte: the container fails at its start gate (exit 125).
+    void fail() { write_.reset(); }
+
+private:
+    UniqueFd read_, write_;
+};
 
 /// Waits for `pid`: its exit code, or 128+signal. Throws SysError.
 int waitExit(pid_t pid);

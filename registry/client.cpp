@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/registry/http.hpp"
 #include "hutch/registry/manifest.hpp"
@@ -175,7 +176,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         } else {
             req.url = realmIt->second + (realmIt->second.find('?') == std::string::npos ? "?" : "&") +
                       "service=" + http::urlEncode(service);
-            if (!scope.empty()) req.url += "&scope=" + http::urlEncode(scope);
+            // Several scopes (push + a mount's source) are space-separated: one parameter each.
+            for (const auto& sc : str::split(scope, ' '))
+                if (!sc.empty()) req.url += "&scope=" + http::urlEncode(sc);
             if (opts.creds && !opts.creds->username.empty()) req.headers.push_back(basicHeader());
         }
         http::Response r;
@@ -286,6 +289,45 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             }
             if (res.status == 200 || res.status == 206) return;
             throwHttp(repo, res.status, res.body, what);
+        }
+    }
+
+    // One request of the upload side: auth (one re-authentication on 401), retries on
+    // 5xx/429/dropped connections; no redirects followed. Any final status is returned.
+    http::Response send(const std::string& repo, const std::string& scope, http::Request req) {
+        ensurePinged();
+        if (req.url.rfind("/", 0) == 0) req.url = base + req.url;
+        req.verifyTls = verifyTls;
+        if (req.maxBody == (16u << 20)) req.maxBody = kMaxErrorBody;
+        const auto baseHeaders = req.headers;
+        std::string scopeNow = scope;
+        bool reauthed = false;
+        for (int attempt = 1;; ++attempt) {
+            req.headers = baseHeaders;
+            if (http::origin(req.url) == base)
+                if (auto a = authHeader(repo, scopeNow); !a.empty()) req.headers.push_back(a);
+            http::Response r;
+            try {
+                r = http::perform(req);
+            } catch (const http::TransportError& e) {
+                if (!e.retryable() || attempt >= opts.maxTries)
+                    throw RegistryError(0, "", where(repo) + ": " + req.method + " " + req.url + ": " + e.what());
+                std::this_thread::sleep_for(backoff(attempt));
+                continue;
+            }
+            if (r.status == 401 && !reauthed && !r.headerAll("WWW-Authenticate").empty()) {
+                reauthed = true;
+                std::lock_guard lk(mu);
+                adoptChallenge(r.headerAll("WWW-Authenticate"));
+                tokens.erase(scopeNow);
+                --attempt;
+                continue;
+            }
+            if (retryableStatus(r.status) && attempt < opts.maxTries) {
+                std::this_thread::sleep_for(delayFor(r.status, r.header("Retry-After"), attempt));
+                continue;
+            }
+            return r;
         }
     }
 
@@ -482,6 +524,14 @@ std::string Client::getBlob(const std::string& repo, const Digest& digest, int64
             throw RegistryError(0, "", impl_->where(repo) + ": blob " + digest.str() + " is larger than 64 MiB");
     }
     return out;
+}
+
+http::Response Client::send(const std::string& repo, const std::string& scope, http::Request req) {
+    return impl_->send(repo, scope, std::move(req));
+}
+
+void Client::throwFor(const std::string& repo, const http::Response& r, const std::string& what) const {
+    impl_->throwHttp(repo, r.status, r.body, what);
 }
 
 std::unique_ptr<BlobReader> Client::openBlob(const std::string& repo, const Digest& digest, int64_t size) {

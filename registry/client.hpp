@@ -10,6 +10,7 @@
 
 #include "hutch/common/digest.hpp"
 #include "hutch/registry/auth.hpp"
+#include "hutch/registry/http.hpp"
 
 namespace hutch::registry {
 
@@ -75,6 +76,17 @@ public:
     /// a connection dropped mid-body is resumed with a Range request (up to maxTries).
     /// Throws at open for HTTP errors (e.g. 404 BLOB_UNKNOWN).
     std::unique_ptr<BlobReader> openBlob(const std::string& repo, const Digest& digest, int64_t size);
+
+    /// One request for the upload side (registry/upload.hpp): `req.url` is a path on the
+    /// registry ("/v2/...") or an absolute URL (an upload session's Location). Adds the
+    /// Authorization for `scope` (bearer token scopes, space-separated, e.g.
+    /// "repository:a:pull,push repository:b:pull"; basic credentials otherwise), re-authenticates
+    /// once on 401, retries 5xx/429/dropped connections; follows no redirects. Returns the
+    /// final response whatever its status. Throws RegistryError (status 0) for transport errors.
+    http::Response send(const std::string& repo, const std::string& scope, http::Request req);
+    /// Throws the RegistryError/AuthError for an error response (the registry's error JSON
+    /// message, "<host>/<repo>: ..."); `what` describes the request when the body has none.
+    [[noreturn]] void throwFor(const std::string& repo, const http::Response& r, const std::string& what) const;
 
     struct Impl;
 

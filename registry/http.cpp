@@ -2,7 +2,9 @@
 
 #include <curl/curl.h>
 #include <strings.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <mutex>
@@ -83,10 +85,33 @@ void onHeaderLine(Response& r, std::string_view line, bool* finalDone) {
     r.headers.emplace_back(std::string(line.substr(0, colon)), std::string(v));
 }
 
+// The body of a PUT/PATCH, handed to curl from memory or a file (pread).
+struct Upload {
+    const Request* req = nullptr;
+    int64_t sent = 0;
+    static size_t read(char* buf, size_t sz, size_t n, void* u) {
+        auto* up = static_cast<Upload*>(u);
+        const Request& r = *up->req;
+        int64_t total = r.bodyFd >= 0 ? r.bodyLength : static_cast<int64_t>(r.postBody.size());
+        size_t want = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(sz * n), total - up->sent));
+        if (want == 0) return 0;
+        if (r.bodyFd >= 0) {
+            ssize_t k = ::pread(r.bodyFd, buf, want, r.bodyOffset + up->sent);
+            if (k < 0) return CURL_READFUNC_ABORT;
+            up->sent += k;
+            return static_cast<size_t>(k);
+        }
+        std::memcpy(buf, r.postBody.data() + up->sent, want);
+        up->sent += static_cast<int64_t>(want);
+        return want;
+    }
+};
+
 struct Easy {
     CURL* h = nullptr;
     curl_slist* hdrs = nullptr;
     char errbuf[CURL_ERROR_SIZE] = {0};
+    Upload upload;
 
     explicit Easy(const Request& req) {
         h = curl_easy_init();
@@ -109,6 +134,16 @@ struct Easy {
         else if (req.method == "POST") {
             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.postBody.size()));
             curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, req.postBody.c_str());
+        } else if (req.method == "PUT" || req.method == "PATCH") {
+            upload.req = &req;
+            curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+            if (req.method == "PATCH") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PATCH");
+            curl_easy_setopt(h, CURLOPT_READFUNCTION, &Upload::read);
+            curl_easy_setopt(h, CURLOPT_READDATA, &upload);
+            curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+                             static_cast<curl_off_t>(req.bodyFd >= 0 ? req.bodyLength : req.postBody.size()));
+        } else if (req.method != "GET") {
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());   // DELETE
         }
         for (const auto& hd : req.headers) hdrs = curl_slist_append(hdrs, hd.c_str());
         // Never announce "Expect: 100-continue" for our small POSTs.

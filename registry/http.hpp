@@ -16,10 +16,14 @@
 namespace hutch::registry::http {
 
 struct Request {
-    std::string method = "GET";        ///< GET, HEAD or POST
+    std::string method = "GET";        ///< GET, HEAD, POST, PUT, PATCH or DELETE
     std::string url;
     std::vector<std::string> headers;  ///< "Name: value"
-    std::string postBody;              ///< sent when method == POST
+    std::string postBody;              ///< sent when method == POST, PUT or PATCH (bodyFd < 0)
+    /// PUT/PATCH body from a file instead: bodyLength bytes at bodyOffset of bodyFd (read
+    /// with pread, so a retried request sends the same bytes again).
+    int bodyFd = -1;
+    int64_t bodyOffset = 0, bodyLength = 0;
     bool verifyTls = true;
     size_t maxBody = 16u << 20;        ///< perform(): larger bodies fail (bytes)
 };

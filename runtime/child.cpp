@@ -132,6 +132,16 @@ void seccompLast(const Ctx& c) {
     if (c.seccomp && c.spec->process.noNewPrivileges) loadSeccomp(*c.seccomp);
 }
 
+void startGate(const Ctx& c) {
+    if (c.startGateFd < 0) return;
+    char go = 0;
+    ssize_t n;
+    while ((n = ::read(c.startGateFd, &go, 1)) < 0 && errno == EINTR) {
+    }
+    ::close(c.startGateFd);
+    if (n != 1) throw Error("the engine did not release the container (its network setup failed)");
+}
+
 [[noreturn]] void execProcess(const Ctx& c) { execWithReport(c.spec->process, gExe, c.origMask, c.syncFd); }
 
 struct Step {
@@ -151,7 +161,7 @@ const Step kSteps[] = {
     {"terminal", terminal},           {"rlimits", rlimits},                 {"cwd", cwd},
     {"bounding-set", boundingSet},    {"seccomp", seccompEarly},            {"user", user},                       {"capabilities", capSets},
     {"no-new-privileges", noNewPrivs}, {"parent-death-signal", parentDeathSignal},
-    {"close-fds", closeInheritedFds}, {"exec", lookupExe},               {"seccomp", seccompLast},
+    {"close-fds", closeInheritedFds}, {"start-gate", startGate}, {"exec", lookupExe},               {"seccomp", seccompLast},
     {"exec", execProcess},
 };
 

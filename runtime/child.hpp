@@ -18,6 +18,7 @@ struct ChildContext {
     int cloneFlags = 0;    ///< CLONE_NEW* used
     sigset_t origMask;     ///< signal mask to restore before exec
     const SeccompProgram* seccomp = nullptr;  ///< compiled linux.seccomp (parent), or null
+    int startGateFd = -1;  ///< RunOptions::startGateFd: one byte to read before the exec
 };
 
 /// Resets signal handlers, restores `mask` and execve()s `exe` with p.args and p.env. On

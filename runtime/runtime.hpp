@@ -21,6 +21,10 @@ struct RunOptions {
     int statusFd = -1;     ///< if >= 0: one JSON line, {"pid":N} or {"error":..,"stage":..,"errno":..,"exitCode":..}
     std::string pidFile;   ///< if set: the init's host pid, written once it has exec'd
     std::string seccompCache;  ///< if set: cache of compiled seccomp programs (compileSeccompCached)
+    /// if >= 0: the container's process waits, right before its exec, for one byte on this
+    /// fd (the engine's "start gate": e.g. its network is being configured meanwhile); EOF
+    /// without a byte fails the container (stage "start-gate", exit 125).
+    int startGateFd = -1;
 };
 
 /// Runs the container of `opts.bundle` to completion. Returns the init's exit code

@@ -95,6 +95,7 @@ int runContainer(const RunOptions& o) noexcept {
         ChildContext ctx;
         ctx.spec = &spec;
         ctx.syncFd = childSock.get();
+        ctx.startGateFd = o.startGateFd;
         ctx.cloneFlags = flags;
         ctx.origMask = orig;
         ctx.seccomp = filter ? &*filter : nullptr;
@@ -206,6 +207,14 @@ int runtimeMain(int argc, char** argv) {
             auto v = value("--pid-file");
             if (!v) return usage("--pid-file needs a value");
             o.pidFile = *v;
+        } else if (a == "--start-gate-fd" || a.rfind("--start-gate-fd=", 0) == 0) {
+            auto v = value("--start-gate-fd");
+            if (!v) return usage("--start-gate-fd needs a value");
+            try {
+                o.startGateFd = std::stoi(*v);
+            } catch (...) {
+                return usage("--start-gate-fd: not a number: " + *v);
+            }
         } else if (a == "--seccomp-cache" || a.rfind("--seccomp-cache=", 0) == 0) {
             auto v = value("--seccomp-cache");
             if (!v) return usage("--seccomp-cache needs a value");

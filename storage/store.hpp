@@ -70,8 +70,11 @@ public:
     /// tree). Throws NotFound (container), layer_tar.hpp's and createLayer's errors.
     std::optional<Layer> commitContainer(const std::string& containerId);
     /// Writes layer `layerId`'s changeset relative to its parent as an uncompressed,
-    /// deterministic tar (layer_tar.hpp) through `out`; returns its diffID and byte size
-    /// (for a layer created from a tar by hutch, its recorded diffID). No store lock is
+    /// deterministic tar (layer_tar.hpp) through `out`; returns its diffID and byte size.
+    /// For a layer made by commitContainer (a tar hutch wrote) that is the recorded diffID;
+    /// for a pulled layer it is in general NOT (the original tar bytes are not kept: other
+    /// writers order entries and headers differently), so an image's config must then list
+    /// the diffID returned here, or the pulled blob be reused as is. No store lock is
     /// held while writing: the caller keeps the layer in use (an image) meanwhile. Throws
     /// NotFound (missing or incomplete layer), whatever `out` throws, layer_tar.hpp's errors.
     ApplyResult layerDiff(const std::string& layerId, const WriteFn& out);

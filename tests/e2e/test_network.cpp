@@ -118,6 +118,91 @@ std::vector<std::string> processesMentioning(const std::string& needle) {
 
 const char* kHttpd = "mkdir -p /www && echo published-ok > /www/index.html && exec httpd -f -p 80 -h /www";
 
+/// A test DNS resolver on the host's 127.0.0.1:53 (UDP): answers every A query with
+/// `address`, other types with no records. bound() is false when the port is taken.
+class HostDns {
+public:
+    explicit HostDns(const std::string& address) {
+        ::inet_pton(AF_INET, address.c_str(), addr_);
+        fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(53);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+        if (!bound_) return;
+        thread_ = std::thread([this] {
+            unsigned char q[512];
+            for (;;) {
+                sockaddr_in from{};
+                socklen_t flen = sizeof from;
+                ssize_t n = ::recvfrom(fd_, q, sizeof q, 0, reinterpret_cast<sockaddr*>(&from), &flen);
+                if (n <= 0 || stop_) return;
+                if (n < 17) continue;
+                size_t end = 12;  // the question: labels, then type and class
+                while (end < static_cast<size_t>(n) && q[end] != 0) end += q[end] + 1;
+                if (end + 5 > static_cast<size_t>(n)) continue;
+                bool typeA = q[end + 1] == 0 && q[end + 2] == 1;
+                queries_++;
+                std::string r(reinterpret_cast<char*>(q), end + 5);
+                r[2] = static_cast<char>(0x81);  // response, recursion desired
+                r[3] = static_cast<char>(0x80);  // recursion available, NOERROR
+                r[4] = 0, r[5] = 1, r[6] = 0, r[7] = typeA ? 1 : 0, r[8] = r[9] = r[10] = r[11] = 0;
+                if (typeA) {
+                    const unsigned char ans[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4};
+                    r.append(reinterpret_cast<const char*>(ans), sizeof ans);
+                    r.append(reinterpret_cast<const char*>(addr_), 4);
+                }
+                ::sendto(fd_, r.data(), r.size(), 0, reinterpret_cast<sockaddr*>(&from), flen);
+            }
+        });
+    }
+    ~HostDns() {
+        stop_ = true;
+        if (bound_) {  // wake the thread with one datagram
+            int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            sockaddr_in a{};
+            a.sin_family = AF_INET;
+            a.sin_port = htons(53);
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            ::sendto(s, "x", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+            ::close(s);
+            thread_.join();
+        }
+        ::close(fd_);
+    }
+    bool bound() const { return bound_; }
+    int queries() const { return queries_; }
+
+private:
+    unsigned char addr_[4] = {};
+    int fd_ = -1;
+    bool bound_ = false;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> queries_{0};
+    std::thread thread_;
+};
+
+/// The host's IPv4 default gateway from /proc/net/route ("" if none): pasta gives the
+/// container the same one and maps it to the host's loopback.
+std::string hostGateway() {
+    std::ifstream f("/proc/net/route");
+    std::string line;
+    std::getline(f, line);
+    while (std::getline(f, line)) {
+        std::istringstream in(line);
+        std::string iface, dest, gw;
+        in >> iface >> dest >> gw;
+        if (dest != "00000000") continue;
+        unsigned long v = std::stoul(gw, nullptr, 16);
+        in_addr a{};
+        a.s_addr = static_cast<in_addr_t>(v);
+        char buf[INET_ADDRSTRLEN];
+        return ::inet_ntop(AF_INET, &a, buf, sizeof buf);
+    }
+    return "";
+}
+
 }  // namespace
 
 TEST_CASE("e2e: the default network reaches a server on the host's loopback", "[e2e][network]") {
@@ -136,6 +221,53 @@ TEST_CASE("e2e: the default network reaches a server on the host's loopback", "[
     CHECK_R(r, l[3] == "web");
     CHECK_R(r, r.out.find("nameserver ") != std::string::npos);
     CHECK_R(r, r.out.find("nameserver 127.") == std::string::npos);
+}
+
+TEST_CASE("e2e: the network is configured before the container's first instruction", "[e2e][network]") {
+    // pasta starts in parallel with the runtime; the start gate must hold the process until
+    // the namespace has its address and default route, in the foreground and detached.
+    Sandbox sb;
+    const std::string probe = "ip -4 route show default; ip -4 -o addr show scope global | wc -l";
+    for (int i = 0; i < 5; ++i) {
+        Result r = sb.hutch({"run", "--rm", "busybox", "sh", "-c", probe});
+        REQUIRE_RC(r, 0);
+        auto l = lines(r.out);
+        REQUIRE(l.size() == 2);
+        CHECK_R(r, l[0].rfind("default via ", 0) == 0);
+        CHECK_R(r, l[1] != "0");
+    }
+    std::string id = runDetached(sb, {"--name", "early", "busybox", "sh", "-c", probe + "; sleep 30"});
+    Result logs;
+    for (int i = 0; i < 50; ++i) {
+        logs = sb.hutch({"logs", "early"});
+        if (lines(logs.out).size() >= 2) break;
+        ::usleep(100 * 1000);
+    }
+    auto l = lines(logs.out);
+    REQUIRE(l.size() >= 2);
+    CHECK_R(logs, l[0].rfind("default via ", 0) == 0);
+    CHECK_R(logs, l[1] != "0");
+    Result rm = sb.hutch({"rm", "-f", "-t", "0", "early"});
+    CHECK_R(rm, rm.rc == 0);
+}
+
+TEST_CASE("e2e: --dns names a resolver the container reaches through the user-mode stack", "[e2e][network]") {
+    // A resolver the test runs on the host's loopback, reached at the gateway address
+    // (pasta maps it to the host's loopback), given with --dns.
+    HostDns dns("10.9.8.7");
+    if (!dns.bound()) {
+        WARN("127.0.0.1:53 is taken on this host; the DNS case cannot run");
+        return;
+    }
+    std::string gw = hostGateway();
+    REQUIRE(!gw.empty());
+    Sandbox sb;
+    Result r = sb.hutch({"run", "--rm", "--dns", gw, "--dns-search", "example.test", "busybox", "sh", "-c",
+                         "cat /etc/resolv.conf; nslookup probe.example.test"});
+    CHECK_R(r, r.out.find("nameserver " + gw) != std::string::npos);
+    CHECK_R(r, r.out.find("search example.test") != std::string::npos);
+    CHECK_R(r, r.out.find("10.9.8.7") != std::string::npos);
+    CHECK(dns.queries() > 0);
 }
 
 TEST_CASE("e2e: a published port answers on the host, port lists it, the helper goes with rm -f", "[e2e][network]") {

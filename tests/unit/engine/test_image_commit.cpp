@@ -129,3 +129,32 @@ TEST_CASE("commitImage: a container's layer on its base image, oci and docker", 
     CHECK_THROWS_AS(commitImage(ctx, c), InvalidArgument);
     store.removeContainer("c1");
 }
+
+#include "hutch/engine/container_commit.hpp"
+
+TEST_CASE("commit --change instructions and image names", "[engine][commit]") {
+    json cfg = {{"Env", {"PATH=/bin", "A=old"}}, {"WorkingDir", "/app"}};
+    applyChanges(cfg, {"CMD [\"cat\",\"/hello\"]", "entrypoint /bin/tool -x", "ENV A=new B=\"two words\"",
+                       "ENV C three words", "EXPOSE 80 53/udp", "LABEL a=b \"c d\"=\"e f\"", "USER 1000:1000",
+                       "WORKDIR sub", "VOLUME [\"/v1\",\"/v2\"]", "VOLUME /v3", "STOPSIGNAL SIGKILL"});
+    CHECK(cfg["Cmd"] == json({"cat", "/hello"}));
+    CHECK(cfg["Entrypoint"] == json({"/bin/sh", "-c", "/bin/tool -x"}));
+    CHECK(cfg["Env"] == json({"PATH=/bin", "A=new", "B=two words", "C=three words"}));
+    CHECK(cfg["ExposedPorts"] == json({{"80/tcp", json::object()}, {"53/udp", json::object()}}));
+    CHECK(cfg["Labels"] == json({{"a", "b"}, {"c d", "e f"}}));
+    CHECK(cfg["User"] == "1000:1000");
+    CHECK(cfg["WorkingDir"] == "/app/sub");
+    CHECK(cfg["Volumes"].size() == 3);
+    CHECK(cfg["StopSignal"] == "SIGKILL");
+    try {
+        applyChanges(cfg, {"FOO bar"});
+        FAIL("no error");
+    } catch (const InvalidArgument& e) {
+        CHECK(std::string(e.what()) == "invalid change \"FOO bar\" - invalid instruction FOO");
+    }
+    CHECK_THROWS_AS(applyChanges(cfg, {"EXPOSE http"}), InvalidArgument);
+    CHECK(commitImageName("mytest") == "localhost/mytest:latest");
+    CHECK(commitImageName("me/app:v1") == "localhost/me/app:v1");
+    CHECK(commitImageName("127.0.0.1:5000/app") == "127.0.0.1:5000/app:latest");
+    CHECK(commitImageName("localhost/x:2") == "localhost/x:2");
+}

@@ -1,0 +1,95 @@
+// hutch save [-o FILE] [--format docker-archive|oci-archive] [-m] [-q] IMAGE [NAME...]
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "hutch/cli/cli.hpp"
+#include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
+#include "hutch/engine/archive.hpp"
+#include "hutch/engine/progress.hpp"
+
+namespace hutch::cli {
+
+void registerSave(Registry& r) {
+    struct Opts {
+        std::vector<std::string> args;
+        std::string output, format = "docker-archive";
+        bool quiet = false, multi = false, compress = false, uncompressed = false;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* sub = r.app.add_subcommand("save", "Save image(s) to an archive");
+    sub->add_option("-o,--output", o->output, "Write to a specified file (default: stdout, which must be redirected)");
+    sub->add_option("--format", o->format, "Save image to oci-archive or docker-archive (default \"docker-archive\")");
+    sub->add_flag("-m,--multi-image-archive", o->multi,
+                  "Interpret additional arguments as images not tags and create a multi-image-archive (only for docker-archive)");
+    sub->add_flag("-q,--quiet", o->quiet, "Suppress the output");
+    sub->add_flag("--compress", o->compress, "Compress tarball image layers when saving to a directory (accepted, no effect)");
+    sub->add_flag("--uncompressed", o->uncompressed, "Accept uncompressed layers when copying OCI images (accepted)");
+    sub->add_option("IMAGE", o->args, "The image(s) to save");
+    sub->callback([o, &r] {
+        if (o->args.empty()) throw CLI::ValidationError("requires at least 1 arg(s), only received 0");
+        if (o->format != "docker-archive" && o->format != "oci-archive")
+            throw CLI::ValidationError("format value must be one of oci-archive docker-archive");
+        if (o->output.empty() && ::isatty(STDOUT_FILENO))
+            throw CLI::ValidationError("refusing to save to terminal. Use -o flag or redirect");
+        r.chosen.action = [o](engine::Context& ctx) {
+            engine::SaveRequest req;
+            req.format = o->format;
+            if (o->multi) {
+                if (o->format != "docker-archive")
+                    throw InvalidArgument("--multi-image-archive can only be used with the docker-archive format");
+                req.images = o->args;
+            } else {
+                req.images = {o->args.front()};
+                req.extraTags.assign(o->args.begin() + 1, o->args.end());
+            }
+            UniqueFd file;
+            int fd = STDOUT_FILENO;
+            if (!o->output.empty()) {
+                file = UniqueFd(::open(o->output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+                if (!file) throw SysError(errno, "creating " + o->output);
+                fd = file.get();
+            }
+            auto progress = engine::Progress::forStderr(o->quiet);
+            try {
+                engine::saveImages(ctx, req, fd, *progress);
+            } catch (...) {
+                if (!o->output.empty()) ::unlink(o->output.c_str());
+                throw;
+            }
+            return 0;
+        };
+    });
+}
+
+void registerLoad(Registry& r) {
+    struct Opts {
+        std::string input;
+        bool quiet = false;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* sub = r.app.add_subcommand("load", "Load image(s) from a tar archive");
+    sub->add_option("-i,--input", o->input, "Read from specified archive file (default: stdin)");
+    sub->add_flag("-q,--quiet", o->quiet, "Suppress the output");
+    sub->callback([o, &r] {
+        if (o->input.empty() && ::isatty(STDIN_FILENO))
+            throw CLI::ValidationError("cannot read from terminal, use command-line redirection or the --input flag");
+        r.chosen.action = [o](engine::Context& ctx) {
+            UniqueFd file;
+            int fd = STDIN_FILENO;
+            if (!o->input.empty()) {
+                file = UniqueFd(::open(o->input.c_str(), O_RDONLY | O_CLOEXEC));
+                if (!file) throw SysError(errno, "stat " + o->input);
+                fd = file.get();
+            }
+            auto res = engine::loadImages(ctx, fd);
+            std::string out;
+            for (const auto& n : res.names) out += "Loaded image: " + n + "\n";
+            std::fputs(out.c_str(), stdout);
+            std::fflush(stdout);
+            return 0;
+        };
+    });
+}
+
+}  // namespace hutch::cli
