@@ -33,8 +33,8 @@ struct BuildOptions {
     bool squash = false;                   ///< --squash: accepted; layers are not merged (see README)
 };
 
-/// "x" -> "localhost/x:latest", "x:1" -> "localhost/x:1", qualified names get ":latest"
-/// when they have no tag. Throws InvalidArgument for a malformed name.
+/// A -t name as stored: engine::normalizeLocalName (tag.hpp), "x" -> "localhost/x:latest".
+/// Throws InvalidArgument for a malformed name or a digest.
 std::string normalizeTag(const std::string& name);
 
 /// Builds the image and returns its id (64 hex). Progress (`STEP n/N: ...`, `--> id`,

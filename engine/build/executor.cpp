@@ -32,21 +32,15 @@
 #include "hutch/engine/images.hpp"
 #include "hutch/engine/progress.hpp"
 #include "hutch/engine/pull.hpp"
+#include "hutch/engine/tag.hpp"
 #include "hutch/engine/user.hpp"
-#include "hutch/registry/reference.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine::build {
 using json = nlohmann::json;
 using namespace builder;
 
-std::string normalizeTag(const std::string& name) {
-    if (registry::isShortName(name)) {
-        auto ref = registry::parseNormalized("localhost/" + name);
-        return ref.str();
-    }
-    return registry::parseNormalized(name).str();
-}
+std::string normalizeTag(const std::string& name) { return normalizeLocalName(name); }
 
 namespace detail {
 
