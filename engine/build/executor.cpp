@@ -202,8 +202,8 @@ void Executor::doStep(Stage& st, const Instruction& raw, bool finalStep, const s
     if (auto* c = in.as<CopyInstr>(); c && (c->link || c->parents || !c->excludes.empty()))
         log::warn("{}:{}: COPY --link, --parents and --exclude are not supported and are ignored", fileShown_,
                   in.startLine);
-    if (auto* a = in.as<AddInstr>(); a && (a->link || !a->checksum.empty() || !a->excludes.empty()))
-        log::warn("{}:{}: ADD --link, --checksum and --exclude are not supported and are ignored", fileShown_,
+    if (auto* a = in.as<AddInstr>(); a && (a->link || !a->excludes.empty()))
+        log::warn("{}:{}: ADD --link and --exclude are not supported and are ignored", fileShown_,
                   in.startLine);
     // Steps with a working container of the builder's own (not RUN: its runtime forwards
     // signals) hold SIGINT/SIGTERM/SIGHUP until the container is removed, so an interrupted

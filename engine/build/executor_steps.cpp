@@ -14,6 +14,7 @@
 #include "hutch/builder/dockerfile_parser.hpp"
 #include "hutch/builder/dockerignore.hpp"
 #include "hutch/builder/instructions.hpp"
+#include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
@@ -95,6 +96,18 @@ std::unique_ptr<Executor::CopyPlan> Executor::planCopy(const Instruction& in) {
             fsutil::mkdirAll(t + "/" + dir, 0755);
             std::string name = fetchUrl(staged[i], t + "/" + dir + "/.download");
             if (name.empty()) name = "download";
+            if (ad && !ad->checksum.empty()) {  // ADD --checksum=sha256:<hex>
+                Digest want;
+                try {
+                    want = Digest::parse(ad->checksum);
+                } catch (const std::exception& e) {
+                    throw errorAt(in.startLine, "invalid --checksum " + ad->checksum + ": " + e.what());
+                }
+                Digest got = Digest::sha256Of(fsutil::readFile(t + "/" + dir + "/.download"));
+                if (want != got)
+                    throw errorAt(in.startLine, "ADD " + staged[i] + ": digest mismatch: expected " + want.str() +
+                                                    ", got " + got.str());
+            }
             checkSys(::rename((t + "/" + dir + "/.download").c_str(), (t + "/" + dir + "/" + name).c_str()),
                      "rename " + name);
             names.push_back(dir + "/" + name);

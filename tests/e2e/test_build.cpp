@@ -330,6 +330,13 @@ TEST_CASE("e2e: build ADD extracts a local tar and fetches a URL, COPY --chown, 
     REQUIRE_RC(net, 0);
     CHECK_R(net, contains(net.out, "ADD file:"));
     CHECK_R(net, contains(net.out, "COPY file:"));
+
+    sb.writeFile(dir / "Sum", "FROM " + busybox() + "\nADD --checksum=sha256:" + std::string(64, '0') + " http://" +
+                                  testEnv().registry + "/v2/ /x\n");
+    Result bad = sb.hutch({"build", "-f", (dir / "Sum").string(), dir.string()});
+    REQUIRE_RC(bad, 125);
+    CHECK_R(bad, contains(bad.err, "Sum:2"));
+    CHECK_R(bad, contains(bad.err, "digest mismatch"));
 }
 
 TEST_CASE("e2e: build --squash makes the build's layers one layer on the base", "[e2e][build]") {
