@@ -13,12 +13,15 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <fstream>
 #include <sstream>
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
 #include "hutch/common/proc.hpp"
 #include "hutch/runtime/ns.hpp"
 
@@ -92,10 +95,15 @@ bool joinPauseProcess(const std::string& dir) {
     UniqueFd mnt(::open((ns + "mnt").c_str(), O_RDONLY | O_CLOEXEC));
     if (!user || !mnt) return false;
     if (proc::startTime(static_cast<pid_t>(pid)) != start) return false;  // raced with its exit
+    // setns(CLONE_NEWNS) moves us to the namespace's root directory: come back to the
+    // working directory by its path (the session sees the host's mounts), so relative paths
+    // on the command line (-v ./dir, build contexts, -o files) keep their meaning.
+    std::unique_ptr<char, decltype(&std::free)> cwd(::getcwd(nullptr, 0), &std::free);
     checkSys(::setns(user.get(), CLONE_NEWUSER), "join the rootless session user namespace (setns)");
     checkSys(::setns(mnt.get(), CLONE_NEWNS), "join the rootless session mount namespace (setns)");
     checkSys(::setresgid(0, 0, 0), "setresgid 0 in the rootless session");
     checkSys(::setresuid(0, 0, 0), "setresuid 0 in the rootless session");
+    if (cwd && ::chdir(cwd.get()) != 0) log::debug("session: cannot return to {}: {}", cwd.get(), std::strerror(errno));
     ::setenv(kSessionEnv, "1", 1);
     return true;
 }

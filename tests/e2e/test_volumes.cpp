@@ -405,3 +405,13 @@ TEST_CASE("e2e: --rm removes anonymous volumes, foreground and detached, named o
     Result ps = sb.hutch({"ps", "-a", "-q"});
     CHECK_R(ps, ps.out.empty());
 }
+
+TEST_CASE("e2e: a relative bind source is resolved from the working directory", "[e2e][volumes]") {
+    // hutch runs in the sandbox home; joining the rootless session must not lose that
+    // directory (setns into a mount namespace moves a process to its root).
+    Sandbox sb;
+    sb.writeFile(sb.home() / "reldata" / "x", "relative-ok\n");
+    Result r = sb.hutch({"run", "--rm", "-v", "./reldata:/d:ro", "busybox", "cat", "/d/x"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out == "relative-ok\n");
+}
