@@ -11,6 +11,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
+#include "hutch/common/log.hpp"
 
 namespace hutch::fsutil {
 
@@ -167,6 +168,20 @@ FileLock::~FileLock() {
 }
 
 FileLock::FileLock(FileLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+
+TempDir::TempDir(const std::string& parent, const std::string& prefix) {
+    std::string tmpl = parent + "/" + prefix + "XXXXXX";
+    if (!::mkdtemp(tmpl.data())) throw SysError(errno, "create a temporary directory in " + parent);
+    path_ = std::move(tmpl);
+}
+
+TempDir::~TempDir() {
+    try {
+        removeAll(path_);
+    } catch (const std::exception& e) {
+        log::warn("removing {}: {}", path_, e.what());
+    }
+}
 
 }  // namespace hutch::fsutil
 

@@ -54,6 +54,21 @@ private:
     int fd_ = -1;
 };
 
+/// A new directory `<parent>/<prefix>XXXXXX` (mkdtemp), removed with its content when this
+/// goes out of scope (a removal error is logged, never thrown). Throws SysError naming
+/// `parent` when it cannot be made.
+class TempDir {
+public:
+    TempDir(const std::string& parent, const std::string& prefix);
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
 }  // namespace hutch::fsutil
 
 namespace hutch::str {

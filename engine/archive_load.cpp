@@ -26,23 +26,6 @@ using nlohmann::json;
 
 namespace {
 
-/// A directory removed (with its content) when this goes out of scope.
-struct TempDir {
-    std::string path;
-    explicit TempDir(const std::string& parent) {
-        std::string tmpl = parent + "/.load-XXXXXX";
-        if (!::mkdtemp(tmpl.data())) throw SysError(errno, "creating a temporary directory in " + parent);
-        path = tmpl;
-    }
-    ~TempDir() {
-        try {
-            fsutil::removeAll(path);
-        } catch (const std::exception& e) {
-            log::warn("removing {}: {}", path, e.what());
-        }
-    }
-};
-
 /// A relative path inside the archive, "." and ".." resolved lexically; a path that climbs
 /// above the archive's root is refused.
 std::string cleanPath(const std::string& p) {
@@ -249,13 +232,13 @@ void loadOci(Context& ctx, const std::string& dir, LoadResult& res) {
 
 LoadResult loadImages(Context& ctx, int inFd) {
     auto& store = ctx.store();
-    TempDir tmp(store.graphRoot());
-    auto links = unpack(inFd, tmp.path);
+    fsutil::TempDir tmp(store.graphRoot(), ".load-");
+    auto links = unpack(inFd, tmp.path());
     LoadResult res;
-    if (fsutil::exists(tmp.path + "/manifest.json"))
-        loadDocker(ctx, tmp.path, links, res);
-    else if (fsutil::exists(tmp.path + "/index.json") && fsutil::exists(tmp.path + "/oci-layout"))
-        loadOci(ctx, tmp.path, res);
+    if (fsutil::exists(tmp.path() + "/manifest.json"))
+        loadDocker(ctx, tmp.path(), links, res);
+    else if (fsutil::exists(tmp.path() + "/index.json") && fsutil::exists(tmp.path() + "/oci-layout"))
+        loadOci(ctx, tmp.path(), res);
     else
         throw InvalidArgument("payload does not match any of the supported image formats (docker-archive, oci-archive)");
     return res;

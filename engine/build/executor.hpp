@@ -39,22 +39,6 @@ struct Stage {
     ArgMap args;          ///< ARGs declared in this stage
 };
 
-/// A temporary directory removed at scope exit.
-struct TempDir {
-    std::string path;
-    explicit TempDir(const std::string& under) {
-        std::string tmpl = under + "/build-tmp-XXXXXX";
-        if (!::mkdtemp(tmpl.data())) throw SysError(errno, "mkdtemp " + tmpl);
-        path = tmpl;
-    }
-    ~TempDir() {
-        try {
-            fsutil::removeAll(path);
-        } catch (const std::exception& e) {
-            log::warn("removing {}: {}", path, e.what());
-        }
-    }
-};
 
 /// Blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT for its lifetime (pending ones are delivered
 /// when it ends).
@@ -96,7 +80,7 @@ private:
     struct CopyPlan {
         std::unique_ptr<WorkingContainer> fromCtr;  ///< --from: a container of that image, mounted
         UniqueFd fromFd;
-        std::unique_ptr<TempDir> tmp;  ///< downloaded and heredoc sources
+        std::unique_ptr<fsutil::TempDir> tmp;  ///< downloaded and heredoc sources
         UniqueFd tmpFd;
         SourceRoot root, tmpRoot;
         std::vector<ResolvedSource> localSrc, stagedSrc;

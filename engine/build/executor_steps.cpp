@@ -88,8 +88,8 @@ std::unique_ptr<Executor::CopyPlan> Executor::planCopy(const Instruction& in) {
     for (const auto& s : sources)
         (ad && isUrl(s) ? staged : local).push_back(s);
     if (!staged.empty() || !inlineFiles.empty()) {
-        plan->tmp = std::make_unique<TempDir>(ctx_.store().runRoot());
-        const std::string& t = plan->tmp->path;
+        plan->tmp = std::make_unique<fsutil::TempDir>(ctx_.store().runRoot(), "build-tmp-");
+        const std::string& t = plan->tmp->path();
         std::vector<std::string> names;
         for (size_t i = 0; i < staged.size(); ++i) {
             std::string dir = "u" + std::to_string(i);
