@@ -6,6 +6,7 @@
 #include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
 
 namespace hutch::engine::build {
 
@@ -31,7 +32,10 @@ std::map<std::string, std::string> BuildCache::load() const {
         return m;
     }
     json j = json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw ConfigError(file_, 0, "the build cache index is not a JSON object");
+    if (j.is_discarded() || !j.is_object()) {  // only a cache: start a new one rather than fail builds
+        log::warn("{}: the build cache index is not a JSON object; ignoring it", file_);
+        return m;
+    }
     if (j.contains("steps") && j["steps"].is_object())
         for (auto& [k, v] : j["steps"].items())
             if (v.is_string()) m[k] = v.get<std::string>();
