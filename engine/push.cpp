@@ -1,5 +1,7 @@
 #include "hutch/engine/push.hpp"
 
+#include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "hutch/common/digest.hpp"
@@ -62,6 +64,44 @@ std::string stripTransport(const std::string& dest) {
     return dest;
 }
 
+/// Layers of a committed or built image that came unchanged from a pulled image (its
+/// base): their compressed descriptor is found in another local image's stored manifest, so
+/// the registry's blob can be reused or mounted instead of regenerating the layer (which
+/// could change its diffID and so the image id). `addRepos` gets the names of each image
+/// that supplied a descriptor (mount sources).
+void resolveBaseLayerSources(storage::Store& store, const std::string& selfId, std::vector<PushLayer>& layers,
+                             const std::function<void(const std::vector<std::string>&)>& addRepos) {
+    bool missing = false;
+    for (const auto& pl : layers) missing = missing || (!pl.source && !pl.layer.compressedDigest.str().empty());
+    if (!missing) return;
+    for (const auto& other : store.images()) {
+        if (other.id == selfId) continue;
+        std::string bytes;
+        try {
+            bytes = store.imageBigData(other.id, "manifest");
+        } catch (const NotFound&) {
+            continue;
+        }
+        registry::ImageManifest m;
+        try {
+            m = registry::parseManifest(bytes, registry::classifyManifest("", bytes));
+        } catch (const std::exception&) {
+            continue;
+        }
+        bool used = false;
+        for (auto& pl : layers) {
+            if (pl.source || pl.layer.compressedDigest.str().empty()) continue;
+            for (const auto& d : m.layers)
+                if (d.digest == pl.layer.compressedDigest) {
+                    pl.source = d;
+                    used = true;
+                    break;
+                }
+        }
+        if (used) addRepos(other.names);
+    }
+}
+
 }  // namespace
 
 PushResult pushImage(Context& ctx, const std::string& image, const std::string& destination, const PushOptions& opts,
@@ -122,13 +162,19 @@ PushResult pushImage(Context& ctx, const std::string& image, const std::string& 
 
     // Where the pulled layers came from on this registry (for cross-repository mounts).
     std::vector<std::string> sourceRepos;
-    for (const auto& n : img->names) {
-        try {
-            auto r = registry::parseNormalized(n);
-            if (r.domain == ref.domain && r.path != ref.path) sourceRepos.push_back(r.path);
-        } catch (const Error&) {
+    auto addSourceRepos = [&](const std::vector<std::string>& names) {
+        for (const auto& n : names) {
+            try {
+                auto r = registry::parseNormalized(n);
+                if (r.domain == ref.domain && r.path != ref.path &&
+                    std::find(sourceRepos.begin(), sourceRepos.end(), r.path) == sourceRepos.end())
+                    sourceRepos.push_back(r.path);
+            } catch (const Error&) {
+            }
         }
-    }
+    };
+    addSourceRepos(img->names);
+    resolveBaseLayerSources(store, img->id, layers, addSourceRepos);
 
     progress.message("Getting image source signatures");
     json config = json::parse(configBytes);

@@ -154,3 +154,31 @@ TEST_CASE("e2e: a loaded image pushes with regenerated layers and pulls back und
     CHECK(lastLine(got) == pushed + " sha256:" + id);
     hostCommand(pod + " rmi -a -f >/dev/null 2>&1; true");
 }
+
+TEST_CASE("e2e: a committed image pushes its pulled base layers as they are (same image id back)", "[e2e][push]") {
+    Sandbox sb;
+    const std::string reg = testEnv().registry;
+    pullOk(sb, reg + "/busybox");
+    Result run = sb.hutch({"run", "--name", "c", reg + "/busybox", "sh", "-c", "echo committed > /f"});
+    REQUIRE_RC(run, 0);
+    Result c = sb.hutch({"commit", "-q", "c", "mine"});
+    REQUIRE_RC(c, 0);
+    const std::string id = lastLine(c.out);
+    REQUIRE(isHexId(id));
+
+    const std::string dest = reg + "/pushtest/committed:" + uniqueTag();
+    Result p = sb.hutch({"push", "--tls-verify=false", "-q", "mine", dest});
+    REQUIRE_RC(p, 0);
+    // The base layer is the registry's own blob (mounted or found), not a regenerated one.
+    json base = json::parse(hostCommand("skopeo inspect --raw --tls-verify=false docker://" + reg + "/busybox"));
+    json pushed = json::parse(hostCommand("skopeo inspect --raw --tls-verify=false docker://" + dest));
+    REQUIRE(pushed["layers"].size() == 2);
+    CHECK(pushed["layers"][0]["digest"] == base["layers"][0]["digest"]);
+    CHECK(pushed["layers"][0]["size"] == base["layers"][0]["size"]);
+
+    Sandbox other;
+    CHECK(pullOk(other, dest) == id);
+    Result r = other.hutch({"run", "--rm", dest, "cat", "/f"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, contains(r.out, "committed"));
+}
