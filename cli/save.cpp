@@ -44,17 +44,19 @@ void registerSave(Registry& r) {
                 req.extraTags.assign(o->args.begin() + 1, o->args.end());
             }
             UniqueFd file;
-            int fd = STDOUT_FILENO;
-            if (!o->output.empty()) {
+            bool opened = false;
+            auto openOutput = [&]() -> int {
+                if (o->output.empty()) return STDOUT_FILENO;
                 file = UniqueFd(::open(o->output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
                 if (!file) throw SysError(errno, "creating " + o->output);
-                fd = file.get();
-            }
+                opened = true;
+                return file.get();
+            };
             auto progress = engine::Progress::forStderr(o->quiet);
             try {
-                engine::saveImages(ctx, req, fd, *progress);
+                engine::saveImages(ctx, req, openOutput, *progress);
             } catch (...) {
-                if (!o->output.empty()) ::unlink(o->output.c_str());
+                if (opened) ::unlink(o->output.c_str());
                 throw;
             }
             return 0;

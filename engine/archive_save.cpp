@@ -207,7 +207,7 @@ void saveOci(Context& ctx, std::vector<SavedImage>& images, TarWriter& tw, Progr
 
 }  // namespace
 
-void saveImages(Context& ctx, const SaveRequest& req, int outFd, Progress& progress) {
+void saveImages(Context& ctx, const SaveRequest& req, const std::function<int()>& openOutput, Progress& progress) {
     if (req.format != "docker-archive" && req.format != "oci-archive")
         throw InvalidArgument("format value must be one of oci-archive docker-archive");
     if (req.images.empty()) throw InvalidArgument("no image to save");
@@ -218,6 +218,7 @@ void saveImages(Context& ctx, const SaveRequest& req, int outFd, Progress& progr
         auto& names = images.front().refNames;
         if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
     }
+    const int outFd = openOutput();
     progress.message("Getting image source signatures");
     TarWriter tw(outFd);
     if (req.format == "docker-archive")

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 using namespace hutch::e2e;
@@ -124,6 +125,18 @@ TEST_CASE("e2e: save and load errors", "[e2e][save]") {
     Result nofile = sb.hutch({"load", "-i", (sb.home() / "nonexistent.tar").string()});
     REQUIRE_RC(nofile, 125);
     CHECK_R(nofile, contains(nofile.err, "nonexistent.tar"));
+}
+
+TEST_CASE("e2e: a save that fails leaves an existing output file alone", "[e2e][save]") {
+    Sandbox sb;
+    const fs::path keep = sb.home() / "keep.tar";
+    sb.writeFile(keep, "precious");
+    Result missing = sb.hutch({"save", "-o", keep.string(), "nosuch"});
+    REQUIRE_RC(missing, 125);
+    CHECK_R(missing, contains(missing.err, "nosuch: image not known"));
+    REQUIRE(fs::exists(keep));
+    std::ifstream f(keep);
+    CHECK(std::string(std::istreambuf_iterator<char>(f), {}) == "precious");
 }
 
 TEST_CASE("e2e: archives move between podman and hutch", "[e2e][save]") {
