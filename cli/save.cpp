@@ -52,7 +52,8 @@ void registerSave(Registry& r) {
                 opened = true;
                 return file.get();
             };
-            auto progress = engine::Progress::forStderr(o->quiet);
+            // podman: no progress when the archive goes to stdout.
+            auto progress = engine::Progress::forStderr(o->quiet || o->output.empty());
             try {
                 engine::saveImages(ctx, req, openOutput, *progress);
             } catch (...) {

@@ -139,6 +139,15 @@ TEST_CASE("e2e: a save that fails leaves an existing output file alone", "[e2e][
     CHECK(std::string(std::istreambuf_iterator<char>(f), {}) == "precious");
 }
 
+TEST_CASE("e2e: save to stdout is quiet without -q (as podman)", "[e2e][save]") {
+    Sandbox sb;
+    pullOk(sb, testEnv().registry + "/busybox");
+    Result s = sb.hutch({"save", testEnv().registry + "/busybox"});
+    REQUIRE_RC(s, 0);
+    CHECK_R(s, s.err.empty());
+    CHECK(s.out.size() > 1000000);
+}
+
 TEST_CASE("e2e: archives move between podman and hutch", "[e2e][save]") {
     Sandbox sb;
     const std::string reg = testEnv().registry;
