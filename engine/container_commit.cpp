@@ -83,6 +83,8 @@ void setEnv(json& cfg, const std::string& key, const std::string& value) {
 
 std::string commitImageName(const std::string& name) {
     registry::Reference ref = registry::parseNormalized(name);
+    if (!ref.digest.empty())
+        throw InvalidArgument("\"" + name + "\": Digest of source image's manifest would not match destination reference");
     if (registry::isShortName(name)) {
         std::string path = ref.path.rfind("library/", 0) == 0 ? ref.path.substr(8) : ref.path;
         return "localhost/" + path + ":" + (ref.tag.empty() ? "latest" : ref.tag);

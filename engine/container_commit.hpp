@@ -24,7 +24,8 @@ struct CommitOptions {
 
 /// The full name a commit gives `name`: unqualified names go to localhost/ (podman:
 /// "x" -> "localhost/x:latest"), a missing tag becomes ":latest". Throws InvalidArgument
-/// for a malformed reference.
+/// for a malformed reference or one with a digest (podman: the new image's manifest digest
+/// would not match it).
 std::string commitImageName(const std::string& name);
 
 /// Applies podman commit --change instructions to the image config's "config" object

@@ -157,4 +157,9 @@ TEST_CASE("commit --change instructions and image names", "[engine][commit]") {
     CHECK(commitImageName("me/app:v1") == "localhost/me/app:v1");
     CHECK(commitImageName("127.0.0.1:5000/app") == "127.0.0.1:5000/app:latest");
     CHECK(commitImageName("localhost/x:2") == "localhost/x:2");
+    // A digest cannot name a commit's result (podman refuses: the new manifest's digest differs).
+    const std::string zeros(64, '0');
+    CHECK_THROWS_WITH(commitImageName("localhost/x@sha256:" + zeros),
+                      Catch::Contains("would not match destination reference"));
+    CHECK_THROWS_AS(commitImageName("x:1@sha256:" + zeros), InvalidArgument);
 }
