@@ -27,7 +27,7 @@ void registerSave(Registry& r) {
     sub->add_flag("--uncompressed", o->uncompressed, "Accept uncompressed layers when copying OCI images (accepted)");
     sub->add_option("IMAGE", o->args, "The image(s) to save");
     sub->callback([o, &r] {
-        if (o->args.empty()) throw CLI::ValidationError("requires at least 1 arg(s), only received 0");
+        if (o->args.empty()) throw CLI::ValidationError("need at least 1 argument");
         if (o->format != "docker-archive" && o->format != "oci-archive")
             throw CLI::ValidationError("format value must be one of oci-archive docker-archive");
         if (o->output.empty() && ::isatty(STDOUT_FILENO))
@@ -68,13 +68,16 @@ void registerSave(Registry& r) {
 void registerLoad(Registry& r) {
     struct Opts {
         std::string input;
+        std::vector<std::string> args;
         bool quiet = false;
     };
     auto o = std::make_shared<Opts>();
     auto* sub = r.app.add_subcommand("load", "Load image(s) from a tar archive");
     sub->add_option("-i,--input", o->input, "Read from specified archive file (default: stdin)");
     sub->add_flag("-q,--quiet", o->quiet, "Suppress the output");
+    sub->add_option("ARGS", o->args)->group("");  // only to refuse them with podman's words
     sub->callback([o, &r] {
+        if (!o->args.empty()) throw CLI::ValidationError("`hutch load` takes no arguments");
         if (o->input.empty() && ::isatty(STDIN_FILENO))
             throw CLI::ValidationError("cannot read from terminal, use command-line redirection or the --input flag");
         r.chosen.action = [o](engine::Context& ctx) {
