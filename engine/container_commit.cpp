@@ -5,6 +5,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/image_commit.hpp"
@@ -151,6 +152,9 @@ void applyChanges(json& cfg, const std::vector<std::string>& changes) {
             for (auto& p : v ? *v : words(arg)) cfg["Volumes"][p] = json::object();
         } else if (kw == "STOPSIGNAL") {
             cfg["StopSignal"] = arg;
+        } else if (kw == "ONBUILD") {
+            if (!cfg.contains("OnBuild") || !cfg["OnBuild"].is_array()) cfg["OnBuild"] = json::array();
+            cfg["OnBuild"].push_back(arg);
         } else {
             throw bad("invalid instruction " + kw);
         }
@@ -181,7 +185,18 @@ std::string commitContainer(Context& ctx, const CommitOptions& o) {
     if (!ep.empty() && cmd.size() >= ep.size() && std::equal(ep.begin(), ep.end(), cmd.begin()))
         cmd.erase(cmd.begin(), cmd.begin() + static_cast<long>(ep.size()));
     if (!cmd.empty()) cfg["Cmd"] = cmd;
+    const size_t onBuildBefore = cfg.contains("OnBuild") && cfg["OnBuild"].is_array() ? cfg["OnBuild"].size() : 0;
     applyChanges(cfg, o.changes);
+    if (o.format != "docker" && cfg.contains("OnBuild") && cfg["OnBuild"].is_array() &&
+        cfg["OnBuild"].size() > onBuildBefore) {
+        // OCI configs have no OnBuild: podman warns and drops the triggers.
+        auto& ob = cfg["OnBuild"];
+        for (size_t i = onBuildBefore; i < ob.size(); ++i)
+            log::warn("ONBUILD is not supported for OCI image format, {} will be ignored. Must use `docker` format",
+                      ob[i].get<std::string>());
+        ob.erase(ob.begin() + static_cast<long>(onBuildBefore), ob.end());
+        if (ob.empty()) cfg.erase("OnBuild");
+    }
     if (!o.author.empty()) config["author"] = o.author;
     if (o.format == "docker" && !o.message.empty()) config["comment"] = o.message;
 

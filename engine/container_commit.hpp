@@ -32,7 +32,8 @@ std::string commitImageName(const std::string& name);
 /// `cfg`: CMD / ENTRYPOINT (JSON array, or shell form -> ["/bin/sh","-c",TEXT]), ENV
 /// (KEY=VALUE... with quotes, or KEY VALUE), EXPOSE (PORT[/PROTO]...), LABEL
 /// (KEY=VALUE...), USER, WORKDIR (relative to the current one), VOLUME (JSON array or
-/// paths), STOPSIGNAL. Keywords are case-insensitive. Throws InvalidArgument as podman
+/// paths), STOPSIGNAL, ONBUILD (appended to "OnBuild"; commitContainer keeps them only
+/// in the docker format, warning as podman otherwise). Keywords are case-insensitive. Throws InvalidArgument as podman
 /// words it: `invalid change "TEXT" - ...`.
 void applyChanges(nlohmann::json& cfg, const std::vector<std::string>& changes);
 

@@ -153,6 +153,9 @@ TEST_CASE("commit --change instructions and image names", "[engine][commit]") {
         CHECK(std::string(e.what()) == "invalid change \"FOO bar\" - invalid instruction FOO");
     }
     CHECK_THROWS_AS(applyChanges(cfg, {"EXPOSE http"}), InvalidArgument);
+    // ONBUILD (podman lists it): kept as the docker config's OnBuild triggers, in order.
+    applyChanges(cfg, {"ONBUILD RUN echo one", "onbuild COPY . /app"});
+    CHECK(cfg["OnBuild"] == json::array({"RUN echo one", "COPY . /app"}));
     CHECK(commitImageName("mytest") == "localhost/mytest:latest");
     CHECK(commitImageName("me/app:v1") == "localhost/me/app:v1");
     CHECK(commitImageName("127.0.0.1:5000/app") == "127.0.0.1:5000/app:latest");
