@@ -109,6 +109,11 @@ TEST_CASE("e2e: push errors", "[e2e][push]") {
     Result fmt = sb.hutch({"push", "--format", "v2s1", reg + "/busybox", reg + "/x/y"});
     REQUIRE_RC(fmt, 125);
     CHECK_R(fmt, contains(fmt.err, "v2s1"));
+    // podman checks --authfile before anything: a missing file is an error, not "no auth".
+    Result auth = sb.hutch({"push", "-q", "--authfile", "/nonexistent/auth.json", reg + "/busybox",
+                            reg + "/pushtest/authfile:x"});
+    REQUIRE_RC(auth, 125);
+    CHECK_R(auth, contains(auth.err, "stat /nonexistent/auth.json"));
 }
 
 TEST_CASE("e2e: a loaded image pushes with regenerated layers and pulls back under podman too", "[e2e][push]") {
