@@ -16,6 +16,7 @@
 #include "hutch/common/log.hpp"
 #include "hutch/engine/archive.hpp"
 #include "hutch/engine/pull.hpp"
+#include "hutch/engine/tag.hpp"
 #include "hutch/registry/manifest.hpp"
 #include "hutch/registry/reference.hpp"
 #include "hutch/storage/store.hpp"
@@ -235,8 +236,13 @@ void loadOci(Context& ctx, const std::string& dir, LoadResult& res) {
         std::vector<std::string> names;
         if (desc.contains("annotations") && desc["annotations"].contains("org.opencontainers.image.ref.name")) {
             std::string ref = desc["annotations"]["org.opencontainers.image.ref.name"];
-            // A bare tag ("latest") names nothing by itself; podman then leaves the image unnamed.
-            if (ref.find('/') != std::string::npos || ref.find(':') != std::string::npos) names = normalizeNames({ref});
+            // podman takes it as an image name, a short one under localhost/ ("v1" ->
+            // "localhost/v1:latest", "a/b:c" -> "localhost/a/b:c"), as `tag` does.
+            try {
+                names = {normalizeLocalName(ref)};
+            } catch (const InvalidArgument& e) {
+                log::warn("load: ignoring the invalid name {}: {}", ref, e.what());
+            }
         }
         std::string id = m.config.digest.encoded;
         store.createImage(id, names, top, md.str(), {{"manifest", mb}, {"config", configBytes}});

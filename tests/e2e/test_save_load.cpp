@@ -185,3 +185,24 @@ TEST_CASE("e2e: archives move between podman and hutch", "[e2e][save]") {
     CHECK(contains(ids, lastLine(idr.out)));
     hostCommand(pod + " rmi -a -f >/dev/null 2>&1; true");
 }
+
+TEST_CASE("e2e: an oci-archive's ref.name is an image name (short ones under localhost/) as podman", "[e2e][save]") {
+    Sandbox sb;
+    const std::string reg = testEnv().registry;
+    struct Case {
+        std::string ref, name;
+    };
+    for (const Case& c : {Case{"a/b:c", "localhost/a/b:c"}, Case{"bareref", "localhost/bareref:latest"},
+                          Case{"quay.io/a/b:c", "quay.io/a/b:c"}}) {
+        const std::string archive = (sb.dir() / "skopeo.tar").string();
+        ::unlink(archive.c_str());
+        hostCommand("skopeo copy -q --src-tls-verify=false docker://" + reg + "/busybox oci-archive:" + archive + ":" +
+                    c.ref);
+        ::chmod(archive.c_str(), 0644);
+        Result l = sb.hutch({"load", "-q", "-i", archive});
+        REQUIRE_RC(l, 0);
+        CHECK_R(l, contains(l.out, "Loaded image: " + c.name + "\n"));
+        Result i = sb.hutch({"inspect", "--format", "{{.Id}}", c.name});
+        CHECK_R(i, i.rc == 0);
+    }
+}
