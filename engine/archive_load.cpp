@@ -158,12 +158,13 @@ std::vector<std::string> configDiffIds(const json& config) {
     return out;
 }
 
-/// "busybox:latest" (docker save's familiar form) -> "docker.io/library/busybox:latest".
+/// Archive names as podman stores them: a short one goes under localhost/ ("busybox:latest",
+/// docker save's familiar form -> "localhost/busybox:latest"), a qualified one stays.
 std::vector<std::string> normalizeNames(const std::vector<std::string>& in) {
     std::vector<std::string> out;
     for (const auto& n : in) {
         try {
-            out.push_back(registry::parseNormalized(n).str());
+            out.push_back(normalizeLocalName(n));
         } catch (const InvalidArgument& e) {
             log::warn("load: ignoring the invalid name {}: {}", n, e.what());
         }
@@ -238,11 +239,7 @@ void loadOci(Context& ctx, const std::string& dir, LoadResult& res) {
             std::string ref = desc["annotations"]["org.opencontainers.image.ref.name"];
             // podman takes it as an image name, a short one under localhost/ ("v1" ->
             // "localhost/v1:latest", "a/b:c" -> "localhost/a/b:c"), as `tag` does.
-            try {
-                names = {normalizeLocalName(ref)};
-            } catch (const InvalidArgument& e) {
-                log::warn("load: ignoring the invalid name {}: {}", ref, e.what());
-            }
+            names = normalizeNames({ref});
         }
         std::string id = m.config.digest.encoded;
         store.createImage(id, names, top, md.str(), {{"manifest", mb}, {"config", configBytes}});
