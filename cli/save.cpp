@@ -1,5 +1,6 @@
 // hutch save [-o FILE] [--format docker-archive|oci-archive] [-m] [-q] IMAGE [NAME...]
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hutch/cli/cli.hpp"
@@ -86,6 +87,10 @@ void registerLoad(Registry& r) {
             if (!o->input.empty()) {
                 file = UniqueFd(::open(o->input.c_str(), O_RDONLY | O_CLOEXEC));
                 if (!file) throw SysError(errno, "stat " + o->input);
+                struct stat st {};
+                if (::fstat(file.get(), &st) == 0 && S_ISDIR(st.st_mode))
+                    throw InvalidArgument("payload does not match any of the supported image formats: read " +
+                                          o->input + ": is a directory (only archives are loaded)");
                 fd = file.get();
             }
             auto res = engine::loadImages(ctx, fd);

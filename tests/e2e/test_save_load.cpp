@@ -125,6 +125,9 @@ TEST_CASE("e2e: save and load errors", "[e2e][save]") {
     Result nofile = sb.hutch({"load", "-i", (sb.home() / "nonexistent.tar").string()});
     REQUIRE_RC(nofile, 125);
     CHECK_R(nofile, contains(nofile.err, "nonexistent.tar"));
+    Result dir = sb.hutch({"load", "-i", sb.home().string()});
+    REQUIRE_RC(dir, 125);
+    CHECK_R(dir, contains(dir.err, "read " + sb.home().string() + ": is a directory"));
 }
 
 TEST_CASE("e2e: a save that fails leaves an existing output file alone", "[e2e][save]") {
