@@ -3,10 +3,14 @@
 // stored layer by layer (diffIDs verified by Store::createLayer).
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -27,13 +31,50 @@ using nlohmann::json;
 
 namespace {
 
-/// A directory removed (with its content) when this goes out of scope.
+/// Removes the `.load-*` directories in `parent` that no running load holds (flock on the
+/// directory) and that are not brand new (the moment between mkdtemp and flock): what a
+/// load killed with SIGKILL/SIGTERM left behind, possibly a whole archive's worth.
+void removeStaleLoadDirs(const std::string& parent) {
+    DIR* d = ::opendir(parent.c_str());
+    if (!d) return;
+    std::vector<std::string> stale;
+    const time_t now = ::time(nullptr);
+    while (dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name.rfind(".load-", 0) != 0) continue;
+        std::string p = parent + "/" + name;
+        UniqueFd fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        struct stat st {};
+        if (!fd || ::fstat(fd.get(), &st) != 0 || now - st.st_mtime < 10) continue;
+        if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) stale.push_back(p);
+    }
+    ::closedir(d);
+    for (const auto& p : stale) {
+        try {
+            fsutil::removeAll(p);
+            log::debug("load: removed {}, left by an interrupted load", p);
+        } catch (const std::exception& ex) {
+            log::warn("removing {}: {}", p, ex.what());
+        }
+    }
+}
+
+/// A directory removed (with its content) when this goes out of scope; flock()ed while it
+/// lives, so another load can tell it from a stale one (removeStaleLoadDirs).
 struct TempDir {
     std::string path;
+    UniqueFd lock;
     explicit TempDir(const std::string& parent) {
+        removeStaleLoadDirs(parent);
         std::string tmpl = parent + "/.load-XXXXXX";
         if (!::mkdtemp(tmpl.data())) throw SysError(errno, "creating a temporary directory in " + parent);
         path = tmpl;
+        lock = UniqueFd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!lock || ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+            int err = errno;
+            ::rmdir(path.c_str());
+            throw SysError(err, "locking " + path);
+        }
     }
     ~TempDir() {
         try {

@@ -1,6 +1,8 @@
 // e2e: save | load round trips (docker-archive and oci-archive), stdin/stdout, and errors.
 #include "harness.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -219,4 +221,33 @@ TEST_CASE("e2e: archive names (oci ref.name and docker RepoTags) go under localh
         Result i = sb.hutch({"inspect", "--format", "{{.Id}}", c.name});
         CHECK_R(i, i.rc == 0);
     }
+}
+
+TEST_CASE("e2e: a load killed half-way leaves a temporary directory that the next load removes", "[e2e][save]") {
+    Sandbox sb;
+    // What a SIGKILLed load leaves in the store: an unlocked .load-* directory, not recent.
+    const fs::path stale = sb.storageRoot() / ".load-Stale1";
+    sb.writeFile(stale / "blobs" / "x.tar", std::string(4096, 'x'));
+    // One a running load holds (locked) stays, however old.
+    const fs::path live = sb.storageRoot() / ".load-Live01";
+    sb.writeFile(live / "manifest.json", "[]");
+    for (const fs::path& p : {stale, live}) {
+        struct timespec old[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+        REQUIRE(::utimensat(AT_FDCWD, p.c_str(), old, 0) == 0);
+    }
+    int liveFd = ::open(live.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    REQUIRE(liveFd >= 0);
+    REQUIRE(::flock(liveFd, LOCK_EX | LOCK_NB) == 0);
+
+    sb.writeFile(sb.home() / "junk.tar", "not an archive");
+    Result l = sb.hutch({"load", "-i", (sb.home() / "junk.tar").string()});
+    CHECK_R(l, l.rc == 125);
+    CHECK(!fs::exists(stale));
+    CHECK(fs::exists(live / "manifest.json"));
+    ::close(liveFd);
+    // The failed load removed its own directory too.
+    int loadDirs = 0;
+    for (const auto& e : fs::directory_iterator(sb.storageRoot()))
+        if (e.path().filename().string().rfind(".load-", 0) == 0) ++loadDirs;
+    CHECK(loadDirs == 1);
 }
