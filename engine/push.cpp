@@ -33,6 +33,7 @@ constexpr const char* kDockerLayerGzip = "application/vnd.docker.image.rootfs.di
 struct PushLayer {
     storage::Layer layer;
     std::optional<registry::Descriptor> source;  ///< the pulled (compressed) descriptor, if known
+    bool borrowed = false;                       ///< source found in another image's manifest
 };
 
 std::string layerMediaType(const std::string& format, const std::string& sourceType) {
@@ -94,6 +95,7 @@ void resolveBaseLayerSources(storage::Store& store, const std::string& selfId, s
             for (const auto& d : m.layers)
                 if (d.digest == pl.layer.compressedDigest) {
                     pl.source = d;
+                    pl.borrowed = true;
                     used = true;
                     break;
                 }
@@ -184,12 +186,20 @@ PushResult pushImage(Context& ctx, const std::string& image, const std::string& 
         const auto& pl = layers[i];
         std::string shown = pl.layer.diffId.str().empty() ? pl.layer.id : pl.layer.diffId.str();
         progress.message("Copying blob " + shown);
+        std::string reusedType;
         if (pl.source) {
+            try {
+                reusedType = layerMediaType(format, pl.source->mediaType);
+            } catch (const InvalidArgument&) {
+                if (!pl.borrowed) throw;  // the image's own layer: say why it cannot go
+            }
+        }
+        if (pl.source && !reusedType.empty()) {
             bool have = up.blobExists(pl.source->digest);
             for (size_t k = 0; !have && k < sourceRepos.size(); ++k) have = up.mountBlob(pl.source->digest, sourceRepos[k]);
             if (have) {
                 registry::Descriptor d = *pl.source;
-                d.mediaType = layerMediaType(format, pl.source->mediaType);
+                d.mediaType = reusedType;
                 descs.push_back(d);
                 log::debug("push: layer {} reused as {}", pl.layer.id, d.digest.str());
                 continue;

@@ -187,3 +187,24 @@ TEST_CASE("e2e: a committed image pushes its pulled base layers as they are (sam
     REQUIRE_RC(r, 0);
     CHECK_R(r, contains(r.out, "committed"));
 }
+
+TEST_CASE("e2e: a committed image on a zstd base pushes as v2s2 (the base regenerated as gzip)", "[e2e][push]") {
+    Sandbox sb;
+    const std::string reg = testEnv().registry;
+    pullOk(sb, reg + "/busybox-zstd");
+    Result run = sb.hutch({"run", "--name", "c", reg + "/busybox-zstd", "sh", "-c", "echo on-zstd > /f"});
+    REQUIRE_RC(run, 0);
+    Result c = sb.hutch({"commit", "-q", "c", "mine"});
+    REQUIRE_RC(c, 0);
+    const std::string dest = reg + "/pushtest/zstdbase:" + uniqueTag();
+    Result p = sb.hutch({"push", "--tls-verify=false", "-q", "--format", "v2s2", "mine", dest});
+    REQUIRE_RC(p, 0);
+    json pushed = json::parse(hostCommand("skopeo inspect --raw --tls-verify=false docker://" + dest));
+    CHECK(pushed["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json");
+    for (const auto& l : pushed["layers"]) CHECK(l["mediaType"] == "application/vnd.docker.image.rootfs.diff.tar.gzip");
+    Sandbox other;
+    pullOk(other, dest);
+    Result r = other.hutch({"run", "--rm", dest, "cat", "/f"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, contains(r.out, "on-zstd"));
+}
