@@ -26,8 +26,9 @@ struct SaveRequest {
 /// the output file. Layers are written from storage
 /// (Store::layerDiff), uncompressed for docker-archive, gzip-compressed for oci-archive; a
 /// layer whose regenerated diffID differs from the config's gets the config rewritten (said
-/// at debug level). docker-archive RepoTags / oci-archive ref.name annotations are the names
-/// given (when an image is named by a name, not an id). Progress lines go to `progress`.
+/// at debug level). docker-archive RepoTags are the names given (when an image is named by
+/// a name, not an id); the oci-archive's single index entry carries the first one as its
+/// ref.name annotation (podman loads no index with more than one manifest). Progress lines go to `progress`.
 /// Throws NotFound "NAME: image not known", InvalidArgument for another format, SysError /
 /// Error on write errors.
 void saveImages(Context& ctx, const SaveRequest& req, const std::function<int()>& openOutput, Progress& progress);

@@ -195,11 +195,10 @@ void saveOci(Context& ctx, std::vector<SavedImage>& images, TarWriter& tw, Progr
         Digest md = Digest::sha256Of(mb);
         if (written.insert(md.encoded).second) tw.file("blobs/sha256/" + md.encoded, mb);
         json desc{{"mediaType", mt::kOciManifest}, {"digest", md.str()}, {"size", mb.size()}};
-        if (img.refNames.empty()) index["manifests"].push_back(desc);
-        for (const auto& n : img.refNames) {
-            desc["annotations"] = {{"org.opencontainers.image.ref.name", n}};
-            index["manifests"].push_back(desc);
-        }
+        // One entry per image, named by its first name only: podman's oci-archive does the
+        // same and refuses to load an index with more than one manifest.
+        if (!img.refNames.empty()) desc["annotations"] = {{"org.opencontainers.image.ref.name", img.refNames.front()}};
+        index["manifests"].push_back(desc);
     }
     tw.file("index.json", index.dump());
     tw.file("oci-layout", R"({"imageLayoutVersion": "1.0.0"})");

@@ -251,3 +251,21 @@ TEST_CASE("e2e: a load killed half-way leaves a temporary directory that the nex
         if (e.path().filename().string().rfind(".load-", 0) == 0) ++loadDirs;
     CHECK(loadDirs == 1);
 }
+
+TEST_CASE("e2e: an oci-archive saved with extra names has one image and loads into podman", "[e2e][save]") {
+    Sandbox sb;
+    const std::string reg = testEnv().registry;
+    pullOk(sb, reg + "/busybox");
+    const std::string archive = (sb.home() / "extra.tar").string();
+    Result s = sb.hutch({"save", "-q", "--format", "oci-archive", "-o", archive, reg + "/busybox", "extra:1"});
+    REQUIRE_RC(s, 0);
+    // podman refuses an index with more than one manifest ("more than one image in oci").
+    nlohmann::json index = nlohmann::json::parse(hostCommand("tar -xOf " + archive + " index.json"));
+    REQUIRE(index["manifests"].size() == 1);
+    CHECK(index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] == reg + "/busybox:latest");
+    const std::string pod = "podman --root " + (sb.dir() / "podman-root").string() + " --runroot " +
+                            (sb.dir() / "podman-run").string() + " --storage-driver vfs";
+    std::string out = hostCommand(pod + " load -q -i " + archive);
+    CHECK(out.find("Loaded image: " + reg + "/busybox:latest") != std::string::npos);
+    hostCommand(pod + " rmi -a -f >/dev/null 2>&1; true");
+}
