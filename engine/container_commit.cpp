@@ -101,9 +101,7 @@ void applyChanges(json& cfg, const std::vector<std::string>& changes) {
         std::string kw = text.substr(0, sp), arg = sp == std::string::npos ? "" : str::trim(text.substr(sp));
         std::transform(kw.begin(), kw.end(), kw.begin(), [](unsigned char c) { return std::toupper(c); });
         auto bad = [&](const std::string& why) { return InvalidArgument("invalid change \"" + change + "\" - " + why); };
-        if (arg.empty() && kw != "CMD" && kw != "ENTRYPOINT") {
-            if (kw.empty()) throw bad("empty instruction");
-        }
+        if (arg.empty()) throw bad("must be formatted as KEY VALUE");  // podman's words, also for ""
         if (kw == "CMD" || kw == "ENTRYPOINT") {
             std::string key = kw == "CMD" ? "Cmd" : "Entrypoint";
             if (auto a = jsonArray(arg))
@@ -115,10 +113,9 @@ void applyChanges(json& cfg, const std::vector<std::string>& changes) {
         } else if (kw == "ENV") {
             auto w = words(arg);
             if (w.empty()) throw bad("ENV requires at least one argument");
-            if (w[0].find('=') == std::string::npos) {  // ENV KEY VALUE
+            if (w[0].find('=') == std::string::npos) {  // ENV KEY VALUE; podman: "ENV KEY" is KEY=
                 auto k = arg.find_first_of(" \t");
-                if (k == std::string::npos) throw bad("ENV " + w[0] + " needs a value");
-                setEnv(cfg, w[0], str::trim(arg.substr(k)));
+                setEnv(cfg, w[0], k == std::string::npos ? std::string() : str::trim(arg.substr(k)));
             } else {
                 for (auto& kv : w) {
                     auto eq = kv.find('=');
@@ -132,7 +129,11 @@ void applyChanges(json& cfg, const std::vector<std::string>& changes) {
                 auto [port, proto] = str::cut(p, '/');
                 bool num = !port.empty() && std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
                 if (!num) throw bad("EXPOSE port must be an integer: " + port);
-                cfg["ExposedPorts"][port + "/" + (proto.empty() ? "tcp" : proto)] = json::object();
+                if (port.size() > 5 || std::stoi(port) > 65535) throw bad("EXPOSE port must be a valid port number");
+                std::transform(proto.begin(), proto.end(), proto.begin(), [](unsigned char c) { return std::tolower(c); });
+                if (proto.empty()) proto = "tcp";
+                if (proto != "tcp" && proto != "udp") throw bad("EXPOSE protocol must be TCP or UDP");
+                cfg["ExposedPorts"][port + "/" + proto] = json::object();
             }
         } else if (kw == "LABEL") {
             if (!cfg.contains("Labels") || !cfg["Labels"].is_object()) cfg["Labels"] = json::object();

@@ -153,6 +153,27 @@ TEST_CASE("commit --change instructions and image names", "[engine][commit]") {
         CHECK(std::string(e.what()) == "invalid change \"FOO bar\" - invalid instruction FOO");
     }
     CHECK_THROWS_AS(applyChanges(cfg, {"EXPOSE http"}), InvalidArgument);
+    // podman's checks: every instruction needs an argument, EXPOSE a real port and tcp/udp.
+    auto changeError = [&](const std::string& change) {
+        try {
+            json c = cfg;
+            applyChanges(c, {change});
+        } catch (const InvalidArgument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    for (const char* bare : {"CMD", "ENTRYPOINT", "EXPOSE", "LABEL", "USER", "WORKDIR", "VOLUME", "STOPSIGNAL",
+                             "ONBUILD", ""})
+        CHECK(changeError(bare) == "invalid change \"" + std::string(bare) + "\" - must be formatted as KEY VALUE");
+    CHECK(changeError("EXPOSE 80/sctp") == "invalid change \"EXPOSE 80/sctp\" - EXPOSE protocol must be TCP or UDP");
+    CHECK(changeError("EXPOSE 70000") == "invalid change \"EXPOSE 70000\" - EXPOSE port must be a valid port number");
+    {
+        json c = cfg;
+        applyChanges(c, {"EXPOSE 80/UDP", "ENV EMPTY"});  // podman: protocol case-insensitive, "ENV K" is K=
+        CHECK(c["ExposedPorts"].contains("80/udp"));
+        CHECK(c["Env"].back() == "EMPTY=");
+    }
     // ONBUILD (podman lists it): kept as the docker config's OnBuild triggers, in order.
     applyChanges(cfg, {"ONBUILD RUN echo one", "onbuild COPY . /app"});
     CHECK(cfg["OnBuild"] == json::array({"RUN echo one", "COPY . /app"}));
