@@ -32,7 +32,7 @@ void registerCommit(Registry& r) {
     sub->add_option("CONTAINER IMAGE", o->args, "Container and new image name");
     sub->callback([o, &r] {
         if (o->args.empty() || o->args.size() > 2)
-            throw CLI::ValidationError("commit", "requires at least 1 and at most 2 arguments");
+            throw CLI::ValidationError("accepts between 1 and 2 arg(s), received " + std::to_string(o->args.size()));
         o->c.container = o->args[0];
         if (o->args.size() == 2) o->c.image = o->args[1];
         r.chosen.action = [o](engine::Context& ctx) {

@@ -22,6 +22,7 @@ std::string goTime(const std::string& rfc3339) {
 void registerHistory(Registry& r) {
     struct Opts {
         std::string image, format;
+        std::vector<std::string> args;
         bool noTrunc = false, quiet = false, human = true;
     };
     auto o = std::make_shared<Opts>();
@@ -30,8 +31,11 @@ void registerHistory(Registry& r) {
     sub->add_flag("-q,--quiet", o->quiet, "Display the numeric IDs only");
     sub->add_flag("-H,--human", o->human, "Display sizes and dates in human readable format (default true)");
     sub->add_option("--format", o->format, "Change the output to JSON or a Go template");
-    sub->add_option("IMAGE", o->image, "The image")->required();
+    sub->add_option("IMAGE", o->args, "The image");
     sub->callback([o, &r] {
+        if (o->args.size() != 1)
+            throw CLI::ValidationError("accepts 1 arg(s), received " + std::to_string(o->args.size()));
+        o->image = o->args.front();
         r.chosen.action = [o](engine::Context& ctx) {
             auto entries = engine::imageHistory(ctx, o->image);
             auto shortId = [&](const std::string& id) {

@@ -92,6 +92,16 @@ int main(int argc, char** argv) {
         // podman's wording for a verb it does not know.
         if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty())
             return printError(std::string("unrecognized command `hutch ") + argv[1] + "`", 125);
+        // podman's (pflag's) wording for an unknown flag of a verb.
+        if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
+            std::string what = e.what();
+            std::string first = what.substr(what.find(": ") == std::string::npos ? 0 : what.find(": ") + 2);
+            first = first.substr(0, first.find(' '));
+            if (first.rfind("--", 0) == 0 && first.size() > 2)
+                return printError("unknown flag: " + first.substr(0, first.find('=')), 125);
+            if (first.size() > 1 && first[0] == '-')
+                return printError("unknown shorthand flag: '" + first.substr(1, 1) + "' in " + first, 125);
+        }
         return printError(e.what(), 125);
     }
 

@@ -1,7 +1,11 @@
 // hutch push [--tls-verify] [--creds U:P] [-f oci|v2s2] [--digestfile F] [-q] IMAGE [DESTINATION]
+#include <unistd.h>
+
+#include <cerrno>
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
+#include "hutch/common/error.hpp"
 #include "hutch/engine/progress.hpp"
 #include "hutch/engine/push.hpp"
 
@@ -32,6 +36,9 @@ void registerPush(Registry& r) {
         if (o->tlsOpt->count() > 0) o->po.tlsVerify = o->tlsVerify;
         if (!o->authfile.empty()) ::setenv("REGISTRY_AUTH_FILE", o->authfile.c_str(), 1);
         r.chosen.action = [o](engine::Context& ctx) {
+            // podman: a named auth file must exist.
+            if (!o->authfile.empty() && ::access(o->authfile.c_str(), F_OK) != 0)
+                throw SysError(errno, "stat " + o->authfile);
             auto progress = engine::Progress::forStderr(o->quiet);
             engine::pushImage(ctx, o->args[0], o->args.size() > 1 ? o->args[1] : "", o->po, *progress);
             return 0;

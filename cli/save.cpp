@@ -1,5 +1,6 @@
 // hutch save [-o FILE] [--format docker-archive|oci-archive] [-m] [-q] IMAGE [NAME...]
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hutch/cli/cli.hpp"
@@ -27,7 +28,7 @@ void registerSave(Registry& r) {
     sub->add_flag("--uncompressed", o->uncompressed, "Accept uncompressed layers when copying OCI images (accepted)");
     sub->add_option("IMAGE", o->args, "The image(s) to save");
     sub->callback([o, &r] {
-        if (o->args.empty()) throw CLI::ValidationError("requires at least 1 arg(s), only received 0");
+        if (o->args.empty()) throw CLI::ValidationError("need at least 1 argument");
         if (o->format != "docker-archive" && o->format != "oci-archive")
             throw CLI::ValidationError("format value must be one of oci-archive docker-archive");
         if (o->output.empty() && ::isatty(STDOUT_FILENO))
@@ -44,17 +45,20 @@ void registerSave(Registry& r) {
                 req.extraTags.assign(o->args.begin() + 1, o->args.end());
             }
             UniqueFd file;
-            int fd = STDOUT_FILENO;
-            if (!o->output.empty()) {
+            bool opened = false;
+            auto openOutput = [&]() -> int {
+                if (o->output.empty()) return STDOUT_FILENO;
                 file = UniqueFd(::open(o->output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
                 if (!file) throw SysError(errno, "creating " + o->output);
-                fd = file.get();
-            }
-            auto progress = engine::Progress::forStderr(o->quiet);
+                opened = true;
+                return file.get();
+            };
+            // podman: no progress when the archive goes to stdout.
+            auto progress = engine::Progress::forStderr(o->quiet || o->output.empty());
             try {
-                engine::saveImages(ctx, req, fd, *progress);
+                engine::saveImages(ctx, req, openOutput, *progress);
             } catch (...) {
-                if (!o->output.empty()) ::unlink(o->output.c_str());
+                if (opened) ::unlink(o->output.c_str());
                 throw;
             }
             return 0;
@@ -65,13 +69,16 @@ void registerSave(Registry& r) {
 void registerLoad(Registry& r) {
     struct Opts {
         std::string input;
+        std::vector<std::string> args;
         bool quiet = false;
     };
     auto o = std::make_shared<Opts>();
     auto* sub = r.app.add_subcommand("load", "Load image(s) from a tar archive");
     sub->add_option("-i,--input", o->input, "Read from specified archive file (default: stdin)");
     sub->add_flag("-q,--quiet", o->quiet, "Suppress the output");
+    sub->add_option("ARGS", o->args)->group("");  // only to refuse them with podman's words
     sub->callback([o, &r] {
+        if (!o->args.empty()) throw CLI::ValidationError("`hutch load` takes no arguments");
         if (o->input.empty() && ::isatty(STDIN_FILENO))
             throw CLI::ValidationError("cannot read from terminal, use command-line redirection or the --input flag");
         r.chosen.action = [o](engine::Context& ctx) {
@@ -80,6 +87,10 @@ void registerLoad(Registry& r) {
             if (!o->input.empty()) {
                 file = UniqueFd(::open(o->input.c_str(), O_RDONLY | O_CLOEXEC));
                 if (!file) throw SysError(errno, "stat " + o->input);
+                struct stat st {};
+                if (::fstat(file.get(), &st) == 0 && S_ISDIR(st.st_mode))
+                    throw InvalidArgument("payload does not match any of the supported image formats: read " +
+                                          o->input + ": is a directory (only archives are loaded)");
                 fd = file.get();
             }
             auto res = engine::loadImages(ctx, fd);

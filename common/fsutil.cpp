@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <vector>
+#include <ctime>
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
@@ -172,6 +174,13 @@ FileLock::FileLock(FileLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
 TempDir::TempDir(const std::string& parent, const std::string& prefix) {
     std::string tmpl = parent + "/" + prefix + "XXXXXX";
     if (!::mkdtemp(tmpl.data())) throw SysError(errno, "create a temporary directory in " + parent);
+    lock_ = ::open(tmpl.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock_ < 0 || ::flock(lock_, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        if (lock_ >= 0) ::close(lock_);
+        ::rmdir(tmpl.c_str());
+        throw SysError(err, "lock " + tmpl);
+    }
     path_ = std::move(tmpl);
 }
 
@@ -180,6 +189,32 @@ TempDir::~TempDir() {
         removeAll(path_);
     } catch (const std::exception& e) {
         log::warn("removing {}: {}", path_, e.what());
+    }
+    ::close(lock_);
+}
+
+void TempDir::removeStale(const std::string& parent, const std::string& prefix) {
+    DIR* d = ::opendir(parent.c_str());
+    if (!d) return;
+    std::vector<std::string> stale;
+    const time_t now = ::time(nullptr);
+    while (dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name.rfind(prefix, 0) != 0) continue;
+        std::string p = parent + "/" + name;
+        UniqueFd fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        struct stat st {};
+        if (!fd || ::fstat(fd.get(), &st) != 0 || now - st.st_mtime < 10) continue;
+        if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) stale.push_back(p);
+    }
+    ::closedir(d);
+    for (const auto& p : stale) {
+        try {
+            removeAll(p);
+            log::debug("removed {}, left by an interrupted command", p);
+        } catch (const std::exception& ex) {
+            log::warn("removing {}: {}", p, ex.what());
+        }
     }
 }
 

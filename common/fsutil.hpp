@@ -54,9 +54,9 @@ private:
     int fd_ = -1;
 };
 
-/// A new directory `<parent>/<prefix>XXXXXX` (mkdtemp), removed with its content when this
-/// goes out of scope (a removal error is logged, never thrown). Throws SysError naming
-/// `parent` when it cannot be made.
+/// A new directory `<parent>/<prefix>XXXXXX` (mkdtemp), flock()ed while this lives and
+/// removed with its content when it goes out of scope (a removal error is logged, never
+/// thrown). Throws SysError naming `parent` when it cannot be made.
 class TempDir {
 public:
     TempDir(const std::string& parent, const std::string& prefix);
@@ -65,8 +65,14 @@ public:
     TempDir& operator=(const TempDir&) = delete;
     const std::string& path() const { return path_; }
 
+    /// Removes the `<parent>/<prefix>*` directories that no live TempDir holds (not locked)
+    /// and that are at least 10 s old (the moment between mkdtemp and flock): what a
+    /// process killed with SIGKILL left behind. Errors are logged, never thrown.
+    static void removeStale(const std::string& parent, const std::string& prefix);
+
 private:
     std::string path_;
+    int lock_ = -1;
 };
 
 }  // namespace hutch::fsutil

@@ -3,6 +3,7 @@
 // (an OCI image layout, image-spec image-layout.md, in a tar) transports.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,14 +21,17 @@ struct SaveRequest {
     std::string format = "docker-archive";  ///< "docker-archive" | "oci-archive"
 };
 
-/// Writes the requested images to `outFd` as one archive. Layers are written from storage
+/// Writes the requested images as one archive to the fd `openOutput` returns; it is called
+/// only once every image and name is resolved, so a bad request never creates or truncates
+/// the output file. Layers are written from storage
 /// (Store::layerDiff), uncompressed for docker-archive, gzip-compressed for oci-archive; a
 /// layer whose regenerated diffID differs from the config's gets the config rewritten (said
-/// at debug level). docker-archive RepoTags / oci-archive ref.name annotations are the names
-/// given (when an image is named by a name, not an id). Progress lines go to `progress`.
+/// at debug level). docker-archive RepoTags are the names given (when an image is named by
+/// a name, not an id); the oci-archive's single index entry carries the first one as its
+/// ref.name annotation (podman loads no index with more than one manifest). Progress lines go to `progress`.
 /// Throws NotFound "NAME: image not known", InvalidArgument for another format, SysError /
 /// Error on write errors.
-void saveImages(Context& ctx, const SaveRequest& req, int outFd, Progress& progress);
+void saveImages(Context& ctx, const SaveRequest& req, const std::function<int()>& openOutput, Progress& progress);
 
 /// What load stored: the names given to the loaded images ("sha256:<id>" for an image without
 /// any), in archive order.

@@ -5,6 +5,7 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <map>
@@ -16,6 +17,7 @@
 #include "hutch/common/log.hpp"
 #include "hutch/engine/archive.hpp"
 #include "hutch/engine/pull.hpp"
+#include "hutch/engine/tag.hpp"
 #include "hutch/registry/manifest.hpp"
 #include "hutch/registry/reference.hpp"
 #include "hutch/storage/store.hpp"
@@ -140,12 +142,13 @@ std::vector<std::string> configDiffIds(const json& config) {
     return out;
 }
 
-/// "busybox:latest" (docker save's familiar form) -> "docker.io/library/busybox:latest".
+/// Archive names as podman stores them: a short one goes under localhost/ ("busybox:latest",
+/// docker save's familiar form -> "localhost/busybox:latest"), a qualified one stays.
 std::vector<std::string> normalizeNames(const std::vector<std::string>& in) {
     std::vector<std::string> out;
     for (const auto& n : in) {
         try {
-            out.push_back(registry::parseNormalized(n).str());
+            out.push_back(normalizeLocalName(n));
         } catch (const InvalidArgument& e) {
             log::warn("load: ignoring the invalid name {}: {}", n, e.what());
         }
@@ -218,8 +221,9 @@ void loadOci(Context& ctx, const std::string& dir, LoadResult& res) {
         std::vector<std::string> names;
         if (desc.contains("annotations") && desc["annotations"].contains("org.opencontainers.image.ref.name")) {
             std::string ref = desc["annotations"]["org.opencontainers.image.ref.name"];
-            // A bare tag ("latest") names nothing by itself; podman then leaves the image unnamed.
-            if (ref.find('/') != std::string::npos || ref.find(':') != std::string::npos) names = normalizeNames({ref});
+            // podman takes it as an image name, a short one under localhost/ ("v1" ->
+            // "localhost/v1:latest", "a/b:c" -> "localhost/a/b:c"), as `tag` does.
+            names = normalizeNames({ref});
         }
         std::string id = m.config.digest.encoded;
         store.createImage(id, names, top, md.str(), {{"manifest", mb}, {"config", configBytes}});
@@ -232,6 +236,7 @@ void loadOci(Context& ctx, const std::string& dir, LoadResult& res) {
 
 LoadResult loadImages(Context& ctx, int inFd) {
     auto& store = ctx.store();
+    fsutil::TempDir::removeStale(store.graphRoot(), ".load-");  // left by a killed load
     fsutil::TempDir tmp(store.graphRoot(), ".load-");
     auto links = unpack(inFd, tmp.path());
     LoadResult res;

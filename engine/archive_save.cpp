@@ -195,11 +195,10 @@ void saveOci(Context& ctx, std::vector<SavedImage>& images, TarWriter& tw, Progr
         Digest md = Digest::sha256Of(mb);
         if (written.insert(md.encoded).second) tw.file("blobs/sha256/" + md.encoded, mb);
         json desc{{"mediaType", mt::kOciManifest}, {"digest", md.str()}, {"size", mb.size()}};
-        if (img.refNames.empty()) index["manifests"].push_back(desc);
-        for (const auto& n : img.refNames) {
-            desc["annotations"] = {{"org.opencontainers.image.ref.name", n}};
-            index["manifests"].push_back(desc);
-        }
+        // One entry per image, named by its first name only: podman's oci-archive does the
+        // same and refuses to load an index with more than one manifest.
+        if (!img.refNames.empty()) desc["annotations"] = {{"org.opencontainers.image.ref.name", img.refNames.front()}};
+        index["manifests"].push_back(desc);
     }
     tw.file("index.json", index.dump());
     tw.file("oci-layout", R"({"imageLayoutVersion": "1.0.0"})");
@@ -207,7 +206,7 @@ void saveOci(Context& ctx, std::vector<SavedImage>& images, TarWriter& tw, Progr
 
 }  // namespace
 
-void saveImages(Context& ctx, const SaveRequest& req, int outFd, Progress& progress) {
+void saveImages(Context& ctx, const SaveRequest& req, const std::function<int()>& openOutput, Progress& progress) {
     if (req.format != "docker-archive" && req.format != "oci-archive")
         throw InvalidArgument("format value must be one of oci-archive docker-archive");
     if (req.images.empty()) throw InvalidArgument("no image to save");
@@ -218,6 +217,7 @@ void saveImages(Context& ctx, const SaveRequest& req, int outFd, Progress& progr
         auto& names = images.front().refNames;
         if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
     }
+    const int outFd = openOutput();
     progress.message("Getting image source signatures");
     TarWriter tw(outFd);
     if (req.format == "docker-archive")

@@ -5,6 +5,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/image_commit.hpp"
@@ -83,6 +84,8 @@ void setEnv(json& cfg, const std::string& key, const std::string& value) {
 
 std::string commitImageName(const std::string& name) {
     registry::Reference ref = registry::parseNormalized(name);
+    if (!ref.digest.empty())
+        throw InvalidArgument("\"" + name + "\": Digest of source image's manifest would not match destination reference");
     if (registry::isShortName(name)) {
         std::string path = ref.path.rfind("library/", 0) == 0 ? ref.path.substr(8) : ref.path;
         return "localhost/" + path + ":" + (ref.tag.empty() ? "latest" : ref.tag);
@@ -98,9 +101,7 @@ void applyChanges(json& cfg, const std::vector<std::string>& changes) {
         std::string kw = text.substr(0, sp), arg = sp == std::string::npos ? "" : str::trim(text.substr(sp));
         std::transform(kw.begin(), kw.end(), kw.begin(), [](unsigned char c) { return std::toupper(c); });
         auto bad = [&](const std::string& why) { return InvalidArgument("invalid change \"" + change + "\" - " + why); };
-        if (arg.empty() && kw != "CMD" && kw != "ENTRYPOINT") {
-            if (kw.empty()) throw bad("empty instruction");
-        }
+        if (arg.empty()) throw bad("must be formatted as KEY VALUE");  // podman's words, also for ""
         if (kw == "CMD" || kw == "ENTRYPOINT") {
             std::string key = kw == "CMD" ? "Cmd" : "Entrypoint";
             if (auto a = jsonArray(arg))
@@ -112,10 +113,9 @@ void applyChanges(json& cfg, const std::vector<std::string>& changes) {
         } else if (kw == "ENV") {
             auto w = words(arg);
             if (w.empty()) throw bad("ENV requires at least one argument");
-            if (w[0].find('=') == std::string::npos) {  // ENV KEY VALUE
+            if (w[0].find('=') == std::string::npos) {  // ENV KEY VALUE; podman: "ENV KEY" is KEY=
                 auto k = arg.find_first_of(" \t");
-                if (k == std::string::npos) throw bad("ENV " + w[0] + " needs a value");
-                setEnv(cfg, w[0], str::trim(arg.substr(k)));
+                setEnv(cfg, w[0], k == std::string::npos ? std::string() : str::trim(arg.substr(k)));
             } else {
                 for (auto& kv : w) {
                     auto eq = kv.find('=');
@@ -129,7 +129,11 @@ void applyChanges(json& cfg, const std::vector<std::string>& changes) {
                 auto [port, proto] = str::cut(p, '/');
                 bool num = !port.empty() && std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
                 if (!num) throw bad("EXPOSE port must be an integer: " + port);
-                cfg["ExposedPorts"][port + "/" + (proto.empty() ? "tcp" : proto)] = json::object();
+                if (port.size() > 5 || std::stoi(port) > 65535) throw bad("EXPOSE port must be a valid port number");
+                std::transform(proto.begin(), proto.end(), proto.begin(), [](unsigned char c) { return std::tolower(c); });
+                if (proto.empty()) proto = "tcp";
+                if (proto != "tcp" && proto != "udp") throw bad("EXPOSE protocol must be TCP or UDP");
+                cfg["ExposedPorts"][port + "/" + proto] = json::object();
             }
         } else if (kw == "LABEL") {
             if (!cfg.contains("Labels") || !cfg["Labels"].is_object()) cfg["Labels"] = json::object();
@@ -149,6 +153,9 @@ void applyChanges(json& cfg, const std::vector<std::string>& changes) {
             for (auto& p : v ? *v : words(arg)) cfg["Volumes"][p] = json::object();
         } else if (kw == "STOPSIGNAL") {
             cfg["StopSignal"] = arg;
+        } else if (kw == "ONBUILD") {
+            if (!cfg.contains("OnBuild") || !cfg["OnBuild"].is_array()) cfg["OnBuild"] = json::array();
+            cfg["OnBuild"].push_back(arg);
         } else {
             throw bad("invalid instruction " + kw);
         }
@@ -179,7 +186,18 @@ std::string commitContainer(Context& ctx, const CommitOptions& o) {
     if (!ep.empty() && cmd.size() >= ep.size() && std::equal(ep.begin(), ep.end(), cmd.begin()))
         cmd.erase(cmd.begin(), cmd.begin() + static_cast<long>(ep.size()));
     if (!cmd.empty()) cfg["Cmd"] = cmd;
+    const size_t onBuildBefore = cfg.contains("OnBuild") && cfg["OnBuild"].is_array() ? cfg["OnBuild"].size() : 0;
     applyChanges(cfg, o.changes);
+    if (o.format != "docker" && cfg.contains("OnBuild") && cfg["OnBuild"].is_array() &&
+        cfg["OnBuild"].size() > onBuildBefore) {
+        // OCI configs have no OnBuild: podman warns and drops the triggers.
+        auto& ob = cfg["OnBuild"];
+        for (size_t i = onBuildBefore; i < ob.size(); ++i)
+            log::warn("ONBUILD is not supported for OCI image format, {} will be ignored. Must use `docker` format",
+                      ob[i].get<std::string>());
+        ob.erase(ob.begin() + static_cast<long>(onBuildBefore), ob.end());
+        if (ob.empty()) cfg.erase("OnBuild");
+    }
     if (!o.author.empty()) config["author"] = o.author;
     if (o.format == "docker" && !o.message.empty()) config["comment"] = o.message;
 

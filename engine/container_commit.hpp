@@ -24,15 +24,17 @@ struct CommitOptions {
 
 /// The full name a commit gives `name`: unqualified names go to localhost/ (podman:
 /// "x" -> "localhost/x:latest"), a missing tag becomes ":latest". Throws InvalidArgument
-/// for a malformed reference.
+/// for a malformed reference or one with a digest (podman: the new image's manifest digest
+/// would not match it).
 std::string commitImageName(const std::string& name);
 
 /// Applies podman commit --change instructions to the image config's "config" object
 /// `cfg`: CMD / ENTRYPOINT (JSON array, or shell form -> ["/bin/sh","-c",TEXT]), ENV
-/// (KEY=VALUE... with quotes, or KEY VALUE), EXPOSE (PORT[/PROTO]...), LABEL
+/// (KEY=VALUE... with quotes, or KEY [VALUE]), EXPOSE (PORT[/tcp|udp]...), LABEL
 /// (KEY=VALUE...), USER, WORKDIR (relative to the current one), VOLUME (JSON array or
-/// paths), STOPSIGNAL. Keywords are case-insensitive. Throws InvalidArgument as podman
-/// words it: `invalid change "TEXT" - ...`.
+/// paths), STOPSIGNAL, ONBUILD (appended to "OnBuild"; commitContainer keeps them only
+/// in the docker format, warning as podman otherwise). Keywords are case-insensitive; each
+/// needs an argument. Throws InvalidArgument as podman words it: `invalid change "TEXT" - ...`.
 void applyChanges(nlohmann::json& cfg, const std::vector<std::string>& changes);
 
 /// Commits the container (running or not) into a new image and returns its id (64 hex).

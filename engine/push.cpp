@@ -1,5 +1,7 @@
 #include "hutch/engine/push.hpp"
 
+#include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "hutch/common/digest.hpp"
@@ -31,6 +33,7 @@ constexpr const char* kDockerLayerGzip = "application/vnd.docker.image.rootfs.di
 struct PushLayer {
     storage::Layer layer;
     std::optional<registry::Descriptor> source;  ///< the pulled (compressed) descriptor, if known
+    bool borrowed = false;                       ///< source found in another image's manifest
 };
 
 std::string layerMediaType(const std::string& format, const std::string& sourceType) {
@@ -60,6 +63,45 @@ std::string stripTransport(const std::string& dest) {
                 throw InvalidArgument("pushing to the " + t + " transport is not supported (only docker://)");
     }
     return dest;
+}
+
+/// Layers of a committed or built image that came unchanged from a pulled image (its
+/// base): their compressed descriptor is found in another local image's stored manifest, so
+/// the registry's blob can be reused or mounted instead of regenerating the layer (which
+/// could change its diffID and so the image id). `addRepos` gets the names of each image
+/// that supplied a descriptor (mount sources).
+void resolveBaseLayerSources(storage::Store& store, const std::string& selfId, std::vector<PushLayer>& layers,
+                             const std::function<void(const std::vector<std::string>&)>& addRepos) {
+    bool missing = false;
+    for (const auto& pl : layers) missing = missing || (!pl.source && !pl.layer.compressedDigest.str().empty());
+    if (!missing) return;
+    for (const auto& other : store.images()) {
+        if (other.id == selfId) continue;
+        std::string bytes;
+        try {
+            bytes = store.imageBigData(other.id, "manifest");
+        } catch (const NotFound&) {
+            continue;
+        }
+        registry::ImageManifest m;
+        try {
+            m = registry::parseManifest(bytes, registry::classifyManifest("", bytes));
+        } catch (const std::exception&) {
+            continue;
+        }
+        bool used = false;
+        for (auto& pl : layers) {
+            if (pl.source || pl.layer.compressedDigest.str().empty()) continue;
+            for (const auto& d : m.layers)
+                if (d.digest == pl.layer.compressedDigest) {
+                    pl.source = d;
+                    pl.borrowed = true;
+                    used = true;
+                    break;
+                }
+        }
+        if (used) addRepos(other.names);
+    }
 }
 
 }  // namespace
@@ -122,13 +164,19 @@ PushResult pushImage(Context& ctx, const std::string& image, const std::string& 
 
     // Where the pulled layers came from on this registry (for cross-repository mounts).
     std::vector<std::string> sourceRepos;
-    for (const auto& n : img->names) {
-        try {
-            auto r = registry::parseNormalized(n);
-            if (r.domain == ref.domain && r.path != ref.path) sourceRepos.push_back(r.path);
-        } catch (const Error&) {
+    auto addSourceRepos = [&](const std::vector<std::string>& names) {
+        for (const auto& n : names) {
+            try {
+                auto r = registry::parseNormalized(n);
+                if (r.domain == ref.domain && r.path != ref.path &&
+                    std::find(sourceRepos.begin(), sourceRepos.end(), r.path) == sourceRepos.end())
+                    sourceRepos.push_back(r.path);
+            } catch (const Error&) {
+            }
         }
-    }
+    };
+    addSourceRepos(img->names);
+    resolveBaseLayerSources(store, img->id, layers, addSourceRepos);
 
     progress.message("Getting image source signatures");
     json config = json::parse(configBytes);
@@ -138,12 +186,20 @@ PushResult pushImage(Context& ctx, const std::string& image, const std::string& 
         const auto& pl = layers[i];
         std::string shown = pl.layer.diffId.str().empty() ? pl.layer.id : pl.layer.diffId.str();
         progress.message("Copying blob " + shown);
+        std::string reusedType;
         if (pl.source) {
+            try {
+                reusedType = layerMediaType(format, pl.source->mediaType);
+            } catch (const InvalidArgument&) {
+                if (!pl.borrowed) throw;  // the image's own layer: say why it cannot go
+            }
+        }
+        if (pl.source && !reusedType.empty()) {
             bool have = up.blobExists(pl.source->digest);
             for (size_t k = 0; !have && k < sourceRepos.size(); ++k) have = up.mountBlob(pl.source->digest, sourceRepos[k]);
             if (have) {
                 registry::Descriptor d = *pl.source;
-                d.mediaType = layerMediaType(format, pl.source->mediaType);
+                d.mediaType = reusedType;
                 descs.push_back(d);
                 log::debug("push: layer {} reused as {}", pl.layer.id, d.digest.str());
                 continue;

@@ -88,6 +88,7 @@ std::unique_ptr<Executor::CopyPlan> Executor::planCopy(const Instruction& in) {
     for (const auto& s : sources)
         (ad && isUrl(s) ? staged : local).push_back(s);
     if (!staged.empty() || !inlineFiles.empty()) {
+        fsutil::TempDir::removeStale(ctx_.store().runRoot(), "build-tmp-");  // left by a killed build
         plan->tmp = std::make_unique<fsutil::TempDir>(ctx_.store().runRoot(), "build-tmp-");
         const std::string& t = plan->tmp->path();
         std::vector<std::string> names;

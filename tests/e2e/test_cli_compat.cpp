@@ -70,3 +70,26 @@ TEST_CASE("e2e: --read-only in systemd mode keeps systemd's /run/lock", "[e2e][c
     Result rm = sb.hutch({"rm", "-f", "ro"});
     CHECK_R(rm, rm.rc == 0);
 }
+
+TEST_CASE("e2e: image verbs word flag and argument count errors as podman", "[e2e][compat]") {
+    Sandbox sb;
+    struct Case {
+        std::vector<std::string> args;
+        std::string err;
+    };
+    const std::vector<Case> cases{
+        {{"history", "--bogus", "busybox"}, "Error: unknown flag: --bogus"},
+        {{"save", "--bogus", "busybox"}, "Error: unknown flag: --bogus"},
+        {{"history"}, "Error: accepts 1 arg(s), received 0"},
+        {{"history", "a", "b"}, "Error: accepts 1 arg(s), received 2"},
+        {{"commit"}, "Error: accepts between 1 and 2 arg(s), received 0"},
+        {{"commit", "a", "b", "c"}, "Error: accepts between 1 and 2 arg(s), received 3"},
+        {{"load", "x.tar"}, "Error: `hutch load` takes no arguments"},
+        {{"save", "-o", "x.tar"}, "Error: need at least 1 argument"},
+    };
+    for (const auto& c : cases) {
+        Result r = sb.hutch(c.args);
+        CHECK_R(r, r.rc == 125);
+        CHECK_R(r, r.err.rfind(c.err, 0) == 0);
+    }
+}

@@ -109,6 +109,11 @@ TEST_CASE("e2e: push errors", "[e2e][push]") {
     Result fmt = sb.hutch({"push", "--format", "v2s1", reg + "/busybox", reg + "/x/y"});
     REQUIRE_RC(fmt, 125);
     CHECK_R(fmt, contains(fmt.err, "v2s1"));
+    // podman checks --authfile before anything: a missing file is an error, not "no auth".
+    Result auth = sb.hutch({"push", "-q", "--authfile", "/nonexistent/auth.json", reg + "/busybox",
+                            reg + "/pushtest/authfile:x"});
+    REQUIRE_RC(auth, 125);
+    CHECK_R(auth, contains(auth.err, "stat /nonexistent/auth.json"));
 }
 
 TEST_CASE("e2e: a loaded image pushes with regenerated layers and pulls back under podman too", "[e2e][push]") {
@@ -153,4 +158,53 @@ TEST_CASE("e2e: a loaded image pushes with regenerated layers and pulls back und
     std::string got = hostCommand(pod + " images --no-trunc --format '{{.Digest}} {{.ID}}' " + dest);
     CHECK(lastLine(got) == pushed + " sha256:" + id);
     hostCommand(pod + " rmi -a -f >/dev/null 2>&1; true");
+}
+
+TEST_CASE("e2e: a committed image pushes its pulled base layers as they are (same image id back)", "[e2e][push]") {
+    Sandbox sb;
+    const std::string reg = testEnv().registry;
+    pullOk(sb, reg + "/busybox");
+    Result run = sb.hutch({"run", "--name", "c", reg + "/busybox", "sh", "-c", "echo committed > /f"});
+    REQUIRE_RC(run, 0);
+    Result c = sb.hutch({"commit", "-q", "c", "mine"});
+    REQUIRE_RC(c, 0);
+    const std::string id = lastLine(c.out);
+    REQUIRE(isHexId(id));
+
+    const std::string dest = reg + "/pushtest/committed:" + uniqueTag();
+    Result p = sb.hutch({"push", "--tls-verify=false", "-q", "mine", dest});
+    REQUIRE_RC(p, 0);
+    // The base layer is the registry's own blob (mounted or found), not a regenerated one.
+    json base = json::parse(hostCommand("skopeo inspect --raw --tls-verify=false docker://" + reg + "/busybox"));
+    json pushed = json::parse(hostCommand("skopeo inspect --raw --tls-verify=false docker://" + dest));
+    REQUIRE(pushed["layers"].size() == 2);
+    CHECK(pushed["layers"][0]["digest"] == base["layers"][0]["digest"]);
+    CHECK(pushed["layers"][0]["size"] == base["layers"][0]["size"]);
+
+    Sandbox other;
+    CHECK(pullOk(other, dest) == id);
+    Result r = other.hutch({"run", "--rm", dest, "cat", "/f"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, contains(r.out, "committed"));
+}
+
+TEST_CASE("e2e: a committed image on a zstd base pushes as v2s2 (the base regenerated as gzip)", "[e2e][push]") {
+    Sandbox sb;
+    const std::string reg = testEnv().registry;
+    pullOk(sb, reg + "/busybox-zstd");
+    Result run = sb.hutch({"run", "--name", "c", reg + "/busybox-zstd", "sh", "-c", "echo on-zstd > /f"});
+    REQUIRE_RC(run, 0);
+    Result c = sb.hutch({"commit", "-q", "c", "mine"});
+    REQUIRE_RC(c, 0);
+    const std::string dest = reg + "/pushtest/zstdbase:" + uniqueTag();
+    Result p = sb.hutch({"push", "--tls-verify=false", "-q", "--format", "v2s2", "mine", dest});
+    REQUIRE_RC(p, 0);
+    json pushed = json::parse(hostCommand("skopeo inspect --raw --tls-verify=false docker://" + dest));
+    CHECK(pushed["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json");
+    for (const auto& l : pushed["layers"]) CHECK(l["mediaType"] == "application/vnd.docker.image.rootfs.diff.tar.gzip");
+    Sandbox other;
+    pullOk(other, dest);
+    Result r = other.hutch({"run", "--rm", dest, "cat", "/f"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, contains(r.out, "on-zstd"));
 }

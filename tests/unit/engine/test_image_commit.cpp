@@ -153,8 +153,37 @@ TEST_CASE("commit --change instructions and image names", "[engine][commit]") {
         CHECK(std::string(e.what()) == "invalid change \"FOO bar\" - invalid instruction FOO");
     }
     CHECK_THROWS_AS(applyChanges(cfg, {"EXPOSE http"}), InvalidArgument);
+    // podman's checks: every instruction needs an argument, EXPOSE a real port and tcp/udp.
+    auto changeError = [&](const std::string& change) {
+        try {
+            json c = cfg;
+            applyChanges(c, {change});
+        } catch (const InvalidArgument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    for (const char* bare : {"CMD", "ENTRYPOINT", "EXPOSE", "LABEL", "USER", "WORKDIR", "VOLUME", "STOPSIGNAL",
+                             "ONBUILD", ""})
+        CHECK(changeError(bare) == "invalid change \"" + std::string(bare) + "\" - must be formatted as KEY VALUE");
+    CHECK(changeError("EXPOSE 80/sctp") == "invalid change \"EXPOSE 80/sctp\" - EXPOSE protocol must be TCP or UDP");
+    CHECK(changeError("EXPOSE 70000") == "invalid change \"EXPOSE 70000\" - EXPOSE port must be a valid port number");
+    {
+        json c = cfg;
+        applyChanges(c, {"EXPOSE 80/UDP", "ENV EMPTY"});  // podman: protocol case-insensitive, "ENV K" is K=
+        CHECK(c["ExposedPorts"].contains("80/udp"));
+        CHECK(c["Env"].back() == "EMPTY=");
+    }
+    // ONBUILD (podman lists it): kept as the docker config's OnBuild triggers, in order.
+    applyChanges(cfg, {"ONBUILD RUN echo one", "onbuild COPY . /app"});
+    CHECK(cfg["OnBuild"] == json::array({"RUN echo one", "COPY . /app"}));
     CHECK(commitImageName("mytest") == "localhost/mytest:latest");
     CHECK(commitImageName("me/app:v1") == "localhost/me/app:v1");
     CHECK(commitImageName("127.0.0.1:5000/app") == "127.0.0.1:5000/app:latest");
     CHECK(commitImageName("localhost/x:2") == "localhost/x:2");
+    // A digest cannot name a commit's result (podman refuses: the new manifest's digest differs).
+    const std::string zeros(64, '0');
+    CHECK_THROWS_WITH(commitImageName("localhost/x@sha256:" + zeros),
+                      Catch::Contains("would not match destination reference"));
+    CHECK_THROWS_AS(commitImageName("x:1@sha256:" + zeros), InvalidArgument);
 }
