@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 
@@ -365,6 +367,30 @@ std::vector<std::string> lines(const std::string& s) {
     }
     if (!cur.empty()) out.push_back(cur);
     return out;
+}
+
+std::string pullOk(const Sandbox& sb, const std::string& name) {
+    Result r = sb.hutch({"pull", "-q", name});
+    REQUIRE_RC(r, 0);
+    REQUIRE(isHexId(lastLine(r.out)));
+    return lastLine(r.out);
+}
+
+std::string hostCommand(const std::string& cmd) {
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::string out;
+    char buf[4096];
+    while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    int rc = ::pclose(p);
+    INFO(cmd << "\n" << out);
+    REQUIRE(rc == 0);
+    return out;
+}
+
+std::string uniqueTag() {
+    std::random_device rd;
+    return "t" + std::to_string(rd() % 1000000000);
 }
 
 std::string lastLine(const std::string& s) {

@@ -135,6 +135,15 @@ std::string runDetached(const Sandbox& sb, const std::vector<std::string>& args)
 
 /// True when `s` (after trimming) is 64 lowercase hex digits.
 bool isHexId(const std::string& s);
+/// True when `hay` contains `needle`.
+inline bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+/// `hutch pull -q NAME` in `sb`: REQUIREs exit 0 and an image id, which it returns.
+std::string pullOk(const Sandbox& sb, const std::string& name);
+/// Runs `cmd` through /bin/sh as root on the host (podman, skopeo as references) and
+/// returns its stdout; REQUIREs exit 0 (the command and its output are the failure message).
+std::string hostCommand(const std::string& cmd);
+/// A tag unlikely to exist yet in the shared test registry ("t" + random digits).
+std::string uniqueTag();
 /// Last non-empty line of `s`, trimmed.
 std::string lastLine(const std::string& s);
 /// Lines of `s`, without the newlines; a trailing newline gives no empty last line.

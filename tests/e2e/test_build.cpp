@@ -14,8 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
-
 size_t count(const std::string& hay, const std::string& needle) {
     size_t n = 0;
     for (size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
@@ -242,6 +240,45 @@ TEST_CASE("e2e: build --format docker vs oci, -q and --iidfile", "[e2e][build]")
     json jd = json::parse(id.out)[0];
     CHECK(jd.value("ManifestType", "") == "application/vnd.docker.distribution.manifest.v2+json");
     CHECK(jd["Config"].contains("Healthcheck"));
+}
+
+TEST_CASE("e2e: an image built by hutch runs under podman, and one built by podman runs under hutch", "[e2e][build][push]") {
+    // Through the registry: hutch build + push, podman pull + run; podman build + push,
+    // hutch pull + run. podman runs as root in a private vfs store of the sandbox (with
+    // ulimits this host allows: runc cannot raise root's here).
+    Sandbox sb;
+    const std::string reg = testEnv().registry;
+    const std::string pod = "podman --root " + (sb.dir() / "podman-root").string() + " --runroot " +
+                            (sb.dir() / "podman-run").string() + " --storage-driver vfs";
+    const std::string ulimits = " --ulimit nofile=1024:1024 --ulimit nproc=1024:1024";
+
+    const std::string ours = reg + "/interop/hutch-built:" + uniqueTag();
+    auto dir = context(sb, "ours",
+                       {{"Dockerfile", "FROM " + busybox() + "\nCOPY msg /msg\nRUN echo built-by-hutch >> /msg && rm /bin/vi\n"
+                                       "CMD [\"cat\", \"/msg\"]\n"},
+                        {"msg", "hello\n"}});
+    Result b = sb.hutch({"build", "-q", "-t", ours, dir.string()});
+    REQUIRE_RC(b, 0);
+    Result p = sb.hutch({"push", "--tls-verify=false", ours}, RunOptions::withTimeout(std::chrono::seconds(300)));
+    REQUIRE_RC(p, 0);
+    hostCommand(pod + " pull -q --tls-verify=false " + ours);
+    std::string out = hostCommand(pod + " run --rm" + ulimits + " " + ours);
+    CHECK(out == "hello\nbuilt-by-hutch\n");
+    out = hostCommand(pod + " run --rm" + ulimits + " " + ours + " sh -c 'test -e /bin/vi && echo vi-there || echo vi-gone'");
+    CHECK(out == "vi-gone\n");  // the RUN's whiteout holds under podman too
+
+    const std::string theirs = reg + "/interop/podman-built:" + uniqueTag();
+    auto pdir = context(sb, "theirs",
+                        {{"Dockerfile", "FROM " + busybox() + "\nRUN echo built-by-podman > /m && rm /bin/vi\nCMD [\"cat\", \"/m\"]\n"}});
+    hostCommand(pod + " build -q --tls-verify=false --network host" + ulimits + " -t " + theirs + " " + pdir.string());
+    hostCommand(pod + " push -q --tls-verify=false " + theirs);
+    pullOk(sb, theirs);
+    Result r = sb.hutch({"run", "--rm", theirs});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out == "built-by-podman\n");
+    Result vi = sb.hutch({"run", "--rm", theirs, "sh", "-c", "test -e /bin/vi && echo vi-there || echo vi-gone"});
+    CHECK_R(vi, vi.out == "vi-gone\n");
+    hostCommand(pod + " rmi -a -f >/dev/null 2>&1; true");
 }
 
 TEST_CASE("e2e: build the issue's nginx example on the systemd image and run it", "[e2e][build][slow][network]") {

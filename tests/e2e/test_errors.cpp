@@ -15,10 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& hay, const std::string& needle) {
-    return hay.find(needle) != std::string::npos;
-}
-
 // Total size in bytes of the regular files under `dir` (0 if it does not exist).
 uintmax_t treeBytes(const fs::path& dir) {
     uintmax_t total = 0;

@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string pullOk(const Sandbox& sb, const std::vector<std::string>& args) {
+std::string pullWith(const Sandbox& sb, const std::vector<std::string>& args) {
     std::vector<std::string> a{"pull"};
     a.insert(a.end(), args.begin(), args.end());
     Result r = sb.hutch(a);
@@ -27,15 +27,11 @@ json parseJson(const Result& r) {
     return j;
 }
 
-bool contains(const std::string& hay, const std::string& needle) {
-    return hay.find(needle) != std::string::npos;
-}
-
 }  // namespace
 
 TEST_CASE("e2e: images lists a pulled image as a table and as JSON", "[e2e]") {
     Sandbox sb;
-    const std::string id = pullOk(sb, {"busybox"});
+    const std::string id = pullWith(sb, {"busybox"});
 
     Result t = sb.hutch({"images"});
     REQUIRE_RC(t, 0);
@@ -59,7 +55,7 @@ TEST_CASE("e2e: images lists a pulled image as a table and as JSON", "[e2e]") {
 
 TEST_CASE("e2e: ps -a lists a stopped container and rm removes it", "[e2e]") {
     Sandbox sb;
-    pullOk(sb, {"busybox"});
+    pullWith(sb, {"busybox"});
     Result run = sb.hutch({"run", "--name", "e2e-stopped", "busybox", "true"});
     REQUIRE_RC(run, 0);
 
@@ -91,7 +87,7 @@ TEST_CASE("e2e: ps -a lists a stopped container and rm removes it", "[e2e]") {
 
 TEST_CASE("e2e: run --rm leaves no container behind", "[e2e]") {
     Sandbox sb;
-    pullOk(sb, {"busybox"});
+    pullWith(sb, {"busybox"});
     Result run = sb.hutch({"run", "--rm", "--name", "e2e-gone", "busybox", "true"});
     REQUIRE_RC(run, 0);
     Result all = sb.hutch({"ps", "-a"});
@@ -101,7 +97,7 @@ TEST_CASE("e2e: run --rm leaves no container behind", "[e2e]") {
 
 TEST_CASE("e2e: rmi removes the image", "[e2e]") {
     Sandbox sb;
-    pullOk(sb, {"busybox"});
+    pullWith(sb, {"busybox"});
     Result rmi = sb.hutch({"rmi", "busybox"});
     REQUIRE_RC(rmi, 0);
     Result j = sb.hutch({"images", "--format", "json"});
@@ -117,7 +113,7 @@ TEST_CASE("e2e: rmi removes the image", "[e2e]") {
 
 TEST_CASE("e2e: inspect gives image and container JSON with matching ids", "[e2e]") {
     Sandbox sb;
-    const std::string id = pullOk(sb, {"busybox"});
+    const std::string id = pullWith(sb, {"busybox"});
 
     Result img = sb.hutch({"inspect", "busybox"});
     REQUIRE_RC(img, 0);
@@ -157,7 +153,7 @@ TEST_CASE("e2e: --platform picks the manifest from an index", "[e2e]") {
     Sandbox sb;
     // OCI index and Docker manifest list, both with linux/amd64 and linux/arm64/v8.
     const std::string image = GENERATE(as<std::string>{}, "busybox-multi", "busybox-list");
-    const std::string arm = pullOk(sb, {"--platform", "linux/arm64", image});
+    const std::string arm = pullWith(sb, {"--platform", "linux/arm64", image});
     Result insp = sb.hutch({"inspect", image});
     REQUIRE_RC(insp, 0);
     json j = parseJson(insp);
@@ -168,7 +164,7 @@ TEST_CASE("e2e: --platform picks the manifest from an index", "[e2e]") {
 
     SECTION("the default is the host's platform (amd64)") {
         Sandbox other;
-        pullOk(other, {image});
+        pullWith(other, {image});
         Result a = other.hutch({"inspect", image});
         REQUIRE_RC(a, 0);
         CHECK(parseJson(a)[0].value("Architecture", "") == "amd64");
@@ -181,7 +177,7 @@ TEST_CASE("e2e: --platform picks the manifest from an index", "[e2e]") {
 TEST_CASE("e2e: OCI manifest and zstd layer images pull and run", "[e2e]") {
     Sandbox sb;
     const std::string image = GENERATE(as<std::string>{}, "busybox-oci", "busybox-zstd");
-    pullOk(sb, {image});
+    pullWith(sb, {image});
     Result r = sb.hutch({"run", "--rm", image, "sh", "-c", "echo ok; ls /bin/busybox"});
     REQUIRE_RC(r, 0);
     CHECK_R(r, lines(r.out) == std::vector<std::string>{"ok", "/bin/busybox"});
@@ -189,7 +185,7 @@ TEST_CASE("e2e: OCI manifest and zstd layer images pull and run", "[e2e]") {
 
 TEST_CASE("e2e: layered image applies whiteouts and opaque directories", "[e2e]") {
     Sandbox sb;
-    pullOk(sb, {"layered"});
+    pullWith(sb, {"layered"});
     Result r = sb.hutch({"run", "--rm", "layered", "sh", "-c",
                          "find /data /opq /again /l3 | sort; cat /data/keep.txt /l3/link; "
                          "stat -c %i /l3/a /l3/b | uniq | wc -l; readlink /l3/link"});

@@ -14,7 +14,7 @@ namespace {
 
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-std::string pullOk(const Sandbox& sb, const std::vector<std::string>& args) {
+std::string pullWith(const Sandbox& sb, const std::vector<std::string>& args) {
     std::vector<std::string> a{"pull", "-q"};
     a.insert(a.end(), args.begin(), args.end());
     Result r = sb.hutch(a);
@@ -98,11 +98,11 @@ TEST_CASE("e2e: container prune removes the exited containers, not the running o
 TEST_CASE("e2e: image prune removes dangling images, -a every image no container uses", "[e2e][prune]") {
     Sandbox sb;
     // The arm64 image loses its name to the amd64 one pulled under the same name: dangling.
-    std::string dangling = pullOk(sb, {"--platform", "linux/arm64", "busybox-multi"});
-    std::string used = pullOk(sb, {"busybox-multi"});  // its amd64 image is busybox's
+    std::string dangling = pullWith(sb, {"--platform", "linux/arm64", "busybox-multi"});
+    std::string used = pullWith(sb, {"busybox-multi"});  // its amd64 image is busybox's
     REQUIRE(dangling != used);
-    REQUIRE(pullOk(sb, {"busybox"}) == used);
-    std::string unused = pullOk(sb, {"layered"});
+    REQUIRE(pullWith(sb, {"busybox"}) == used);
+    std::string unused = pullWith(sb, {"layered"});
     REQUIRE(unused != used);
     ok(sb, {"run", "--name", "c", "busybox", "true"});
 
@@ -173,7 +173,7 @@ TEST_CASE("e2e: system df counts images, containers and volumes", "[e2e][prune]"
                    "Containers     0           0           0B          0B (0%)\n"
                    "Local Volumes  0           0           0B          0B (0%)\n");
 
-    pullOk(sb, {"busybox"});
+    pullWith(sb, {"busybox"});
     auto m = df(sb);
     CHECK(m["Images"] == "1 0");
     Result t2 = sb.hutch({"system", "df"});
@@ -208,7 +208,7 @@ TEST_CASE("e2e: system df counts images, containers and volumes", "[e2e][prune]"
 
 TEST_CASE("e2e: system reset empties the store, which still works afterwards", "[e2e][prune]") {
     Sandbox sb;
-    pullOk(sb, {"busybox"});
+    pullWith(sb, {"busybox"});
     std::string running = runDetached(sb, {"--name", "up", "-v", "data:/data", "busybox", "sleep", "4711"});
     ok(sb, {"volume", "create", "spare"});
 
@@ -228,7 +228,7 @@ TEST_CASE("e2e: system reset empties the store, which still works afterwards", "
     CHECK(out(sb, {"volume", "ls", "-q"}).empty());
     CHECK(findProcesses({"sleep", "4711"}).empty());
 
-    pullOk(sb, {"busybox"});
+    pullWith(sb, {"busybox"});
     Result run = sb.hutch({"run", "--rm", "busybox", "echo", "alive"});
     REQUIRE_RC(run, 0);
     CHECK(run.out == "alive\n");

@@ -13,35 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& hay, const std::string& needle) {
-    return hay.find(needle) != std::string::npos;
-}
-
-std::string pullOk(const Sandbox& sb, const std::string& name) {
-    Result r = sb.hutch({"pull", "-q", name});
-    REQUIRE_RC(r, 0);
-    REQUIRE(isHexId(lastLine(r.out)));
-    return lastLine(r.out);
-}
-
-std::string uniqueTag() {
-    std::random_device rd;
-    return "t" + std::to_string(rd() % 1000000000);
-}
-
-/// Runs a host command (skopeo) as root and returns its stdout; REQUIREs exit 0.
-std::string hostCommand(const std::string& cmd) {
-    FILE* p = ::popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::string out;
-    char buf[4096];
-    while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    int rc = ::pclose(p);
-    INFO(cmd << "\n" << out);
-    REQUIRE(rc == 0);
-    return out;
-}
-
 std::string readText(const fs::path& p) {
     std::ifstream f(p);
     return std::string(std::istreambuf_iterator<char>(f), {});

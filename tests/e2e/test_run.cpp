@@ -11,17 +11,6 @@
 
 using namespace hutch::e2e;
 
-namespace {
-
-// Pulls `image` into the sandbox store and returns the image id printed last on stdout.
-std::string pullOk(const Sandbox& sb, const std::string& image) {
-    Result r = sb.hutch({"pull", image});
-    REQUIRE_RC(r, 0);
-    return lastLine(r.out);
-}
-
-}  // namespace
-
 TEST_CASE("e2e: pull by short name prints the image id", "[e2e]") {
     Sandbox sb;
     Result r = sb.hutch({"pull", "busybox"});

@@ -14,30 +14,6 @@ using namespace hutch::e2e;
 
 namespace {
 
-bool contains(const std::string& hay, const std::string& needle) {
-    return hay.find(needle) != std::string::npos;
-}
-
-std::string pullOk(const Sandbox& sb, const std::string& name) {
-    Result r = sb.hutch({"pull", "-q", name});
-    REQUIRE_RC(r, 0);
-    REQUIRE(isHexId(lastLine(r.out)));
-    return lastLine(r.out);
-}
-
-/// Runs a host command (podman) as root and returns its stdout; REQUIREs exit 0.
-std::string hostCommand(const std::string& cmd) {
-    FILE* p = ::popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::string out;
-    char buf[4096];
-    while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    int rc = ::pclose(p);
-    INFO(cmd << "\n" << out);
-    REQUIRE(rc == 0);
-    return out;
-}
-
 }  // namespace
 
 TEST_CASE("e2e: save, rmi, load and run round trip", "[e2e][save]") {

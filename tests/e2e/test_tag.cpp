@@ -10,17 +10,6 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& hay, const std::string& needle) {
-    return hay.find(needle) != std::string::npos;
-}
-
-std::string pullOk(const Sandbox& sb, const std::string& name) {
-    Result r = sb.hutch({"pull", "-q", name});
-    REQUIRE_RC(r, 0);
-    REQUIRE(isHexId(lastLine(r.out)));
-    return lastLine(r.out);
-}
-
 std::vector<std::string> imageNames(const Sandbox& sb) {
     Result r = sb.hutch({"images", "--format", "{{.Repository}}:{{.Tag}}"});
     REQUIRE_RC(r, 0);
