@@ -11,7 +11,7 @@
 #   RSS      peak RSS of `hutch pull big` (and podman's) from /usr/bin/time -v
 #   exec     `hutch exec C true` vs `podman exec C true` into a running busybox (N_EXEC=20)
 #   net      `run --rm --net=none busybox true` beside the default network: the network setup
-#            cost is the difference of the medians (issue 7)
+#            cost is the difference of the medians (issue 7); hutch's `--net=pasta` too
 #   port     a PORT_MIB (256) MiB file fetched from busybox httpd through `-p` (N_PORT=5)
 #   storage  with the systemd image, hutch --storage-driver overlay vs vfs vs podman: ten
 #            containers run -d (sleep) then rm -f (N_STORE=3 rounds); store size with the image
@@ -110,6 +110,9 @@ if [[ ${1:-} == --as-user ]]; then
   echo "bench: network setup: run --rm busybox true, default network vs --net=none x$N_RUN" >&2
   timed hutch-run-none "$N_RUN" none "${HUTCH[@]}" run --rm --net=none busybox true
   timed podman-run-none "$N_RUN" none "${PODMAN[@]}" run --rm --net=none busybox true
+  if command -v pasta >/dev/null; then  # hutch's other helper (podman 4.3 has no pasta)
+    timed hutch-run-pasta "$N_RUN" none "${HUTCH[@]}" run --rm --net=pasta busybox true
+  fi
 
   echo "bench: published port throughput ($PORT_MIB MiB through -p, x$N_PORT)" >&2
   # A container serving a file of PORT_MIB MiB with busybox httpd on a published port;
@@ -343,6 +346,9 @@ row "run --rm --net=none (n=$N_RUN)" "$(median "$R/hutch-run-none")" "$(median "
 hnet=$(awk -v a="$(median "$R/hutch-run")" -v b="$(median "$R/hutch-run-none")" 'BEGIN {printf "%.1f", a - b}')
 pnet=$(awk -v a="$(median "$R/podman-run")" -v b="$(median "$R/podman-run-none")" 'BEGIN {printf "%.1f", a - b}')
 row "network setup (default - none)" "$hnet" "$pnet" ms
+if [[ -s $R/hutch-run-pasta ]]; then
+  echo "  hutch --net=pasta - none: $(awk -v a="$(median "$R/hutch-run-pasta")" -v b="$(median "$R/hutch-run-none")" 'BEGIN {printf "%.1f", a - b}') ms (the default is slirp4netns; see README)"
+fi
 hmbs=$(awk -v t="$(median "$R/hutch-port")" -v m="$PORT_MIB" 'BEGIN {printf "%.0f", m / (t / 1000)}')
 pmbs=$(awk -v t="$(median "$R/podman-port")" -v m="$PORT_MIB" 'BEGIN {printf "%.0f", m / (t / 1000)}')
 # Throughput: higher is better, so the ratio column is hutch/podman here.

@@ -7,6 +7,8 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -15,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -26,6 +29,7 @@
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/etcfiles.hpp"
 #include "hutch/engine/images.hpp"
+#include "hutch/engine/portfwd.hpp"
 #include "hutch/registry/image_config.hpp"
 #include "hutch/runtime/ns.hpp"
 #include "hutch/storage/store.hpp"
@@ -36,77 +40,8 @@ namespace {
 
 constexpr const char* kPastaDnsForwarder = "169.254.1.1";
 
-/// slirp4netns's API socket beside the namespace file, short (sun_path holds 107 characters).
-std::string apiSocketPath(const std::string& nsPath) {
-    auto slash = nsPath.rfind('/');
-    return nsPath.substr(0, slash + 1) + nsPath.substr(slash + 1, 12) + ".sock";
-}
-
 bool sameProcess(int pid, uint64_t startTime) {
     return pid > 0 && startTime != 0 && proc::startTime(pid) == startTime;
-}
-
-// ---- host ports -----------------------------------------------------------------------
-
-int unprivilegedPortStart() {
-    try {
-        return std::stoi(fsutil::readFile("/proc/sys/net/ipv4/ip_unprivileged_port_start"));
-    } catch (const std::exception&) {
-        return 1024;
-    }
-}
-
-/// Binds a socket like the helper will (so "in use" and "privileged" show before it starts).
-/// Returns the bound port (useful with port 0) or throws naming the port.
-uint16_t probeBind(const std::string& hostIp, uint16_t port, const std::string& proto) {
-    bool v6 = hostIp.find(':') != std::string::npos;
-    sockaddr_storage ss{};
-    socklen_t len;
-    if (v6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons(port);
-        if (::inet_pton(AF_INET6, hostIp.c_str(), &a->sin6_addr) != 1)
-            throw InvalidArgument("-p/--publish: invalid host address \"" + hostIp + "\"");
-        len = sizeof *a;
-    } else {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        a->sin_family = AF_INET;
-        a->sin_port = htons(port);
-        a->sin_addr.s_addr = INADDR_ANY;
-        if (!hostIp.empty() && ::inet_pton(AF_INET, hostIp.c_str(), &a->sin_addr) != 1)
-            throw InvalidArgument("-p/--publish: invalid host address \"" + hostIp + "\"");
-        len = sizeof *a;
-    }
-    UniqueFd fd(::socket(v6 ? AF_INET6 : AF_INET, (proto == "udp" ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
-    if (!fd) throw SysError(errno, "socket to check host port " + std::to_string(port));
-    int one = 1;
-    if (proto == "tcp") ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    std::string where = (hostIp.empty() ? std::string("0.0.0.0") : hostIp) + ":" + std::to_string(port) + "/" + proto;
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
-        int err = errno;
-        if (err == EACCES) {
-            int start = unprivilegedPortStart();
-            throw InvalidArgument("cannot publish host port " + std::to_string(port) + " (" + where +
-                                  "): rootless containers cannot bind ports below " + std::to_string(start) +
-                                  " (sysctl net.ipv4.ip_unprivileged_port_start=" + std::to_string(start) +
-                                  "; lower it as root to allow this)");
-        }
-        if (err == EADDRINUSE)
-            throw InvalidArgument("cannot publish host port " + std::to_string(port) + " (" + where +
-                                  "): address already in use (by another container or process)");
-        throw SysError(err, "cannot publish host port " + where);
-    }
-    if (proto == "tcp" && ::listen(fd.get(), 1) != 0 && errno == EADDRINUSE)
-        throw InvalidArgument("cannot publish host port " + std::to_string(port) + " (" + where +
-                              "): address already in use (by another container or process)");
-    ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&ss), &len);
-    return ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-}
-
-void checkHostPorts(const std::vector<PortMapping>& ports) {
-    for (const auto& m : ports)
-        for (unsigned i = 0; i < m.count; ++i) probeBind(m.hostIp, static_cast<uint16_t>(m.hostPort + i), m.protocol);
 }
 
 // ---- host addresses (pasta copies them into the namespace) ---------------------------
@@ -147,50 +82,81 @@ HostRoute defaultRoute() {
 
 // ---- the keeper ------------------------------------------------------------------------
 
-void closeAllBut(int a, int b) {
-    if (a > b) std::swap(a, b);
+/// Closes every descriptor from 3 up except those in `keep` (sorted ascending).
+void closeAllBut(const std::vector<int>& keep) {
     auto closeRange = [](unsigned lo, unsigned hi) {
         if (lo > hi) return;
         if (::syscall(SYS_close_range, lo, hi, 0u) != 0)
             for (unsigned fd = lo; fd <= hi && fd < 65536; ++fd) ::close(static_cast<int>(fd));
     };
-    closeRange(3, static_cast<unsigned>(a) - 1);
-    closeRange(static_cast<unsigned>(a) + 1, static_cast<unsigned>(b) - 1);
-    closeRange(static_cast<unsigned>(b) + 1, ~0u);
+    unsigned next = 3;
+    for (int fd : keep) {
+        if (fd < static_cast<int>(next)) continue;
+        closeRange(next, static_cast<unsigned>(fd) - 1);
+        next = static_cast<unsigned>(fd) + 1;
+    }
+    closeRange(next, ~0u);
 }
 
-/// The keeper's whole life (after fork: async-signal-safe calls only).
-[[noreturn]] void keeperMain(const char* path, const char* sockPath, int lifeFd, int readyFd) {
+/// Sets lo up in the current network namespace (the forwarder connects to 127.0.0.1 there).
+int loopbackUp() {
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    ifreq ifr{};
+    std::memcpy(ifr.ifr_name, "lo", 3);
+    int rc = ::ioctl(fd, SIOCGIFFLAGS, &ifr);
+    if (rc == 0) {
+        ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+        rc = ::ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    int err = rc == 0 ? 0 : errno;
+    ::close(fd);
+    return err;
+}
+
+/// The keeper's whole life (after fork: async-signal-safe calls only; the forwarder
+/// allocates nothing). `keep` lists the descriptors it holds, sorted.
+[[noreturn]] void keeperMain(const char* path, int lifeFd, int readyFd, const std::vector<int>& keep,
+                             PortForwarder& forwarder) {
     ::setpgid(0, 0);  // a terminal's ^C must not kill it before the cleanup
     for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP}) ::signal(s, SIG_IGN);
     ::prctl(PR_SET_NAME, "hutch-netns", 0, 0, 0);
-    closeAllBut(lifeFd, readyFd);  // inherited lock files would keep their flocks alive
+    closeAllBut(keep);  // inherited lock files would keep their flocks alive
     int err = 0;
     if (::unshare(CLONE_NEWNET) != 0)
         err = errno;
     else if (::mount("/proc/self/ns/net", path, nullptr, MS_BIND, nullptr) != 0)
         err = errno;
+    else
+        err = loopbackUp();
     ssize_t w = ::write(readyFd, &err, sizeof err);
     (void)w;
     ::close(readyFd);
     if (err) ::_exit(1);
+    // Relay published ports until the owner closes its end of lifeFd; the helper's pid
+    // comes through it first.
     int helper = 0;
-    ssize_t n;
-    while ((n = ::read(lifeFd, &helper, sizeof helper)) < 0 && errno == EINTR) {
+    size_t got = 0;
+    for (;;) {
+        if (!forwarder.serveUntilReadable(lifeFd)) {
+            pollfd p{lifeFd, POLLIN, 0};
+            ::poll(&p, 1, -1);
+        }
+        char buf[16];
+        ssize_t n = ::read(lifeFd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        for (ssize_t i = 0; i < n && got < sizeof helper; ++i, ++got) reinterpret_cast<char*>(&helper)[got] = buf[i];
     }
-    if (n != sizeof helper) helper = 0;
-    char c;
-    while ((n = ::read(lifeFd, &c, 1)) != 0)
-        if (n < 0 && errno != EINTR) break;
     ::umount2(path, MNT_DETACH);
     ::unlink(path);
-    if (helper > 0) ::kill(helper, SIGTERM);
-    ::unlink(sockPath);
+    if (got == sizeof helper && helper > 0) ::kill(helper, SIGTERM);
     ::_exit(0);
 }
 
-/// Forks the keeper; returns its pid once the namespace file is mounted. Throws SysError.
-pid_t startKeeper(const std::string& path, UniqueFd& lifeWrite) {
+/// Forks the keeper, which takes `forwarder` (and its host sockets) with it; returns its pid
+/// once the namespace file is mounted. Throws SysError.
+pid_t startKeeper(const std::string& path, UniqueFd& lifeWrite, PortForwarder& forwarder) {
     fsutil::mkdirAll(path.substr(0, path.rfind('/')), 0700);
     { UniqueFd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600)); if (!f) throw SysError(errno, "create " + path); }
     int life[2], ready[2];
@@ -198,10 +164,13 @@ pid_t startKeeper(const std::string& path, UniqueFd& lifeWrite) {
     UniqueFd lifeR(life[0]), lifeW(life[1]);
     checkSys(::pipe2(ready, O_CLOEXEC), "pipe");
     UniqueFd readyR(ready[0]), readyW(ready[1]);
+    std::vector<int> keep = forwarder.fds();
+    keep.push_back(lifeR.get());
+    keep.push_back(readyW.get());
+    std::sort(keep.begin(), keep.end());
     pid_t pid = ::fork();
     if (pid < 0) throw SysError(errno, "fork the network namespace keeper");
-    const std::string sock = apiSocketPath(path);  // slirp4netns's, if any
-    if (pid == 0) keeperMain(path.c_str(), sock.c_str(), lifeR.get(), readyW.get());
+    if (pid == 0) keeperMain(path.c_str(), lifeR.get(), readyW.get(), keep, forwarder);
     lifeR.reset();
     readyW.reset();
     int err = -1;
@@ -221,13 +190,19 @@ pid_t startKeeper(const std::string& path, UniqueFd& lifeWrite) {
 // ---- helpers ---------------------------------------------------------------------------
 
 /// Runs `args` with stdin /dev/null and stdout+stderr to `logFile`, in its own process
-/// group, keeping `keepFds` open; `executable` (default args[0]) is the file run. Returns the pid.
+/// group, keeping `keepFds` open; `executable` (default args[0]) is the file run. With
+/// `detach`, the helper is a grandchild (its parent exits at once) that nobody has to reap:
+/// stopping it is then a kill without a wait (slirp4netns takes 10-30 ms to exit, closing its
+/// tap device). Returns the helper's pid.
 pid_t spawnHelper(const std::vector<std::string>& args, const std::string& logFile, std::vector<int> keepFds = {},
-                  const std::string& executable = "") {
+                  const std::string& executable = "", bool detach = false) {
     const std::string& exe = executable.empty() ? args[0] : executable;
     UniqueFd log(::open(logFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!log) throw SysError(errno, "open " + logFile);
     UniqueFd nul(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    int pidPipe[2] = {-1, -1};
+    if (detach) checkSys(::pipe2(pidPipe, O_CLOEXEC), "pipe");
+    UniqueFd pidR(pidPipe[0]), pidW(pidPipe[1]);
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -235,6 +210,13 @@ pid_t spawnHelper(const std::vector<std::string>& args, const std::string& logFi
     if (pid < 0) throw SysError(errno, "fork " + args[0]);
     if (pid == 0) {
         ::setpgid(0, 0);
+        if (detach) {
+            pid_t g = ::fork();
+            if (g != 0) {
+                ssize_t w = ::write(pidW.get(), &g, sizeof g);
+                ::_exit(g > 0 && w == sizeof g ? 0 : 1);
+            }
+        }
         // Default dispositions and mask: pasta fails ("Couldn't install signal handlers") when
         // it inherits an ignored SIGPIPE, as the monitor has.
         for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
@@ -248,7 +230,16 @@ pid_t spawnHelper(const std::vector<std::string>& args, const std::string& logFi
         ::execv(exe.c_str(), argv.data());
         ::_exit(127);
     }
-    return pid;
+    if (!detach) return pid;
+    pidW.reset();
+    pid_t helper = -1;
+    ssize_t n;
+    while ((n = ::read(pidR.get(), &helper, sizeof helper)) < 0 && errno == EINTR) {
+    }
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    if (n != sizeof helper || helper <= 0) throw Error("could not start " + args[0] + " (fork failed)");
+    return helper;
 }
 
 /// The helper's output for an error message, without pasta's syslog noise.
@@ -262,15 +253,6 @@ std::string helperOutput(const std::string& logFile) {
     return out.empty() ? "no output" : out;
 }
 
-std::string portSpec(const PortMapping& m) {
-    std::string s = m.hostIp.empty() ? "" : m.hostIp + "/";
-    s += std::to_string(m.hostPort);
-    if (m.count > 1) s += "-" + std::to_string(m.hostPort + m.count - 1);
-    s += ":" + std::to_string(m.containerPort);
-    if (m.count > 1) s += "-" + std::to_string(m.containerPort + m.count - 1);
-    return s;
-}
-
 /// pasta's executable to run: the AVX2 build directly when the CPU has AVX2 (pasta would
 /// re-exec itself into it: one exec saved), else `exe`. argv[0] stays "pasta" (it selects
 /// pasta mode over passt mode).
@@ -282,20 +264,13 @@ std::string pastaBinary(const std::string& exe) {
 
 /// Starts pasta on st.nsPath without waiting: it configures the namespace and daemonizes
 /// (its first process exits) while the caller goes on. finishPasta() waits for that.
-PendingHelper spawnPasta(const std::string& exe, NetworkState& st, const std::vector<PortMapping>& ports,
-                         const std::string& runDir) {
+/// Published ports are the keeper's (portfwd.hpp), not pasta's.
+PendingHelper spawnPasta(const std::string& exe, NetworkState& st, const std::string& runDir) {
     PendingHelper p;
     p.pidFile = runDir + "/pasta.pid";
     p.logFile = runDir + "/pasta.log";
-    p.args = {exe, "--config-net", "--netns", st.nsPath, "--quiet", "-T", "none", "-U", "none",
-              "--dns-forward", kPastaDnsForwarder, "--pid", p.pidFile};
-    for (const char* proto : {"tcp", "udp"}) {
-        std::vector<std::string> specs;
-        for (const auto& m : ports)
-            if (m.protocol == proto) specs.push_back(portSpec(m));
-        if (specs.empty()) specs.push_back("none");
-        for (auto& s : specs) p.args.insert(p.args.end(), {proto == std::string("tcp") ? "-t" : "-u", s});
-    }
+    p.args = {exe, "--config-net", "--netns", st.nsPath, "--quiet", "-T", "none", "-U", "none", "-t", "none",
+              "-u", "none", "--dns-forward", kPastaDnsForwarder, "--pid", p.pidFile};
     ::unlink(p.pidFile.c_str());
     p.pid = spawnHelper(p.args, p.logFile, {}, pastaBinary(exe));
     // Known without pasta: it copies the host's address and default gateway.
@@ -327,37 +302,17 @@ void finishPasta(PendingHelper& p, NetworkState& st) {
     st.helper = "pasta";
 }
 
-/// slirp4netns's API: one JSON request, one JSON reply. Throws Error with its error.
-void slirpApi(const std::string& sock, const std::string& request) {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    std::snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock.c_str());
-    if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
-        throw SysError(errno, "connect to slirp4netns API socket " + sock);
-    if (::write(fd.get(), request.data(), request.size()) != static_cast<ssize_t>(request.size()))
-        throw SysError(errno, "write to slirp4netns API socket");
-    ::shutdown(fd.get(), SHUT_WR);
-    std::string reply;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) reply.append(buf, static_cast<size_t>(n));
-    auto j = nlohmann::json::parse(reply, nullptr, false);
-    if (j.is_discarded() || j.contains("error"))
-        throw Error("slirp4netns refused " + request + ": " + (j.is_discarded() ? reply : j["error"].dump()));
-}
-
-void startSlirp(const std::string& exe, NetworkState& st, const std::vector<PortMapping>& ports,
-                const std::string& runDir) {
-    std::string logFile = runDir + "/slirp4netns.log", sock = apiSocketPath(st.nsPath);
+/// Starts slirp4netns on st.nsPath and waits until it has configured the namespace (its
+/// ready fd; about 5 ms). Published ports are the keeper's (portfwd.hpp). The host's loopback
+/// is reachable at the gateway address. Throws Error with its output when it fails.
+void startSlirp(const std::string& exe, NetworkState& st, const std::string& runDir) {
+    std::string logFile = runDir + "/slirp4netns.log";
     int ready[2];
     checkSys(::pipe2(ready, O_CLOEXEC), "pipe");
     UniqueFd readyR(ready[0]), readyW(ready[1]);
-    ::unlink(sock.c_str());
     std::vector<std::string> args = {exe, "--configure", "--mtu=65520", "--netns-type=path",
-                                     "--ready-fd=" + std::to_string(readyW.get()), "--api-socket", sock, st.nsPath,
-                                     "tap0"};
-    pid_t pid = spawnHelper(args, logFile, {readyW.get()});
+                                     "--ready-fd=" + std::to_string(readyW.get()), st.nsPath, "tap0"};
+    pid_t pid = spawnHelper(args, logFile, {readyW.get()}, "", /*detach=*/true);
     readyW.reset();
     char c = 0;
     ssize_t n;
@@ -365,7 +320,6 @@ void startSlirp(const std::string& exe, NetworkState& st, const std::vector<Port
     }
     if (n != 1) {
         ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
         throw Error("slirp4netns failed: " + helperOutput(logFile) + " [" + str::join(args, " ") + "]");
     }
     st.helper = "slirp4netns";
@@ -374,21 +328,12 @@ void startSlirp(const std::string& exe, NetworkState& st, const std::vector<Port
     st.address = "10.0.2.100";
     st.gateway = "10.0.2.2";
     st.dnsForwarder = "10.0.2.3";
-    for (const auto& m : ports)
-        for (unsigned i = 0; i < m.count; ++i)
-            slirpApi(sock, nlohmann::json{{"execute", "add_hostfwd"},
-                                          {"arguments",
-                                           {{"proto", m.protocol},
-                                            {"host_addr", m.hostIp.empty() ? "0.0.0.0" : m.hostIp},
-                                            {"host_port", m.hostPort + i},
-                                            {"guest_port", m.containerPort + i}}}}
-                               .dump());
 }
 
 }  // namespace
 
 std::string defaultNetworkHelper(std::string* executable) {
-    for (const char* h : {"pasta", "slirp4netns"}) {
+    for (const char* h : {"slirp4netns", "pasta"}) {
         std::string exe = runtime::findProgram(h);
         if (exe.empty()) continue;
         if (executable) *executable = exe;
@@ -417,25 +362,18 @@ void NetworkHandle::teardown() noexcept {
         }
         pending_ = {};
     }
-    if (state_.helperPid > 0 && sameProcess(state_.helperPid, state_.helperStartTime)) ::kill(state_.helperPid, SIGTERM);
-    if (state_.helper == "slirp4netns" && state_.helperPid > 0) ::waitpid(state_.helperPid, nullptr, 0);
-    lifetime_.reset();  // the keeper unmounts and removes the file
+    lifetime_.reset();  // the keeper unmounts and removes the file, and stops the helper
     if (state_.keeperPid > 0)
         while (::waitpid(state_.keeperPid, nullptr, 0) < 0 && errno == EINTR) {
         }
+    // Not waited for: a detached slirp4netns, or pasta's daemon, ends in the background.
+    if (state_.helperPid > 0 && sameProcess(state_.helperPid, state_.helperStartTime)) ::kill(state_.helperPid, SIGTERM);
     state_ = {};
 }
 
 void NetworkHandle::waitReady() {
     if (pending_.pid <= 0) return;
-    try {
-        finishPasta(pending_, state_);
-    } catch (const Error& e) {
-        std::string slirp = std::exchange(pending_.fallback, "");
-        if (slirp.empty()) throw;
-        log::warn("pasta failed, falling back to slirp4netns: {}", e.what());
-        startSlirp(slirp, state_, pending_.ports, pending_.runDir);
-    }
+    finishPasta(pending_, state_);
     pending_ = {};
     // The keeper stops the helper when our end of its pipe closes.
     ssize_t w = ::write(lifetime_.get(), &state_.helperPid, sizeof state_.helperPid);
@@ -449,7 +387,6 @@ void cleanupNetwork(const NetworkState& st) noexcept {
     if (st.ownsNamespace && !st.nsPath.empty()) {
         ::umount2(st.nsPath.c_str(), MNT_DETACH);
         ::unlink(st.nsPath.c_str());
-        ::unlink(apiSocketPath(st.nsPath).c_str());
     }
 }
 
@@ -482,25 +419,29 @@ NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec, bool wait) 
             throw Error("--network " + mode + ": " + mode + " not found (apt-get install " +
                         (mode == "pasta" ? "passt" : "slirp4netns") + ")");
     }
-    checkHostPorts(rec.config.net.ports);
+    // Published ports: bound here, in the host's namespace, relayed by the keeper.
+    PortForwarder forwarder(bindPublishedPorts(rec.config.net.ports));
     std::string runDir = ctx.store().containerRunDir(rec.id);
     fsutil::mkdirAll(runDir, 0700);
     h.state_.nsPath = fsutil::join(ctx.store().runRoot(), "netns/" + rec.id);
     h.state_.ownsNamespace = true;
-    h.state_.keeperPid = startKeeper(h.state_.nsPath, h.lifetime_);
+    h.state_.keeperPid = startKeeper(h.state_.nsPath, h.lifetime_, forwarder);
     h.state_.keeperStartTime = proc::startTime(h.state_.keeperPid);
-    if (helper == "pasta") {
-        h.pending_ = spawnPasta(exe, h.state_, rec.config.net.ports, runDir);
-        if (mode == "private") h.pending_.fallback = runtime::findProgram("slirp4netns");
-        h.pending_.ports = rec.config.net.ports;
-        h.pending_.runDir = runDir;
-        if (wait) h.waitReady();
-        return h;
+    if (helper == "slirp4netns") {
+        try {
+            startSlirp(exe, h.state_, runDir);
+            ssize_t w = ::write(h.lifetime_.get(), &h.state_.helperPid, sizeof h.state_.helperPid);
+            (void)w;
+            log::debug("network: slirp4netns (pid {}) serves {}", h.state_.helperPid, h.state_.nsPath);
+            return h;
+        } catch (const Error& e) {
+            exe = runtime::findProgram("pasta");
+            if (mode != "private" || exe.empty()) throw;
+            log::warn("slirp4netns failed, falling back to pasta: {}", e.what());
+        }
     }
-    startSlirp(exe, h.state_, rec.config.net.ports, runDir);
-    ssize_t w = ::write(h.lifetime_.get(), &h.state_.helperPid, sizeof h.state_.helperPid);
-    (void)w;
-    log::debug("network: {} (pid {}) serves {}", h.state_.helper, h.state_.helperPid, h.state_.nsPath);
+    h.pending_ = spawnPasta(exe, h.state_, runDir);
+    if (wait) h.waitReady();
     return h;
 }
 
@@ -515,7 +456,7 @@ std::vector<PortMapping> resolvePorts(const NetworkOptions& opts, const std::vec
             PortMapping one = m;
             one.count = 1;
             one.containerPort = static_cast<uint16_t>(m.containerPort + i);
-            one.hostPort = probeBind(m.hostIp, 0, m.protocol);
+            bindHostPort(m.hostIp, 0, m.protocol, &one.hostPort);
             out.push_back(one);
         }
     };
