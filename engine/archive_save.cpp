@@ -105,23 +105,20 @@ std::string storedNameFor(const std::vector<std::string>& stored, const std::str
 }
 
 SavedImage resolveImage(Context& ctx, const std::string& name) {
-    auto id = findLocalImage(ctx, name);
-    if (!id) throw NotFound(name + ": image not known");
     auto& store = ctx.store();
-    auto img = store.lookupImage(*id);
-    if (!img) throw NotFound(name + ": image not known");
+    auto img = requireImage(ctx, name);
     SavedImage s;
     std::string refName;
-    s.id = img->id;
-    bool byId = img->id.rfind(name, 0) == 0 || name == "sha256:" + img->id;
+    s.id = img.id;
+    bool byId = img.id.rfind(name, 0) == 0 || name == "sha256:" + img.id;
     if (!byId) {
         // The stored name the argument resolves to (short names -> the stored full name).
-        refName = storedNameFor(img->names, name);
-        if (refName.empty() && !img->names.empty()) refName = img->names.front();
+        refName = storedNameFor(img.names, name);
+        if (refName.empty() && !img.names.empty()) refName = img.names.front();
         if (!refName.empty()) s.refNames.push_back(refName);
     }
-    s.config = json::parse(store.imageBigData(img->id, "config"));
-    s.layers = imageLayers(store, img->topLayer);
+    s.config = json::parse(store.imageBigData(img.id, "config"));
+    s.layers = imageLayers(store, img.topLayer);
     return s;
 }
 

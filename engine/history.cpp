@@ -13,16 +13,13 @@ namespace hutch::engine {
 using nlohmann::json;
 
 std::vector<HistoryEntry> imageHistory(Context& ctx, const std::string& name) {
-    auto id = findLocalImage(ctx, name);
-    if (!id) throw NotFound(name + ": image not known");
     auto& store = ctx.store();
-    auto img = store.lookupImage(*id);
-    if (!img) throw NotFound(name + ": image not known");
+    auto img = requireImage(ctx, name);
     json config;
     try {
-        config = json::parse(store.imageBigData(img->id, "config"));
+        config = json::parse(store.imageBigData(img.id, "config"));
     } catch (const json::exception& e) {
-        throw Error("image " + img->id + ": stored config is not JSON: " + e.what());
+        throw Error("image " + img.id + ": stored config is not JSON: " + e.what());
     }
     json hist = config.value("history", json::array());
     if (!hist.is_array() || hist.empty()) {
@@ -41,12 +38,12 @@ std::vector<HistoryEntry> imageHistory(Context& ctx, const std::string& name) {
     std::vector<HistoryEntry> out;
     std::set<std::string> used;
     std::optional<storage::Layer> layer;
-    if (!img->topLayer.empty()) layer = store.layer(img->topLayer);
+    if (!img.topLayer.empty()) layer = store.layer(img.topLayer);
     for (size_t k = hist.size(); k-- > 0;) {
         const json& h = hist[k];
         HistoryEntry e;
         e.id = "<missing>";
-        if (k + 1 == hist.size()) e.id = img->id;
+        if (k + 1 == hist.size()) e.id = img.id;
         auto str = [&](const char* key) {
             return h.is_object() && h.contains(key) && h[key].is_string() ? h[key].get<std::string>() : std::string();
         };

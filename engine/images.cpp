@@ -66,6 +66,12 @@ std::optional<std::string> findLocalImage(Context& ctx, const std::string& name)
     return std::nullopt;
 }
 
+storage::Image requireImage(Context& ctx, const std::string& name) {
+    if (auto id = findLocalImage(ctx, name))
+        if (auto img = ctx.store().lookupImage(*id)) return *img;
+    throw NotFound(name + ": image not known");
+}
+
 ImageInfo imageInfo(Context& ctx, const std::string& id) {
     auto& store = ctx.store();
     auto img = store.lookupImage(id);
@@ -105,39 +111,37 @@ std::vector<ImageInfo> listImages(Context& ctx) {
 
 std::vector<std::string> removeImage(Context& ctx, const std::string& name, bool force) {
     auto& store = ctx.store();
-    auto id = findLocalImage(ctx, name);
-    if (!id) throw NotFound(name + ": image not known");
-    auto img = store.lookupImage(*id);
+    auto img = requireImage(ctx, name);
     std::vector<std::string> lines;
     // Named by one of several names: untag only.
     std::string matchedName;
-    for (const auto& n : img->names) {
+    for (const auto& n : img.names) {
         if (n == name) matchedName = n;
         try {
             if (matchedName.empty() && registry::parseNormalized(name).str() == n) matchedName = n;
         } catch (const Error&) {
         }
     }
-    if (img->names.size() > 1 && !matchedName.empty()) {
+    if (img.names.size() > 1 && !matchedName.empty()) {
         std::vector<std::string> rest;
-        for (const auto& n : img->names)
+        for (const auto& n : img.names)
             if (n != matchedName) rest.push_back(n);
-        store.setImageNames(img->id, rest);
+        store.setImageNames(img.id, rest);
         lines.push_back("Untagged: " + matchedName);
         return lines;
     }
     std::vector<std::string> users;
     for (const auto& c : store.containers())
-        if (c.imageId == img->id) users.push_back(c.id);
+        if (c.imageId == img.id) users.push_back(c.id);
     if (!users.empty()) {
         if (!force)
             throw Error("image used by " + users[0] + ": image is in use by a container: consider listing external "
                         "containers and force-removing image");
         for (const auto& c : users) removeContainer(ctx, c, true);
     }
-    for (const auto& n : img->names) lines.push_back("Untagged: " + n);
-    store.removeImage(img->id);
-    lines.push_back("Deleted: " + img->id);
+    for (const auto& n : img.names) lines.push_back("Untagged: " + n);
+    store.removeImage(img.id);
+    lines.push_back("Deleted: " + img.id);
     return lines;
 }
 

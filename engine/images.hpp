@@ -8,6 +8,10 @@
 
 #include "hutch/engine/context.hpp"
 
+namespace hutch::storage {
+struct Image;  // storage/images.hpp (engine code only: the CLI does not see storage)
+}
+
 namespace hutch::engine {
 
 /// A stored image with its parsed config, as `images` and `inspect` show it.
@@ -26,6 +30,9 @@ struct ImageInfo {
 /// (tried as each registries.conf candidate, as localhost/NAME, then as any stored name
 /// whose repository path equals it). nullopt when none matches.
 std::optional<std::string> findLocalImage(Context& ctx, const std::string& name);
+
+/// The stored image `name` names (as findLocalImage). Throws NotFound "NAME: image not known".
+storage::Image requireImage(Context& ctx, const std::string& name);
 
 /// All images, newest first.
 std::vector<ImageInfo> listImages(Context& ctx);

@@ -112,8 +112,7 @@ PushResult pushImage(Context& ctx, const std::string& image, const std::string& 
     if (format == "docker") format = "v2s2";
     if (!format.empty() && format != "oci" && format != "v2s2")
         throw InvalidArgument("unsupported manifest type \"" + opts.format + "\" (use oci or v2s2)");
-    auto imageId = findLocalImage(ctx, stripTransport(image));
-    if (!imageId) throw NotFound(image + ": image not known");
+    const storage::Image img = requireImage(ctx, stripTransport(image));
     const std::string destText = stripTransport(destination.empty() ? image : destination);
     registry::Reference ref;
     try {
@@ -125,12 +124,10 @@ PushResult pushImage(Context& ctx, const std::string& image, const std::string& 
     if (reg && reg->blocked) throw Error("registry " + ref.domain + " is blocked in registries.conf");
 
     auto& store = ctx.store();
-    auto img = store.lookupImage(*imageId);
-    if (!img) throw NotFound(image + ": image not known");
-    std::string configBytes = store.imageBigData(img->id, "config");
+    std::string configBytes = store.imageBigData(img.id, "config");
     std::string manifestBytes;
     try {
-        manifestBytes = store.imageBigData(img->id, "manifest");
+        manifestBytes = store.imageBigData(img.id, "manifest");
     } catch (const NotFound&) {
     }
     std::optional<registry::ImageManifest> stored;
@@ -145,7 +142,7 @@ PushResult pushImage(Context& ctx, const std::string& image, const std::string& 
     if (format.empty()) format = ownFormat;
 
     std::vector<PushLayer> layers;
-    for (auto& l : imageLayers(store, img->topLayer)) layers.push_back({l, std::nullopt});
+    for (auto& l : imageLayers(store, img.topLayer)) layers.push_back({l, std::nullopt});
     if (stored && stored->layers.size() == layers.size())
         for (size_t i = 0; i < layers.size(); ++i)
             if (layers[i].layer.compressedDigest == stored->layers[i].digest) layers[i].source = stored->layers[i];
@@ -175,8 +172,8 @@ PushResult pushImage(Context& ctx, const std::string& image, const std::string& 
             }
         }
     };
-    addSourceRepos(img->names);
-    resolveBaseLayerSources(store, img->id, layers, addSourceRepos);
+    addSourceRepos(img.names);
+    resolveBaseLayerSources(store, img.id, layers, addSourceRepos);
 
     progress.message("Getting image source signatures");
     json config = json::parse(configBytes);

@@ -22,12 +22,6 @@ std::string reason(const std::string& what) {
     return r;
 }
 
-std::string imageIdOrThrow(Context& ctx, const std::string& image) {
-    auto id = findLocalImage(ctx, image);
-    if (!id) throw NotFound(image + ": image not known");
-    return *id;
-}
-
 }  // namespace
 
 std::string normalizeLocalName(const std::string& name) {
@@ -57,11 +51,10 @@ std::string normalizeLocalName(const std::string& name) {
 void tagImage(Context& ctx, const std::string& image, const std::vector<std::string>& names) {
     std::vector<std::string> add;
     for (const auto& n : names) add.push_back(normalizeLocalName(n));
-    const std::string id = imageIdOrThrow(ctx, image);
+    const storage::Image img = requireImage(ctx, image);
+    const std::string& id = img.id;
     auto& store = ctx.store();
-    auto img = store.lookupImage(id);
-    if (!img) throw NotFound(image + ": image not known");
-    std::vector<std::string> all = img->names;
+    std::vector<std::string> all = img.names;
     for (const auto& n : add)
         if (std::find(all.begin(), all.end(), n) == all.end()) all.push_back(n);
     store.setImageNames(id, all);
@@ -70,15 +63,14 @@ void tagImage(Context& ctx, const std::string& image, const std::vector<std::str
 void untagImage(Context& ctx, const std::string& image, const std::vector<std::string>& names) {
     std::vector<std::string> drop;
     for (const auto& n : names) drop.push_back(normalizeLocalName(n));
-    const std::string id = imageIdOrThrow(ctx, image);
+    const storage::Image img = requireImage(ctx, image);
+    const std::string& id = img.id;
     auto& store = ctx.store();
-    auto img = store.lookupImage(id);
-    if (!img) throw NotFound(image + ": image not known");
     if (names.empty()) {
         store.setImageNames(id, {});
         return;
     }
-    std::vector<std::string> keep = img->names;
+    std::vector<std::string> keep = img.names;
     for (const auto& n : drop) {
         auto it = std::find(keep.begin(), keep.end(), n);
         if (it == keep.end()) throw NotFound(n + ": tag not known");
