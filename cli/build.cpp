@@ -28,8 +28,8 @@ void registerBuild(Registry& r) {
     sub->add_flag("--squash", o->squash, "squash newly built layers into a single new layer");
     sub->add_option("CONTEXT", *context, "build context directory")->expected(0, 1);
     sub->callback([o, context, &r] {
-        // Relative paths are taken from the working directory now: joining the rootless
-        // session (engine::prepareProcess) moves the process to the namespace's "/".
+        // Relative paths are made absolute (and the context normalized) once, here, so the
+        // builder's messages and its joins with Dockerfile paths see one spelling.
         namespace fs = std::filesystem;
         if (!context->empty()) o->contextDir = context->front();
         o->contextDir = fs::absolute(o->contextDir).lexically_normal().string();
