@@ -38,6 +38,9 @@ void registerPs(Registry& r);
 void registerRm(Registry& r);
 void registerRmi(Registry& r);
 void registerInspect(Registry& r);
+/// `inspect` under `parent` (image, container) with --type fixed to `fixedType` ("" = the
+/// top-level verb with -t/--type).
+void addInspect(CLI::App* parent, Registry& r, const std::string& fixedType);
 void registerInfo(Registry& r);
 void registerVersion(Registry& r);
 void registerStart(Registry& r);
@@ -51,8 +54,8 @@ void registerTop(Registry& r);
 void registerAttach(Registry& r);
 void registerPort(Registry& r);
 void registerVolume(Registry& r);
-void registerContainer(Registry& r);  ///< container prune
-void registerImage(Registry& r);      ///< image prune
+void registerContainer(Registry& r);  ///< container prune|inspect
+void registerImage(Registry& r);      ///< image prune|inspect
 void registerSystem(Registry& r);     ///< system prune|df|reset
 void registerCommit(Registry& r);
 void registerTag(Registry& r);        ///< tag, untag

@@ -1,4 +1,5 @@
 // hutch inspect [--type container|image|all] [--format TEMPLATE] NAME...
+// hutch image inspect / container inspect: the same with the type fixed.
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
@@ -8,15 +9,19 @@
 
 namespace hutch::cli {
 
-void registerInspect(Registry& r) {
+void addInspect(CLI::App* parent, Registry& r, const std::string& fixedType) {
     struct Opts {
         std::vector<std::string> names;
         std::string type = "all", format;
     };
     auto o = std::make_shared<Opts>();
-    auto* sub = r.app.add_subcommand("inspect", "Display the configuration of object denoted by ID");
-    sub->add_option("-t,--type", o->type, "Specify inspect-object type")
-        ->check(CLI::IsMember({"all", "container", "image"}));
+    auto* sub = parent->add_subcommand("inspect", fixedType.empty() ? "Display the configuration of object denoted by ID"
+                                                                     : "Display the configuration of " + std::string(fixedType == "image" ? "an image" : "a container"));
+    if (fixedType.empty())
+        sub->add_option("-t,--type", o->type, "Specify inspect-object type")
+            ->check(CLI::IsMember({"all", "container", "image"}));
+    else
+        o->type = fixedType;
     sub->add_option("-f,--format", o->format, "Format the output to a Go template or json");
     sub->add_option("NAME", o->names, "Containers or images")->required();
     sub->callback([o, &r] {
@@ -45,12 +50,17 @@ void registerInspect(Registry& r) {
             } else
                 std::cout << arr.dump(4) << std::endl;
             if (!missing.empty()) {
-                std::string what = o->type == "container" ? "no such container" : o->type == "image" ? "no such image" : "no such object";
-                throw NotFound(what + ": \"" + missing[0] + "\"");
+                // podman's wording for each type
+                const std::string& n = missing[0];
+                throw NotFound("inspecting object: " + (o->type == "container" ? "no such container " + n
+                                                        : o->type == "image"   ? n + ": image not known"
+                                                                               : "no such object: \"" + n + "\""));
             }
             return 0;
         };
     });
 }
+
+void registerInspect(Registry& r) { addInspect(&r.app, r, ""); }
 
 }  // namespace hutch::cli

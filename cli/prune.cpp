@@ -66,12 +66,14 @@ void registerContainer(Registry& r) {
     auto* c = r.app.add_subcommand("container", "Manage containers");
     c->require_subcommand(1);
     registerContainerPrune(c, r);
+    addInspect(c, r, "container");
 }
 
 void registerImage(Registry& r) {
     auto* i = r.app.add_subcommand("image", "Manage images");
     i->require_subcommand(1);
     registerImagePrune(i, r);
+    addInspect(i, r, "image");
 }
 
 }  // namespace hutch::cli

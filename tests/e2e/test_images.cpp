@@ -146,7 +146,19 @@ TEST_CASE("e2e: inspect gives image and container JSON with matching ids", "[e2e
 
     Result missing = sb.hutch({"inspect", "no-such-thing"});
     CHECK_R(missing, missing.rc == 125);
-    CHECK_R(missing, contains(missing.err, "no-such-thing"));
+    CHECK_R(missing, contains(missing.err, "no such object: \"no-such-thing\""));
+
+    // `image inspect` and `container inspect` (podman's spellings): the type is fixed.
+    Result ii = sb.hutch({"image", "inspect", "--format", "{{.Id}}", "busybox"});
+    CHECK_R(ii, (ii.rc == 0 && ii.out == id + "\n"));
+    Result ci = sb.hutch({"container", "inspect", "--format", "{{.Name}}", cid.substr(0, 12)});
+    CHECK_R(ci, (ci.rc == 0 && ci.out == "e2e-inspect\n"));
+    Result notImage = sb.hutch({"image", "inspect", "e2e-inspect"});  // a container, not an image
+    CHECK_R(notImage, notImage.rc == 125);
+    CHECK_R(notImage, contains(notImage.err, "e2e-inspect: image not known"));
+    Result notCtr = sb.hutch({"container", "inspect", "busybox"});
+    CHECK_R(notCtr, notCtr.rc == 125);
+    CHECK_R(notCtr, contains(notCtr.err, "no such container busybox"));
 }
 
 TEST_CASE("e2e: --platform picks the manifest from an index", "[e2e]") {
