@@ -63,6 +63,8 @@ void registerHistory(Registry& r);
 void registerPush(Registry& r);
 void registerSave(Registry& r);
 void registerLoad(Registry& r);
+void registerImport(Registry& r);
+void registerExport(Registry& r);
 
 /// Prints `warning` and podman's "Are you sure you want to continue? [y/N] ", reads one
 /// line of stdin: true when it starts with y/Y (EOF = no).

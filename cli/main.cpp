@@ -81,6 +81,8 @@ int main(int argc, char** argv) {
     cli::registerPush(reg);
     cli::registerSave(reg);
     cli::registerLoad(reg);
+    cli::registerImport(reg);
+    cli::registerExport(reg);
 
     try {
         app.parse(argc, argv);
