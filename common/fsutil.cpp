@@ -41,26 +41,34 @@ void writeFileAtomic(const std::string& path, std::string_view data, unsigned mo
     auto slash = path.rfind('/');
     std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
     std::string tmp = path + ".tmp-" + str::randomHex(6);
-    {
-        UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-        if (!fd) throw SysError(errno, "create " + tmp);
-        size_t off = 0;
-        while (off < data.size()) {
-            ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                int e = errno;
-                ::unlink(tmp.c_str());
-                throw SysError(e, "write " + tmp);
-            }
-            off += static_cast<size_t>(n);
+    // The data goes to an unnamed file (O_TMPFILE) that gets a name only once complete, so a
+    // writer killed mid-write leaves nothing behind; where O_TMPFILE is not supported, to
+    // the temp name directly.
+    UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode));
+    const bool unnamed = static_cast<bool>(fd);  // `mode` (less the umask) applies either way
+    if (!unnamed)
+        fd.reset(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+    if (!fd) throw SysError(errno, "create " + tmp);
+    auto fail = [&](int e, const std::string& what) {
+        if (!unnamed) ::unlink(tmp.c_str());
+        throw SysError(e, what);
+    };
+    size_t off = 0;
+    while (off < data.size()) {
+        ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail(errno, "write " + tmp);
         }
-        if (sync == Sync::Durable && ::fsync(fd.get()) != 0) {
-            int e = errno;
-            ::unlink(tmp.c_str());
-            throw SysError(e, "fsync " + tmp);
-        }
+        off += static_cast<size_t>(n);
     }
+    if (sync == Sync::Durable && ::fsync(fd.get()) != 0) fail(errno, "fsync " + tmp);
+    if (unnamed) {
+        std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+        if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, tmp.c_str(), AT_SYMLINK_FOLLOW) != 0)
+            throw SysError(errno, "link " + tmp);
+    }
+    fd.reset();
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
         int e = errno;
         ::unlink(tmp.c_str());

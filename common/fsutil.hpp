@@ -15,9 +15,11 @@ enum class Sync {
     Volatile,  ///< atomic rename only: survives a killed process, not a power failure
 };
 
-/// Writes `data` to `path` atomically: temp file in the same directory, rename over the
-/// target (fsync of file and directory when `sync` is Durable). Readers see the old or
-/// the new content, never a mix. `mode` applies to the new file. Throws SysError.
+/// Writes `data` to `path` atomically: an unnamed (O_TMPFILE) file in the same directory,
+/// linked to a temp name once written and renamed over the target (fsync of file and
+/// directory when `sync` is Durable). Readers see the old or the new content, never a mix;
+/// a writer killed mid-write leaves no temp file. `mode` applies to the new file. Throws
+/// SysError.
 void writeFileAtomic(const std::string& path, std::string_view data, unsigned mode = 0644,
                      Sync sync = Sync::Durable);
 /// mkdir -p with `mode` for created directories. Throws SysError.
