@@ -201,6 +201,14 @@ TempDir::~TempDir() {
     ::close(lock_);
 }
 
+bool TempDir::abandoned(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return errno == ENOENT;
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || ::time(nullptr) - st.st_mtime < 10) return false;
+    return ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0;  // released when fd closes
+}
+
 void TempDir::removeStale(const std::string& parent, const std::string& prefix) {
     DIR* d = ::opendir(parent.c_str());
     if (!d) return;

@@ -71,6 +71,9 @@ public:
     /// and that are at least 10 s old (the moment between mkdtemp and flock): what a
     /// process killed with SIGKILL left behind. Errors are logged, never thrown.
     static void removeStale(const std::string& parent, const std::string& prefix);
+    /// True when no live TempDir holds `path`: it is missing, or at least 10 s old and not
+    /// locked (as removeStale decides). Never throws.
+    static bool abandoned(const std::string& path);
 
 private:
     std::string path_;

@@ -110,6 +110,13 @@ private:
     std::vector<std::string> tags_;
     std::string targetBase_;  ///< the target stage's FROM image ("" = scratch)
     std::vector<std::string> helpers_;  ///< empty images made for scratch stages' containers
+    std::unique_ptr<BuildOwner> owner_;  ///< made with the first container (owner())
+    /// The build's owner tag for its containers' names; the first call sweeps what killed
+    /// builds left (BuildOwner).
+    BuildOwner& owner() {
+        if (!owner_) owner_ = std::make_unique<BuildOwner>(ctx_);
+        return *owner_;
+    }
 
 };
 

@@ -77,7 +77,7 @@ std::unique_ptr<Executor::CopyPlan> Executor::planCopy(const Instruction& in) {
             }
         }
         if (imageId.empty()) throw errorAt(in.startLine, kw + " --from=" + from + ": the stage has no content (scratch)");
-        plan->fromCtr = std::make_unique<WorkingContainer>(ctx_, imageId);
+        plan->fromCtr = std::make_unique<WorkingContainer>(ctx_, imageId, owner().tag());
         std::string p = plan->fromCtr->mount();
         plan->fromFd.reset(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!plan->fromFd) throw SysError(errno, "open " + p);
@@ -146,7 +146,7 @@ std::optional<storage::Layer> Executor::doCopy(Stage& st, const Instruction& in,
     const auto* ad = in.as<AddInstr>();
     const std::string chown = cp ? cp->chown : ad->chown;
     const std::string chmodStr = cp ? cp->chmod : ad->chmod;
-    WorkingContainer wc(ctx_, ensureImage(st));
+    WorkingContainer wc(ctx_, ensureImage(st), owner().tag());
     std::string rootfs = wc.mount();
     UniqueFd rootFd(::open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!rootFd) throw SysError(errno, "open " + rootfs);
@@ -182,7 +182,7 @@ std::optional<storage::Layer> Executor::doCopy(Stage& st, const Instruction& in,
 
 std::optional<storage::Layer> Executor::doWorkdir(Stage& st) {
     std::string dir = st.config["config"].value("WorkingDir", std::string("/"));
-    WorkingContainer wc(ctx_, ensureImage(st));
+    WorkingContainer wc(ctx_, ensureImage(st), owner().tag());
     std::string rootfs = wc.mount();
     UniqueFd rootFd(::open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!rootFd) throw SysError(errno, "open " + rootfs);
@@ -216,7 +216,7 @@ std::optional<storage::Layer> Executor::doRun(Stage& st, const Instruction& in) 
     std::string image = ensureImage(st);
     std::cout.flush();
     try {
-        return runInContainer(ctx_, image, cfg);
+        return runInContainer(ctx_, image, cfg, owner().tag());
     } catch (const CommandError& e) {
         throw CommandError(e.exitCode(), "building at STEP \"" + stepText(in) + "\": " + e.what());
     }
@@ -232,7 +232,7 @@ std::string Executor::squash(const std::string& baseId, const std::string& final
     Stage scratch;
     scratch.config = initialConfig(std::nullopt);
     std::string dstImage = baseId.empty() ? ensureImage(scratch) : baseId;
-    WorkingContainer src(ctx_, finalId), dst(ctx_, dstImage);
+    WorkingContainer src(ctx_, finalId, owner().tag()), dst(ctx_, dstImage, owner().tag());
     std::string sp = src.mount(), dp = dst.mount();
     {
         UniqueFd sfd(::open(sp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

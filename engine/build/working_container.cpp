@@ -33,10 +33,30 @@ void removeQuietly(Context& ctx, const std::string& id) {
 
 }  // namespace
 
-WorkingContainer::WorkingContainer(Context& ctx, const std::string& imageId) : ctx_(ctx), id_(str::randomHex(32)) {
+constexpr const char* kPrefix = "hutch-build-";
+
+BuildOwner::BuildOwner(Context& ctx) : dir_(ctx.store().runRoot(), kPrefix) {
+    tag_ = dir_.path().substr(dir_.path().rfind('/') + 1 + std::string(kPrefix).size());
+    // Containers named hutch-build-<tag>-... whose build no longer holds <runroot>/hutch-build-<tag>.
+    const std::string prefix = kPrefix;
+    for (const auto& c : ctx.store().containers())
+        for (const auto& name : c.names) {
+            if (name.rfind(prefix, 0) != 0) continue;
+            auto dash = name.find('-', prefix.size());
+            if (dash == std::string::npos) continue;  // not a name BuildOwner gave
+            std::string tag = name.substr(prefix.size(), dash - prefix.size());
+            if (tag.size() != 6 || tag == tag_ || !fsutil::TempDir::abandoned(ctx.store().runRoot() + "/" + prefix + tag)) continue;
+            log::debug("build: removing container {}, left by an interrupted build", name);
+            removeQuietly(ctx, c.id);
+        }
+    fsutil::TempDir::removeStale(ctx.store().runRoot(), prefix);
+}
+
+WorkingContainer::WorkingContainer(Context& ctx, const std::string& imageId, const std::string& owner)
+    : ctx_(ctx), id_(str::randomHex(32)) {
     ContainerRecord rec;
     rec.id = id_;
-    rec.name = "hutch-build-" + id_.substr(0, 12);
+    rec.name = kPrefix + owner + "-" + id_.substr(0, 12);
     rec.imageId = imageId;
     rec.imageName = imageId;
     rec.created = nowRfc3339();
@@ -59,11 +79,12 @@ std::optional<storage::Layer> WorkingContainer::commit() {
     return ctx_.store().commitContainer(id_);
 }
 
-std::optional<storage::Layer> runInContainer(Context& ctx, const std::string& imageId, const ContainerConfig& cfg) {
+std::optional<storage::Layer> runInContainer(Context& ctx, const std::string& imageId, const ContainerConfig& cfg,
+                                             const std::string& owner) {
     RunRequest req;
     req.image = imageId;
     req.config = cfg;
-    req.name = "hutch-build-" + str::randomHex(6);
+    req.name = kPrefix + owner + "-" + str::randomHex(6);
     req.pull = "never";
     req.quietPull = true;
     RunResult res;

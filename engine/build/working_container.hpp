@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "hutch/common/fsutil.hpp"
 #include "hutch/engine/context.hpp"
 #include "hutch/engine/specgen.hpp"
 #include "hutch/storage/layers.hpp"
@@ -15,9 +16,9 @@ namespace hutch::engine::build {
 
 class WorkingContainer {
 public:
-    /// Creates a container (record state "created", name "hutch-build-<hex>") on `imageId`.
-    /// Throws as Store::createContainer.
-    WorkingContainer(Context& ctx, const std::string& imageId);
+    /// Creates a container (record state "created", name "hutch-build-<owner>-<hex>") on
+    /// `imageId`; `owner` is the build's BuildOwner tag. Throws as Store::createContainer.
+    WorkingContainer(Context& ctx, const std::string& imageId, const std::string& owner);
     /// Unmounts and removes the container and its anonymous volumes; errors are logged.
     ~WorkingContainer();
     WorkingContainer(const WorkingContainer&) = delete;
@@ -39,6 +40,22 @@ private:
 /// hutch's stdout/stderr), then returns its layer (nullopt = no change) and removes it.
 /// Throws CommandError(status, "... exit status N") when the command exits non-zero,
 /// CommandError(126/127) when it cannot be started, and the run's errors.
-std::optional<storage::Layer> runInContainer(Context& ctx, const std::string& imageId, const ContainerConfig& cfg);
+std::optional<storage::Layer> runInContainer(Context& ctx, const std::string& imageId, const ContainerConfig& cfg,
+                                             const std::string& owner);
+
+/// Marks the containers of one build as its own while it lives: a directory
+/// <runroot>/hutch-build-<tag> held locked (fsutil::TempDir). The containers of a build
+/// killed before it could remove them are then known by their name's tag.
+class BuildOwner {
+public:
+    /// Makes the directory and removes what builds that are gone left (their containers,
+    /// then their directories). Throws as fsutil::TempDir.
+    explicit BuildOwner(Context& ctx);
+    const std::string& tag() const { return tag_; }
+
+private:
+    fsutil::TempDir dir_;
+    std::string tag_;
+};
 
 }  // namespace hutch::engine::build

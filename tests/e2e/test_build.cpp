@@ -3,6 +3,8 @@
 // COPY --from, the build cache, RUN failures, --format, -q and --iidfile.
 #include "harness.hpp"
 
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -470,4 +472,32 @@ TEST_CASE("e2e: build takes a relative context, -f and --iidfile from the workin
     Result r = sb.hutch({"run", "--rm", "alt", "cat", "/alt"});
     REQUIRE_RC(r, 0);
     CHECK_R(r, r.out == "x\n");
+}
+
+TEST_CASE("e2e: the next build removes the working container a killed build left", "[e2e][build][crash]") {
+    Sandbox sb;
+    auto dir = context(sb, "killed", {{"Dockerfile", "FROM " + busybox() + "\nRUN sleep 120\n"}});
+    Child build = sb.spawn({"build", dir.string()});
+    auto buildNames = [&] {
+        Result ps = sb.hutch({"ps", "-a", "--format", "{{.Names}}"});
+        std::vector<std::string> out;
+        for (const auto& l : lines(ps.out))
+            if (l.rfind("hutch-build-", 0) == 0) out.push_back(l);
+        return out;
+    };
+    std::vector<std::string> left;
+    for (int i = 0; i < 100 && left.empty(); ++i) {
+        left = buildNames();
+        if (left.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    REQUIRE(left.size() == 1);  // the RUN step's container
+    build.killGroup(SIGKILL);
+    build.wait(std::chrono::seconds(10));
+    CHECK(buildNames() == left);  // SIGKILL: nothing could remove it
+    // A build's marker directory is trusted for 10 s after it is made (fsutil::TempDir).
+    std::this_thread::sleep_for(std::chrono::seconds(11));
+    auto next = context(sb, "next", {{"Dockerfile", "FROM " + busybox() + "\nRUN true\n"}});
+    Result b = sb.hutch({"build", next.string()});
+    REQUIRE_RC(b, 0);
+    CHECK(buildNames().empty());
 }
