@@ -44,7 +44,7 @@ void registerPs(Registry& r) {
                 nlohmann::json f = {{"ID", id},          {"Id", id},        {"Image", c.imageName}, {"ImageID", c.imageId},
                                     {"Command", cmd},    {"Created", created}, {"CreatedAt", c.created},
                                     {"Status", status},  {"State", engine::statusName(st)},
-                                    {"Names", c.name},   {"Ports", ""},    {"ExitCode", c.exitCode},
+                                    {"Names", c.name},   {"Ports", engine::portSummary(c.config.net.ports)},    {"ExitCode", c.exitCode},
                                     {"Pid", st == engine::ContainerStatus::Running ? c.pid : 0}};
                 if (o->quiet)
                     std::cout << id << "\n";
@@ -53,11 +53,12 @@ void registerPs(Registry& r) {
                                    {"Created", engine::parseRfc3339(c.created)}, {"CreatedAt", created},
                                    {"State", engine::statusName(st)}, {"Status", status}, {"Names", {c.name}},
                                    {"Exited", st == engine::ContainerStatus::Exited}, {"ExitCode", c.exitCode},
+                                   {"Ports", engine::portsJson(c.config.net.ports)},
                                    {"Pid", st == engine::ContainerStatus::Running ? c.pid : 0}});
                 else if (custom)
                     custom_rows.push_back(f);
                 else
-                    rows.push_back({id, c.imageName, cmd, created, status, "", c.name});
+                    rows.push_back({id, c.imageName, cmd, created, status, engine::portSummary(c.config.net.ports), c.name});
             }
             if (o->format == "json") std::cout << arr.dump(4) << "\n";
             if (custom && !o->quiet)

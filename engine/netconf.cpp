@@ -164,6 +164,30 @@ std::vector<std::string> portLines(const std::vector<PortMapping>& ports) {
     return out;
 }
 
+std::string portSummary(const std::vector<PortMapping>& ports) {
+    std::string out;
+    for (const auto& m : ports) {
+        std::string ip = m.hostIp.empty() ? "0.0.0.0" : m.hostIp;
+        if (ip.find(':') != std::string::npos) ip = "[" + ip + "]";
+        auto range = [&](uint16_t first) {
+            return std::to_string(first) + (m.count > 1 ? "-" + std::to_string(first + m.count - 1) : "");
+        };
+        out += (out.empty() ? "" : ", ") + ip + ":" + range(m.hostPort) + "->" + range(m.containerPort) + "/" + m.protocol;
+    }
+    return out;
+}
+
+nlohmann::json portsJson(const std::vector<PortMapping>& ports) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& m : ports)
+        arr.push_back({{"host_ip", m.hostIp},
+                       {"container_port", m.containerPort},
+                       {"host_port", m.hostPort},
+                       {"range", m.count},
+                       {"protocol", m.protocol}});
+    return arr;
+}
+
 }  // namespace hutch::engine
 
 namespace hutch::engine {

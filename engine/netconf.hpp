@@ -60,6 +60,13 @@ std::pair<std::string, std::string> parseAddHost(const std::string& value);
 /// container port then protocol.
 std::vector<std::string> portLines(const std::vector<PortMapping>& ports);
 
+/// `ps`'s PORTS column as podman writes it: "0.0.0.0:8080->80/tcp, 0.0.0.0:9000-9001->90-91/udp"
+/// ("" for none).
+std::string portSummary(const std::vector<PortMapping>& ports);
+
+/// `ps --format json`'s "Ports": [{"host_ip","container_port","host_port","range","protocol"}].
+nlohmann::json portsJson(const std::vector<PortMapping>& ports);
+
 }  // namespace hutch::engine
 
 namespace hutch::engine {

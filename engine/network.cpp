@@ -461,6 +461,20 @@ std::vector<PortMapping> resolvePorts(const NetworkOptions& opts, const std::vec
         }
     };
     for (const auto& m : opts.ports) add(m);
+    // The same host port twice in one command: say so (the second bind would blame "another
+    // container or process").
+    auto overlaps = [](const PortMapping& a, const PortMapping& b) {
+        bool anyA = a.hostIp.empty() || a.hostIp == "0.0.0.0", anyB = b.hostIp.empty() || b.hostIp == "0.0.0.0";
+        return a.protocol == b.protocol && (anyA || anyB || a.hostIp == b.hostIp) &&
+               a.hostPort < b.hostPort + b.count && b.hostPort < a.hostPort + a.count;
+    };
+    for (size_t i = 0; i < out.size(); ++i)
+        for (size_t j = i + 1; j < out.size(); ++j)
+            if (overlaps(out[i], out[j])) {
+                unsigned port = std::max(out[i].hostPort, out[j].hostPort);
+                throw InvalidArgument("-p/--publish: host port " + std::to_string(port) + "/" + out[i].protocol +
+                                      " is published twice");
+            }
     if (opts.publishAll)
         for (const auto& e : exposedPorts(exposed)) {
             bool published = false;

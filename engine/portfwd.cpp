@@ -113,7 +113,7 @@ UniqueFd bindHostPort(const std::string& hostIp, uint16_t port, const std::strin
         if (err == EADDRINUSE) throw inUse();
         throw SysError(err, "cannot publish host port " + where);
     }
-    if (!udp && ::listen(fd.get(), 128) != 0) {
+    if (!udp && ::listen(fd.get(), SOMAXCONN) != 0) {
         if (errno == EADDRINUSE) throw inUse();
         throw SysError(errno, "listen on host port " + where);
     }
@@ -138,12 +138,13 @@ std::vector<HostListener> bindPublishedPorts(const std::vector<PortMapping>& por
     return out;
 }
 
-PortForwarder::PortForwarder(std::vector<HostListener> listeners) : listeners_(std::move(listeners)) {
+PortForwarder::PortForwarder(std::vector<HostListener> listeners, size_t maxConnections, size_t maxFlows)
+    : listeners_(std::move(listeners)) {
     bool tcp = false, udp = false;
     for (const auto& l : listeners_) (l.udp ? udp : tcp) = true;
-    if (tcp) conns_.resize(kMaxConnections);
+    if (tcp) conns_.resize(maxConnections);
     if (udp) {
-        flows_.resize(kMaxFlows);
+        flows_.resize(maxFlows);
         datagram_.resize(65536);
     }
 }
@@ -244,7 +245,12 @@ void PortForwarder::acceptAll(size_t listener) {
             return;
         }
         int client = ::accept4(listeners_[listener].fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (client < 0) return;  // EAGAIN, or an aborted connection
+        if (client < 0) {
+            // Out of descriptors: the rest wait in the backlog until a connection closes
+            // (a level-triggered listener would otherwise wake the loop at once, forever).
+            if (errno == EMFILE || errno == ENFILE) pauseListeners(true);
+            return;  // EAGAIN, or an aborted connection
+        }
         bool inProgress = false;
         int server = connectLoopback(SOCK_STREAM, listeners_[listener].containerPort, &inProgress);
         if (server < 0) {  // nothing can be reached in the namespace: drop the client
@@ -365,7 +371,7 @@ void PortForwarder::udpFromHost(size_t listener) {
                 f = i;
                 break;
             }
-            if (spare == flows_.size() || (flows_[spare].fd >= 0 && fl.lastUse < flows_[spare].lastUse)) spare = i;
+            if (spare == flows_.size() || (flows_[spare].fd >= 0 && fl.useSeq < flows_[spare].useSeq)) spare = i;
         }
         if (f == flows_.size()) {  // a new client: a socket in the namespace for it (a free slot, else the LRU)
             f = spare;
@@ -385,6 +391,7 @@ void PortForwarder::udpFromHost(size_t listener) {
             ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
         }
         flows_[f].lastUse = now;
+        flows_[f].useSeq = ++seq_;
         ::send(flows_[f].fd, datagram_.data(), static_cast<size_t>(n), MSG_DONTWAIT | MSG_NOSIGNAL);
     }
 }
@@ -398,6 +405,7 @@ void PortForwarder::udpFromContainer(size_t f) {
             return;
         }
         fl.lastUse = monotonicSeconds();
+        fl.useSeq = ++seq_;
         ::sendto(listeners_[fl.listener].fd.get(), datagram_.data(), static_cast<size_t>(n), MSG_DONTWAIT | MSG_NOSIGNAL,
                  reinterpret_cast<const sockaddr*>(fl.addr), fl.addrLen);
     }

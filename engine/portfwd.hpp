@@ -44,7 +44,9 @@ std::vector<HostListener> bindPublishedPorts(const std::vector<PortMapping>& por
 class PortForwarder {
 public:
     PortForwarder() = default;
-    explicit PortForwarder(std::vector<HostListener> listeners);
+    /// `maxConnections`, `maxFlows`: table sizes (tests use small ones).
+    explicit PortForwarder(std::vector<HostListener> listeners, size_t maxConnections = kMaxConnections,
+                           size_t maxFlows = kMaxFlows);
     PortForwarder(PortForwarder&&) = default;
     PortForwarder& operator=(PortForwarder&&) = default;
 
@@ -55,10 +57,11 @@ public:
     /// to its 127.0.0.1. Returns false if the loop could not be set up (epoll failed).
     bool serveUntilReadable(int wakeFd);
 
-    /// Most TCP connections relayed at once; more wait in the listen backlog.
-    static constexpr size_t kMaxConnections = 256;
+    /// Most TCP connections relayed at once (six descriptors each); more wait in the listen
+    /// backlog (SOMAXCONN), as they do when the descriptor limit is reached.
+    static constexpr size_t kMaxConnections = 4096;
     /// Most UDP flows at once; the least recently used is closed for a new one.
-    static constexpr size_t kMaxFlows = 128;
+    static constexpr size_t kMaxFlows = 1024;
 
     /// One relayed TCP connection; direction 0 is client -> container, 1 the reverse.
     struct Conn {
@@ -75,7 +78,8 @@ public:
         size_t listener = 0;
         unsigned char addr[28] = {};   ///< the client's sockaddr (in or in6)
         uint32_t addrLen = 0;
-        int64_t lastUse = 0;           ///< CLOCK_MONOTONIC seconds
+        int64_t lastUse = 0;           ///< CLOCK_MONOTONIC seconds (idle expiry)
+        uint64_t useSeq = 0;           ///< order of last use (least recently used)
     };
 
 private:
@@ -95,6 +99,7 @@ private:
     UniqueFd epoll_;
     int wakeFd_ = -1;
     bool paused_ = false;
+    uint64_t seq_ = 0;
 };
 
 }  // namespace hutch::engine

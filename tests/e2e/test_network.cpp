@@ -273,6 +273,15 @@ TEST_CASE("e2e: a published port answers on the host, port lists it, the helper 
     Result port = sb.hutch({"port", "web"});
     REQUIRE_RC(port, 0);
     CHECK_R(port, port.out == "80/tcp -> 0.0.0.0:" + std::to_string(hostPort) + "\n");
+    Result ps = sb.hutch({"ps", "--format", "{{.Names}} {{.Ports}}"});
+    CHECK_R(ps, contains(ps.out, "web 0.0.0.0:" + std::to_string(hostPort) + "->80/tcp\n"));
+
+    // The same host port twice in one command: named as such, nothing started.
+    int other = freePort();
+    Result twice = sb.hutch({"run", "--rm", "-p", std::to_string(other) + ":80", "-p", std::to_string(other) + ":81",
+                             "busybox", "true"});
+    CHECK_R(twice, twice.rc == 125);
+    CHECK_R(twice, contains(twice.err, "host port " + std::to_string(other) + "/tcp is published twice"));
 
     // The same host port for a second container: an error naming the port, nothing started.
     Result dup = sb.hutch({"run", "--rm", "-p", spec, "busybox", "true"});

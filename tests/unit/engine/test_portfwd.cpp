@@ -80,7 +80,7 @@ std::string readToEof(int fd) {
 /// (container port, udp); stopped by closing the wake pipe.
 class Forwarder {
 public:
-    explicit Forwarder(const std::vector<std::pair<uint16_t, bool>>& targets) {
+    explicit Forwarder(const std::vector<std::pair<uint16_t, bool>>& targets, size_t maxConns = 64, size_t maxFlows = 64) {
         std::vector<HostListener> ls;
         for (auto [port, udp] : targets) {
             HostListener l;
@@ -91,7 +91,7 @@ public:
             hostPorts.push_back(bound);
             ls.push_back(std::move(l));
         }
-        fwd_ = PortForwarder(std::move(ls));
+        fwd_ = PortForwarder(std::move(ls), maxConns, maxFlows);
         int p[2];
         REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
         wakeR_.reset(p[0]);
@@ -158,7 +158,7 @@ TEST_CASE("portfwd closes the client's connection when nothing listens on the co
 TEST_CASE("portfwd serves more connections than its table holds, the rest from the backlog",
           "[engine][portfwd]") {
     UniqueFd backend = backendSocket(false);
-    const size_t total = PortForwarder::kMaxConnections + 40;
+    const size_t table = 16, total = table + 40;
     std::atomic<size_t> served{0};
     std::thread server([&] {  // one reply per connection: its byte back, then close
         std::vector<std::thread> handlers;
@@ -173,7 +173,7 @@ TEST_CASE("portfwd serves more connections than its table holds, the rest from t
         }
         for (auto& h : handlers) h.join();
     });
-    Forwarder fwd({{localPort(backend.get()), false}});
+    Forwarder fwd({{localPort(backend.get()), false}}, table);
     std::vector<UniqueFd> clients;
     for (size_t i = 0; i < total; ++i) clients.push_back(connectTo(fwd.hostPorts[0]));
     size_t ok = 0;
@@ -218,6 +218,46 @@ TEST_CASE("portfwd relays UDP datagrams and sends each reply to its own client",
     CHECK(ask(a.get(), "one") == "echo:one");
     CHECK(ask(b.get(), "two") == "echo:two");
     CHECK(ask(a.get(), "three") == "echo:three");
+    stop = true;
+    echo.join();
+}
+
+TEST_CASE("portfwd closes the least recently used UDP flow for a new client", "[engine][portfwd]") {
+    UniqueFd backend = backendSocket(true);
+    std::atomic<bool> stop{false};
+    std::thread echo([&] {  // answers with the source port it sees (the flow's socket)
+        char buf[2048];
+        while (!stop) {
+            pollfd p{backend.get(), POLLIN, 0};
+            if (::poll(&p, 1, 50) <= 0) continue;
+            sockaddr_in from{};
+            socklen_t len = sizeof from;
+            if (::recvfrom(backend.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len) <= 0) continue;
+            std::string reply = std::to_string(ntohs(from.sin_port));
+            ::sendto(backend.get(), reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+        }
+    });
+    Forwarder fwd({{localPort(backend.get()), true}}, 64, 2);  // two flows at most
+    auto flowPort = [&](int fd) {
+        sockaddr_in to = loopback(fwd.hostPorts[0]);
+        ::sendto(fd, "x", 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+        char buf[64];
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("(nothing)");
+    };
+    std::vector<UniqueFd> c;
+    timeval tv{5, 0};
+    for (int i = 0; i < 3; ++i) {
+        c.emplace_back(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        ::setsockopt(c.back().get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    const std::string a = flowPort(c[0].get()), b = flowPort(c[1].get());
+    REQUIRE(a != "(nothing)");
+    REQUIRE(b != "(nothing)");
+    CHECK(flowPort(c[0].get()) == a);  // a is now the most recently used
+    CHECK(flowPort(c[2].get()) != "(nothing)");  // a third client: b's flow goes
+    CHECK(flowPort(c[0].get()) == a);  // a kept its flow (same source port in the container)
+    CHECK(flowPort(c[1].get()) != b);  // b got a new one
     stop = true;
     echo.join();
 }
