@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -20,6 +21,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/log.hpp"
 
 namespace hutch::storage {
 
@@ -132,6 +134,7 @@ std::vector<std::pair<std::string, struct stat>> listDir(const std::string& dir)
 class TarOut {
 public:
     explicit TarOut(const WriteFn& out) : out_(out) {
+        if (cLocale_) prevLocale_ = ::uselocale(cLocale_);
         a_ = archive_write_new();
         if (!a_) throw Error("layer tar: archive_write_new failed");
         archive_write_set_format_pax_restricted(a_);
@@ -144,6 +147,8 @@ public:
     }
     ~TarOut() {
         if (a_) archive_write_free(a_);
+        if (prevLocale_) ::uselocale(prevLocale_);
+        if (cLocale_) ::freelocale(cLocale_);
     }
     TarOut(const TarOut&) = delete;
     TarOut& operator=(const TarOut&) = delete;
@@ -218,8 +223,20 @@ public:
     }
 
 private:
+    // A name (path, link target) is any byte string. The pax writer converts names from the
+    // locale's charset to UTF-8; one that does not convert (any byte >= 0x80 in the C locale,
+    // invalid UTF-8 in a UTF-8 one) is written as its raw bytes with `hdrcharset=BINARY` and
+    // reported as ARCHIVE_WARN. The header is complete then, so that is not an error: Debian's
+    // ca-certificates alone creates such names. The writer runs in the C locale (below), so
+    // the bytes of a layer never depend on the caller's LANG.
     void header(archive_entry* e, const std::string& rel) {
-        if (archive_write_header(a_, e) != ARCHIVE_OK) fail("header of " + rel);
+        int rc = archive_write_header(a_, e);
+        if (rc == ARCHIVE_WARN) {
+            const char* m = archive_error_string(a_);
+            log::debug("layer tar: {}: {}", rel, m ? m : "warning");
+            return;
+        }
+        if (rc != ARCHIVE_OK) fail("header of " + rel);
     }
 
     // Exactly `size` bytes (the header's): a file that shrank meanwhile is padded with zeros
@@ -256,6 +273,9 @@ private:
     }
 
     const WriteFn& out_;
+    // This thread's locale while the archive is written: "C" whatever LANG says.
+    locale_t cLocale_ = ::newlocale(LC_ALL_MASK, "C", nullptr);
+    locale_t prevLocale_ = nullptr;
     archive* a_ = nullptr;
     Hasher hasher_;
     std::exception_ptr err_;

@@ -1,5 +1,6 @@
 // The layer tar writer (storage/layer_tar.hpp): entry order, whiteouts, opaque markers,
 // hardlinks, xattr filtering, determinism and the apply -> write round trip.
+#include <clocale>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -31,7 +32,9 @@ std::vector<Entry> entries(const std::string& tar) {
     archive_read_support_format_tar(a);
     REQUIRE(archive_read_open_memory(a, tar.data(), tar.size()) == ARCHIVE_OK);
     archive_entry* e;
-    while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+    int rc;
+    // ARCHIVE_WARN: a name that does not convert to the C locale (non-ASCII); its bytes are kept
+    while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
         Entry x;
         x.name = archive_entry_pathname(e);
         if (auto h = archive_entry_hardlink(e)) x.hardlink = h;
@@ -159,4 +162,44 @@ TEST_CASE("layer tar: an error of the output is passed through", "[layertar]") {
     writeFile(t / "f", "x");
     CHECK_THROWS_WITH(writeOverlayDiff(t.path, [](const void*, size_t) { throw hutch::Error("disk full"); }),
                       "disk full");
+}
+
+// Debian's ca-certificates creates /usr/share/ca-certificates/mozilla/NetLock_Arany_=Class_Gold=_Főtanúsítvány.crt;
+// a name is any byte string, UTF-8 or not, and the tar's bytes must not depend on the locale.
+TEST_CASE("layer tar: non-ASCII and non-UTF-8 names, link targets and hard links", "[layertar]") {
+    TempDir t;
+    std::string d = t / "d";
+    const std::string utf8 = "F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.pem";  // Főtanúsítvány.pem
+    const std::string latin1 = "caf\xe9";                                               // not UTF-8
+    fs::mkdirAll(d + "/" + latin1);
+    writeFile(d + "/" + utf8, "cert");
+    writeFile(d + "/" + latin1 + "/\xff\xfe", "x");
+    REQUIRE(::symlink(utf8.c_str(), (d + "/link-" + latin1).c_str()) == 0);
+    REQUIRE(::link((d + "/" + utf8).c_str(), (d + "/hard-" + latin1).c_str()) == 0);
+
+    std::string tar = writeTree("", d);
+    auto v = entries(tar);
+    REQUIRE(names(v) == std::vector<std::string>{utf8, latin1 + "/", latin1 + "/\xff\xfe", "hard-" + latin1,
+                                                 "link-" + latin1});
+    CHECK(v[3].hardlink == utf8);
+    CHECK(v[4].symlink == utf8);
+
+    // the same bytes under a UTF-8 locale (libarchive converts names through the locale)
+    const char* was = ::setlocale(LC_ALL, nullptr);
+    std::string saved = was ? was : "C";
+    if (::setlocale(LC_ALL, "C.UTF-8")) {
+        std::string again = writeTree("", d);
+        ::setlocale(LC_ALL, saved.c_str());
+        CHECK(again == tar);
+    } else {
+        FAIL("the C.UTF-8 locale is missing (glibc ships it on Debian)");
+    }
+
+    // applied and written again: the same names and bytes
+    std::string back = t / "back";
+    fs::mkdirAll(back);
+    applyLayer(back, reader(tar));
+    CHECK(readIn(back, utf8) == "cert");
+    CHECK(readIn(back, latin1 + "/\xff\xfe") == "x");
+    CHECK(writeTree("", back) == tar);
 }
