@@ -121,6 +121,9 @@ void registerRun(Registry& r) {
     sub->add_flag("--read-only", o->req.config.readOnly, "Make containers root filesystem read-only");
     sub->add_option("--systemd", o->req.config.systemd, "Run container in systemd mode (true, false, always)")
         ->check(CLI::IsMember({"true", "false", "always"}));
+    sub->add_option("--sdnotify", o->req.config.sdNotify,
+                    "control sd-notify behavior (container, conmon, ignore; default: container in systemd mode)")
+        ->check(CLI::IsMember({"container", "conmon", "ignore"}));
     sub->add_option("--security-opt", o->securityOpts, "Security Options")->allow_extra_args(false);
     sub->add_option("-v,--volume", o->volumes, "Bind mount a volume into the container")->allow_extra_args(false);
     sub->add_option("--mount", o->mounts, "Attach a filesystem mount to the container")->allow_extra_args(false);

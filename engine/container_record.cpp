@@ -36,7 +36,7 @@ json ContainerRecord::toJson() const {
                 {"capAdd", config.capAdd},      {"capDrop", config.capDrop},
                 {"privileged", config.privileged}, {"seccompProfile", config.seccompProfile},
                 {"noNewPrivileges", config.noNewPrivileges}, {"readOnly", config.readOnly},
-                {"systemd", config.systemd}};
+                {"systemd", config.systemd},    {"sdNotify", config.sdNotify}};
     if (config.entrypoint) cfg["entrypoint"] = *config.entrypoint;
     cfg["net"] = config.net.toJson();
     if (!config.mounts.empty()) {
@@ -94,6 +94,7 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.config.noNewPrivileges = c.value("noNewPrivileges", false);
         r.config.readOnly = c.value("readOnly", false);
         r.config.systemd = c.value("systemd", "true");
+        r.config.sdNotify = c.value("sdNotify", "");
         if (c.contains("net")) r.config.net = NetworkOptions::fromJson(c["net"]);
         if (c.contains("entrypoint")) r.config.entrypoint = c["entrypoint"].get<std::vector<std::string>>();
         if (c.contains("mounts"))

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -22,6 +24,7 @@
 #include "hutch/engine/network.hpp"
 #include "hutch/engine/run.hpp"
 #include "hutch/engine/runtime_proc.hpp"
+#include "hutch/engine/sdnotify.hpp"
 #include "hutch/engine/volumes.hpp"
 #include "hutch/storage/store.hpp"
 
@@ -72,34 +75,42 @@ struct SyncMessage {
     bool ok = false;
     int exitCode = 125;
     std::string error;
+    std::string warning;  ///< ok, but the caller should say this (e.g. no READY=1 in time)
 };
 
 void report(int fd, const SyncMessage& m) {
     if (fd < 0) return;
-    json j = {{"ok", m.ok}, {"exitCode", m.exitCode}, {"error", m.error}};
+    json j = {{"ok", m.ok}, {"exitCode", m.exitCode}, {"error", m.error}, {"warning", m.warning}};
     writeLine(fd, j.dump() + "\n");
 }
 
-int monitor(Context& ctx, const std::string& id, int syncFd) {
+int monitor(Context& ctx, const std::string& id, int& syncFd) {
     ContainerRecord rec = loadContainer(ctx, id);
     std::string bundle;
     std::optional<RootfsMount> mounted;  // until the container exits
     NetworkHandle net;  // ours for the container's life: torn down when we end (or die)
+    // --sdnotify: with "container" the container reports READY=1 on our socket and the
+    // caller (run -d, start) is answered only then; our own caller's NOTIFY_SOCKET (hutch
+    // run under a service manager) hears READY=1 when the caller does, except with "ignore".
+    const bool waitReady = rec.config.sdNotify == "container";
+    const bool tellCaller = rec.config.sdNotify != "ignore";
+    std::optional<NotifySocket> notify;
     try {
         mounted.emplace(ctx, id, rec.autoRemove);
         net = setupNetwork(ctx, rec, /*wait=*/false);  // ready at the start gate below
         rec.netState = net.state();
-        bundle = writeBundle(ctx, rec);
+        if (waitReady) notify.emplace(ctx.store().containerRunDir(id) + "/notify");
+        bundle = writeBundle(ctx, rec, notify ? notify->dir() : std::string());
     } catch (const CommandError& e) {
-        report(syncFd, {false, e.exitCode(), e.what()});
+        report(syncFd, {false, e.exitCode(), e.what(), ""});
         return e.exitCode();
     } catch (const std::exception& e) {
-        report(syncFd, {false, 125, e.what()});
+        report(syncFd, {false, 125, e.what(), ""});
         return 125;
     }
     UniqueFd logFd(::open(logPath(ctx, id).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
     if (!logFd) {
-        report(syncFd, {false, 125, "open log file: " + std::string(std::strerror(errno))});
+        report(syncFd, {false, 125, "open log file: " + std::string(std::strerror(errno)), ""});
         return 125;
     }
     int out[2], err[2], status[2], in[2];
@@ -136,10 +147,20 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
     } catch (const std::exception& e) {
         gate.fail();
         waitExit(rt);
-        report(syncFd, {false, 125, e.what()});
+        report(syncFd, {false, 125, e.what(), ""});
         return 125;
     }
 
+    // The answer to the caller, once: at start, or at READY=1 with --sdnotify=container.
+    auto answer = [&](const SyncMessage& m) {
+        if (syncFd < 0) return;
+        report(syncFd, m);
+        ::close(syncFd);
+        syncFd = -1;
+        if (m.ok && tellCaller) notifyCaller("MAINPID=" + std::to_string(::getpid()) + "\nREADY=1");
+    };
+    using Clock = std::chrono::steady_clock;
+    std::optional<Clock::time_point> readyBy;  // set while the caller waits for READY=1
     RuntimeStatus st = readStatusLine(stR.get());
     if (st.started) {
         rec.status = ContainerStatus::Running;
@@ -151,12 +172,14 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
         rec.exitCode = 0;
         rec.error.clear();
         saveContainer(ctx, rec);
-        report(syncFd, {true, 0, ""});
+        if (notify)
+            readyBy = Clock::now() + sdNotifyTimeout();
+        else
+            answer({true, 0, "", ""});
     } else {
         std::string msg = st.error.empty() ? "the runtime exited before starting the container" : st.error;
-        report(syncFd, {false, st.exitCode, msg});
+        answer({false, st.exitCode, msg, ""});
     }
-    if (syncFd >= 0) ::close(syncFd);
 
     // Copy the container's output into the log (and to attached clients) until both pipes
     // close; take attach clients and their input meanwhile.
@@ -166,15 +189,33 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
     int open = 2;
     char buf[16384];
     while (open > 0) {
-        std::vector<pollfd> fds = {{streams[0], POLLIN, 0}, {streams[1], POLLIN, 0}};
+        std::vector<pollfd> fds = {{streams[0], POLLIN, 0}, {streams[1], POLLIN, 0},
+                                   {notify ? notify->fd() : -1, POLLIN, 0}};
+        const size_t firstAttach = fds.size();
         if (attach) {
             fds.push_back({attach->listenFd(), POLLIN, 0});
             for (int c : attach->clientFds()) fds.push_back({c, POLLIN, 0});
         }
-        int n = ::poll(fds.data(), fds.size(), -1);
+        int timeout = -1;
+        if (readyBy) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*readyBy - Clock::now()).count();
+            timeout = static_cast<int>(std::clamp<long long>(left, 0, 1 << 30));
+        }
+        int n = ::poll(fds.data(), fds.size(), timeout);
         if (n < 0) {
             if (errno == EINTR) continue;
             break;
+        }
+        if (notify && (fds[2].revents & POLLIN) && notify->drainReady() && readyBy) {
+            readyBy.reset();
+            answer({true, 0, "", ""});
+        }
+        if (readyBy && Clock::now() >= *readyBy) {
+            readyBy.reset();
+            answer({true, 0, "",
+                    "container " + id + " is running but did not report READY=1 within " +
+                        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(sdNotifyTimeout()).count()) +
+                        " s (--sdnotify=container)"});
         }
         for (int i = 0; i < 2; ++i) {
             if (streams[i] < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -189,7 +230,7 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
                 --open;
             }
         }
-        for (size_t i = 2; attach && i < fds.size(); ++i) {
+        for (size_t i = firstAttach; attach && i < fds.size(); ++i) {
             if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             if (fds[i].fd == attach->listenFd())
                 attach->accept();
@@ -200,6 +241,7 @@ int monitor(Context& ctx, const std::string& id, int syncFd) {
     logw.flush("stdout", pendOut);
     logw.flush("stderr", pendErr);
     int code = waitExit(rt);
+    if (readyBy) answer({true, 0, "", "container " + id + " exited before it reported READY=1 (--sdnotify=container)"});
     inW.reset();
     net.teardown();
     // Reap whatever else was re-parented to us (we are a subreaper).
@@ -274,6 +316,7 @@ void startDetached(Context& ctx, ContainerRecord& rec) {
         if (code == 126 || code == 127) throw CommandError(code, msg);
         throw Error(msg);
     }
+    if (std::string w = j.value("warning", ""); !w.empty()) log::warn("{}", w);
     try {
         rec = loadContainer(ctx, rec.id);
     } catch (const NotFound&) {
@@ -301,7 +344,7 @@ int monitorEntry(int argc, char** argv) {
         Context ctx(g);
         return monitor(ctx, id, syncFd);
     } catch (const std::exception& e) {
-        report(syncFd, {false, 125, e.what()});
+        report(syncFd, {false, 125, e.what(), ""});
         return 125;
     }
 }

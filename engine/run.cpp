@@ -197,6 +197,9 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     // systemd shuts down cleanly on SIGRTMIN+3 (podman's default in systemd mode).
     if (rec.stopSignal.empty() && systemdMode(defaults, req.config)) rec.stopSignal = "SIGRTMIN+3";
     rec.stopTimeout = req.stopTimeout;
+    // Decided once, from the image and flags: the monitor of every start reads it.
+    if (rec.config.sdNotify.empty())
+        rec.config.sdNotify = sdNotifyMode(defaults, req.config) == SdNotify::Container ? "container" : "conmon";
     rec.created = nowRfc3339();
     rec.args = effectiveCommand(defaults, req.config);  // fails before anything is created
     auto volumesLock = prepareMounts(ctx, rec, imageVolumes(ctx, imageId));  // held until the record is stored
@@ -210,7 +213,7 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     return rec;
 }
 
-std::string writeBundle(Context& ctx, const ContainerRecord& rec) {
+std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::string& notifySocketDir) {
     auto& store = ctx.store();
     std::string rootfs = store.containerRootfs(rec.id);
     std::string runDir = store.containerRunDir(rec.id);
@@ -230,6 +233,7 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec) {
         throw CommandError(126, e.what());
     }
     in.rootless = ctx.rootless();
+    in.notifySocketDir = notifySocketDir;
     in.userMounts = resolveMounts(ctx, rec, rootfs, in.user);
     if (systemdMode(defaults, rec.config)) {
         in.cgroupsPath = containerCgroupPath(rec.id);

@@ -56,9 +56,10 @@ private:
 };
 
 /// (Re)writes the container's bundle: config.json and the generated /etc files. The rootfs
-/// must be mounted (RootfsMount). Throws
+/// must be mounted (RootfsMount). `notifySocketDir`: the monitor's sd_notify socket directory
+/// for --sdnotify=container (SpecInputs::notifySocketDir), "" = none. Throws
 /// CommandError(126) when the user cannot be resolved in the image, as podman does.
-std::string writeBundle(Context& ctx, const ContainerRecord& rec);
+std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::string& notifySocketDir = "");
 
 /// Re-exec entry for the embedded runtime (`hutch __runtime ...`).
 int runtimeEntry(int argc, char** argv);

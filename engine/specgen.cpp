@@ -85,6 +85,15 @@ bool systemdMode(const ImageDefaults& image, const ContainerConfig& config) {
     return cmd == "/sbin/init" || cmd == "/usr/sbin/init" || cmd == "/usr/local/sbin/init" || endsWith(cmd, "/systemd");
 }
 
+SdNotify sdNotifyMode(const ImageDefaults& image, const ContainerConfig& config) {
+    if (config.sdNotify == "container") return SdNotify::Container;
+    if (config.sdNotify == "conmon") return SdNotify::Conmon;
+    if (config.sdNotify == "ignore") return SdNotify::Ignore;
+    if (!config.sdNotify.empty())
+        throw InvalidArgument("--sdnotify \"" + config.sdNotify + "\": must be container, conmon or ignore");
+    return systemdMode(image, config) ? SdNotify::Container : SdNotify::Conmon;
+}
+
 namespace {
 
 json mount(const std::string& dst, const std::string& type, const std::string& src, std::vector<std::string> opts) {
@@ -177,6 +186,12 @@ json buildSpec(const SpecInputs& in) {
         };
         std::stable_sort(all.begin(), all.end(), [&](const json& a, const json& b) { return depth(a) < depth(b); });
         mounts = all;
+    }
+
+    if (!in.notifySocketDir.empty()) {
+        // Last: in systemd mode /run is a fresh tmpfs mounted above.
+        mounts.push_back(mount(kNotifySocketDir, "bind", in.notifySocketDir, {"bind", "rprivate", "nosuid", "nodev", "noexec"}));
+        process["env"].push_back(std::string("NOTIFY_SOCKET=") + kNotifySocket);
     }
 
     json namespaces = json::array({json{{"type", "pid"}}, json{{"type", "ipc"}}, json{{"type", "uts"}},

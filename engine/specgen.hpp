@@ -39,6 +39,7 @@ struct ContainerConfig {
     bool noNewPrivileges = false;               ///< --security-opt no-new-privileges
     bool readOnly = false;                      ///< --read-only (with tmpfs on /run, /tmp, /var/tmp)
     std::string systemd = "true";               ///< --systemd=true|false|always
+    std::string sdNotify;                       ///< --sdnotify=container|conmon|ignore ("" = sdNotifyMode's default)
     std::vector<MountSpec> mounts;              ///< -v, --mount, --tmpfs, then image VOLUMEs (engine/mountspec.hpp)
 };
 
@@ -61,6 +62,9 @@ struct SpecInputs {
     std::string cgroupsPath;         ///< systemd mode: the container's own cgroup (cgroup v2 path)
     uint64_t nofileLimit = 1048576;  ///< RLIMIT_NOFILE for the container (the caller's hard limit)
     std::vector<HostDevice> hostDevices;  ///< --privileged: the host's devices to add (hostDevices())
+    /// sd_notify socket directory (the monitor's, sdNotifyMode Container): bind-mounted on
+    /// /run/notify, with NOTIFY_SOCKET=/run/notify/notify.sock in the environment. "" = none.
+    std::string notifySocketDir;
     /// The run's mounts as OCI mounts, sources resolved (engine/run.cpp writeBundle). They
     /// replace default mounts at the same destination and go last, parents before children.
     nlohmann::json userMounts = nlohmann::json::array();
@@ -83,6 +87,22 @@ std::string effectiveHostname(const ContainerConfig& config, const std::string& 
 /// a leading /bin/sh -c) is /sbin/init, /usr/sbin/init, /usr/local/sbin/init or ends in
 /// /systemd. Throws InvalidArgument for a value other than true, false, always.
 bool systemdMode(const ImageDefaults& image, const ContainerConfig& config);
+
+/// How a detached container's readiness is reported (podman's --sdnotify).
+enum class SdNotify {
+    Container,  ///< the container gets NOTIFY_SOCKET; `run -d`/`start` return when it sends READY=1
+    Conmon,     ///< ready as soon as the container's process runs (the monitor reports it)
+    Ignore,     ///< as Conmon, and nothing is sent to the caller's NOTIFY_SOCKET
+};
+
+/// The container's sd_notify mode: --sdnotify, else Container in systemd mode (systemd as
+/// PID 1 reports READY=1 once it booted) and Conmon otherwise. Throws InvalidArgument for a
+/// value other than container, conmon, ignore.
+SdNotify sdNotifyMode(const ImageDefaults& image, const ContainerConfig& config);
+
+/// Where the container sees the sd_notify socket (SdNotify::Container).
+inline constexpr const char* kNotifySocketDir = "/run/notify";
+inline constexpr const char* kNotifySocket = "/run/notify/notify.sock";
 
 /// Builds config.json (runtime-spec 1.0.2). Throws InvalidArgument on bad flags.
 nlohmann::json buildSpec(const SpecInputs& in);

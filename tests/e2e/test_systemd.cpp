@@ -38,16 +38,10 @@ bool exists(const std::string& p) {
 
 const auto kBoot = RunOptions::withTimeout(std::chrono::seconds(120));
 
-/// `systemctl is-system-running --wait` in `name`, retried while systemd's bus is not up yet
-/// (right after `run -d`, systemctl cannot connect to it).
-Result waitRunning(const Sandbox& sb, const std::string& name) {
-    Result r;
-    for (int i = 0; i < 200; ++i) {
-        r = sb.hutch({"exec", name, "systemctl", "is-system-running", "--wait"}, kBoot);
-        if (r.err.find("Failed to connect to bus") == std::string::npos) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return r;
+/// `systemctl is-system-running --wait` in `name`, once: `run -d` of a systemd container
+/// returns when systemd reported READY=1 (--sdnotify=container), so its bus is up by then.
+Result isSystemRunning(const Sandbox& sb, const std::string& name) {
+    return sb.hutch({"exec", name, "systemctl", "is-system-running", "--wait"}, kBoot);
 }
 
 }  // namespace
@@ -61,7 +55,7 @@ TEST_CASE("e2e: systemd boots rootless to running, exec, hostname, journal, clea
     REQUIRE_RC(run, 0);
     std::string id = lastLine(run.out);
 
-    Result state = waitRunning(sb, "deb");
+    Result state = isSystemRunning(sb, "deb");
     CHECK_R(state, lastLine(state.out) == "running");
     Result failed = sb.hutch({"exec", "deb", "systemctl", "--failed", "--no-legend", "--plain"});
     CHECK_R(failed, failed.out.empty());
@@ -88,7 +82,7 @@ TEST_CASE("e2e: systemd boots rootless to running, exec, hostname, journal, clea
     SECTION("a second container of the same image boots beside the first") {
         Result two = sb.hutch({"run", "-d", "--name", "deb2", image}, kBoot);
         REQUIRE_RC(two, 0);
-        Result st2 = waitRunning(sb, "deb2");
+        Result st2 = isSystemRunning(sb, "deb2");
         CHECK_R(st2, lastLine(st2.out) == "running");
         Result rm2 = sb.hutch({"rm", "-f", "deb2"});
         CHECK_R(rm2, rm2.rc == 0);
@@ -106,6 +100,68 @@ TEST_CASE("e2e: systemd boots rootless to running, exec, hostname, journal, clea
     Result rm = sb.hutch({"rm", "deb"});
     REQUIRE_RC(rm, 0);
     CHECK_FALSE(exists((sb.runRoot() / "containers" / id).string()));
+}
+
+// Issue 13: right after `run -d`, systemctl could not connect to the bus (10 of 10 tries).
+TEST_CASE("e2e: systemd run -d returns once systemd is ready (sdnotify), five times in a row", "[e2e][systemd]") {
+    std::string image = systemdImage();
+    if (image.empty()) return;
+    Sandbox sb;
+    for (int i = 0; i < 5; ++i) {
+        std::string name = "ready" + std::to_string(i);
+        Result run = sb.hutch({"run", "-d", "--name", name, "--net=none", image}, kBoot);
+        REQUIRE_RC(run, 0);
+        CHECK_R(run, run.err.find("READY") == std::string::npos);  // no timeout warning
+        Result state = isSystemRunning(sb, name);
+        CHECK_R(state, lastLine(state.out) == "running");
+        Result rm = sb.hutch({"rm", "-f", name}, kBoot);
+        CHECK_R(rm, rm.rc == 0);
+    }
+    // --sdnotify=conmon: returns at once, as before (podman's default outside systemd mode).
+    Result conmon = sb.hutch({"run", "-d", "--name", "early", "--net=none", "--sdnotify=conmon", image}, kBoot);
+    REQUIRE_RC(conmon, 0);
+    Result env = sb.hutch({"exec", "early", "sh", "-c", "tr '\\0' '\\n' < /proc/1/environ | grep -c ^NOTIFY_SOCKET= || true"});
+    CHECK_R(env, lastLine(env.out) == "0");
+    Result rm = sb.hutch({"rm", "-f", "early"}, kBoot);
+    CHECK_R(rm, rm.rc == 0);
+}
+
+TEST_CASE("e2e: --sdnotify=container waits a bounded time for READY=1; bad values are refused", "[e2e][sdnotify]") {
+    Sandbox sb;
+    Result pull = sb.hutch({"pull", "busybox"});
+    REQUIRE_RC(pull, 0);
+    // The container sees the socket; it never writes READY=1, so run -d answers after the
+    // timeout with a warning, and the container keeps running.
+    RunOptions quick;
+    quick.extraEnv = {"HUTCH_SDNOTIFY_TIMEOUT=1"};
+    auto t0 = std::chrono::steady_clock::now();
+    Result run = sb.hutch({"run", "-d", "--name", "silent", "--sdnotify=container", "busybox", "sh", "-c",
+                           "test -S \"$NOTIFY_SOCKET\" && echo sock=$NOTIFY_SOCKET; exec sleep 60"},
+                          quick);
+    auto took = std::chrono::steady_clock::now() - t0;
+    REQUIRE_RC(run, 0);
+    CHECK(took >= std::chrono::milliseconds(900));
+    CHECK(took < std::chrono::seconds(20));
+    CHECK_R(run, run.err.find("did not report READY=1 within 1 s") != std::string::npos);
+    Result logs = sb.hutch({"logs", "silent"});
+    CHECK_R(logs, logs.out == "sock=/run/notify/notify.sock\n");
+    Result ps = sb.hutch({"ps", "-q", "--no-trunc"});
+    CHECK_R(ps, ps.out.find(lastLine(run.out)) != std::string::npos);
+    Result rm = sb.hutch({"rm", "-f", "silent"});
+    CHECK_R(rm, rm.rc == 0);
+
+    // A container that exits before READY=1: run -d still prints its id, and says so.
+    Result quickExit = sb.hutch({"run", "-d", "--sdnotify=container", "busybox", "true"}, quick);
+    REQUIRE_RC(quickExit, 0);
+    CHECK_R(quickExit, quickExit.err.find("exited before it reported READY=1") != std::string::npos);
+
+    // Outside systemd mode the default is conmon: no socket, no wait.
+    Result plain = sb.hutch({"run", "--rm", "busybox", "sh", "-c", "echo [$NOTIFY_SOCKET]"});
+    CHECK_R(plain, plain.out == "[]\n");
+
+    Result bad = sb.hutch({"run", "--rm", "--sdnotify=maybe", "busybox", "true"});
+    CHECK_R(bad, bad.rc == 125);
+    CHECK_R(bad, bad.err.find("--sdnotify") != std::string::npos);
 }
 
 TEST_CASE("e2e: systemd mode without a writable cgroup2 subtree is a clear error", "[e2e][systemd]") {
