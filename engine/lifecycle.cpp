@@ -72,7 +72,11 @@ void stopContainer(Context& ctx, const std::string& nameOrId, std::optional<int>
         // Killing the init of a pid namespace kills every process in it.
         ::kill(rec.pid, SIGKILL);
     }
-    awaitExited(ctx, rec.id, std::nullopt);
+    try {
+        awaitExited(ctx, rec.id, std::nullopt);
+    } catch (const NotFound&) {
+        // It stopped and was removed meanwhile (--rm, or an rm -f racing us): stopped.
+    }
 }
 
 void killContainer(Context& ctx, const std::string& nameOrId, const std::string& signal) {

@@ -124,6 +124,10 @@ int runForeground(Context& ctx, ContainerRecord& rec) {
         rec.status = ContainerStatus::Running;
         rec.pid = st.pid;
         rec.pidStartTime = processStartTime(st.pid);
+        // This process is the container's monitor: if it is killed (kill -9 of `run`), the
+        // next command ends the container and records 137, as for a detached one.
+        rec.monitorPid = ::getpid();
+        rec.monitorStartTime = processStartTime(rec.monitorPid);
         rec.startedAt = nowRfc3339();
         saveContainer(ctx, rec);
     }
@@ -134,6 +138,7 @@ int runForeground(Context& ctx, ContainerRecord& rec) {
     rec.netState = {};
     rec.status = ContainerStatus::Exited;
     rec.pid = 0;
+    rec.monitorPid = 0;
     rec.finishedAt = nowRfc3339();
     if (!st.started) {
         rec.error = st.error.empty() ? "the runtime exited (" + std::to_string(code) + ") before starting the container"

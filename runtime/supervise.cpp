@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "hutch/common/fd.hpp"
 #include "hutch/runtime/tty.hpp"
 
 namespace hutch::runtime {
@@ -47,7 +49,12 @@ int exitCodeOf(int status) {
 int superviseInit(pid_t pid, int sigFd, int master, bool terminal) {
     std::optional<RawMode> raw;
     bool stdinOpen = master >= 0;
+    // A terminal of our own on the pty for as long as the init lives: without one, the master
+    // reads EIO (and the relay would stop) as soon as every process of the container closed
+    // it, although any of them can open /dev/console again (systemd does, for each unit).
+    UniqueFd peer;
     if (master >= 0) {
+        peer.reset(::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
         ::fcntl(master, F_SETFL, ::fcntl(master, F_GETFL) | O_NONBLOCK);
         copyWinsize(::isatty(0) ? 0 : 1, master);
         raw.emplace(0);

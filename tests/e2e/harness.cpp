@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -290,20 +291,42 @@ Child Sandbox::spawn(const std::vector<std::string>& args, const RunOptions& opt
     int outp[2], errp[2];
     if (::pipe2(outp, O_CLOEXEC) != 0 || ::pipe2(errp, O_CLOEXEC) != 0)
         FAIL("pipe: " << std::strerror(errno));
+    std::string ptyPath;
+    if (opt.pty) {
+        int m = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (m < 0 || ::grantpt(m) != 0 || ::unlockpt(m) != 0 || !::ptsname(m)) FAIL("pty: " << std::strerror(errno));
+        ptyPath = ::ptsname(m);
+        ::close(outp[0]);
+        outp[0] = m;  // the terminal's output is read as stdout
+    }
     pid_t pid = ::fork();
     if (pid < 0) FAIL("fork: " << std::strerror(errno));
     if (pid == 0) {
         // Child: own process group (so the test can kill hutch and its session child
         // together), stdio, delegated cgroup, drop to the user, exec.
-        ::setpgid(0, 0);
-        int in = ::open(stdinPath.c_str(), O_RDONLY);
-        if (in < 0) {
-            dprintf(2, "e2e harness: open %s: %s\n", stdinPath.c_str(), std::strerror(errno));
-            ::_exit(250);
+        if (!ptyPath.empty()) {
+            // A session of its own whose controlling terminal is the pty (pgid = pid, too).
+            ::setsid();
+            int t = ::open(ptyPath.c_str(), O_RDWR);
+            if (t < 0 || ::ioctl(t, TIOCSCTTY, 0) != 0) {
+                dprintf(2, "e2e harness: open %s: %s\n", ptyPath.c_str(), std::strerror(errno));
+                ::_exit(250);
+            }
+            ::dup2(t, 0);
+            ::dup2(t, 1);
+            ::dup2(t, 2);
+            if (t > 2) ::close(t);
+        } else {
+            ::setpgid(0, 0);
+            int in = ::open(stdinPath.c_str(), O_RDONLY);
+            if (in < 0) {
+                dprintf(2, "e2e harness: open %s: %s\n", stdinPath.c_str(), std::strerror(errno));
+                ::_exit(250);
+            }
+            ::dup2(in, 0);
+            ::dup2(outp[1], 1);
+            ::dup2(errp[1], 2);
         }
-        ::dup2(in, 0);
-        ::dup2(outp[1], 1);
-        ::dup2(errp[1], 2);
         if (!cgroupProcs.empty()) {
             int fd = ::open(cgroupProcs.c_str(), O_WRONLY);
             if (fd >= 0) {
@@ -322,7 +345,9 @@ Child Sandbox::spawn(const std::vector<std::string>& args, const RunOptions& opt
         ::execve(cargv[0], cargv.data(), cenv.data());
         die("execve");
     }
-    ::setpgid(pid, pid);  // also from the parent, so killGroup works immediately
+    // Also from the parent, so killGroup works immediately (not for a pty child: it makes
+    // its own session, which setsid() refuses to a process group leader).
+    if (ptyPath.empty()) ::setpgid(pid, pid);
     ::close(outp[1]);
     ::close(errp[1]);
     return Child(cmd, pid, outp[0], errp[0]);

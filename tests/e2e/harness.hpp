@@ -81,6 +81,10 @@ struct RunOptions {
     std::vector<std::string> extraEnv;   ///< "NAME=value" added to the environment
     bool delegatedCgroup = true;         ///< start hutch in the user's delegated cgroup2 subtree
     std::string stdinFile;               ///< hutch's stdin: this file ("" = /dev/null)
+    /// hutch's stdin, stdout and stderr are a new pseudo-terminal (its controlling terminal,
+    /// in a session of its own), as in an interactive shell; what it prints is Result::out.
+    /// Nothing is typed into it (stdinFile is not used).
+    bool pty = false;
 
     /// Options with only the timeout changed.
     static RunOptions withTimeout(std::chrono::milliseconds t) {
