@@ -88,17 +88,19 @@ json specialVolumeMount(const MountSpec& m, const Volume& v, bool rootless) {
 }
 
 /// First use of a plain volume: copy-up of the image content at the mount point, or a
-/// chown of the empty volume to the container's user. Volumes lock held.
+/// chown of the empty volume to the container's user. The copy-up stays pending (as
+/// podman's) until a container's image has content there: a mount over a path the image
+/// lacks, or an empty directory, copies nothing. Volumes lock held.
 void firstMount(Context& ctx, Volume& v, const MountSpec& m, const std::string& rootfs, const ResolvedUser& user) {
     if (!v.needsCopyUp && !v.needsChown) return;
-    bool copied = false;
+    bool copied = false, copiedContent = false;
     if (v.needsCopyUp && !m.noCopy && isEmptyDir(v.mountpoint)) {
         std::string src = runtime::resolveInRoot(rootfs, m.destination);
         struct stat st {};
         if (::lstat(src.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && !isEmptyDir(src)) {
             log::debug("volumes: copying {} of the image into volume {}", m.destination, v.name);
             storage::fsops::copyTree(src, v.mountpoint);
-            copied = true;
+            copied = copiedContent = true;
         } else if (::lstat(src.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
             // Empty directory in the image: keep its owner and mode, as a copy-up would.
             checkSys(::chown(v.mountpoint.c_str(), st.st_uid, st.st_gid), "chown " + v.mountpoint);
@@ -108,7 +110,7 @@ void firstMount(Context& ctx, Volume& v, const MountSpec& m, const std::string& 
     }
     if (!copied && v.needsChown && (user.uid != 0 || user.gid != 0) && isEmptyDir(v.mountpoint))
         checkSys(::chown(v.mountpoint.c_str(), user.uid, user.gid), "chown " + v.mountpoint);
-    v.needsCopyUp = false;
+    if (copiedContent) v.needsCopyUp = false;
     v.needsChown = false;
     saveVolume(ctx, v);
 }

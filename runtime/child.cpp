@@ -86,7 +86,7 @@ void terminal(const Ctx& c) {
 
 void sysctls(const Ctx& c) { applySysctl(c.spec->sysctl); }
 void rlimits(const Ctx& c) { applyRlimits(c.spec->process.rlimits); }
-void cwd(const Ctx& c) { enterCwd(c.spec->process.cwd); }
+void cwd(const Ctx& c) { enterCwd(c.spec->process.cwd, /*create=*/true, {c.spec->process.uid, c.spec->process.gid}); }
 
 void boundingSet(const Ctx& c) {
     if (c.spec->process.capabilities) dropBoundingSet(*c.spec->process.capabilities);

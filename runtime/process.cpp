@@ -62,7 +62,20 @@ void switchUser(const Process& p) {
     else ::umask(022);
 }
 
-void enterCwd(const std::string& cwd) {
+void enterCwd(const std::string& cwd, bool create, std::pair<uid_t, gid_t> owner) {
+    if (::chdir(cwd.c_str()) == 0) return;
+    if (errno != ENOENT || !create) throw SysError(errno, "chdir to cwd (\"" + cwd + "\") set in config.json");
+    std::string cur;
+    for (const auto& c : str::split(cwd, '/')) {
+        if (c.empty() || c == ".") continue;
+        cur += "/" + c;
+        if (::mkdir(cur.c_str(), 0755) == 0) {
+            if ((owner.first != 0 || owner.second != 0) && ::chown(cur.c_str(), owner.first, owner.second) != 0)
+                throw SysError(errno, "chown the working directory " + cur);
+        } else if (errno != EEXIST) {
+            throw SysError(errno, "create the working directory " + cur);
+        }
+    }
     if (::chdir(cwd.c_str()) != 0) throw SysError(errno, "chdir to cwd (\"" + cwd + "\") set in config.json");
 }
 

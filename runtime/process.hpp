@@ -2,8 +2,11 @@
 // lookup and exec. Child side, after pivot_root.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hutch/runtime/spec.hpp"
@@ -21,8 +24,11 @@ void applyRlimits(const std::vector<Rlimit>& rlimits);
 /// setgroups(additionalGids), setresgid(gid), setresuid(uid), umask. Throws SysError.
 void switchUser(const Process& p);
 
-/// chdir(process.cwd); a missing directory is an error (as runc). Throws SysError.
-void enterCwd(const std::string& cwd);
+/// chdir(process.cwd). With `create` (the container's init, as runc and podman do), missing
+/// directories are made first (0755; those made are given to `owner` uid:gid, as podman gives
+/// a created workdir to the container's user); else a missing one is an error (exec). Runs
+/// after pivot_root, so the path cannot leave the rootfs. Throws SysError.
+void enterCwd(const std::string& cwd, bool create = false, std::pair<uid_t, gid_t> owner = {0, 0});
 
 /// Value of NAME in a KEY=VALUE list; nullopt if absent.
 std::optional<std::string> envValue(const std::vector<std::string>& env, const std::string& name);

@@ -112,6 +112,20 @@ TEST_CASE("e2e: run flags -e --env-file -w -u --entrypoint", "[e2e]") {
         REQUIRE_RC(r, 0);
         CHECK_R(r, lastLine(r.out) == "/tmp");
     }
+    SECTION("a missing working directory is created, owned by the container's user (as podman)") {
+        Result r = sb.hutch({"run", "--rm", "-u", "1000:1001", "-w", "/made/by/run", "busybox", "sh", "-c",
+                             "pwd; stat -c %u:%g /made/by/run /made"});
+        REQUIRE_RC(r, 0);
+        CHECK_R(r, lines(r.out) == std::vector<std::string>{"/made/by/run", "1000:1001", "1000:1001"});
+        // an image whose WorkingDir does not exist (issue 13: run failed)
+        Result c = sb.hutch({"run", "--name", "wd", "busybox", "true"});
+        REQUIRE_RC(c, 0);
+        Result img = sb.hutch({"commit", "-q", "-c", "WORKDIR /srv/app", "wd", "wdimg"});
+        REQUIRE_RC(img, 0);
+        Result w = sb.hutch({"run", "--rm", "wdimg", "pwd"});
+        REQUIRE_RC(w, 0);
+        CHECK_R(w, lastLine(w.out) == "/srv/app");
+    }
     SECTION("-u NAME resolves in the container's /etc/passwd") {
         Result r = sb.hutch({"run", "--rm", "-u", "tester", "busybox", "id"});
         REQUIRE_RC(r, 0);

@@ -218,6 +218,21 @@ TEST_CASE("e2e: no copy-up into a non-empty volume, nor with nocopy", "[e2e][vol
     CHECK_R(nc, nc.out == "done\n");
 }
 
+// Issue 13: a first mount over a path the image lacks used to mark the copy-up done.
+TEST_CASE("e2e: copy-up stays pending after a mount over a missing or empty path", "[e2e][volumes]") {
+    Sandbox sb;
+    Result c = sb.hutch({"volume", "create", "later"});
+    REQUIRE_RC(c, 0);
+    Result first = sb.hutch({"run", "--rm", "-v", "later:/no/such/dir", "busybox", "true"});
+    REQUIRE_RC(first, 0);
+    Result empty = sb.hutch({"run", "--rm", "-v", "later:/mnt", "busybox", "true"});  // busybox's /mnt is empty
+    REQUIRE_RC(empty, 0);
+    Result second = sb.hutch({"run", "--rm", "-v", "later:/etc", "busybox", "sh", "-c", "test -e /etc/passwd && echo copied"});
+    REQUIRE_RC(second, 0);
+    CHECK_R(second, second.out == "copied\n");
+    CHECK(fs::exists(mountpoint(sb, "later") + "/passwd"));
+}
+
 TEST_CASE("e2e: a named volume's data survives rm and is used by a second container", "[e2e][volumes]") {
     Sandbox sb;
     Result w = sb.hutch({"run", "--name", "writer", "-v", "keep:/data", "busybox", "sh", "-c",
