@@ -12,7 +12,8 @@
 #     hutch run --rm -h x250.home busybox sh -c 'hostname; id'
 # and shows that a container process on the host belongs to USER. Then it builds a Debian 12
 # image with systemd (scripts/make-debian-systemd.sh: debootstrap, cached) and, as USER, runs
-# it detached with systemd as PID 1, waits for `systemctl is-system-running` (-> running),
+# it detached with systemd as PID 1 (run -d returns once systemd is ready), asks
+# `systemctl is-system-running` (-> running),
 # shows the hostname and stops it (HUTCH_QUICKSTART_NO_SYSTEMD=1 leaves this part out).
 # The registry keeps running afterwards; stop it with: scripts/registry.sh stop
 # (Developer knob: HUTCH_QUICKSTART_BINARY=/path/to/hutch skips the build and uses that binary.)
@@ -98,34 +99,19 @@ show pull busybox
 show run --rm -h x250.home busybox sh -c 'hostname; id'
 
 step "The container's processes belong to $USER_NAME on the host"
-printf '%s$ hutch run --rm busybox sleep 3 &\n' "$USER_NAME@$(hostname)"
-as_user "$HUTCH" run --rm busybox sleep 3 &
-bg=$!
-pid=
-for _ in $(seq 50); do
-  pid=$(pgrep -n -u "$USER_UID" -f '^sleep 3$' || true)
-  [[ -n $pid ]] && break
-  sleep 0.1
-done
-if [[ -n $pid ]]; then
-  printf 'root# ps -o user:16,pid,cmd -p %s\n' "$pid"
-  ps -o user:16,pid,cmd -p "$pid"
-else
-  echo "no 'sleep' process of $USER_NAME found on the host" >&2
-fi
-wait "$bg"
+show run -d --name sleeper busybox sleep 60
+pid=$(as_user "$HUTCH" inspect --format '{{.State.Pid}}' sleeper)
+printf 'root# ps -o user:16,pid,cmd -p %s\n' "$pid"
+ps -o user:16,pid,cmd -p "$pid"
+show rm -f -t 0 sleeper
 
 if [[ ${HUTCH_QUICKSTART_NO_SYSTEMD:-0} != 1 ]]; then
   step "Building a Debian 12 image with systemd (debootstrap, cached) and pushing it to $REGISTRY"
   HUTCH_TEST_REGISTRY=$REGISTRY bash scripts/make-debian-systemd.sh --registry "$REGISTRY"
 
   step "systemd as PID 1, rootless, as $USER_NAME"
+  # run -d returns once systemd reported READY=1 (--sdnotify=container in systemd mode)
   show run -d --name deb -h x250.home --cap-add=NET_ADMIN debian-systemd
-  # `systemctl --wait` needs systemd's bus socket: wait for it to appear first.
-  for _ in $(seq 100); do
-    as_user "$HUTCH" exec deb test -S /run/systemd/private && break
-    sleep 0.1
-  done
   show exec deb systemctl is-system-running --wait
   show exec deb hostnamectl hostname
   show stop deb
