@@ -1,5 +1,6 @@
 // hutch rmi [-f] [-a] IMAGE...
 #include <iostream>
+#include <set>
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
@@ -23,11 +24,18 @@ void registerRmi(Registry& r) {
             std::vector<std::string> names = o->names;
             if (o->all)
                 for (const auto& i : engine::listImages(ctx)) names.push_back(i.id);
+            // Every name is looked up before anything is removed (as podman): two names of
+            // one image remove it once, and the second is not "image not known".
+            std::set<std::string> known;
+            for (const auto& n : names) {
+                if (engine::findLocalImage(ctx, n)) known.insert(n);
+            }
             int rc = 0;
             for (const auto& n : names) {
                 try {
                     for (const auto& line : engine::removeImage(ctx, n, o->force)) std::cout << line << "\n";
                 } catch (const NotFound& e) {
+                    if (known.count(n)) continue;  // removed with an earlier name
                     std::cerr << "Error: " << e.what() << std::endl;
                     rc = rc ? rc : 1;
                 } catch (const std::exception& e) {

@@ -501,3 +501,70 @@ TEST_CASE("e2e: the next build removes the working container a killed build left
     REQUIRE_RC(b, 0);
     CHECK(buildNames().empty());
 }
+
+// Issue 13: `RUN touch /Főtanúsítvány.pem` could not be committed ("Can't translate pathname
+// ... to UTF-8"); Debian's ca-certificates makes such names. A name is any byte string: UTF-8
+// or not, it survives commit, push + pull (and podman's reading of the layer), save + load
+// and export.
+TEST_CASE("e2e: non-ASCII and non-UTF-8 file names through build, push, podman, save, load, export", "[e2e][build][push]") {
+    Sandbox sb;
+    const std::string utf8 = "F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.pem";
+    const std::string latin1 = "caf\xe9";
+    auto dir = context(sb, "names",
+                       {{"Dockerfile", "FROM " + busybox() + "\nRUN mkdir /n && touch /n/" + utf8 +
+                                           " \"/n/$(printf 'caf\\351')\" && ln -s " + utf8 + " /n/link\n"}});
+    Result b = sb.hutch({"build", "-q", "-t", "names", dir.string()});
+    REQUIRE_RC(b, 0);
+    // busybox ls shows '?' for bytes it cannot print; a shell glob gives them as they are
+    const std::vector<std::string> list = {"sh", "-c", "for f in /n/*; do echo \"${f#/n/}\"; done"};
+    const std::string want = utf8 + "\n" + latin1 + "\nlink\n";
+    std::vector<std::string> args = {"run", "--rm", "names"};
+    args.insert(args.end(), list.begin(), list.end());
+    Result ls = sb.hutch(args);
+    REQUIRE_RC(ls, 0);
+    CHECK_R(ls, ls.out == want);
+    Result target = sb.hutch({"run", "--rm", "names", "readlink", "/n/link"});
+    CHECK_R(target, target.out == utf8 + "\n");
+
+    // push, pull into a fresh store, and podman reads the same names
+    const std::string ref = testEnv().registry + "/names:" + uniqueTag();
+    Result tag = sb.hutch({"tag", "names", ref});
+    REQUIRE_RC(tag, 0);
+    Result push = sb.hutch({"push", "--tls-verify=false", ref}, RunOptions::withTimeout(std::chrono::seconds(300)));
+    REQUIRE_RC(push, 0);
+    {
+        Sandbox fresh;
+        pullOk(fresh, ref);
+        std::vector<std::string> a = {"run", "--rm", ref};
+        a.insert(a.end(), list.begin(), list.end());
+        Result r = fresh.hutch(a);
+        CHECK_R(r, r.out == want);
+    }
+    const std::string pod = "podman --root " + (sb.dir() / "podman-root").string() + " --runroot " +
+                            (sb.dir() / "podman-run").string() + " --storage-driver vfs";
+    std::string out = hostCommand(pod + " run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --tls-verify=false " +
+                                  ref + " sh -c 'for f in /n/*; do echo \"${f#/n/}\"; done'");
+    CHECK(out == want);
+    hostCommand(pod + " rmi -a -f >/dev/null 2>&1; true");
+
+    // save, rmi, load: the same names
+    const std::string archive = (sb.dir() / "names.tar").string();
+    Result save = sb.hutch({"save", "-o", archive, "names"});
+    REQUIRE_RC(save, 0);
+    Result rmi = sb.hutch({"rmi", "-f", "names", ref});
+    REQUIRE_RC(rmi, 0);
+    Result load = sb.hutch({"load", "-i", archive});
+    REQUIRE_RC(load, 0);
+    std::vector<std::string> a2 = {"run", "--name", "exp", "names"};
+    a2.insert(a2.end(), list.begin(), list.end());
+    Result again = sb.hutch(a2);
+    CHECK_R(again, again.out == want);
+
+    // export: the names are in the tar as they are
+    const std::string exported = (sb.dir() / "exp.tar").string();
+    Result ex = sb.hutch({"export", "-o", exported, "exp"});
+    REQUIRE_RC(ex, 0);
+    std::string tar = readAll(exported);
+    CHECK(contains(tar, "n/" + utf8));
+    CHECK(contains(tar, "n/" + latin1));
+}
