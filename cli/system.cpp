@@ -4,8 +4,10 @@
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
+#include "hutch/common/log.hpp"
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/images.hpp"
+#include "hutch/engine/lifecycle.hpp"
 #include "hutch/engine/prune.hpp"
 
 namespace hutch::cli {
@@ -175,6 +177,18 @@ void registerReset(CLI::App* sys, Registry& r) {
     });
 }
 
+void registerMigrate(CLI::App* sys, Registry& r) {
+    auto* sub = sys->add_subcommand("migrate", "Migrate containers");
+    auto newRuntime = std::make_shared<std::string>();
+    sub->add_option("--new-runtime", *newRuntime, "Specify a new runtime for all containers (accepted; hutch has one)");
+    sub->callback([&r, newRuntime] {
+        r.chosen.action = [](engine::Context& ctx) {
+            for (const auto& name : engine::systemMigrate(ctx)) log::info("stopped container {}", name);
+            return 0;
+        };
+    });
+}
+
 }  // namespace
 
 void registerSystem(Registry& r) {
@@ -183,6 +197,7 @@ void registerSystem(Registry& r) {
     registerPrune(sys, r);
     registerDf(sys, r);
     registerReset(sys, r);
+    registerMigrate(sys, r);
 }
 
 }  // namespace hutch::cli

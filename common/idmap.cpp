@@ -1,5 +1,6 @@
 #include "hutch/common/idmap.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "hutch/common/error.hpp"
@@ -30,6 +31,30 @@ std::vector<SubIdRange> readSubIds(const std::string& path, const std::string& u
         out.push_back({static_cast<uint32_t>(start), static_cast<uint32_t>(count)});
     }
     return out;
+}
+
+uint64_t freeSubIdStart(const std::string& path, uint32_t count) {
+    std::string text;
+    try {
+        text = fsutil::readFile(path);
+    } catch (const NotFound&) {
+        return 100000;
+    }
+    std::vector<std::pair<uint64_t, uint64_t>> used;  // [start, end)
+    for (const auto& raw : str::split(text, '\n')) {
+        auto f = str::split(str::trim(raw), ':');
+        if (f.size() != 3 || f[0].empty() || f[0][0] == '#') continue;
+        char* e1 = nullptr;
+        char* e2 = nullptr;
+        uint64_t start = std::strtoull(f[1].c_str(), &e1, 10), n = std::strtoull(f[2].c_str(), &e2, 10);
+        if (*e1 || *e2 || f[1].empty() || f[2].empty() || n == 0) continue;
+        used.emplace_back(start, start + n);
+    }
+    std::sort(used.begin(), used.end());
+    uint64_t cand = 100000;
+    for (const auto& [s, e] : used)
+        if (s < cand + count && e > cand) cand = e;  // overlaps: try just past it
+    return cand;
 }
 
 std::vector<IdMapping> rootlessMapping(uint32_t hostId, const std::vector<SubIdRange>& ranges) {

@@ -31,6 +31,11 @@ struct SubIdRange {
 /// on read errors other than ENOENT.
 std::vector<SubIdRange> readSubIds(const std::string& path, const std::string& userName, uid_t uid);
 
+/// The lowest start >= 100000 of `count` ids that no range of any user in the subuid/subgid
+/// file `path` overlaps (what useradd would grant next; a missing file gives 100000).
+/// Throws SysError on read errors other than ENOENT.
+uint64_t freeSubIdStart(const std::string& path, uint32_t count = 65536);
+
 /// The rootless mapping podman uses: container 0 -> `hostId` (the caller's uid/gid), then
 /// container 1.. -> each subordinate range in turn.
 std::vector<IdMapping> rootlessMapping(uint32_t hostId, const std::vector<SubIdRange>& ranges);

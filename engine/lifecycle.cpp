@@ -13,6 +13,7 @@
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/monitor.hpp"
 #include "hutch/engine/signals.hpp"
+#include "hutch/runtime/session.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {
@@ -143,6 +144,17 @@ void printLogs(Context& ctx, const std::string& nameOrId, bool follow, int tail)
         if (!running) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+}
+
+std::vector<std::string> systemMigrate(Context& ctx) {
+    std::vector<std::string> stopped;
+    for (const auto& c : listContainers(ctx)) {
+        if (!alive(c)) continue;
+        stopContainer(ctx, c.id, std::nullopt);
+        stopped.push_back(c.name);
+    }
+    if (runtime::stopRootlessSession()) log::debug("system migrate: the rootless session was ended");
+    return stopped;
 }
 
 }  // namespace hutch::engine

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hutch/engine/context.hpp"
 
@@ -30,5 +31,11 @@ int waitContainer(Context& ctx, const std::string& nameOrId);
 /// `logs`: writes the container's output (stdout lines to stdout, stderr lines to stderr);
 /// `tail` < 0 = all; `follow` keeps reading until the container exits. Throws NotFound.
 void printLogs(Context& ctx, const std::string& nameOrId, bool follow, int tail);
+
+/// `system migrate`: stops every running container (they live in the rootless session's
+/// user namespace) and ends the session, so the next command makes a new one with the
+/// current /etc/subuid and /etc/subgid ranges. Returns the names of the stopped containers.
+/// Throws what stopContainer throws.
+std::vector<std::string> systemMigrate(Context& ctx);
 
 }  // namespace hutch::engine

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +29,9 @@
 namespace hutch::runtime {
 
 namespace {
+
+/// The session's directory (pause.pid), set once a command joined the session.
+constexpr const char* kSessionDirEnv = "_HUTCH_SESSION_DIR";
 
 std::vector<IdMapping> readMap(const char* path) {
     std::ifstream f(path);
@@ -57,10 +61,18 @@ bool readAll(int fd, void* p, size_t n) {
 
 std::vector<IdMapping> sessionMappingFor(const std::string& subFile, const std::string& user, uid_t id, uid_t uid) {
     auto ranges = readSubIds(subFile, user, uid);
-    if (ranges.empty())
+    if (ranges.empty()) {
+        // A range nobody has yet: in this file, and in its sibling (subuid <-> subgid).
+        std::string sibling = subFile;
+        if (auto p = sibling.rfind("subuid"); p != std::string::npos) sibling.replace(p, 6, "subgid");
+        else if (auto q = sibling.rfind("subgid"); q != std::string::npos) sibling.replace(q, 6, "subuid");
+        uint64_t start = std::max(freeSubIdStart(subFile), freeSubIdStart(sibling));
+        std::string first = std::to_string(start), last = std::to_string(start + 65535);
         throw Error("rootless hutch needs subordinate ids: no range for user \"" + user + "\" in " + subFile +
-                    "; add the line \"" + user + ":100000:65536\" to /etc/subuid and /etc/subgid (as root: "
-                    "usermod --add-subuids 100000-165535 --add-subgids 100000-165535 " + user + ")");
+                    "; add the line \"" + user + ":" + first + ":65536\" to /etc/subuid and /etc/subgid (as root: "
+                    "usermod --add-subuids " + first + "-" + last + " --add-subgids " + first + "-" + last + " " + user +
+                    "), then run `hutch system migrate`");
+    }
     return rootlessMapping(id, ranges);
 }
 
@@ -105,6 +117,7 @@ bool joinPauseProcess(const std::string& dir) {
     checkSys(::setresuid(0, 0, 0), "setresuid 0 in the rootless session");
     if (cwd && ::chdir(cwd.get()) != 0) log::debug("session: cannot return to {}: {}", cwd.get(), std::strerror(errno));
     ::setenv(kSessionEnv, "1", 1);
+    ::setenv(kSessionDirEnv, dir.c_str(), 1);  // our uid is 0 from here on: stopRootlessSession needs it
     return true;
 }
 
@@ -218,6 +231,25 @@ void enterRootlessSession() {
                         "to run hutch rootless");
     startPauseProcess(dir, uidMap, gidMap);
     if (!joinPauseProcess(dir)) throw Error("cannot join the rootless session just started (" + dir + "/pause.pid)");
+}
+
+bool stopRootlessSession() {
+    const char* joined = std::getenv(kSessionDirEnv);
+    std::string dir = joined && *joined ? joined : sessionDir(::getuid());
+    std::string rec;
+    try {
+        rec = fsutil::readFile(dir + "/pause.pid");
+    } catch (const NotFound&) {
+        return false;
+    }
+    std::istringstream in(rec);
+    long pid = 0;
+    uint64_t start = 0;
+    bool live = (in >> pid >> start) && pid > 0 && proc::startTime(static_cast<pid_t>(pid)) == start;
+    if (live && ::kill(static_cast<pid_t>(pid), SIGKILL) != 0 && errno != ESRCH)
+        throw SysError(errno, "stop the rootless session's pause process " + std::to_string(pid));
+    if (::unlink((dir + "/pause.pid").c_str()) != 0 && errno != ENOENT) throw SysError(errno, "remove " + dir + "/pause.pid");
+    return live;
 }
 
 bool isRootless() {

@@ -23,6 +23,12 @@ inline constexpr const char* kSessionEnv = "_HUTCH_SESSION";
 /// to install `uidmap` when newuidmap is missing; SysError on fork/unshare failures.
 void enterRootlessSession();
 
+/// Ends the caller's rootless session: kills the recorded pause process and forgets it, so
+/// the next command starts a new one with the current /etc/subuid and /etc/subgid ranges
+/// (`system migrate`). Returns whether a live one was ended. Containers still running in the
+/// old session are the caller's to stop first.
+bool stopRootlessSession();
+
 /// True when running rootless: euid != 0 outside any user namespace, or inside a user
 /// namespace whose uid map is not the identity of the whole range (e.g. the session).
 bool isRootless();

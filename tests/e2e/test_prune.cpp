@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -232,4 +233,39 @@ TEST_CASE("e2e: system reset empties the store, which still works afterwards", "
     Result run = sb.hutch({"run", "--rm", "busybox", "echo", "alive"});
     REQUIRE_RC(run, 0);
     CHECK(run.out == "alive\n");
+}
+
+// Issue 13: a changed subuid range was never re-read, because the session's pause process
+// (and its id mapping) lived on. `system migrate` stops the containers and ends the session.
+TEST_CASE("e2e: system migrate stops running containers and restarts the rootless session", "[e2e][prune]") {
+    Sandbox sb;
+    pullOk(sb, "busybox");
+    runDetached(sb, {"--name", "mig", "busybox", "sleep", "600"});
+    auto pausePid = [&] {
+        std::ifstream f(sb.dir() / "run" / "hutch" / "pause.pid");
+        long pid = 0;
+        f >> pid;
+        return pid;
+    };
+    long before = pausePid();
+    REQUIRE(before > 0);
+    Result m = sb.hutch({"system", "migrate"});
+    REQUIRE_RC(m, 0);
+    // the old pause process is gone (or a zombie: this machine's init does not reap)
+    std::ifstream stat("/proc/" + std::to_string(before) + "/stat");
+    std::string statLine;
+    std::getline(stat, statLine);
+    auto close = statLine.rfind(')');
+    CHECK((statLine.empty() || (close != std::string::npos && statLine.substr(close + 2, 1) == "Z")));
+    Result ps = sb.hutch({"ps", "-a", "--format", "{{.Names}} {{.Status}}"});
+    CHECK_R(ps, contains(ps.out, "mig Exited"));
+    long after = pausePid();  // ps started a new session
+    CHECK(after > 0);
+    CHECK(after != before);
+    Result run = sb.hutch({"run", "--rm", "busybox", "id", "-u"});
+    CHECK_R(run, run.out == "0\n");
+    Result start = sb.hutch({"start", "mig"});
+    CHECK_R(start, start.rc == 0);
+    Result rm = sb.hutch({"rm", "-f", "mig"});
+    CHECK_R(rm, rm.rc == 0);
 }

@@ -11,6 +11,7 @@
 
 #include "bundle.hpp"
 #include "hutch/common/error.hpp"
+#include "hutch/common/idmap.hpp"
 #include "hutch/runtime/caps.hpp"
 #include "hutch/runtime/mounts.hpp"
 #include "hutch/runtime/ns.hpp"
@@ -132,9 +133,25 @@ TEST_CASE("session mapping and the subuid advice", "[runtime][session]") {
     CHECK(m[0] == hutch::IdMapping{0, 1000, 1});
     CHECK(m[1] == hutch::IdMapping{1, 100000, 65536});
     CHECK(sessionMappingFor(f, "bob", 1005, 1005).at(1).hostId == 300000);
+    // The advice names a range nobody has (issue 13: it proposed alice's 100000:65536).
     CHECK_THROWS_WITH(sessionMappingFor(f, "carol", 1007, 1007),
-                      Catch::Contains("\"carol:100000:65536\"") && Catch::Contains("/etc/subuid and /etc/subgid"));
+                      Catch::Contains("\"carol:165536:65536\"") && Catch::Contains("/etc/subuid and /etc/subgid") &&
+                          Catch::Contains("usermod --add-subuids 165536-231071"));
+    std::ofstream(b.dir + "/empty-subuid") << "";
+    CHECK_THROWS_WITH(sessionMappingFor(b.dir + "/empty-subuid", "dave", 1008, 1008), Catch::Contains("\"dave:100000:65536\""));
     CHECK(parseIdMap("         0       1000          1\n         1     100000      65536\n").size() == 2);
+}
+
+TEST_CASE("freeSubIdStart: the first gap of 65536 ids at or above 100000", "[runtime][session]") {
+    rtest::Bundle b("freesub");
+    std::string f = b.dir + "/subuid";
+    CHECK(hutch::freeSubIdStart(b.dir + "/missing") == 100000);
+    std::ofstream(f) << "a:100000:65536\n# c:1:2\nb:300000:65536\nc:165536:1000\n";
+    CHECK(hutch::freeSubIdStart(f) == 166536);  // between c's end and b's start
+    std::ofstream(f) << "a:100000:65536\nb:200000:65536\n";
+    CHECK(hutch::freeSubIdStart(f) == 265536);  // 165536..231071 overlaps b
+    std::ofstream(f) << "a:0:50000\nbroken line\nx:y:z\n";
+    CHECK(hutch::freeSubIdStart(f) == 100000);
 }
 
 TEST_CASE("session maps are identity when rootful", "[runtime][session]") {
