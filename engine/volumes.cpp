@@ -221,8 +221,13 @@ void removeVolume(Context& ctx, const std::string& name, bool force) {
         throw Error("volume " + name + " is being used by the following container(s): " + str::join(users, ", ") +
                     ": volume is being used");
     for (const auto& id : users) {
-        removeContainer(ctx, id, true);
-        log::debug("volumes: removed container {} using volume {}", id, name);
+        try {
+            removeContainer(ctx, id, true);
+            log::debug("volumes: removed container {} using volume {}", id, name);
+        } catch (const NotFound&) {
+            // Removed meanwhile (an `rm -f` racing us): not a reason to keep the volume. A
+            // NotFound escaping from here would read as "no such volume" to `volume rm -f`.
+        }
     }
     cleanLeftovers(volumesDir(ctx));
     removeVolumeDir(ctx, name);

@@ -345,6 +345,30 @@ TEST_CASE("e2e: volume rm of a volume in use fails naming the container, -f remo
     CHECK_R(ps, ps.out.empty());
 }
 
+// Issue 13: `volume rm -f` racing `rm -f` of its containers could exit 0 and leave the
+// volume (the container it was removing vanished, which read as "no such volume").
+TEST_CASE("e2e: volume rm -f racing rm -f of its containers never exits 0 leaving the volume", "[e2e][volumes]") {
+    Sandbox sb;
+    pullOk(sb, "busybox");
+    for (int round = 0; round < 6; ++round) {
+        std::string vol = "race" + std::to_string(round);
+        std::vector<std::string> names;
+        for (int i = 0; i < 4; ++i) {
+            names.push_back(vol + "-c" + std::to_string(i));
+            Result c = sb.hutch({"run", "--name", names.back(), "-v", vol + ":/v", "busybox", "true"});
+            REQUIRE_RC(c, 0);
+        }
+        std::vector<std::string> rmArgs = {"rm", "-f"};
+        rmArgs.insert(rmArgs.end(), names.rbegin(), names.rend());
+        Child rmc = sb.spawn(rmArgs);
+        Result vrm = sb.hutch({"volume", "rm", "-f", vol});
+        Result crm = rmc.wait();
+        INFO("round " << round);
+        CHECK_R(vrm, vrm.rc == 0);
+        CHECK(sb.hutch({"volume", "exists", vol}).rc == 1);
+    }
+}
+
 TEST_CASE("e2e: bad mount input is a 125 naming the flag and field", "[e2e][volumes]") {
     Sandbox sb;
     struct Case {
