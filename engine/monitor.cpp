@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -160,7 +161,8 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
         if (m.ok && tellCaller) notifyCaller("MAINPID=" + std::to_string(::getpid()) + "\nREADY=1");
     };
     using Clock = std::chrono::steady_clock;
-    std::optional<Clock::time_point> readyBy;  // set while the caller waits for READY=1
+    bool waitingReady = false;  // the caller waits for READY=1 until readyBy
+    Clock::time_point readyBy{};
     RuntimeStatus st = readStatusLine(stR.get());
     if (st.started) {
         rec.status = ContainerStatus::Running;
@@ -172,8 +174,10 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
         rec.exitCode = 0;
         rec.error.clear();
         saveContainer(ctx, rec);
-        if (notify)
+        if (notify) {
+            waitingReady = true;
             readyBy = Clock::now() + sdNotifyTimeout();
+        }
         else
             answer({true, 0, "", ""});
     } else {
@@ -188,17 +192,27 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
     int streams[2] = {outR.get(), errR.get()};
     int open = 2;
     char buf[16384];
-    while (open > 0) {
+    // Readable once the runtime (so the container) exited: a container that closed its
+    // output but still runs keeps us waiting for READY=1 (bounded), one that exited does not.
+    UniqueFd rtExited;
+    if (waitingReady) rtExited.reset(static_cast<int>(::syscall(SYS_pidfd_open, rt, 0)));
+    auto readable = [](int fd) {
+        pollfd p{fd, POLLIN, 0};
+        return ::poll(&p, 1, 0) > 0;
+    };
+    while (open > 0 || waitingReady) {
+        if (open == 0 && (!rtExited || readable(rtExited.get()))) break;  // exited before READY=1: answered below
         std::vector<pollfd> fds = {{streams[0], POLLIN, 0}, {streams[1], POLLIN, 0},
-                                   {notify ? notify->fd() : -1, POLLIN, 0}};
+                                   {notify ? notify->fd() : -1, POLLIN, 0},
+                                   {open == 0 ? rtExited.get() : -1, POLLIN, 0}};
         const size_t firstAttach = fds.size();
         if (attach) {
             fds.push_back({attach->listenFd(), POLLIN, 0});
             for (int c : attach->clientFds()) fds.push_back({c, POLLIN, 0});
         }
         int timeout = -1;
-        if (readyBy) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*readyBy - Clock::now()).count();
+        if (waitingReady) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(readyBy - Clock::now()).count();
             timeout = static_cast<int>(std::clamp<long long>(left, 0, 1 << 30));
         }
         int n = ::poll(fds.data(), fds.size(), timeout);
@@ -206,12 +220,12 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
             if (errno == EINTR) continue;
             break;
         }
-        if (notify && (fds[2].revents & POLLIN) && notify->drainReady() && readyBy) {
-            readyBy.reset();
+        if (notify && (fds[2].revents & POLLIN) && notify->drainReady() && waitingReady) {
+            waitingReady = false;
             answer({true, 0, "", ""});
         }
-        if (readyBy && Clock::now() >= *readyBy) {
-            readyBy.reset();
+        if (waitingReady && Clock::now() >= readyBy) {
+            waitingReady = false;
             answer({true, 0, "",
                     "container " + id + " is running but did not report READY=1 within " +
                         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(sdNotifyTimeout()).count()) +
@@ -241,7 +255,7 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
     logw.flush("stdout", pendOut);
     logw.flush("stderr", pendErr);
     int code = waitExit(rt);
-    if (readyBy) answer({true, 0, "", "container " + id + " exited before it reported READY=1 (--sdnotify=container)"});
+    if (waitingReady) answer({true, 0, "", "container " + id + " exited before it reported READY=1 (--sdnotify=container)"});
     inW.reset();
     net.teardown();
     // Reap whatever else was re-parented to us (we are a subreaper).

@@ -150,6 +150,14 @@ TEST_CASE("e2e: --sdnotify=container waits a bounded time for READY=1; bad value
     Result rm = sb.hutch({"rm", "-f", "silent"});
     CHECK_R(rm, rm.rc == 0);
 
+    // One that closed its output but runs on: still a bounded wait.
+    auto t1 = std::chrono::steady_clock::now();
+    Result closed = sb.hutch({"run", "-d", "--sdnotify=container", "busybox", "sh", "-c", "exec >/dev/null 2>&1; sleep 60"},
+                             quick);
+    CHECK_R(closed, closed.rc == 0);
+    CHECK(std::chrono::steady_clock::now() - t1 < std::chrono::seconds(20));
+    CHECK_R(closed, closed.err.find("did not report READY=1 within 1 s") != std::string::npos);
+
     // A container that exits before READY=1: run -d still prints its id, and says so.
     Result quickExit = sb.hutch({"run", "-d", "--sdnotify=container", "busybox", "true"}, quick);
     REQUIRE_RC(quickExit, 0);
