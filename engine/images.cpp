@@ -40,29 +40,37 @@ bool samePathAndTag(const std::string& stored, const registry::Reference& want) 
 
 }  // namespace
 
-std::optional<std::string> findLocalImage(Context& ctx, const std::string& name) {
+std::optional<LocalImageMatch> matchLocalImage(Context& ctx, const std::string& name) {
     auto& store = ctx.store();
-    if (auto img = store.lookupImage(name)) return img->id;
+    if (auto img = store.lookupImage(name)) {
+        bool byName = std::find(img->names.begin(), img->names.end(), name) != img->names.end();
+        return LocalImageMatch{img->id, byName ? name : std::string()};
+    }
     if (name.rfind("sha256:", 0) == 0)
-        if (auto img = store.lookupImage(name.substr(7))) return img->id;
+        if (auto img = store.lookupImage(name.substr(7))) return LocalImageMatch{img->id, ""};
     registry::Reference ref;
     try {
         ref = registry::parseNormalized(name);
     } catch (const Error&) {
         return std::nullopt;  // not a reference, and not an id either
     }
-    if (auto img = store.lookupImage(ref.str())) return img->id;
+    if (auto img = store.lookupImage(ref.str())) return LocalImageMatch{img->id, ref.str()};
     if (!registry::isShortName(name)) return std::nullopt;
     try {
         for (const auto& c : registry::resolve(name, ctx.registries()).candidates)
-            if (auto img = store.lookupImage(c.ref.str())) return img->id;
+            if (auto img = store.lookupImage(c.ref.str())) return LocalImageMatch{img->id, c.ref.str()};
     } catch (const InvalidArgument&) {
     }
     std::string local = "localhost/" + ref.path.substr(ref.path.rfind("library/", 0) == 0 ? 8 : 0) + ":" + ref.tag;
-    if (auto img = store.lookupImage(local)) return img->id;
+    if (auto img = store.lookupImage(local)) return LocalImageMatch{img->id, local};
     for (const auto& img : store.images())
         for (const auto& n : img.names)
-            if (samePathAndTag(n, ref)) return img.id;
+            if (samePathAndTag(n, ref)) return LocalImageMatch{img.id, n};
+    return std::nullopt;
+}
+
+std::optional<std::string> findLocalImage(Context& ctx, const std::string& name) {
+    if (auto m = matchLocalImage(ctx, name)) return m->id;
     return std::nullopt;
 }
 
@@ -111,17 +119,14 @@ std::vector<ImageInfo> listImages(Context& ctx) {
 
 std::vector<std::string> removeImage(Context& ctx, const std::string& name, bool force) {
     auto& store = ctx.store();
-    auto img = requireImage(ctx, name);
+    auto match = matchLocalImage(ctx, name);
+    auto found = match ? store.lookupImage(match->id) : std::nullopt;
+    if (!found) throw NotFound(name + ": image not known");
+    const storage::Image& img = *found;
     std::vector<std::string> lines;
-    // Named by one of several names: untag only.
-    std::string matchedName;
-    for (const auto& n : img.names) {
-        if (n == name) matchedName = n;
-        try {
-            if (matchedName.empty() && registry::parseNormalized(name).str() == n) matchedName = n;
-        } catch (const Error&) {
-        }
-    }
+    // Named by one of several names (as the lookup resolved it: "n1:a" is localhost/n1:a):
+    // untag only, as podman, whether containers use the image or not.
+    const std::string& matchedName = match->name;
     if (img.names.size() > 1 && !matchedName.empty()) {
         std::vector<std::string> rest;
         for (const auto& n : img.names)

@@ -26,9 +26,18 @@ struct ImageInfo {
     std::vector<std::string> layerDiffIds;
 };
 
+/// A local image found by a name or id, and the stored name the lookup went through.
+struct LocalImageMatch {
+    std::string id;
+    std::string name;  ///< e.g. "localhost/n1:a" for "n1:a"; "" when found by id
+};
+
 /// Finds a local image by full id, unique id prefix, fully-qualified name, or short name
 /// (tried as each registries.conf candidate, as localhost/NAME, then as any stored name
 /// whose repository path equals it). nullopt when none matches.
+std::optional<LocalImageMatch> matchLocalImage(Context& ctx, const std::string& name);
+
+/// matchLocalImage's id.
 std::optional<std::string> findLocalImage(Context& ctx, const std::string& name);
 
 /// The stored image `name` names (as findLocalImage). Throws NotFound "NAME: image not known".

@@ -124,3 +124,27 @@ TEST_CASE("e2e: history lists the config history newest first", "[e2e][tag]") {
     REQUIRE_RC(bad, 125);
     CHECK_R(bad, contains(bad.err, "nosuch: image not known"));
 }
+
+// Issue 13 (found by a tester): `rmi n1:a` deleted the image with all its names, because the
+// short name was matched as docker.io/library/n1:a and never as the stored localhost/n1:a.
+TEST_CASE("e2e: rmi of one short name of several untags only that name, also when a container uses the image",
+          "[e2e][tag]") {
+    Sandbox sb;
+    std::string id = pullOk(sb, "busybox");
+    Result tag = sb.hutch({"tag", "busybox", "n1:a", "n2:b", "n3:c"});
+    REQUIRE_RC(tag, 0);
+    Result r = sb.hutch({"rmi", "n1:a"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out == "Untagged: localhost/n1:a\n");
+    Result c = sb.hutch({"run", "--name", "user", "busybox", "true"});
+    REQUIRE_RC(c, 0);
+    Result r2 = sb.hutch({"rmi", "n2:b"});
+    CHECK_R(r2, r2.rc == 0);
+    CHECK_R(r2, r2.out == "Untagged: localhost/n2:b\n");
+    Result names = sb.hutch({"image", "inspect", "--format", "{{range .RepoTags}}{{.}} {{end}}", id});
+    REQUIRE_RC(names, 0);
+    CHECK_R(names, contains(names.out, "localhost/n3:c"));
+    CHECK_R(names, contains(names.out, "/busybox:latest"));
+    CHECK_R(names, !contains(names.out, "n1:a"));
+    CHECK_R(names, !contains(names.out, "n2:b"));
+}
