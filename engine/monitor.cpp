@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 #include <vector>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -227,9 +228,8 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
         if (waitingReady && Clock::now() >= readyBy) {
             waitingReady = false;
             answer({true, 0, "",
-                    "container " + id + " is running but did not report READY=1 within " +
-                        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(sdNotifyTimeout()).count()) +
-                        " s (--sdnotify=container)"});
+                    fmt::format("container {} is running but did not report READY=1 within {:g} s (--sdnotify=container)",
+                                id, std::chrono::duration<double>(sdNotifyTimeout()).count())});
         }
         for (int i = 0; i < 2; ++i) {
             if (streams[i] < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -289,6 +289,8 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
 }  // namespace
 
 void startDetached(Context& ctx, ContainerRecord& rec) {
+    // The monitor has no stderr: a bad HUTCH_SDNOTIFY_TIMEOUT is said here.
+    if (rec.config.sdNotify == "container") sdNotifyTimeout();
     int fds[2];
     checkSys(::pipe2(fds, O_CLOEXEC), "pipe");
     UniqueFd syncR(fds[0]), syncW(fds[1]);

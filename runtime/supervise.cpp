@@ -57,7 +57,9 @@ int superviseInit(pid_t pid, int sigFd, int master, bool terminal) {
         peer.reset(::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
         ::fcntl(master, F_SETFL, ::fcntl(master, F_GETFL) | O_NONBLOCK);
         copyWinsize(::isatty(0) ? 0 : 1, master);
-        raw.emplace(0);
+        // Our terminal passes the container's bytes as they are (the container's pty already
+        // turned \n into \r\n): stdin's, or stdout's when stdin is not one (-t without -i).
+        raw.emplace(::isatty(0) ? 0 : 1);
     }
     bool masterOpen = master >= 0;
     std::optional<int> status;

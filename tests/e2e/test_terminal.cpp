@@ -86,3 +86,11 @@ TEST_CASE("e2e: a foreground run killed with SIGKILL: the next command ends the 
     Result rm = sb.hutch({"rm", "fg"});
     CHECK_R(rm, rm.rc == 0);
 }
+
+TEST_CASE("e2e: run -t without -i passes the container's terminal output as it is", "[e2e][terminal]") {
+    Sandbox sb;
+    pullOk(sb, "busybox");
+    Result r = sb.hutch({"run", "-t", "--rm", "busybox", "echo", "hi"}, onTerminal());
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out == "hi\r\n");  // not hi\r\r\n: our terminal is raw, the container's pty did the \r
+}
