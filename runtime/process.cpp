@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <deque>
+
 #include <cerrno>
 #include <map>
 
@@ -65,16 +67,41 @@ void switchUser(const Process& p) {
 void enterCwd(const std::string& cwd, bool create, std::pair<uid_t, gid_t> owner) {
     if (::chdir(cwd.c_str()) == 0) return;
     if (errno != ENOENT || !create) throw SysError(errno, "chdir to cwd (\"" + cwd + "\") set in config.json");
-    std::string cur;
-    for (const auto& c : str::split(cwd, '/')) {
-        if (c.empty() || c == ".") continue;
-        cur += "/" + c;
-        if (::mkdir(cur.c_str(), 0755) == 0) {
-            if ((owner.first != 0 || owner.second != 0) && ::chown(cur.c_str(), owner.first, owner.second) != 0)
-                throw SysError(errno, "chown the working directory " + cur);
-        } else if (errno != EEXIST) {
-            throw SysError(errno, "create the working directory " + cur);
+    // mkdir -p that follows symlinks as a path lookup would (a link to a missing directory
+    // gets that directory made, as Docker does); after pivot_root nothing leads outside.
+    std::deque<std::string> rest;
+    for (auto& c : str::split(cwd, '/'))
+        if (!c.empty() && c != ".") rest.push_back(c);
+    std::string cur;  // resolved so far, "" = "/"
+    int links = 0;
+    while (!rest.empty()) {
+        std::string c = std::move(rest.front());
+        rest.pop_front();
+        if (c == "..") {
+            cur = cur.substr(0, cur.rfind('/') == std::string::npos ? 0 : cur.rfind('/'));
+            continue;
         }
+        std::string next = cur + "/" + c;
+        struct stat st;
+        if (::lstat(next.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+            if (++links > 40) throw SysError(ELOOP, "create the working directory " + cwd);
+            char buf[4096];
+            ssize_t n = ::readlink(next.c_str(), buf, sizeof buf - 1);
+            if (n < 0) throw SysError(errno, "readlink " + next);
+            std::string target(buf, static_cast<size_t>(n));
+            auto parts = str::split(target, '/');
+            for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+                if (!it->empty() && *it != ".") rest.push_front(*it);
+            if (!target.empty() && target[0] == '/') cur.clear();
+            continue;
+        }
+        if (::mkdir(next.c_str(), 0755) == 0) {
+            if ((owner.first != 0 || owner.second != 0) && ::chown(next.c_str(), owner.first, owner.second) != 0)
+                throw SysError(errno, "chown the working directory " + next);
+        } else if (errno != EEXIST) {
+            throw SysError(errno, "create the working directory " + next + " (for " + cwd + ")");
+        }
+        cur = next;
     }
     if (::chdir(cwd.c_str()) != 0) throw SysError(errno, "chdir to cwd (\"" + cwd + "\") set in config.json");
 }

@@ -125,6 +125,14 @@ TEST_CASE("e2e: run flags -e --env-file -w -u --entrypoint", "[e2e]") {
         Result w = sb.hutch({"run", "--rm", "wdimg", "pwd"});
         REQUIRE_RC(w, 0);
         CHECK_R(w, lastLine(w.out) == "/srv/app");
+        // through a link to a missing directory (inside the container, never the host's)
+        Result l = sb.hutch({"run", "--name", "links", "busybox", "ln", "-s", "../../tmp/target", "/link"});
+        REQUIRE_RC(l, 0);
+        Result li = sb.hutch({"commit", "-q", "links", "linkimg"});
+        REQUIRE_RC(li, 0);
+        Result lw = sb.hutch({"run", "--rm", "-w", "/link/sub", "linkimg", "pwd"});
+        REQUIRE_RC(lw, 0);
+        CHECK_R(lw, lastLine(lw.out) == "/tmp/target/sub");
     }
     SECTION("-u NAME resolves in the container's /etc/passwd") {
         Result r = sb.hutch({"run", "--rm", "-u", "tester", "busybox", "id"});
