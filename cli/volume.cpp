@@ -5,6 +5,7 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/regex_search.hpp"
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/volumes.hpp"
@@ -41,7 +42,7 @@ void printFormatted(const std::string& format, const std::vector<engine::Volume>
     if (format == "json") {
         nlohmann::ordered_json arr = nlohmann::ordered_json::array();
         for (const auto& v : vols) arr.push_back(engine::inspectVolume(v));
-        std::cout << arr.dump(2) << std::endl;
+        std::cout << jsonbytes::dumpReplacing(arr, 2) << std::endl;
         return;
     }
     bool table = format.rfind("table", 0) == 0;
@@ -178,7 +179,7 @@ void registerInspect(CLI::App* vol, Registry& r) {
             } else {
                 nlohmann::ordered_json arr = nlohmann::ordered_json::array();
                 for (const auto& v : vols) arr.push_back(engine::inspectVolume(v));
-                std::cout << arr.dump(5) << std::endl;  // podman indents inspect output by 5
+                std::cout << jsonbytes::dumpReplacing(arr, 5) << std::endl;  // podman indents inspect output by 5
             }
             if (!missing.empty()) throw NotFound("inspecting object: no such volume " + missing);
             return 0;

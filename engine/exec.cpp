@@ -9,6 +9,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/engine/capabilities.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/runtime_proc.hpp"
@@ -39,7 +40,7 @@ int execInContainer(Context& ctx, const ExecRequest& req) {
     auto& store = ctx.store();
     json spec;
     try {
-        spec = json::parse(fsutil::readFile(store.containerDir(rec.id) + "/config.json"));
+        spec = jsonbytes::parse(fsutil::readFile(store.containerDir(rec.id) + "/config.json"));
     } catch (const json::exception& e) {
         throw Error("container " + rec.id + ": config.json: " + e.what());
     }
@@ -91,12 +92,12 @@ int execInContainer(Context& ctx, const ExecRequest& req) {
     std::string tag = str::randomHex(8);
     TempFiles temps;
     std::string processFile = runDir + "/exec-" + tag + ".json";
-    fsutil::writeFileAtomic(processFile, process.dump(), 0600, fsutil::Sync::Volatile);
+    fsutil::writeFileAtomic(processFile, jsonbytes::dump(process), 0600, fsutil::Sync::Volatile);
     temps.paths.push_back(processFile);
     std::string seccompFile;
     if (!req.privileged && spec.contains("linux") && spec["linux"].contains("seccomp")) {
         seccompFile = runDir + "/exec-" + tag + "-seccomp.json";
-        fsutil::writeFileAtomic(seccompFile, spec["linux"]["seccomp"].dump(), 0600, fsutil::Sync::Volatile);
+        fsutil::writeFileAtomic(seccompFile, jsonbytes::dump(spec["linux"]["seccomp"]), 0600, fsutil::Sync::Volatile);
         temps.paths.push_back(seccompFile);
     }
 

@@ -8,6 +8,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/conf/seccomp.hpp"
 #include "hutch/engine/capabilities.hpp"
@@ -201,7 +202,7 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     rec.args = effectiveCommand(defaults, req.config);  // fails before anything is created
     auto volumesLock = prepareMounts(ctx, rec, imageVolumes(ctx, imageId));  // held until the record is stored
     try {
-        store.createContainer(rec.id, {rec.name}, imageId, rec.toJson().dump());
+        store.createContainer(rec.id, {rec.name}, imageId, jsonbytes::dump(rec.toJson()));
     } catch (...) {
         for (const auto& v : rec.anonymousVolumes) deleteVolumeLocked(ctx, v);
         throw;
@@ -275,7 +276,7 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec) {
     } catch (const Error&) {
     }
     put(in.files.resolvConf, containerResolvConf(rec, hostResolv));
-    fsutil::writeFileAtomic(bundle + "/config.json", buildSpec(in).dump(2), 0600, fsutil::Sync::Volatile);
+    fsutil::writeFileAtomic(bundle + "/config.json", jsonbytes::dump(buildSpec(in), 2), 0600, fsutil::Sync::Volatile);
     log::debug("run: bundle written");
     return bundle;
 }
