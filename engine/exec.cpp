@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
@@ -49,14 +50,14 @@ int execInContainer(Context& ctx, const ExecRequest& req) {
     process["terminal"] = req.tty;
     // The environment is the container's configuration plus -e, never PID 1's live one.
     std::vector<std::string> env = process.value("env", std::vector<std::string>{});
+    std::unordered_map<std::string, size_t> envIndex;  // key -> position in env
+    for (size_t i = 0; i < env.size(); ++i) envIndex.try_emplace(env[i].substr(0, env[i].find('=')), i);
     auto setEnv = [&](const std::string& kv) {
-        std::string key = kv.substr(0, kv.find('='));
-        for (auto& e : env)
-            if (e.substr(0, e.find('=')) == key) {
-                e = kv;
-                return;
-            }
-        env.push_back(kv);
+        auto [it, added] = envIndex.try_emplace(kv.substr(0, kv.find('=')), env.size());
+        if (added)
+            env.push_back(kv);
+        else
+            env[it->second] = kv;
     };
     setEnv("TERM=xterm");
     for (const auto& e : req.env) setEnv(e);

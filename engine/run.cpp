@@ -179,6 +179,11 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     // Bad flag values fail before anything is made.
     if (!req.stopSignal.empty()) parseSignal(req.stopSignal);
     capabilitySet(req.config.capAdd, req.config.capDrop, req.config.privileged);
+    if (req.stopTimeout < 0)
+        throw InvalidArgument("invalid argument \"" + std::to_string(req.stopTimeout) +
+                              "\" for \"--stop-timeout\" flag: must be a number of seconds, 0 or more");
+    validateHostname(req.config.hostname);
+    validateNetworkOptions(req.config.net);
     const std::string imageId = imageIdFor(ctx, req);
     log::debug("run: image {} found", imageId);
     ImageDefaults defaults = imageDefaults(ctx, imageId);
