@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/history.hpp"
 
@@ -50,7 +51,7 @@ void registerHistory(Registry& r) {
                     j["Created"] = e.created;
                     arr.push_back(j);
                 }
-                std::cout << arr.dump() << std::endl;
+                std::cout << jsonbytes::dumpReplacing(arr) << std::endl;
                 return 0;
             }
             if (o->quiet) {

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/engine/build/intermediate.hpp"
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/images.hpp"
@@ -44,7 +45,7 @@ void registerImages(Registry& r) {
                                    {"Created", created},
                                    {"CreatedAt", i.created}});
                 }
-                std::cout << arr.dump(4) << std::endl;
+                std::cout << jsonbytes::dumpReplacing(arr, 4) << std::endl;
                 return 0;
             }
             std::vector<std::vector<std::string>> rows;

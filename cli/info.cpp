@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/engine/info.hpp"
 #include "hutch/engine/run.hpp"
 
@@ -23,14 +24,14 @@ void printYaml(const nlohmann::json& j, int indent) {
                     bool first = true;
                     for (auto f = e.begin(); f != e.end(); ++f) {
                         std::cout << pad << (first ? "- " : "  ") << f.key() << ": "
-                                  << (f.value().is_string() ? f.value().get<std::string>() : f.value().dump()) << "\n";
+                                  << (f.value().is_string() ? f.value().get<std::string>() : jsonbytes::dumpReplacing(f.value())) << "\n";
                         first = false;
                     }
                 } else
-                    std::cout << pad << "- " << (e.is_string() ? e.get<std::string>() : e.dump()) << "\n";
+                    std::cout << pad << "- " << (e.is_string() ? e.get<std::string>() : jsonbytes::dumpReplacing(e)) << "\n";
             }
         } else
-            std::cout << pad << it.key() << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
+            std::cout << pad << it.key() << ": " << (v.is_string() ? v.get<std::string>() : jsonbytes::dumpReplacing(v)) << "\n";
     }
 }
 

@@ -4,6 +4,7 @@
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/images.hpp"
 
@@ -48,7 +49,7 @@ void addInspect(CLI::App* parent, Registry& r, const std::string& fixedType) {
             if (!o->format.empty() && o->format != "json") {
                 printTemplate("inspect", o->format, std::vector<gotemplate::Json>(arr.begin(), arr.end()));
             } else
-                std::cout << arr.dump(4) << std::endl;
+                std::cout << jsonbytes::dumpReplacing(arr, 4) << std::endl;
             if (!missing.empty()) {
                 // podman's wording for each type
                 const std::string& n = missing[0];

@@ -8,6 +8,7 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 
 namespace hutch::cli {
 namespace {
@@ -116,6 +117,6 @@ std::string humanSize(uint64_t bytes) {
     return s + " " + units[u];
 }
 
-void printJson(const nlohmann::json& j) { std::cout << j.dump(4) << std::endl; }
+void printJson(const nlohmann::json& j) { std::cout << jsonbytes::dumpReplacing(j, 4) << std::endl; }
 
 }  // namespace hutch::cli

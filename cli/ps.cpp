@@ -3,6 +3,7 @@
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/engine/containers.hpp"
 
 namespace hutch::cli {
@@ -60,7 +61,7 @@ void registerPs(Registry& r) {
                 else
                     rows.push_back({id, c.imageName, cmd, created, status, engine::portSummary(c.config.net.ports), c.name});
             }
-            if (o->format == "json") std::cout << arr.dump(4) << "\n";
+            if (o->format == "json") std::cout << jsonbytes::dumpReplacing(arr, 4) << "\n";
             if (custom && !o->quiet)
                 printTemplate("ps", o->format, custom_rows,
                               {{"ID", "CONTAINER ID"}, {"Id", "CONTAINER ID"}, {"Image", "IMAGE"}, {"ImageID", "IMAGE ID"},

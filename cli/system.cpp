@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/images.hpp"
@@ -129,7 +130,7 @@ void registerDf(CLI::App* sys, Registry& r) {
             if (o->format == "json") {
                 nlohmann::ordered_json arr = nlohmann::ordered_json::array();
                 for (const auto& s : df.summary) arr.push_back(fields(s));
-                std::cout << arr.dump(4) << std::endl;
+                std::cout << jsonbytes::dumpReplacing(arr, 4) << std::endl;
             } else if (!o->format.empty()) {
                 std::vector<gotemplate::Json> rows;
                 for (const auto& s : df.summary) rows.push_back(fields(s));

@@ -1,11 +1,12 @@
 // hutch volume create|ls|inspect|rm|prune|exists (podman 4.3's flags and output).
 #include <ctime>
 #include <iostream>
-#include <regex>
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
+#include "hutch/common/regex_search.hpp"
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/volumes.hpp"
 
@@ -41,7 +42,7 @@ void printFormatted(const std::string& format, const std::vector<engine::Volume>
     if (format == "json") {
         nlohmann::ordered_json arr = nlohmann::ordered_json::array();
         for (const auto& v : vols) arr.push_back(engine::inspectVolume(v));
-        std::cout << arr.dump(2) << std::endl;
+        std::cout << jsonbytes::dumpReplacing(arr, 2) << std::endl;
         return;
     }
     bool table = format.rfind("table", 0) == 0;
@@ -60,12 +61,9 @@ bool matches(const engine::Volume& v, const std::vector<std::string>& filters, c
         auto [k, val] = str::cut(f, '=', &has);
         if (!has) throw InvalidArgument("--filter \"" + f + "\": must be KEY=VALUE");
         if (k == "name") {
-            bool ok;
-            try {
-                ok = std::regex_search(v.name, std::regex(val));
-            } catch (const std::regex_error&) {
-                ok = v.name.find(val) != std::string::npos;
-            }
+            // Not std::regex: it overflows the stack on a long pattern or name.
+            auto found = regex::search(val, v.name, "--filter name=");
+            bool ok = found ? *found : v.name.find(val) != std::string::npos;
             if (!ok) return false;
         } else if (k == "label") {
             bool hasValue = false;
@@ -181,7 +179,7 @@ void registerInspect(CLI::App* vol, Registry& r) {
             } else {
                 nlohmann::ordered_json arr = nlohmann::ordered_json::array();
                 for (const auto& v : vols) arr.push_back(engine::inspectVolume(v));
-                std::cout << arr.dump(5) << std::endl;  // podman indents inspect output by 5
+                std::cout << jsonbytes::dumpReplacing(arr, 5) << std::endl;  // podman indents inspect output by 5
             }
             if (!missing.empty()) throw NotFound("inspecting object: no such volume " + missing);
             return 0;

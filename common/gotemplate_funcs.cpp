@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "hutch/common/gotemplate_ast.hpp"
+#include "hutch/common/jsonbytes.hpp"
 
 namespace hutch::gotemplate::detail {
 namespace {
@@ -221,7 +222,7 @@ std::string formatOne(char verb, const Value& v, int prec, bool plus, bool sharp
     switch (verb) {
     case 'v':
         if (nil) return "<nil>";
-        if (sharp && j.is_string()) return Json(j).dump();
+        if (sharp && j.is_string()) return jsonbytes::dumpReplacing(Json(j));
         return formatValue(j);
     case 's': {
         if (j.is_string()) {
@@ -232,7 +233,7 @@ std::string formatOne(char verb, const Value& v, int prec, bool plus, bool sharp
         return bad();
     }
     case 'q':
-        if (j.is_string()) return Json(j).dump();
+        if (j.is_string()) return jsonbytes::dumpReplacing(Json(j));
         return bad();
     case 't':
         if (j.is_boolean()) return formatValue(j);

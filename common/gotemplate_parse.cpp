@@ -281,9 +281,26 @@ private:
         }
     }
 
+    /// Counts one level of nesting (a control block, an "else if", a parenthesized pipeline)
+    /// for its lifetime; past kMaxDepth the parse fails, so neither this recursive parser nor
+    /// the executor walking the tree can exhaust the stack.
+    class Nest {
+    public:
+        Nest(Parser& p, size_t pos) : p_(p) {
+            if (++p_.depth_ > kMaxDepth) p_.fail(pos, fmt::format("nesting deeper than {}", kMaxDepth));
+        }
+        ~Nest() { --p_.depth_; }
+        Nest(const Nest&) = delete;
+        Nest& operator=(const Nest&) = delete;
+
+    private:
+        Parser& p_;
+    };
+
     /// if/range/with after the keyword: pipeline, list, optional else (or "else if"), end.
     std::shared_ptr<Node> control(Node::Kind kind, size_t pos) {
         static const char* names[] = {"", "", "if", "range", "with"};
+        Nest nest(*this, pos);
         auto n = std::make_shared<Node>();
         n->kind = kind;
         n->pos = pos;
@@ -365,12 +382,14 @@ private:
                 a.name = t.s;
             }
             break;
-        case Tok::LParen:
+        case Tok::LParen: {
+            Nest nest(*this, t.pos);
             a.kind = Arg::Paren;
             a.pipe = std::make_shared<Pipeline>(pipeline("parenthesized pipeline", false));
             if (a.pipe->cmds.empty()) fail(t.pos, "missing value for parenthesized pipeline");
             if (next().t != Tok::RParen) fail(t.pos, "unclosed left paren");
             break;
+        }
         default: fail(t.pos, fmt::format("unexpected \"{}\" in operand", t.s));
         }
         // A field chain directly after the term: .A.B, $x.A, (...).A
@@ -404,6 +423,8 @@ private:
     const std::string& text_;
     std::vector<Tok> toks_;
     size_t i_ = 0;
+    static constexpr int kMaxDepth = 100;
+    int depth_ = 0;
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/archive.hpp"
 #include "hutch/engine/pull.hpp"
@@ -182,7 +183,7 @@ void loadDocker(Context& ctx, const std::string& dir, const std::map<std::string
                                    {"digest", diffIds[i]},
                                    {"size", layer ? layer->size : 0}});
         }
-        std::string mb = m.dump();
+        std::string mb = jsonbytes::dumpReplacing(m);
         std::vector<std::string> tags;
         for (const auto& t : entry.value("RepoTags", json::array())) tags.push_back(t.get<std::string>());
         auto names = normalizeNames(tags);

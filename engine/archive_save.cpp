@@ -9,6 +9,7 @@
 #include <set>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/archive.hpp"
 #include "hutch/engine/archive_layers.hpp"
@@ -148,7 +149,7 @@ void saveDocker(Context& ctx, std::vector<SavedImage>& images, TarWriter& tw, Pr
             if (written.insert(path).second) tw.file(path, l.fd.get(), l.size);
             layerPaths.push_back(path);
         }
-        std::string configBytes = img.config.dump();
+        std::string configBytes = jsonbytes::dumpReplacing(img.config);
         std::string configName = Digest::sha256Of(configBytes).encoded + ".json";
         progress.message("Copying config sha256:" + Digest::sha256Of(configBytes).encoded);
         if (written.insert(configName).second) tw.file(configName, configBytes);
@@ -160,8 +161,8 @@ void saveDocker(Context& ctx, std::vector<SavedImage>& images, TarWriter& tw, Pr
         }
         manifest.push_back({{"Config", configName}, {"RepoTags", tags}, {"Layers", layerPaths}});
     }
-    tw.file("manifest.json", manifest.dump());
-    if (!repositories.empty()) tw.file("repositories", repositories.dump());
+    tw.file("manifest.json", jsonbytes::dumpReplacing(manifest));
+    if (!repositories.empty()) tw.file("repositories", jsonbytes::dumpReplacing(repositories));
 }
 
 void saveOci(Context& ctx, std::vector<SavedImage>& images, TarWriter& tw, Progress& progress) {
@@ -180,7 +181,7 @@ void saveOci(Context& ctx, std::vector<SavedImage>& images, TarWriter& tw, Progr
                               {"digest", l.digest.str()},
                               {"size", l.size}});
         }
-        std::string configBytes = img.config.dump();
+        std::string configBytes = jsonbytes::dumpReplacing(img.config);
         Digest cd = Digest::sha256Of(configBytes);
         progress.message("Copying config " + cd.str());
         if (written.insert(cd.encoded).second) tw.file("blobs/sha256/" + cd.encoded, configBytes);
@@ -188,7 +189,7 @@ void saveOci(Context& ctx, std::vector<SavedImage>& images, TarWriter& tw, Progr
                                  {"mediaType", mt::kOciManifest},
                                  {"config", {{"mediaType", mt::kOciConfig}, {"digest", cd.str()}, {"size", configBytes.size()}}},
                                  {"layers", layers}};
-        std::string mb = m.dump();
+        std::string mb = jsonbytes::dumpReplacing(m);
         Digest md = Digest::sha256Of(mb);
         if (written.insert(md.encoded).second) tw.file("blobs/sha256/" + md.encoded, mb);
         json desc{{"mediaType", mt::kOciManifest}, {"digest", md.str()}, {"size", mb.size()}};
@@ -197,7 +198,7 @@ void saveOci(Context& ctx, std::vector<SavedImage>& images, TarWriter& tw, Progr
         if (!img.refNames.empty()) desc["annotations"] = {{"org.opencontainers.image.ref.name", img.refNames.front()}};
         index["manifests"].push_back(desc);
     }
-    tw.file("index.json", index.dump());
+    tw.file("index.json", jsonbytes::dumpReplacing(index));
     tw.file("oci-layout", R"({"imageLayoutVersion": "1.0.0"})");
 }
 

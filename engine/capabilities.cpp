@@ -4,6 +4,7 @@
 #include <set>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
 #include "hutch/engine/specgen.hpp"
 
 namespace hutch::engine {
@@ -37,8 +38,11 @@ std::vector<std::string> capabilitySet(const std::vector<std::string>& add, cons
                                        bool privileged) {
     std::set<std::string> set;
     std::vector<std::string> adds, drops;
-    for (const auto& a : add) adds.push_back(normalizeCapability(a));
-    for (const auto& d : drop) drops.push_back(normalizeCapability(d));
+    // Each value may be a comma-separated list, as podman's --cap-add/--cap-drop take it.
+    for (const auto& a : add)
+        for (const auto& name : str::split(a, ',')) adds.push_back(normalizeCapability(name));
+    for (const auto& d : drop)
+        for (const auto& name : str::split(d, ',')) drops.push_back(normalizeCapability(name));
     if (privileged) {
         set.insert(allCapabilities().begin(), allCapabilities().end());
     } else {

@@ -14,7 +14,8 @@ const std::vector<std::string>& allCapabilities();
 std::string normalizeCapability(const std::string& name);
 
 /// The container's capability set: `privileged` -> all; else podman's defaults, minus
-/// `drop` (ALL drops every default), plus `add` (ALL adds every capability). Sorted as
+/// `drop` (ALL drops every default), plus `add` (ALL adds every capability). Each entry of
+/// `add`/`drop` is one name or a comma-separated list of them ("NET_ADMIN,net_raw"). Sorted as
 /// allCapabilities() orders them. Throws InvalidArgument for an unknown name.
 std::vector<std::string> capabilitySet(const std::vector<std::string>& add, const std::vector<std::string>& drop,
                                        bool privileged);

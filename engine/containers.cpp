@@ -1,4 +1,5 @@
 #include "hutch/engine/network.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/engine/containers.hpp"
 
 #include <signal.h>
@@ -23,7 +24,7 @@ ContainerRecord loadContainer(Context& ctx, const std::string& nameOrId) {
     if (!c) throw NotFound("no container with name or ID \"" + nameOrId + "\" found: no such container");
     json j;
     try {
-        j = json::parse(c->metadata);
+        j = jsonbytes::parse(c->metadata);
     } catch (const json::exception& e) {
         throw Error("container " + c->id + ": metadata is not JSON: " + e.what());
     }
@@ -47,7 +48,7 @@ ContainerRecord loadContainer(Context& ctx, const std::string& nameOrId) {
     return r;
 }
 
-void saveContainer(Context& ctx, const ContainerRecord& r) { ctx.store().setContainerMetadata(r.id, r.toJson().dump()); }
+void saveContainer(Context& ctx, const ContainerRecord& r) { ctx.store().setContainerMetadata(r.id, jsonbytes::dump(r.toJson())); }
 
 std::vector<ContainerRecord> listContainers(Context& ctx) {
     std::vector<ContainerRecord> out;

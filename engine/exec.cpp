@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/engine/capabilities.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/runtime_proc.hpp"
@@ -39,7 +41,7 @@ int execInContainer(Context& ctx, const ExecRequest& req) {
     auto& store = ctx.store();
     json spec;
     try {
-        spec = json::parse(fsutil::readFile(store.containerDir(rec.id) + "/config.json"));
+        spec = jsonbytes::parse(fsutil::readFile(store.containerDir(rec.id) + "/config.json"));
     } catch (const json::exception& e) {
         throw Error("container " + rec.id + ": config.json: " + e.what());
     }
@@ -48,14 +50,14 @@ int execInContainer(Context& ctx, const ExecRequest& req) {
     process["terminal"] = req.tty;
     // The environment is the container's configuration plus -e, never PID 1's live one.
     std::vector<std::string> env = process.value("env", std::vector<std::string>{});
+    std::unordered_map<std::string, size_t> envIndex;  // key -> position in env
+    for (size_t i = 0; i < env.size(); ++i) envIndex.try_emplace(env[i].substr(0, env[i].find('=')), i);
     auto setEnv = [&](const std::string& kv) {
-        std::string key = kv.substr(0, kv.find('='));
-        for (auto& e : env)
-            if (e.substr(0, e.find('=')) == key) {
-                e = kv;
-                return;
-            }
-        env.push_back(kv);
+        auto [it, added] = envIndex.try_emplace(kv.substr(0, kv.find('=')), env.size());
+        if (added)
+            env.push_back(kv);
+        else
+            env[it->second] = kv;
     };
     setEnv("TERM=xterm");
     for (const auto& e : req.env) setEnv(e);
@@ -91,12 +93,12 @@ int execInContainer(Context& ctx, const ExecRequest& req) {
     std::string tag = str::randomHex(8);
     TempFiles temps;
     std::string processFile = runDir + "/exec-" + tag + ".json";
-    fsutil::writeFileAtomic(processFile, process.dump(), 0600, fsutil::Sync::Volatile);
+    fsutil::writeFileAtomic(processFile, jsonbytes::dump(process), 0600, fsutil::Sync::Volatile);
     temps.paths.push_back(processFile);
     std::string seccompFile;
     if (!req.privileged && spec.contains("linux") && spec["linux"].contains("seccomp")) {
         seccompFile = runDir + "/exec-" + tag + "-seccomp.json";
-        fsutil::writeFileAtomic(seccompFile, spec["linux"]["seccomp"].dump(), 0600, fsutil::Sync::Volatile);
+        fsutil::writeFileAtomic(seccompFile, jsonbytes::dump(spec["linux"]["seccomp"]), 0600, fsutil::Sync::Volatile);
         temps.paths.push_back(seccompFile);
     }
 

@@ -4,6 +4,7 @@
 
 #include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/storage/store.hpp"
 
@@ -57,7 +58,7 @@ std::string commitImage(Context& ctx, const ImageCommit& c) {
     if (!config.contains("history") || !config["history"].is_array()) config["history"] = json::array();
     config["history"].push_back(entry);
     if (entry.contains("created")) config["created"] = entry["created"];
-    const std::string configBytes = config.dump();
+    const std::string configBytes = jsonbytes::dumpReplacing(config);
     const Digest configDigest = Digest::sha256Of(configBytes);
 
     ojson manifest;
@@ -68,7 +69,7 @@ std::string commitImage(Context& ctx, const ImageCommit& c) {
     for (auto& l : chain)
         manifest["layers"].push_back(
             ojson{{"mediaType", mt.layer}, {"digest", l.diffId.str()}, {"size", l.size}});
-    const std::string manifestBytes = manifest.dump();
+    const std::string manifestBytes = jsonbytes::dumpReplacing(manifest);
     const std::string manifestDigest = Digest::sha256Of(manifestBytes).str();
 
     store.createImage(configDigest.encoded, c.names, top, manifestDigest,

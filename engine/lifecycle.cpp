@@ -9,6 +9,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/monitor.hpp"
@@ -31,7 +32,7 @@ ContainerRecord awaitExited(Context& ctx, const std::string& id, std::optional<C
     for (;;) {
         auto c = ctx.store().lookupContainer(id);
         if (!c) throw NotFound("no container with name or ID \"" + id + "\" found: no such container");
-        ContainerRecord raw = ContainerRecord::fromJson(nlohmann::json::parse(c->metadata));
+        ContainerRecord raw = ContainerRecord::fromJson(jsonbytes::parse(c->metadata));
         if (raw.status != ContainerStatus::Running) return raw;
         if (!alive(raw)) {
             if (!goneSince) goneSince = Clock::now();

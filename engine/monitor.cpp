@@ -20,6 +20,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/attach.hpp"
 #include "hutch/engine/containers.hpp"
@@ -83,7 +84,7 @@ struct SyncMessage {
 void report(int fd, const SyncMessage& m) {
     if (fd < 0) return;
     json j = {{"ok", m.ok}, {"exitCode", m.exitCode}, {"error", m.error}, {"warning", m.warning}};
-    writeLine(fd, j.dump() + "\n");
+    writeLine(fd, jsonbytes::dump(j) + "\n");
 }
 
 int monitor(Context& ctx, const std::string& id, int& syncFd) {
@@ -326,6 +327,7 @@ void startDetached(Context& ctx, ContainerRecord& rec) {
     ::waitpid(pid, &st, WNOHANG);  // the monitor keeps running; it is not our child for long
     if (line.empty()) throw Error("the container monitor exited before starting container " + rec.id);
     json j = json::parse(line, nullptr, false);
+    if (!j.is_discarded()) j = jsonbytes::parse(line);
     if (j.is_discarded() || !j.value("ok", false)) {
         std::string msg = j.is_discarded() ? line : j.value("error", "unknown error");
         int code = j.is_discarded() ? 125 : j.value("exitCode", 125);

@@ -1,7 +1,11 @@
 #include "hutch/engine/netconf.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <tuple>
+
+#include <fmt/format.h>
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
@@ -139,13 +143,90 @@ void validateNetworkMode(const std::string& mode) {
                           "\": must be private, pasta, slirp4netns, host, none or container:NAME");
 }
 
+namespace {
+
+/// `s` in double quotes with control characters escaped (\n, \t, \xNN), for error messages
+/// about values that may hold them.
+std::string quotedValue(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c == '\r') out += "\\r";
+        else if (c == '"' || c == '\\') out += std::string("\\") + c;
+        else if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+        else out += c;
+    }
+    return out + "\"";
+}
+
+bool hasControl(const std::string& s) {
+    return std::any_of(s.begin(), s.end(), [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+    });
+}
+
+bool isIpAddress(const std::string& s) {
+    unsigned char buf[16];
+    return ::inet_pton(AF_INET, s.c_str(), buf) == 1 || ::inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+bool asciiAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+/// Dot-separated labels, each non-empty, of letters, digits, "-" (and "_" when `underscore`),
+/// neither starting nor ending with "-".
+bool dottedLabels(std::string_view s, bool underscore) {
+    for (;;) {
+        size_t dot = s.find('.');
+        std::string_view label = s.substr(0, dot);
+        if (label.empty() || label.front() == '-' || label.back() == '-') return false;
+        for (char c : label)
+            if (!asciiAlnum(c) && c != '-' && !(underscore && c == '_')) return false;
+        if (dot == std::string_view::npos) return true;
+        s.remove_prefix(dot + 1);
+    }
+}
+
+}  // namespace
+
 std::pair<std::string, std::string> parseAddHost(const std::string& value) {
     auto c = value.find(':');
     if (c == std::string::npos || c == 0 || c + 1 >= value.size())
-        throw InvalidArgument("--add-host \"" + value + "\": must be NAME:IP");
-    std::string ip = value.substr(c + 1);
+        throw InvalidArgument("--add-host " + quotedValue(value) + ": must be NAME:IP");
+    std::string name = value.substr(0, c), ip = value.substr(c + 1);
+    // A line of /etc/hosts per entry: a name with a control character would inject lines.
+    if (hasControl(name))
+        throw InvalidArgument("--add-host " + quotedValue(value) + ": invalid host name " + quotedValue(name));
     if (ip.size() > 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
-    return {value.substr(0, c), ip};
+    if (ip != "host-gateway" && !isIpAddress(ip))
+        throw InvalidArgument("--add-host " + quotedValue(value) + ": invalid IP address " + quotedValue(ip));
+    return {name, ip};
+}
+
+void validateHostname(const std::string& name) {
+    if (name.empty()) return;
+    if (name.size() > 64 || !dottedLabels(name, true))
+        throw InvalidArgument("-h/--hostname " + quotedValue(name) +
+                              ": invalid hostname (dot-separated labels of letters, digits, \"-\" and \"_\", "
+                              "at most 64 characters)");
+}
+
+void validateNetworkOptions(const NetworkOptions& o) {
+    for (const auto& d : o.dns)
+        if (!isIpAddress(d)) throw InvalidArgument("--dns " + quotedValue(d) + ": not an IP address");
+    for (const auto& d : o.dnsSearch) {
+        if (d == ".") continue;
+        std::string_view name = d;
+        if (name.size() > 1 && name.back() == '.') name.remove_suffix(1);
+        if (name.size() > 255 || !dottedLabels(name, false))
+            throw InvalidArgument("--dns-search " + quotedValue(d) + ": not a valid domain");
+    }
+    for (const auto& opt : o.dnsOptions)
+        if (hasControl(opt))
+            throw InvalidArgument("--dns-option " + quotedValue(opt) + ": invalid DNS option");
+    for (const auto& h : o.addHosts) parseAddHost(h);
 }
 
 std::vector<std::string> portLines(const std::vector<PortMapping>& ports) {

@@ -52,9 +52,24 @@ std::vector<PortMapping> exposedPorts(const std::vector<std::string>& keys);
 /// (NAME non-empty). Throws InvalidArgument naming the value.
 void validateNetworkMode(const std::string& mode);
 
-/// Parses an --add-host value "name:ip" (ip may be IPv6, "host-gateway" is kept as is).
-/// Throws InvalidArgument when the name or the address is missing.
+/// Parses an --add-host value "name:ip" (ip an IPv4 or IPv6 address, IPv6 maybe in
+/// brackets, or "host-gateway", kept as is). Throws InvalidArgument naming the flag when the
+/// name or the address is missing, the address is not one, or the name holds a control
+/// character (a newline would inject a line into /etc/hosts).
 std::pair<std::string, std::string> parseAddHost(const std::string& value);
+
+/// Validates a -h/--hostname value: "" (the default: the container id) or at most 64 bytes
+/// (the kernel's limit) of dot-separated labels of ASCII letters, digits, "-" and "_", none
+/// empty or starting or ending with "-" (RFC 1123, plus "_" which podman takes):
+/// "x250.home" is one. Throws InvalidArgument naming the flag.
+void validateHostname(const std::string& name);
+
+/// Validates the DNS and hosts flags before anything is created: every --dns an IPv4 or IPv6
+/// address; every --dns-search "." or a domain name (labels of letters, digits and "-", an
+/// optional final dot, at most 255 characters); no --dns-option with a control character
+/// (a newline would inject a line into resolv.conf); every --add-host as
+/// parseAddHost. Throws InvalidArgument naming the flag and the value.
+void validateNetworkOptions(const NetworkOptions& o);
 
 /// `hutch port` lines, podman's format: "80/tcp -> 0.0.0.0:8080", one per port, sorted by
 /// container port then protocol.

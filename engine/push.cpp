@@ -8,6 +8,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/conf/registries.hpp"
 #include "hutch/engine/archive_layers.hpp"
@@ -217,7 +218,7 @@ PushResult pushImage(Context& ctx, const std::string& image, const std::string& 
         d.size = c.size;
         descs.push_back(d);
     }
-    if (configChanged) configBytes = config.dump();
+    if (configChanged) configBytes = jsonbytes::dumpReplacing(config);
     Digest configDigest = Digest::sha256Of(configBytes);
     progress.message("Copying config " + configDigest.str());
     if (!up.blobExists(configDigest)) up.uploadBlob(configDigest, configBytes);
@@ -244,7 +245,7 @@ PushResult pushImage(Context& ctx, const std::string& image, const std::string& 
         m["layers"] = nlohmann::ordered_json::array();
         for (const auto& d : descs)
             m["layers"].push_back({{"mediaType", d.mediaType}, {"digest", d.digest.str()}, {"size", d.size}});
-        body = m.dump();
+        body = jsonbytes::dumpReplacing(m);
     }
     progress.message("Writing manifest to image destination");
     Digest pushed = up.putManifest(ref.digest.empty() ? ref.tag : ref.digest, mediaType, body);

@@ -8,6 +8,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/conf/seccomp.hpp"
 #include "hutch/engine/capabilities.hpp"
@@ -183,6 +184,11 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     // Bad flag values fail before anything is made.
     if (!req.stopSignal.empty()) parseSignal(req.stopSignal);
     capabilitySet(req.config.capAdd, req.config.capDrop, req.config.privileged);
+    if (req.stopTimeout < 0)
+        throw InvalidArgument("invalid argument \"" + std::to_string(req.stopTimeout) +
+                              "\" for \"--stop-timeout\" flag: must be a number of seconds, 0 or more");
+    validateHostname(req.config.hostname);
+    validateNetworkOptions(req.config.net);
     const std::string imageId = imageIdFor(ctx, req);
     log::debug("run: image {} found", imageId);
     ImageDefaults defaults = imageDefaults(ctx, imageId);
@@ -209,7 +215,7 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     rec.args = effectiveCommand(defaults, req.config);  // fails before anything is created
     auto volumesLock = prepareMounts(ctx, rec, imageVolumes(ctx, imageId));  // held until the record is stored
     try {
-        store.createContainer(rec.id, {rec.name}, imageId, rec.toJson().dump());
+        store.createContainer(rec.id, {rec.name}, imageId, jsonbytes::dump(rec.toJson()));
     } catch (...) {
         for (const auto& v : rec.anonymousVolumes) deleteVolumeLocked(ctx, v);
         throw;
@@ -284,7 +290,7 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::str
     } catch (const Error&) {
     }
     put(in.files.resolvConf, containerResolvConf(rec, hostResolv));
-    fsutil::writeFileAtomic(bundle + "/config.json", buildSpec(in).dump(2), 0600, fsutil::Sync::Volatile);
+    fsutil::writeFileAtomic(bundle + "/config.json", jsonbytes::dump(buildSpec(in), 2), 0600, fsutil::Sync::Volatile);
     log::debug("run: bundle written");
     return bundle;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/jsonbytes.hpp"
 
 namespace hutch::engine {
 
@@ -33,7 +34,7 @@ RuntimeStatus readStatusLine(int fd) {
     RuntimeStatus st;
     if (line.empty()) return st;
     try {
-        auto j = nlohmann::json::parse(line);
+        auto j = jsonbytes::parse(line);
         if (j.contains("pid")) {
             st.started = true;
             st.pid = j["pid"].get<pid_t>();

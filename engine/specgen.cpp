@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "hutch/common/error.hpp"
 #include "hutch/engine/capabilities.hpp"
@@ -41,24 +42,22 @@ std::string effectiveHostname(const ContainerConfig& config, const std::string& 
 std::vector<std::string> effectiveEnv(const ImageDefaults& image, const ContainerConfig& config,
                                       const std::string& hostname, const std::string& home) {
     std::vector<std::pair<std::string, std::string>> env;
+    std::unordered_map<std::string, size_t> index;  // key -> position in env: linear in entries
     auto set = [&](const std::string& kv) {
         auto eq = kv.find('=');
         std::string k = kv.substr(0, eq), v = eq == std::string::npos ? "" : kv.substr(eq + 1);
-        for (auto& e : env)
-            if (e.first == k) {
-                e.second = v;
-                return;
-            }
-        env.emplace_back(k, v);
+        auto [it, added] = index.try_emplace(k, env.size());
+        if (added)
+            env.emplace_back(std::move(k), std::move(v));
+        else
+            env[it->second].second = std::move(v);
     };
     set("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     if (config.tty) set("TERM=xterm");
     set("container=hutch");
     set("HOSTNAME=" + hostname);  // an image's own HOSTNAME wins, as in Docker
     for (const auto& e : image.env) set(e);
-    bool hasHome = false;
-    for (const auto& e : env) hasHome = hasHome || e.first == "HOME";
-    if (!hasHome) set("HOME=" + home);
+    if (!index.count("HOME")) set("HOME=" + home);
     for (const auto& e : config.env) set(e);
     std::vector<std::string> out;
     for (const auto& [k, v] : env) out.push_back(k + "=" + v);

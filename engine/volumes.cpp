@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/containers.hpp"
@@ -54,7 +55,7 @@ Volume readVolume(Context& ctx, const std::string& name) {
     std::string path = recordPath(ctx, name);
     std::string text = fsutil::readFile(path);  // NotFound when missing
     try {
-        Volume v = Volume::fromJson(json::parse(text));
+        Volume v = Volume::fromJson(jsonbytes::parse(text));
         v.mountpoint = fsutil::join(volumeDir(ctx, name), "_data");
         return v;
     } catch (const json::exception& e) {
@@ -164,7 +165,7 @@ Volume createVolume(Context& ctx, const VolumeCreateOptions& opts, bool locked) 
         checkSys(::mkdir(tmp.c_str(), 0700), "create volume " + name);
         checkSys(::mkdir(fsutil::join(tmp, "_data").c_str(), 0755), "create volume " + name + " data");
         ::chmod(fsutil::join(tmp, "_data").c_str(), 0755);  // whatever the umask
-        fsutil::writeFileAtomic(fsutil::join(tmp, "volume.json"), v.toJson().dump(1), 0600, fsutil::Sync::Durable);
+        fsutil::writeFileAtomic(fsutil::join(tmp, "volume.json"), jsonbytes::dump(v.toJson(), 1), 0600, fsutil::Sync::Durable);
         checkSys(::rename(tmp.c_str(), volumeDir(ctx, name).c_str()), "create volume " + name);
     } catch (...) {
         try {
@@ -205,7 +206,7 @@ std::vector<Volume> listVolumes(Context& ctx) {
 }
 
 void saveVolume(Context& ctx, const Volume& v) {
-    fsutil::writeFileAtomic(recordPath(ctx, v.name), v.toJson().dump(1), 0600, fsutil::Sync::Volatile);
+    fsutil::writeFileAtomic(recordPath(ctx, v.name), jsonbytes::dump(v.toJson(), 1), 0600, fsutil::Sync::Volatile);
 }
 
 std::vector<std::string> volumeUsers(Context& ctx, const std::string& name) {

@@ -74,6 +74,24 @@ Descriptor toDescriptor(const json& j, const std::string& path) {
 
 }  // namespace
 
+bool isLayerMediaType(const std::string& mediaType) {
+    static const char* const known[] = {
+        "application/vnd.oci.image.layer.v1.tar",
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+        "application/vnd.oci.image.layer.v1.tar+zstd",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+        "application/vnd.docker.image.rootfs.diff.tar",
+        "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        "application/vnd.docker.image.rootfs.foreign.diff.tar",
+        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+    };
+    for (const char* k : known)
+        if (mediaType == k) return true;
+    return false;
+}
+
 ManifestKind classifyManifest(const std::string& contentType, const std::string& body) {
     std::string ct = stripParams(contentType);
     if (isSchema1Type(ct)) schema1(ct);
@@ -111,8 +129,14 @@ ImageManifest parseManifest(const std::string& body, ManifestKind kind) {
     if (auto k = kindOf(m.mediaType); k && *k != kind)
         throw InvalidArgument("manifest.mediaType \"" + m.mediaType + "\" does not match the Content-Type");
     m.config = toDescriptor(j["config"], "manifest.config");
-    for (size_t i = 0; i < j["layers"].size(); ++i)
-        m.layers.push_back(toDescriptor(j["layers"][i], "manifest.layers[" + std::to_string(i) + "]"));
+    for (size_t i = 0; i < j["layers"].size(); ++i) {
+        std::string path = "manifest.layers[" + std::to_string(i) + "]";
+        m.layers.push_back(toDescriptor(j["layers"][i], path));
+        const Descriptor& d = m.layers.back();
+        if (!isLayerMediaType(d.mediaType))
+            throw InvalidArgument(path + ": layer " + d.digest.str() + " has unsupported media type \"" + d.mediaType +
+                                  "\"");
+    }
     return m;
 }
 

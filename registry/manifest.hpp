@@ -66,9 +66,15 @@ struct ImageIndex {
     std::vector<Descriptor> manifests;
 };
 
+/// True for the layer media types hutch can unpack: OCI's tar, tar+gzip and tar+zstd (also
+/// "nondistributable"), Docker's rootfs.diff.tar[.gzip] and rootfs.foreign.diff.tar[.gzip].
+/// Encrypted layers and any other type are not layers hutch knows.
+bool isLayerMediaType(const std::string& mediaType);
+
 /// Parses an image manifest body. Checks schemaVersion 2, the descriptor rules
 /// (mediaType pattern, size >= 0 integer, digest grammar) and that layer media types are
-/// layers. Throws InvalidArgument naming the field ("layers[1].digest: ...").
+/// layers (isLayerMediaType). Throws InvalidArgument naming the field ("layers[1].digest:
+/// ...", "manifest.layers[0]: layer sha256:... has unsupported media type \"x/y\"").
 ImageManifest parseManifest(const std::string& body, ManifestKind kind);
 
 /// Parses an index / manifest list. Throws InvalidArgument naming the field.

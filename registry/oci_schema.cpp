@@ -1,7 +1,6 @@
 #include "hutch/registry/oci_schema.hpp"
 
 #include <cctype>
-#include <regex>
 
 #include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
@@ -84,17 +83,54 @@ void requireDigest(const json& j, const std::string& path) {
         fail(path, "\"" + j.get<std::string>() + "\" is not a valid digest");
 }
 
-// JSON schema "format": "uri" as gojsonschema checks it: an absolute URI (scheme ":" ...).
-bool validUri(const std::string& s) {
-    static const std::regex re(R"(^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$)");
-    return std::regex_match(s, re);
+bool asciiDigit(char c) { return c >= '0' && c <= '9'; }
+bool asciiAlpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+// The validators below are linear scanners, never std::regex: libstdc++'s regex recurses once
+// per input character and overflows the stack on a few tens of KB of registry data.
+
+// JSON schema "format": "uri" as gojsonschema checks it: an absolute URI, i.e. the language of
+// ^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$ (scheme ":" then no white space).
+bool validUri(std::string_view s) {
+    if (s.empty() || !asciiAlpha(s[0])) return false;
+    size_t i = 1;
+    while (i < s.size() && (asciiAlpha(s[i]) || asciiDigit(s[i]) || s[i] == '+' || s[i] == '.' || s[i] == '-')) ++i;
+    if (i == s.size() || s[i] != ':') return false;
+    return s.find_first_of(" \t\n\v\f\r", i + 1) == std::string_view::npos;
 }
 
-// RFC 3339 date-time (JSON schema "format": "date-time").
-bool validDateTime(const std::string& s) {
-    static const std::regex re(
-        R"(^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+\-]\d{2}:\d{2})$)");
-    return std::regex_match(s, re);
+// RFC 3339 date-time (JSON schema "format": "date-time"): the language of
+// ^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+\-]\d{2}:\d{2})$.
+bool validDateTime(std::string_view s) {
+    size_t i = 0;
+    auto digits = [&](size_t n) {
+        for (size_t k = 0; k < n; ++k, ++i)
+            if (i >= s.size() || !asciiDigit(s[i])) return false;
+        return true;
+    };
+    auto lit = [&](std::string_view set) {
+        if (i >= s.size() || set.find(s[i]) == std::string_view::npos) return false;
+        ++i;
+        return true;
+    };
+    if (!(digits(4) && lit("-") && digits(2) && lit("-") && digits(2) && lit("Tt") && digits(2) && lit(":") &&
+          digits(2) && lit(":") && digits(2)))
+        return false;
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        if (!digits(1)) return false;
+        while (i < s.size() && asciiDigit(s[i])) ++i;
+    }
+    if (lit("Zz")) return i == s.size();
+    return lit("+-") && digits(2) && lit(":") && digits(2) && i == s.size();
+}
+
+// An image config's Env entry: ^[^=]+=.*$ (a non-empty key; the value, as ECMAScript's and
+// Go's ".", has no line terminator).
+bool validEnvEntry(std::string_view s) {
+    size_t eq = s.find('=');
+    if (eq == std::string_view::npos || eq == 0) return false;
+    return s.find_first_of("\n\r", eq + 1) == std::string_view::npos;
 }
 
 // Strict standard base64 (padding required), as Go's base64.StdEncoding decodes it.
@@ -257,9 +293,8 @@ void validateConfig(const json& j) {
             requireMapStringObject(c["ExposedPorts"], cp + ".ExposedPorts");
         if (c.contains("Env") && !c["Env"].is_null()) {
             requireStringArray(c["Env"], cp + ".Env");
-            static const std::regex envRe("^[^=]+=.*$");
             for (size_t i = 0; i < c["Env"].size(); ++i)
-                if (!std::regex_match(c["Env"][i].get<std::string>(), envRe))
+                if (!validEnvEntry(c["Env"][i].get_ref<const std::string&>()))
                     fail(cp + ".Env[" + std::to_string(i) + "]",
                          "\"" + c["Env"][i].get<std::string>() + "\" is not KEY=VALUE");
         }

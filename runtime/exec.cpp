@@ -21,6 +21,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/runtime/caps.hpp"
 #include "hutch/runtime/child.hpp"
@@ -289,7 +290,7 @@ ExecOptions parseExecArgs(int argc, char** argv) {
     if (processFile) {
         json p;
         try {
-            p = json::parse(fsutil::readFile(*processFile));
+            p = jsonbytes::parse(fsutil::readFile(*processFile));
         } catch (const json::exception& e) {
             throw ConfigError(*processFile, 0, std::string("invalid JSON: ") + e.what());
         }
@@ -297,7 +298,7 @@ ExecOptions parseExecArgs(int argc, char** argv) {
         if (!p.contains("args") || p["args"].empty()) p["args"] = {"-"};  // replaced by CMD below
         if (!p.contains("cwd")) p["cwd"] = "/";
         json wrapper = {{"ociVersion", "1.0.2"}, {"root", {{"path", "/"}}}, {"process", p}};
-        o.process = parseSpec(wrapper.dump(), "/", *processFile).process;
+        o.process = parseSpec(jsonbytes::dump(wrapper), "/", *processFile).process;
         if (p["args"] == json({"-"})) o.process.args.clear();
     }
     if (!cmd.empty()) o.process.args = cmd;

@@ -1,5 +1,6 @@
 // Parsing of config.json (OCI runtime-spec 1.0.2). Only the fields the runtime implements
 // are read; unknown fields are ignored, as the spec requires.
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/runtime/spec.hpp"
 
 #include <nlohmann/json.hpp>
@@ -64,7 +65,7 @@ Spec parseSpec(const std::string& text, const std::string& bundleDir, const std:
     Reader r{fileName};
     json j;
     try {
-        j = json::parse(text);
+        j = jsonbytes::parse(text);
     } catch (const json::exception& e) {
         r.fail(std::string("invalid JSON: ") + e.what());
     }

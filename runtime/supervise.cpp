@@ -12,13 +12,14 @@
 #include <optional>
 
 #include "hutch/common/fd.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/runtime/tty.hpp"
 
 namespace hutch::runtime {
 
 void writeStatus(int fd, const nlohmann::json& j) {
     if (fd < 0) return;
-    std::string line = j.dump() + "\n";
+    std::string line = jsonbytes::dump(j) + "\n";
     for (size_t off = 0; off < line.size();) {
         ssize_t n = ::write(fd, line.data() + off, line.size() - off);
         if (n < 0 && errno == EINTR) continue;

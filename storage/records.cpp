@@ -3,6 +3,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/storage/containers.hpp"
 #include "hutch/storage/images.hpp"
 #include "hutch/storage/layers.hpp"
@@ -22,7 +23,7 @@ json readJson(const std::string& path) {
         return json::array();
     }
     try {
-        json j = json::parse(text);
+        json j = jsonbytes::parse(text);
         if (!j.is_array()) throw Error(path + ": not a JSON array");
         return j;
     } catch (const json::exception& e) {
@@ -31,7 +32,7 @@ json readJson(const std::string& path) {
 }
 
 void writeJson(const std::string& path, const json& j, fsutil::Sync sync) {
-    fsutil::writeFileAtomic(path, j.dump(1), 0600, sync);
+    fsutil::writeFileAtomic(path, jsonbytes::dump(j, 1), 0600, sync);
 }
 
 Digest optDigest(const json& j, const char* key) {

@@ -6,6 +6,7 @@
 #include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 
 namespace hutch::engine::build {
@@ -17,7 +18,7 @@ std::string stepKey(const std::string& parentImageId, const std::string& instruc
     std::sort(argsInUse.begin(), argsInUse.end());
     json j = {{"v", 1},         {"parent", parentImageId}, {"instruction", instruction},
               {"args", argsInUse}, {"content", contentHash}, {"extra", extra}};
-    return Digest::sha256Of(j.dump()).encoded;
+    return Digest::sha256Of(jsonbytes::dump(j)).encoded;
 }
 
 BuildCache::BuildCache(std::string file, std::function<bool(const std::string&)> imageExists)
@@ -32,6 +33,7 @@ std::map<std::string, std::string> BuildCache::load() const {
         return m;
     }
     json j = json::parse(text, nullptr, false);
+    if (!j.is_discarded()) j = jsonbytes::parse(text);
     if (j.is_discarded() || !j.is_object()) {  // only a cache: start a new one rather than fail builds
         log::warn("{}: the build cache index is not a JSON object; ignoring it", file_);
         return m;
@@ -55,7 +57,7 @@ void BuildCache::store(const std::string& key, const std::string& imageId) {
     for (auto it = m.begin(); it != m.end();) it = exists_(it->second) ? std::next(it) : m.erase(it);
     m[key] = imageId;
     json j = {{"steps", m}};
-    fsutil::writeFileAtomic(file_, j.dump(1), 0600);
+    fsutil::writeFileAtomic(file_, jsonbytes::dump(j, 1), 0600);
 }
 
 }  // namespace hutch::engine::build

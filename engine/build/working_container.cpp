@@ -4,6 +4,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/run.hpp"
@@ -21,7 +22,7 @@ void removeQuietly(Context& ctx, const std::string& id) {
         if (!c) return;
         std::vector<std::string> anon;
         try {
-            anon = ContainerRecord::fromJson(nlohmann::json::parse(c->metadata)).anonymousVolumes;
+            anon = ContainerRecord::fromJson(jsonbytes::parse(c->metadata)).anonymousVolumes;
         } catch (const std::exception&) {
         }
         ctx.store().removeContainer(c->id);
@@ -60,7 +61,7 @@ WorkingContainer::WorkingContainer(Context& ctx, const std::string& imageId, con
     rec.imageId = imageId;
     rec.imageName = imageId;
     rec.created = nowRfc3339();
-    ctx_.store().createContainer(id_, {rec.name}, imageId, rec.toJson().dump());
+    ctx_.store().createContainer(id_, {rec.name}, imageId, jsonbytes::dump(rec.toJson()));
 }
 
 WorkingContainer::~WorkingContainer() { removeQuietly(ctx_, id_); }
