@@ -264,6 +264,56 @@ TEST_CASE("build copy: Docker's destination rules into a rootfs", "[build]") {
     }
 }
 
+TEST_CASE("build copy: a ! exception re-includes only what it names", "[build][dockerignore]") {
+    TempDir ctx, rootfs;
+    ctx.write("keep.txt", "k");
+    ctx.write("secret.txt", "s");
+    ctx.write("secrets/id_rsa", "key");
+    ctx.write("node_modules/keep/a.js", "a");
+    ctx.write("node_modules/drop/b.js", "b");
+    ctx.write("node_modules/keep/b.css", "c");
+    auto cfd = ctx.fd();
+    auto rfd = rootfs.fd();
+    auto copyAll = [&](const builder::DockerIgnore& ig, const std::string& dest) {
+        SourceRoot root{cfd.get(), ctx.path, &ig};
+        CopyOptions o;
+        o.dest = dest;
+        copyInto(rfd.get(), rootfs.path, root, resolveSources(root, {"."}), o);
+    };
+    SECTION("** then !./keep.txt: only keep.txt") {
+        auto ig = builder::DockerIgnore::parse("**\n!./keep.txt\n");
+        copyAll(ig, "/a/");
+        CHECK(slurp(rootfs.path + "/a/keep.txt") == "k");
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/a/secret.txt"));
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/a/secrets"));
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/a/node_modules"));
+        SourceRoot root{cfd.get(), ctx.path, &ig};
+        const std::string h = contentHash(root, resolveSources(root, {"."}));
+        ctx.write("secrets/id_rsa", "other key");  // excluded: the cache key does not change
+        CHECK(contentHash(root, resolveSources(root, {"."})) == h);
+        ctx.write("keep.txt", "K");
+        CHECK(contentHash(root, resolveSources(root, {"."})) != h);
+        CHECK_THROWS_AS(resolveSources(root, {"secret.txt"}), NotFound);
+    }
+    SECTION("an excluded directory is walked for its exceptions, and made only when one is found") {
+        auto ig = builder::DockerIgnore::parse("node_modules\nsecret*\n!node_modules/keep/*.js\n");
+        copyAll(ig, "/b/");
+        CHECK(slurp(rootfs.path + "/b/keep.txt") == "k");
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/b/secret.txt"));
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/b/secrets"));
+        CHECK(slurp(rootfs.path + "/b/node_modules/keep/a.js") == "a");
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/b/node_modules/keep/b.css"));
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/b/node_modules/drop"));
+        // Named as a source: the excluded directory with its re-included content.
+        SourceRoot root{cfd.get(), ctx.path, &ig};
+        CopyOptions o;
+        o.dest = "/c/";
+        copyInto(rfd.get(), rootfs.path, root, resolveSources(root, {"node_modules"}), o);
+        CHECK(slurp(rootfs.path + "/c/keep/a.js") == "a");
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/c/drop"));
+    }
+}
+
 TEST_CASE("build images: untagged images with a descendant are intermediate", "[build]") {
     auto img = [](std::string id, std::vector<std::string> names, std::vector<std::string> diffs, int history) {
         engine::ImageInfo i;
