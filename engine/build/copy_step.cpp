@@ -7,14 +7,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <set>
 
 #include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/engine/user.hpp"
 #include "hutch/storage/applier.hpp"
 #include "hutch/storage/fsops.hpp"
 
@@ -347,6 +350,24 @@ std::string contentHash(const SourceRoot& root, const std::vector<ResolvedSource
     }
     std::string kind = sources.size() != 1 ? "multi" : sources[0].dir ? "dir" : "file";
     return kind + ":" + h.finish().encoded;
+}
+
+std::pair<uid_t, gid_t> copyOwner(const std::string& rootfs, const std::string& spec) {
+    auto colon = spec.find(':');
+    std::string user = spec.substr(0, colon);
+    std::string group = colon == std::string::npos ? "" : spec.substr(colon + 1);
+    if (user.empty() && group.empty()) throw InvalidArgument("can't find uid for user " + spec);
+    auto number = [](const std::string& s, uint32_t& out) {
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+        return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+    };
+    uint32_t uid = 0, gid = 0;
+    if (user.empty() || number(user, uid)) {
+        if (group.empty()) return {uid, uid};
+        if (number(group, gid)) return {uid, gid};
+    }
+    engine::ResolvedUser u = engine::resolveUser(rootfs, spec);
+    return {u.uid, u.gid};
 }
 
 void mkdirInRoot(int rootfsFd, const std::string& path, uid_t uid, gid_t gid) {

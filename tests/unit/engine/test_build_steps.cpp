@@ -332,4 +332,34 @@ TEST_CASE("build images: untagged images with a descendant are intermediate", "[
         img("dangling", {}, {"d9"}, 1),         // no child: shown
     };
     CHECK(intermediateImageIds(v) == std::set<std::string>{"env", "run"});
+    // The parent chain rmi walks: the nearest ancestor, then its own.
+    CHECK(parentImageId(v, "final") == std::optional<std::string>("run"));
+    CHECK(parentImageId(v, "run") == std::optional<std::string>("env"));
+    CHECK(parentImageId(v, "env") == std::optional<std::string>("base"));
+    CHECK_FALSE(parentImageId(v, "base"));
+    CHECK_FALSE(parentImageId(v, "dangling"));
+    CHECK(hasChildImage(v, "run"));
+    CHECK_FALSE(hasChildImage(v, "final"));
+    v.push_back(img("other", {"localhost/y:latest"}, {"d1"}, 3));  // a second build on env
+    v[5].config["history"][2] = {{"created_by", "other step"}};
+    std::vector<engine::ImageInfo> withoutFinal{v[0], v[1], v[2], v[4], v[5]};
+    CHECK(hasChildImage(withoutFinal, "env"));       // env has "other" below it: it stays
+    CHECK_FALSE(hasChildImage(withoutFinal, "run"));
+}
+
+TEST_CASE("build copy: --chown owners as buildah gives them", "[build][chown]") {
+    TempDir rootfs;
+    rootfs.write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nua:x:1:7::/:/bin/sh\n");
+    rootfs.write("etc/group", "root:x:0:\ng7:x:7:\nstaff:x:50:\n");
+    using P = std::pair<uid_t, gid_t>;
+    CHECK(copyOwner(rootfs.path, "12") == P{12, 12});   // numeric, no group: gid = uid
+    CHECK(copyOwner(rootfs.path, "12:") == P{12, 12});
+    CHECK(copyOwner(rootfs.path, "1") == P{1, 1});      // even when passwd gives uid 1 group 7
+    CHECK(copyOwner(rootfs.path, "12:34") == P{12, 34});
+    CHECK(copyOwner(rootfs.path, "ua") == P{1, 7});     // a name: its primary group
+    CHECK(copyOwner(rootfs.path, "ua:0") == P{1, 0});
+    CHECK(copyOwner(rootfs.path, "ua:staff") == P{1, 50});
+    CHECK(copyOwner(rootfs.path, "12:staff") == P{12, 50});
+    CHECK_THROWS_AS(copyOwner(rootfs.path, "nosuch"), InvalidArgument);
+    CHECK_THROWS_AS(copyOwner(rootfs.path, ":"), InvalidArgument);
 }
