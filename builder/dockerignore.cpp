@@ -1,6 +1,7 @@
 // .dockerignore matching; see dockerignore.hpp.
 #include "hutch/builder/dockerignore.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "hutch/builder/text_util.hpp"
@@ -71,41 +72,52 @@ bool inClass(const Token& t, char32_t c) {
     return in != t.negated;
 }
 
-/// Matches tokens[ti..] against s[si..]; `failed` memoises states known not to match.
-bool globAt(const std::vector<Token>& t, size_t ti, const std::u32string& s, size_t si, std::vector<char>& failed) {
-    if (ti == t.size()) return si == s.size();
-    char& memo = failed[ti * (s.size() + 1) + si];
-    if (memo) return false;
-    const Token& k = t[ti];
-    bool ok = false;
-    switch (k.kind) {
-    case Token::Lit: ok = si < s.size() && s[si] == k.ch && globAt(t, ti + 1, s, si + 1, failed); break;
-    case Token::Any: ok = si < s.size() && s[si] != '/' && globAt(t, ti + 1, s, si + 1, failed); break;
-    case Token::Class: ok = si < s.size() && inClass(k, s[si]) && globAt(t, ti + 1, s, si + 1, failed); break;
-    case Token::Star:
-        for (size_t j = si;; ++j) {
-            if (globAt(t, ti + 1, s, j, failed)) {
-                ok = true;
-                break;
-            }
-            if (j == s.size() || s[j] == '/') break;
-        }
-        break;
-    case Token::Dirs:  // "(.*/)?"
-        ok = globAt(t, ti + 1, s, si, failed);
-        for (size_t j = si; !ok && j < s.size(); ++j)
-            if (s[j] == '/') ok = globAt(t, ti + 1, s, j + 1, failed);
-        break;
-    case Token::Rest: ok = true; break;  // ".*" ends the pattern
-    }
-    if (!ok) memo = 1;
-    return ok;
-}
-
+/// Matches the tokens against `path` without recursion (a pattern or path of any length
+/// uses no stack): the set of positions of `path` reachable after each token, kept sorted.
 bool glob(const std::vector<Token>& t, std::string_view path) {
-    std::u32string s = decode(path);
-    std::vector<char> failed((t.size() + 1) * (s.size() + 1), 0);
-    return globAt(t, 0, s, 0, failed);
+    const std::u32string s = decode(path);
+    const size_t n = s.size();
+    std::vector<size_t> cur{0}, next;
+    std::vector<char> seen(n + 1, 0);
+    for (const Token& k : t) {
+        if (k.kind == Token::Rest) return true;  // ".*" ends the pattern; cur is not empty
+        next.clear();
+        auto add = [&](size_t p) {
+            if (seen[p]) return false;
+            seen[p] = 1;
+            next.push_back(p);
+            return true;
+        };
+        switch (k.kind) {
+        case Token::Lit:
+        case Token::Any:
+        case Token::Class:
+            for (size_t p : cur) {
+                if (p >= n) continue;
+                bool ok = k.kind == Token::Lit ? s[p] == k.ch : k.kind == Token::Any ? s[p] != '/' : inClass(k, s[p]);
+                if (ok) add(p + 1);
+            }
+            break;
+        case Token::Star:  // any run without '/'
+            for (size_t p : cur)
+                for (size_t j = p;; ++j) {
+                    if (!add(j) && j > p) break;  // the rest of this run is already in
+                    if (j == n || s[j] == '/') break;
+                }
+            break;
+        case Token::Dirs:  // "(.*/)?": stay, or move past any later '/'
+            for (size_t p : cur) add(p);
+            for (size_t j = cur.front(); j < n; ++j)
+                if (s[j] == '/') add(j + 1);
+            break;
+        case Token::Rest: break;
+        }
+        for (size_t p : next) seen[p] = 0;
+        if (next.empty()) return false;
+        std::sort(next.begin(), next.end());
+        cur.swap(next);
+    }
+    return cur.back() == n;
 }
 
 /// moby's compile: glob tokens of the cleaned pattern `r`, and in `kind` the kind of match
