@@ -1,6 +1,7 @@
 // .dockerignore matching; see dockerignore.hpp.
 #include "hutch/builder/dockerignore.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "hutch/builder/text_util.hpp"
@@ -8,6 +9,184 @@
 #include "hutch/common/fsutil.hpp"
 
 namespace hutch::builder {
+
+namespace {
+
+using Token = DockerIgnore::Token;
+
+std::u32string decode(std::string_view s) {
+    std::u32string out;
+    for (size_t i = 0; i < s.size();) {
+        auto r = detail::decodeRune(s, i);
+        out.push_back(r.cp);
+        i += r.len ? r.len : 1;
+    }
+    return out;
+}
+
+/// Go's filepath.Match syntax check of `p` (the errors it reports for any subject):
+/// a class needs at least one range and a closing ']', a range end may not be '-' or ']'
+/// unescaped, and a '\' needs a character after it.
+bool validGoPattern(const std::u32string& p) {
+    size_t i = 0, n = p.size();
+    while (i < n) {
+        if (p[i] == '*') {
+            ++i;
+            continue;
+        }
+        if (p[i] == '[') {
+            ++i;
+            if (i < n && p[i] == '^') ++i;
+            int nrange = 0;
+            auto getEsc = [&](char32_t& out) {
+                if (i >= n || p[i] == '-' || p[i] == ']') return false;
+                if (p[i] == '\\' && ++i >= n) return false;
+                out = p[i++];
+                return i < n;  // a range must be followed by more of the class
+            };
+            for (;;) {
+                if (i < n && p[i] == ']' && nrange > 0) {
+                    ++i;
+                    break;
+                }
+                char32_t lo = 0, hi = 0;
+                if (!getEsc(lo)) return false;
+                if (p[i] == '-') {
+                    ++i;
+                    if (!getEsc(hi)) return false;
+                }
+                ++nrange;
+            }
+            continue;
+        }
+        if (p[i] == '\\' && ++i >= n) return false;
+        ++i;
+    }
+    return true;
+}
+
+bool inClass(const Token& t, char32_t c) {
+    bool in = false;
+    for (const auto& [lo, hi] : t.ranges)
+        if (lo <= c && c <= hi) in = true;
+    return in != t.negated;
+}
+
+/// Matches the tokens against `path` without recursion (a pattern or path of any length
+/// uses no stack): the set of positions of `path` reachable after each token, kept sorted.
+bool glob(const std::vector<Token>& t, std::string_view path) {
+    const std::u32string s = decode(path);
+    const size_t n = s.size();
+    std::vector<size_t> cur{0}, next;
+    std::vector<char> seen(n + 1, 0);
+    for (const Token& k : t) {
+        if (k.kind == Token::Rest) return true;  // ".*" ends the pattern; cur is not empty
+        next.clear();
+        auto add = [&](size_t p) {
+            if (seen[p]) return false;
+            seen[p] = 1;
+            next.push_back(p);
+            return true;
+        };
+        switch (k.kind) {
+        case Token::Lit:
+        case Token::Any:
+        case Token::Class:
+            for (size_t p : cur) {
+                if (p >= n) continue;
+                bool ok = k.kind == Token::Lit ? s[p] == k.ch : k.kind == Token::Any ? s[p] != '/' : inClass(k, s[p]);
+                if (ok) add(p + 1);
+            }
+            break;
+        case Token::Star:  // any run without '/'
+            for (size_t p : cur)
+                for (size_t j = p;; ++j) {
+                    if (!add(j) && j > p) break;  // the rest of this run is already in
+                    if (j == n || s[j] == '/') break;
+                }
+            break;
+        case Token::Dirs:  // "(.*/)?": stay, or move past any later '/'
+            for (size_t p : cur) add(p);
+            for (size_t j = cur.front(); j < n; ++j)
+                if (s[j] == '/') add(j + 1);
+            break;
+        case Token::Rest: break;
+        }
+        for (size_t p : next) seen[p] = 0;
+        if (next.empty()) return false;
+        std::sort(next.begin(), next.end());
+        cur.swap(next);
+    }
+    return cur.back() == n;
+}
+
+/// moby's compile: glob tokens of the cleaned pattern `r`, and in `kind` the kind of match
+/// that follows from the characters met (kExact, kPrefix, kSuffix or kGlob).
+enum { kExact, kPrefix, kSuffix, kGlob };
+std::vector<Token> tokenize(const std::u32string& r, int& kind) {
+    std::vector<Token> tokens;
+    kind = kExact;
+    // moby's compile: the kind of match follows from the characters met.
+    size_t k = 0, n = r.size();
+    for (size_t i = 0; k < n; ++i) {
+        char32_t ch = r[k++];
+        Token t;
+        if (ch == '*') {
+            if (k < n && r[k] == '*') {
+                ++k;
+                if (k < n && r[k] == '/') ++k;  // "**/" is "**"
+                if (k >= n) {
+                    if (kind == kExact)
+                        kind = kPrefix;
+                    else
+                        kind = kGlob;
+                    t.kind = Token::Rest;
+                } else {
+                    t.kind = Token::Dirs;
+                    kind = kGlob;
+                }
+                if (i == 0) kind = kSuffix;
+            } else {
+                t.kind = Token::Star;
+                kind = kGlob;
+            }
+        } else if (ch == '?') {
+            t.kind = Token::Any;
+            kind = kGlob;
+        } else if (ch == '\\') {
+            t.ch = '\\';
+            if (k < n) {
+                t.ch = r[k++];
+                kind = kGlob;
+            }
+        } else if (ch == '[') {
+            t.kind = Token::Class;
+            kind = kGlob;
+            if (k < n && r[k] == '^') {
+                t.negated = true;
+                ++k;
+            }
+            while (k < n && !(r[k] == ']' && !t.ranges.empty())) {
+                char32_t lo = r[k++];
+                if (lo == '\\' && k < n) lo = r[k++];
+                char32_t hi = lo;
+                if (k + 1 < n && r[k] == '-' && r[k + 1] != ']') {
+                    ++k;
+                    hi = r[k++];
+                    if (hi == '\\' && k < n) hi = r[k++];
+                }
+                t.ranges.emplace_back(lo, hi);
+            }
+            ++k;  // ']' (validGoPattern made sure it is there)
+        } else {
+            t.ch = ch;
+        }
+        tokens.push_back(std::move(t));
+    }
+    return tokens;
+}
+
+}  // namespace
 
 std::string cleanPath(std::string_view p) {
     if (p.empty()) return ".";
@@ -31,60 +210,46 @@ std::string cleanPath(std::string_view p) {
 
 DockerIgnore::Pattern DockerIgnore::compile(const std::string& pattern) {
     Pattern p;
-    std::string s = cleanPath(pattern);
+    std::string s = cleanPath(detail::trimSpace(pattern));
     if (!s.empty() && s[0] == '!') {
         if (s.size() == 1) throw InvalidArgument("illegal exclusion pattern: \"!\"");
         p.exception = true;
         s = s.substr(1);
     }
     p.cleaned = s;
-    std::string re = "^";
-    size_t i = 0;
-    int brackets = 0;
-    while (i < s.size()) {
-        char ch = s[i++];
-        if (ch == '*') {
-            if (i < s.size() && s[i] == '*') {
-                ++i;
-                if (i < s.size() && s[i] == '/') ++i;  // "**/" is "**"
-                re += i >= s.size() ? ".*" : "(.*/)?";
-            } else {
-                re += "[^/]*";
-            }
-        } else if (ch == '?') {
-            re += "[^/]";
-        } else if (std::string_view(".+()|{}$^").find(ch) != std::string_view::npos && !(ch == '^' && brackets)) {
-            re += '\\';
-            re += ch;
-        } else if (ch == '\\') {
-            if (i < s.size()) {
-                // An escaped character is literal. (Go's regexp would read `\d`, `\w`, ...
-                // as classes and reject `\1`; hutch keeps every escaped letter literal.)
-                char next = s[i++];
-                bool alnum = (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') || (next >= '0' && next <= '9');
-                if (!alnum && static_cast<unsigned char>(next) < 0x80) re += '\\';
-                re += next;
-            } else {
-                re += "\\\\";
-            }
-        } else {
-            if (ch == '[') ++brackets;
-            if (ch == ']' && brackets) --brackets;
-            re += ch;
-        }
-    }
-    if (brackets) throw InvalidArgument("syntax error in pattern: " + pattern);
-    re += "$";
-    try {
-        p.re = std::regex(re, std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error&) {
-        throw InvalidArgument("syntax error in pattern: " + pattern);
+    std::u32string r = decode(s);
+    if (!validGoPattern(r)) throw InvalidArgument("syntax error in pattern: " + pattern);
+    int kind = 0;
+    p.tokens = tokenize(r, kind);
+    p.kind = static_cast<Pattern::Kind>(kind);
+    // Leading components of fixed depth, for mayIncludeBelow().
+    for (const auto& comp : str::split(s, '/')) {
+        if (comp.find("**") != std::string::npos || comp.find('[') != std::string::npos || comp.empty() ||
+            comp.back() == '\\')
+            break;
+        int ignored = 0;
+        p.lead.push_back(tokenize(decode(comp), ignored));
     }
     return p;
 }
 
-DockerIgnore DockerIgnore::parse(std::string_view content, const std::string& file) {
-    DockerIgnore di;
+bool DockerIgnore::matchOne(const Pattern& p, const std::string& path) {
+    switch (p.kind) {
+    case Pattern::Exact: return path == p.cleaned;
+    case Pattern::Prefix: return path.rfind(p.cleaned.substr(0, p.cleaned.size() - 2), 0) == 0;
+    case Pattern::Suffix: {
+        std::string suffix = p.cleaned.substr(2);
+        if (path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0)
+            return true;
+        return !suffix.empty() && suffix[0] == '/' && path == suffix.substr(1);  // "**/foo" matches "foo"
+    }
+    case Pattern::Glob: return glob(p.tokens, path);
+    }
+    return false;
+}
+
+std::vector<IgnoreLine> DockerIgnore::readLines(std::string_view content) {
+    std::vector<IgnoreLine> out;
     std::istringstream in{std::string(content)};
     int lineNo = 0;
     for (std::string line; std::getline(in, line);) {
@@ -101,12 +266,30 @@ DockerIgnore DockerIgnore::parse(std::string_view content, const std::string& fi
             if (pat.size() > 1 && pat[0] == '/') pat.erase(0, 1);
         }
         if (invert) pat = "!" + pat;
+        out.push_back({lineNo, pat});
+    }
+    return out;
+}
+
+DockerIgnore DockerIgnore::fromPatterns(const std::vector<std::string>& patterns) {
+    DockerIgnore di;
+    for (const auto& raw : patterns) {
+        if (detail::trimSpace(raw).empty()) continue;
+        di.patterns_.push_back(compile(raw));
+        di.text_.push_back((di.patterns_.back().exception ? "!" : "") + di.patterns_.back().cleaned);
+    }
+    return di;
+}
+
+DockerIgnore DockerIgnore::parse(std::string_view content, const std::string& file) {
+    DockerIgnore di;
+    for (const auto& l : readLines(content)) {
         try {
-            di.patterns_.push_back(compile(pat));
+            di.patterns_.push_back(compile(l.pattern));
         } catch (const InvalidArgument& e) {
-            throw ConfigError(file, lineNo, e.what());
+            throw ConfigError(file, l.line, e.what());
         }
-        di.text_.push_back(pat);
+        di.text_.push_back(l.pattern);
     }
     return di;
 }
@@ -119,13 +302,10 @@ DockerIgnore DockerIgnore::load(const std::string& contextDir) {
     return DockerIgnore{};
 }
 
-bool DockerIgnore::matchOne(const Pattern& p, const std::string& path) const {
-    return std::regex_match(path, p.re);
-}
-
 bool DockerIgnore::excluded(std::string_view rawPath) const {
     std::string file = cleanPath(rawPath);
     while (file.size() > 1 && file[0] == '/') file.erase(0, 1);
+    if (file == ".") return false;  // the context itself is never excluded
     auto slash = file.rfind('/');
     std::string parent = slash == std::string::npos ? "." : file.substr(0, slash);
     auto parentDirs = str::split(parent, '/');
@@ -149,6 +329,20 @@ bool DockerIgnore::excluded(std::string_view rawPath) const {
 bool DockerIgnore::hasExceptions() const {
     for (const auto& p : patterns_)
         if (p.exception) return true;
+    return false;
+}
+
+bool DockerIgnore::mayIncludeBelow(std::string_view dir) const {
+    std::string d = cleanPath(dir);
+    while (d.size() > 1 && d[0] == '/') d.erase(0, 1);
+    std::vector<std::string> comps = d == "." ? std::vector<std::string>{} : str::split(d, '/');
+    for (const auto& p : patterns_) {
+        if (!p.exception) continue;
+        size_t k = std::min(p.lead.size(), comps.size());
+        bool all = true;
+        for (size_t i = 0; i < k && all; ++i) all = glob(p.lead[i], comps[i]);
+        if (all) return true;
+    }
     return false;
 }
 

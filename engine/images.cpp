@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hutch/common/error.hpp"
+#include "hutch/engine/build/intermediate.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/registry/reference.hpp"
 #include "hutch/registry/resolver.hpp"
@@ -145,8 +146,28 @@ std::vector<std::string> removeImage(Context& ctx, const std::string& name, bool
         for (const auto& c : users) removeContainer(ctx, c, true);
     }
     for (const auto& n : img.names) lines.push_back("Untagged: " + n);
+    std::vector<ImageInfo> all = listImages(ctx);
+    std::optional<std::string> parent = build::parentImageId(all, img.id);
     store.removeImage(img.id);
     lines.push_back("Deleted: " + img.id);
+    // The untagged parents (a build's intermediate images) go too, as podman's rmi does:
+    // up the parent chain until an image that has a name, another child, or a container.
+    auto forget = [&all](const std::string& id) {
+        all.erase(std::remove_if(all.begin(), all.end(), [&](const ImageInfo& i) { return i.id == id; }), all.end());
+    };
+    forget(img.id);
+    while (parent) {
+        auto it = std::find_if(all.begin(), all.end(), [&](const ImageInfo& i) { return i.id == *parent; });
+        if (it == all.end() || !it->names.empty() || build::hasChildImage(all, it->id)) break;
+        bool used = false;
+        for (const auto& c : store.containers()) used = used || c.imageId == it->id;
+        if (used) break;
+        std::optional<std::string> next = build::parentImageId(all, it->id);
+        store.removeImage(it->id);
+        lines.push_back("Deleted: " + it->id);
+        forget(*parent);
+        parent = next;
+    }
     return lines;
 }
 

@@ -183,6 +183,11 @@ PullResult pullImage(Context& ctx, const std::string& name, const PullOptions& o
     bool allNotFound = true;
     for (const auto& cand : res.candidates) {
         for (const auto& src : cand.sources) {
+            if (!src.blocked.empty()) {
+                allNotFound = false;
+                errors.push_back("initializing source docker://" + src.ref.str() + ": " + src.blocked);
+                continue;
+            }
             progress.message("Trying to pull " + src.ref.str() + "...");
             try {
                 return pullFrom(ctx, cand.ref, src, opts, progress);

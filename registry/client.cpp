@@ -374,16 +374,17 @@ public:
 
     size_t read(void* buf, size_t n) override {
         if (finished_ || n == 0) return 0;
-        int resumes = 0;
         for (;;) {
             size_t k;
             try {
                 k = stream_->read(buf, n);
             } catch (const http::TransportError& e) {
-                if (!e.retryable() || ++resumes >= c_->opts.maxTries)
+                // Resumes are counted over the whole blob: a registry that sends a little and
+                // then stalls each time must not keep the pull going for ever.
+                if (!e.retryable() || ++resumes_ >= c_->opts.maxTries)
                     throw RegistryError(0, "", c_->where(repo_) + ": reading blob " + digest_.str() + ": " + e.what());
                 log::debug("blob {}: {}; resuming at byte {}", digest_.str(), e.what(), received_);
-                std::this_thread::sleep_for(c_->backoff(resumes));
+                std::this_thread::sleep_for(c_->backoff(resumes_));
                 open(received_);
                 continue;
             }
@@ -456,6 +457,7 @@ private:
     Hasher hasher_;
     std::unique_ptr<http::Stream> stream_;
     uint64_t received_ = 0, skip_ = 0;
+    int resumes_ = 0;
     bool finished_ = false;
 };
 

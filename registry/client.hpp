@@ -73,7 +73,8 @@ public:
 
     /// Streams a blob (layers) without buffering it: memory stays bounded (~1 MiB) however
     /// big the blob. Follows redirects to other hosts without our Authorization header;
-    /// a connection dropped mid-body is resumed with a Range request (up to maxTries).
+    /// a connection dropped or stalled mid-body is resumed with a Range request (at most
+    /// maxTries - 1 times per blob, so a registry that keeps stalling fails the pull).
     /// Throws at open for HTTP errors (e.g. 404 BLOB_UNKNOWN).
     std::unique_ptr<BlobReader> openBlob(const std::string& repo, const Digest& digest, int64_t size);
 

@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 
@@ -60,10 +63,29 @@ bool retryableCode(CURLcode c) {
     }
 }
 
-[[noreturn]] void throwTransport(CURLcode c, const char* errbuf, const Request& req) {
+[[noreturn]] void throwTransport(CURLcode c, const char* errbuf, const Request& req, long stall) {
     std::string detail = errbuf && *errbuf ? errbuf : curl_easy_strerror(c);
+    if (c == CURLE_OPERATION_TIMEDOUT)
+        detail = "no data received for " + std::to_string(stall) +
+                 " seconds (HUTCH_REGISTRY_STALL_TIMEOUT): " + detail;
     throw TransportError(static_cast<int>(c), retryableCode(c), req.method + " " + req.url + ": " + detail);
 }
+
+}  // namespace
+
+long stallTimeoutSeconds() {
+    const char* v = std::getenv("HUTCH_REGISTRY_STALL_TIMEOUT");
+    if (!v || !*v) return 60;
+    char* end = nullptr;
+    errno = 0;
+    long n = std::strtol(v, &end, 10);
+    if (errno || *end || n <= 0)
+        throw InvalidArgument("HUTCH_REGISTRY_STALL_TIMEOUT=" + std::string(v) +
+                              ": expected a positive number of seconds");
+    return n;
+}
+
+namespace {
 
 // Header lines: a status line resets the list (1xx interim responses, each hop).
 void onHeaderLine(Response& r, std::string_view line, bool* finalDone) {
@@ -112,8 +134,10 @@ struct Easy {
     curl_slist* hdrs = nullptr;
     char errbuf[CURL_ERROR_SIZE] = {0};
     Upload upload;
+    long stall = 60;
 
     explicit Easy(const Request& req) {
+        stall = stallTimeoutSeconds();  // first: may throw before anything is allocated
         h = curl_easy_init();
         if (!h) throw TransportError(0, false, req.url + ": curl_easy_init failed");
         curl_easy_setopt(h, CURLOPT_SHARE, share());
@@ -123,9 +147,9 @@ struct Easy {
         curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
         curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
         curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, stall);
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);      // bytes/s ...
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);      // ... for this long = stalled
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall);    // ... for this long = stalled
         curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
         curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, req.verifyTls ? 1L : 0L);
@@ -206,7 +230,7 @@ Response perform(const Request& req) {
     if (ctx.tooBig)
         throw RegistryError(0, "", req.method + " " + req.url + ": response body larger than " +
                                        std::to_string(req.maxBody) + " bytes");
-    if (c != CURLE_OK) throwTransport(c, e.errbuf, req);
+    if (c != CURLE_OK) throwTransport(c, e.errbuf, req, e.stall);
     long code = 0;
     curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &code);
     r.status = code;
@@ -224,6 +248,9 @@ struct Stream::Impl {
     size_t pos = 0;
     bool paused = false, done = false, headersDone = false;
     CURLcode result = CURLE_OK;
+    // When a byte (header or body) last arrived, or the consumer last asked for more after
+    // a pause: the stall clock. curl's own low-speed check averages over several seconds.
+    std::chrono::steady_clock::time_point lastData = std::chrono::steady_clock::now();
 
     explicit Impl(const Request& r) : req(r), easy(r) {
         multi = curl_multi_init();
@@ -243,6 +270,7 @@ struct Stream::Impl {
     static size_t onWrite(char* p, size_t sz, size_t n, void* u) {
         auto* s = static_cast<Impl*>(u);
         s->headersDone = true;
+        s->lastData = std::chrono::steady_clock::now();
         if (s->buf.size() - s->pos >= kStreamHighWater) {
             s->paused = true;
             return CURL_WRITEFUNC_PAUSE;
@@ -256,6 +284,7 @@ struct Stream::Impl {
     }
     static size_t onHeader(char* p, size_t sz, size_t n, void* u) {
         auto* s = static_cast<Impl*>(u);
+        s->lastData = std::chrono::steady_clock::now();
         onHeaderLine(s->resp, std::string_view(p, sz * n), &s->headersDone);
         return sz * n;
     }
@@ -265,6 +294,7 @@ struct Stream::Impl {
         if (done) return;
         if (paused) {
             paused = false;
+            lastData = std::chrono::steady_clock::now();  // we were not asking for data
             curl_easy_pause(easy.h, CURLPAUSE_CONT);   // may deliver held data right away
         }
         int running = 0;
@@ -276,14 +306,20 @@ struct Stream::Impl {
             while (CURLMsg* m = curl_multi_info_read(multi, &left))
                 if (m->msg == CURLMSG_DONE) result = m->data.result;
             done = true;
-            if (result != CURLE_OK) throwTransport(result, easy.errbuf, req);
+            if (result != CURLE_OK) throwTransport(result, easy.errbuf, req, easy.stall);
             long code = 0;
             curl_easy_getinfo(easy.h, CURLINFO_RESPONSE_CODE, &code);
             resp.status = code;
             headersDone = true;
             return;
         }
-        if (!paused && pos == buf.size()) curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+        if (!paused && pos == buf.size()) {
+            if (std::chrono::steady_clock::now() - lastData >= std::chrono::seconds(easy.stall))
+                throw TransportError(CURLE_OPERATION_TIMEDOUT, true,
+                                     req.method + " " + req.url + ": no data received for " +
+                                         std::to_string(easy.stall) + " seconds (HUTCH_REGISTRY_STALL_TIMEOUT)");
+            curl_multi_poll(multi, nullptr, 0, 250, nullptr);
+        }
     }
 };
 

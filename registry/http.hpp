@@ -53,6 +53,12 @@ private:
     bool retryable_;
 };
 
+/// Seconds without a single byte received after which a request fails (libcurl's
+/// CURLOPT_LOW_SPEED_LIMIT 1 byte/s over CURLOPT_LOW_SPEED_TIME; also the connect timeout):
+/// $HUTCH_REGISTRY_STALL_TIMEOUT when it is a positive integer, else 60. Read at each
+/// request. Throws InvalidArgument naming the variable when it is set to anything else.
+long stallTimeoutSeconds();
+
 /// One request, body collected in memory. Throws TransportError; never follows redirects.
 Response perform(const Request& req);
 

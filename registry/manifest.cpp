@@ -155,21 +155,12 @@ ImageIndex parseIndex(const std::string& body, ManifestKind kind) {
 }
 
 const Descriptor& choosePlatform(const ImageIndex& index, const Platform& want) {
-    const Descriptor* best = nullptr;
-    Platform nw = normalizePlatform(want);
-    int bestRank = -1;
-    for (const auto& d : index.manifests) {
-        if (!d.platform || !platformMatches(want, *d.platform)) continue;
-        Platform nh = normalizePlatform(*d.platform);
-        // Exact variant beats a compatible older one; among older ones, the newest wins.
-        int rank = nh.variant == nw.variant ? 1000 : 0;
-        if (nh.variant.size() > 1 && nh.variant[0] == 'v') rank += std::atoi(nh.variant.c_str() + 1);
-        if (rank > bestRank) {
-            best = &d;
-            bestRank = rank;
+    for (const auto& w : wantedPlatforms(want))
+        for (const auto& d : index.manifests) {
+            if (!d.platform) continue;
+            Platform h = canonicalPlatform(*d.platform);
+            if (h.os == w.os && h.architecture == w.architecture && h.variant == w.variant) return d;
         }
-    }
-    if (best) return *best;
     std::string avail;
     for (const auto& d : index.manifests) {
         if (!d.platform) continue;

@@ -80,9 +80,10 @@ ImageManifest parseManifest(const std::string& body, ManifestKind kind);
 /// Parses an index / manifest list. Throws InvalidArgument naming the field.
 ImageIndex parseIndex(const std::string& body, ManifestKind kind);
 
-/// Picks the index entry for `want` (see platformMatches): an exact match first, then
-/// compatible older arm variants in descending order. Throws NotFound listing the
-/// platforms the index has.
+/// Picks the index entry for `want` as containers/image does: for each platform of
+/// wantedPlatforms(want) in order, the first entry with that os, architecture and variant
+/// (so linux/arm64/v8 takes an arm64 "v8" entry before one without a variant, wherever
+/// they are in the index). Throws NotFound listing the platforms the index has.
 const Descriptor& choosePlatform(const ImageIndex& index, const Platform& want);
 
 }  // namespace hutch::registry

@@ -74,6 +74,44 @@ bool platformMatches(const Platform& want, const Platform& have) {
     return false;
 }
 
+Platform canonicalPlatform(Platform p) {
+    p.os = lower(p.os);
+    p.architecture = lower(p.architecture);
+    p.variant = lower(p.variant);
+    if (p.architecture == "x86_64" || p.architecture == "x86-64") p.architecture = "amd64";
+    if (p.architecture == "aarch64") p.architecture = "arm64";
+    bool digits = !p.variant.empty() &&
+                  std::all_of(p.variant.begin(), p.variant.end(), [](unsigned char c) { return std::isdigit(c); });
+    if (digits && (p.architecture == "arm" || p.architecture == "arm64")) p.variant = "v" + p.variant;
+    return p;
+}
+
+std::vector<Platform> wantedPlatforms(const Platform& want) {
+    static const std::vector<std::pair<std::string, std::vector<std::string>>> kCompat = {
+        {"arm", {"v8", "v7", "v6", "v5"}},
+        {"arm64", {"v8"}},
+    };
+    Platform w = canonicalPlatform(want);
+    const std::vector<std::string>* order = nullptr;
+    for (const auto& [arch, variants] : kCompat)
+        if (arch == w.architecture) order = &variants;
+    std::vector<std::string> variants;
+    if (!w.variant.empty()) {
+        if (order) {
+            auto it = std::find(order->begin(), order->end(), w.variant);
+            if (it != order->end()) variants.assign(it, order->end());
+        }
+        if (variants.empty()) variants.push_back(w.variant);
+        variants.push_back("");
+    } else {
+        variants.push_back("");
+        if (order) variants.insert(variants.end(), order->begin(), order->end());
+    }
+    std::vector<Platform> out;
+    for (const auto& v : variants) out.push_back({w.os, w.architecture, v});
+    return out;
+}
+
 Platform hostPlatform() {
     struct utsname u {};
     uname(&u);

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hutch::registry {
 
@@ -31,5 +32,18 @@ Platform normalizePlatform(Platform p);
 /// True when an image for `have` runs on `want` per containerd's matcher: equal after
 /// normalisation, or `have` is an older arm variant than `want` (arm v7 runs v6 and v5).
 bool platformMatches(const Platform& want, const Platform& have);
+
+/// The platforms an image may have to run on `want`, most capable first, as
+/// containers/image's WantedPlatforms: with a variant, that variant, the older ones it
+/// runs (arm: v8, v7, v6, v5; arm64: v8), then no variant (linux/arm/v7 -> v7, v6, v5, "");
+/// without one, no variant first, then every known variant of the architecture
+/// (linux/arm64 -> "", v8). Architectures without variants (amd64) give only themselves.
+/// Architecture aliases are normalised (x86_64 -> amd64, aarch64 -> arm64) and a numeric
+/// arm variant gets its "v" ("7" -> "v7").
+std::vector<Platform> wantedPlatforms(const Platform& want);
+
+/// `p` with lower-case fields and the normalisation of wantedPlatforms (aliases, "7" ->
+/// "v7"), without adding default variants: the form index entries are compared in.
+Platform canonicalPlatform(Platform p);
 
 }  // namespace hutch::registry

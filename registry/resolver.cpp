@@ -51,15 +51,24 @@ std::vector<PullSource> pullSources(const Reference& ref, const conf::Registry* 
 
 namespace {
 
-/// Adds a candidate for `ref`, or records why its registry refuses it.
+/// Adds a candidate for `ref`, or records why its registry refuses it: sources whose
+/// location is blocked are marked; a candidate with no usable source is skipped.
 void addCandidate(Resolution& res, const Reference& ref, const conf::RegistriesConf& conf) {
     const conf::Registry* reg = conf.findRegistry(ref.name());
-    if (reg && reg->blocked) {
-        std::string where = conf.sources.empty() ? std::string("registries.conf") : str::join(conf.sources, ", ");
+    std::string where = conf.sources.empty() ? std::string("registries.conf") : str::join(conf.sources, ", ");
+    auto sources = pullSources(ref, reg);
+    bool usable = false;
+    for (auto& src : sources) {
+        const conf::Registry* at = conf.findRegistry(src.ref.name());
+        bool blocked = (at && at->blocked) || (!src.mirror && reg && reg->blocked);
+        if (blocked) src.blocked = "registry " + src.ref.domain + " is blocked in " + where;
+        usable = usable || !blocked;
+    }
+    if (!usable) {
         res.skipped.push_back("registry " + ref.domain + " is blocked in " + where);
         return;
     }
-    res.candidates.push_back(Candidate{ref, pullSources(ref, reg)});
+    res.candidates.push_back(Candidate{ref, std::move(sources)});
 }
 
 void finish(Resolution& res, std::string_view name) {

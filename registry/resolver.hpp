@@ -18,6 +18,11 @@ struct PullSource {
     std::string host;       ///< host[:port] to connect to
     bool insecure = false;  ///< http / no TLS verification allowed
     bool mirror = false;    ///< true for a [[registry.mirror]]
+    /// Non-empty when registries.conf blocks this location ("registry X is blocked in
+    /// FILE"): it is not contacted, and the message is its failure. As containers/image,
+    /// `blocked` applies to the locations matching the blocked [[registry]] (its primary
+    /// location), not to its mirrors elsewhere.
+    std::string blocked;
 };
 
 /// One fully-qualified image name to try; sources: mirrors first, then the primary.
@@ -28,7 +33,7 @@ struct Candidate {
 
 /// Result of resolve(). `how`: "alias", "search" or "fully-qualified"; `origin`: the file
 /// that defined the alias / search list; `skipped`: candidates dropped because their
-/// registry is blocked (one message each).
+/// registry is blocked and none of its mirrors may be used (one message each).
 struct Resolution {
     std::vector<Candidate> candidates;
     std::string how;

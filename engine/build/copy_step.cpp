@@ -7,14 +7,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <set>
 
 #include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/engine/user.hpp"
 #include "hutch/storage/applier.hpp"
 #include "hutch/storage/fsops.hpp"
 
@@ -29,6 +32,45 @@ bool hasMeta(const std::string& s) { return s.find_first_of("*?[") != std::strin
 std::string joinRel(const std::string& a, const std::string& b) { return a.empty() ? b : a + "/" + b; }
 
 bool excluded(const SourceRoot& r, const std::string& rel) { return r.ignore && !rel.empty() && r.ignore->excluded(rel); }
+
+bool keep(const SourceRoot& r, int dirFd, const std::string& name, const std::string& rel);
+
+/// True when something below directory `name` of dirFd (path `rel`) is not excluded.
+bool anyIncluded(const SourceRoot& r, int dirFd, const std::string& name, const std::string& rel) {
+    int fd = ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return false;
+    UniqueFd d(fd);
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(::dup(fd)), ::closedir);
+    if (!dir) return false;
+    while (auto* e = ::readdir(dir.get())) {
+        std::string child = e->d_name;
+        if (child == "." || child == "..") continue;
+        if (keep(r, d.get(), child, rel + "/" + child)) return true;
+    }
+    return false;
+}
+
+/// Whether entry `name` of dirFd (context path `rel`) is part of the context: it is not
+/// excluded, or it is an excluded directory with something re-included (`!pattern`) below
+/// it, which is then walked (Docker's rule). An excluded file is never kept.
+bool keep(const SourceRoot& r, int dirFd, const std::string& name, const std::string& rel) {
+    if (!excluded(r, rel)) return true;
+    if (!r.ignore->mayIncludeBelow(rel)) return false;
+    struct stat st {};
+    if (::fstatat(dirFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) return false;
+    return anyIncluded(r, dirFd, name, rel);
+}
+
+/// keep() for a path relative to the root.
+bool keepPath(const SourceRoot& r, const std::string& rel) {
+    if (!excluded(r, rel)) return true;
+    auto pos = rel.rfind('/');
+    std::string parent = pos == std::string::npos ? "" : rel.substr(0, pos);
+    int fd = fsops::openInRoot(r.fd, parent.empty() ? "." : parent, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return false;
+    UniqueFd d(fd);
+    return keep(r, d.get(), pos == std::string::npos ? rel : rel.substr(pos + 1), rel);
+}
 
 UniqueFd openIn(int rootFd, const std::string& rel, int flags, const std::string& shown) {
     int fd = fsops::openInRoot(rootFd, rel.empty() ? "." : rel, flags);
@@ -60,7 +102,7 @@ std::vector<std::string> listDir(int dirFd) {
 void expand(const SourceRoot& r, const std::vector<std::string>& comps, size_t i, const std::string& prefix,
             std::vector<ResolvedSource>& out) {
     if (i == comps.size()) {
-        if (excluded(r, prefix)) return;
+        if (!keepPath(r, prefix)) return;
         UniqueFd fd = openIn(r.fd, prefix, O_PATH, prefix);
         struct stat st {};
         checkSys(::fstat(fd.get(), &st), "stat " + prefix);
@@ -114,7 +156,7 @@ void hashTree(const SourceRoot& r, int dirFd, const std::string& name, const std
         if (!d) throw SysError(errno, "open " + rel);
         for (const auto& child : listDir(d.get())) {
             std::string crel = joinRel(rel, child);
-            if (excluded(r, crel) && !(r.ignore && r.ignore->hasExceptions())) continue;
+            if (!keep(r, d.get(), child, crel)) continue;
             hashTree(r, d.get(), child, crel, shown + "/" + child, h);
         }
     } else {
@@ -181,11 +223,7 @@ void copyEntry(const SourceRoot& r, int srcDir, const std::string& name, const s
         UniqueFd d = openIn(rootfsFd, dstPath, O_RDONLY | O_DIRECTORY, dstPath);
         for (const auto& child : listDir(s.get())) {
             std::string crel = joinRel(rel, child);
-            if (excluded(r, crel) && !(r.ignore && r.ignore->hasExceptions())) continue;
-            if (excluded(r, crel)) {
-                struct stat cst {};
-                if (::fstatat(s.get(), child.c_str(), &cst, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(cst.st_mode)) continue;
-            }
+            if (!keep(r, s.get(), child, crel)) continue;
             copyEntry(r, s.get(), child, crel, rootfsFd, d.get(), child, dstPath + "/" + child, o);
         }
         setMeta(dstDir, dstName, st, o, false);
@@ -291,7 +329,7 @@ std::string contentHash(const SourceRoot& root, const std::vector<ResolvedSource
         h.update("source\0" + s.rel + '\0');
         if (s.rel.empty()) {
             for (const auto& child : listDir(root.fd)) {
-                if (excluded(root, child) && !(root.ignore && root.ignore->hasExceptions())) continue;
+                if (!keep(root, root.fd, child, child)) continue;
                 hashTree(root, root.fd, child, child, child, h);
             }
             continue;
@@ -312,6 +350,24 @@ std::string contentHash(const SourceRoot& root, const std::vector<ResolvedSource
     }
     std::string kind = sources.size() != 1 ? "multi" : sources[0].dir ? "dir" : "file";
     return kind + ":" + h.finish().encoded;
+}
+
+std::pair<uid_t, gid_t> copyOwner(const std::string& rootfs, const std::string& spec) {
+    auto colon = spec.find(':');
+    std::string user = spec.substr(0, colon);
+    std::string group = colon == std::string::npos ? "" : spec.substr(colon + 1);
+    if (user.empty() && group.empty()) throw InvalidArgument("can't find uid for user " + spec);
+    auto number = [](const std::string& s, uint32_t& out) {
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+        return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+    };
+    uint32_t uid = 0, gid = 0;
+    if (user.empty() || number(user, uid)) {
+        if (group.empty()) return {uid, uid};
+        if (number(group, gid)) return {uid, gid};
+    }
+    engine::ResolvedUser u = engine::resolveUser(rootfs, spec);
+    return {u.uid, u.gid};
 }
 
 void mkdirInRoot(int rootfsFd, const std::string& path, uid_t uid, gid_t gid) {
@@ -382,7 +438,7 @@ void copyInto(int rootfsFd, const std::string& rootfsPath, const SourceRoot& src
             UniqueFd d = openIn(rootfsFd, dest, O_RDONLY | O_DIRECTORY, dest);
             for (const auto& child : listDir(self.get())) {
                 std::string crel = joinRel(s.rel, child);
-                if (excluded(src, crel) && !(src.ignore && src.ignore->hasExceptions())) continue;
+                if (!keep(src, self.get(), child, crel)) continue;
                 copyEntry(src, self.get(), child, crel, rootfsFd, d.get(), child, (dest == "/" ? "" : dest) + "/" + child, o);
             }
             continue;

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hutch/builder/dockerignore.hpp"
@@ -58,6 +59,12 @@ struct CopyOptions {
 /// naming the path.
 void copyInto(int rootfsFd, const std::string& rootfsPath, const SourceRoot& src,
               const std::vector<ResolvedSource>& sources, const CopyOptions& opts);
+
+/// The owner `COPY/ADD --chown=SPEC` gives, as buildah does: a numeric user without a
+/// group ("12", "12:") is uid:uid; numeric "uid:gid" as given; otherwise user and group
+/// names are looked up in the rootfs's /etc/passwd and /etc/group (a name without a group
+/// gets its primary group). Throws InvalidArgument for an empty spec or an unknown name.
+std::pair<uid_t, gid_t> copyOwner(const std::string& rootfs, const std::string& spec);
 
 /// Creates directory `path` (absolute in the rootfs) and its missing parents, owned by
 /// uid:gid, mode 0755. Throws SysError.

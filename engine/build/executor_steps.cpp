@@ -10,6 +10,7 @@
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "hutch/builder/dockerfile_parser.hpp"
 #include "hutch/builder/dockerignore.hpp"
@@ -156,9 +157,7 @@ std::optional<storage::Layer> Executor::doCopy(Stage& st, const Instruction& in,
     co.extractArchives = ad != nullptr;
     if (!chown.empty()) {
         try {
-            ResolvedUser u = resolveUser(rootfs, chown);
-            co.uid = u.uid;
-            co.gid = u.gid;
+            std::tie(co.uid, co.gid) = copyOwner(rootfs, chown);
         } catch (const std::exception& e) {
             throw errorAt(in.startLine, "--chown=" + chown + ": " + e.what());
         }

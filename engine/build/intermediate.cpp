@@ -37,4 +37,30 @@ std::set<std::string> intermediateImageIds(const std::vector<ImageInfo>& images)
     return out;
 }
 
+std::optional<std::string> parentImageId(const std::vector<ImageInfo>& images, const std::string& childId) {
+    auto child = std::find_if(images.begin(), images.end(), [&](const ImageInfo& i) { return i.id == childId; });
+    if (child == images.end()) return std::nullopt;
+    const ImageInfo* best = nullptr;
+    size_t bestLen = 0;
+    for (const auto& p : images) {
+        if (!descends(*child, p)) continue;
+        auto h = p.config.value("history", nlohmann::json::array());
+        size_t len = h.is_array() ? h.size() : 0;
+        if (!best || len > bestLen) {
+            best = &p;
+            bestLen = len;
+        }
+    }
+    if (!best) return std::nullopt;
+    return best->id;
+}
+
+bool hasChildImage(const std::vector<ImageInfo>& images, const std::string& id) {
+    auto parent = std::find_if(images.begin(), images.end(), [&](const ImageInfo& i) { return i.id == id; });
+    if (parent == images.end()) return false;
+    for (const auto& c : images)
+        if (descends(c, *parent)) return true;
+    return false;
+}
+
 }  // namespace hutch::engine::build

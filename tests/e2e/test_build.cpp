@@ -568,3 +568,75 @@ TEST_CASE("e2e: non-ASCII and non-UTF-8 file names through build, push, podman, 
     CHECK(contains(tar, "n/" + utf8));
     CHECK(contains(tar, "n/" + latin1));
 }
+
+TEST_CASE("e2e: rmi of a built image removes its untagged parents, not a tagged base or a shared parent",
+          "[e2e][build][rmi]") {
+    Sandbox sb;
+    auto dir = context(sb, "rmi",
+                       {{"A", "FROM " + busybox() + "\nENV SHARED=1\nRUN echo a > /a\nCOPY --chown=12 f.txt /f\n"},
+                        {"B", "FROM " + busybox() + "\nENV SHARED=1\nRUN echo b > /b\n"},
+                        {"f.txt", "f\n"}});
+    auto build = [&](const std::string& file, const std::string& tag) {
+        Result b = sb.hutch({"build", "-f", (dir / file).string(), "-t", tag, dir.string()},
+                            RunOptions::withTimeout(std::chrono::seconds(180)));
+        REQUIRE_RC(b, 0);
+        return lastLine(b.out);
+    };
+    auto all = [&] {
+        Result r = sb.hutch({"images", "-a", "-q", "--no-trunc"});
+        REQUIRE_RC(r, 0);
+        return lines(r.out);
+    };
+    build("A", "ra");
+    REQUIRE(all().size() == 4);  // busybox, ENV, RUN, ra
+    build("B", "rb");            // its ENV step comes from the cache: a parent shared with ra
+    REQUIRE(all().size() == 5);
+    // COPY --chown=12 gives 12:12 (a numeric user without a group: gid = uid, as buildah).
+    Result own = sb.hutch({"run", "--rm", "ra", "stat", "-c", "%u:%g", "/f"});
+    REQUIRE_RC(own, 0);
+    CHECK_R(own, lastLine(own.out) == "12:12");
+
+    Result rm = sb.hutch({"rmi", "ra"});
+    REQUIRE_RC(rm, 0);
+    CHECK_R(rm, count(rm.out, "Deleted: ") == 2);  // ra and its RUN step; the ENV step has rb below it
+    CHECK(all().size() == 3);
+    Result rm2 = sb.hutch({"rmi", "rb"});
+    REQUIRE_RC(rm2, 0);
+    CHECK_R(rm2, count(rm2.out, "Deleted: ") == 2);  // rb and the ENV step; busybox is tagged
+    auto left = all();
+    CHECK(left.size() == 1);
+    Result bb = sb.hutch({"images", "--format", "{{.Repository}}"});
+    REQUIRE_RC(bb, 0);
+    CHECK_R(bb, contains(bb.out, busybox()));
+
+    // A parent used by a container stays.
+    Result again = sb.hutch({"build", "-f", (dir / "A").string(), "-t", "ra", dir.string()},
+                            RunOptions::withTimeout(std::chrono::seconds(180)));
+    REQUIRE_RC(again, 0);
+    std::vector<std::string> stepIds;  // "--> ID" after each step: ENV, RUN, COPY
+    for (const auto& l : lines(again.out))
+        if (l.rfind("--> ", 0) == 0 && l.find("Using cache") == std::string::npos) stepIds.push_back(l.substr(4));
+    INFO(again.out);
+    REQUIRE(stepIds.size() == 3);
+    Result c = sb.hutch({"run", "--name", "user", stepIds[1], "true"});
+    REQUIRE_RC(c, 0);
+    Result rm3 = sb.hutch({"rmi", "ra"});
+    REQUIRE_RC(rm3, 0);
+    CHECK_R(rm3, count(rm3.out, "Deleted: ") == 1);
+    CHECK(all().size() == 3);  // busybox, ENV, the RUN step the container uses
+}
+
+TEST_CASE("e2e: build .dockerignore `**` with `!keep.txt` copies keep.txt only", "[e2e][build]") {
+    Sandbox sb;
+    auto dir = context(sb, "ign",
+                       {{"Dockerfile", "FROM " + busybox() + "\nCOPY . /ctx/\nRUN find /ctx | sort\n"},
+                        {".dockerignore", "**\n!./keep.txt\n"},
+                        {"keep.txt", "k\n"},
+                        {"secret.txt", "s\n"},
+                        {"secrets/id_rsa", "key\n"}});
+    Result b = sb.hutch({"build", "-t", "ign", dir.string()}, RunOptions::withTimeout(std::chrono::seconds(180)));
+    REQUIRE_RC(b, 0);
+    CHECK_R(b, contains(b.out, "/ctx/keep.txt"));
+    CHECK_R(b, !contains(b.out, "secret"));
+    CHECK_R(b, !contains(b.out, "/ctx/Dockerfile"));
+}

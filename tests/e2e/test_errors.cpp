@@ -49,6 +49,31 @@ TEST_CASE("e2e: unknown image fails with 125 naming every registry tried", "[e2e
     }
 }
 
+TEST_CASE("e2e: a blocked registry is pulled through its mirrors; all failing, each endpoint is named",
+          "[e2e][mirror]") {
+    Sandbox sb;
+    const std::string reg = testEnv().registry;
+    auto conf = [&](const std::string& mirrors) {
+        return "[[registry]]\nlocation = \"blocked.hutch.test\"\nblocked = true\n" + mirrors;
+    };
+    auto mirror = [](const std::string& loc) {
+        return "[[registry.mirror]]\nlocation = \"" + loc + "\"\ninsecure = true\n";
+    };
+    sb.writeRegistriesConf(conf(mirror("127.0.0.1:1") + mirror(reg)));
+    Result ok = sb.hutch({"pull", "blocked.hutch.test/busybox"}, RunOptions::withTimeout(std::chrono::seconds(120)));
+    REQUIRE_RC(ok, 0);
+    Result imgs = sb.hutch({"images", "--format", "{{.Repository}}"});
+    CHECK_R(imgs, contains(imgs.out, "blocked.hutch.test/busybox"));
+
+    sb.writeRegistriesConf(conf(mirror("127.0.0.1:1") + mirror(reg + "/no-such-repo-e2e")));
+    Result bad = sb.hutch({"pull", "blocked.hutch.test/busybox:other"}, RunOptions::withTimeout(std::chrono::seconds(120)));
+    REQUIRE_RC(bad, 125);
+    CHECK_R(bad, contains(bad.err, "3 errors occurred"));
+    CHECK_R(bad, contains(bad.err, "docker://127.0.0.1:1/busybox:other: "));
+    CHECK_R(bad, contains(bad.err, "docker://" + reg + "/no-such-repo-e2e/busybox:other: "));
+    CHECK_R(bad, contains(bad.err, "docker://blocked.hutch.test/busybox:other: registry blocked.hutch.test is blocked"));
+}
+
 TEST_CASE("e2e: unreachable registry fails with 125 naming it", "[e2e]") {
     Sandbox sb;
     Result r = sb.hutch({"pull", "127.0.0.1:1/busybox"}, RunOptions::withTimeout(std::chrono::seconds(90)));

@@ -85,3 +85,17 @@ TEST_CASE("invalid patterns name file and line", "[dockerignore]") {
                       Catch::Matchers::Equals("ctx/.dockerignore:2: illegal exclusion pattern: \"!\""));
     CHECK_THROWS_AS(DockerIgnore::parse("a[b\n"), ConfigError);
 }
+
+TEST_CASE("a very long pattern or path is matched without deep recursion", "[dockerignore]") {
+    // The fuzzer's known crash (tests/fuzz/known-crashes/dockerignore/long-pattern on main):
+    // a 60 KB line overflowed the stack inside std::regex.
+    const std::string longA(60000, 'a');
+    auto di = DockerIgnore::parse(longA + "\n" + "?" + longA + "*\n**/x*y\n");
+    CHECK(di.excluded(longA));
+    CHECK(di.excluded("b" + longA + "c"));
+    CHECK_FALSE(di.excluded("c/" + longA));
+    std::string deep;
+    for (int i = 0; i < 2000; ++i) deep += "d/";
+    CHECK(di.excluded(deep + "x123y"));
+    CHECK_FALSE(di.excluded(deep + "z"));
+}

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
 #include <set>
 #include <string>
 
@@ -264,6 +265,56 @@ TEST_CASE("build copy: Docker's destination rules into a rootfs", "[build]") {
     }
 }
 
+TEST_CASE("build copy: a ! exception re-includes only what it names", "[build][dockerignore]") {
+    TempDir ctx, rootfs;
+    ctx.write("keep.txt", "k");
+    ctx.write("secret.txt", "s");
+    ctx.write("secrets/id_rsa", "key");
+    ctx.write("node_modules/keep/a.js", "a");
+    ctx.write("node_modules/drop/b.js", "b");
+    ctx.write("node_modules/keep/b.css", "c");
+    auto cfd = ctx.fd();
+    auto rfd = rootfs.fd();
+    auto copyAll = [&](const builder::DockerIgnore& ig, const std::string& dest) {
+        SourceRoot root{cfd.get(), ctx.path, &ig};
+        CopyOptions o;
+        o.dest = dest;
+        copyInto(rfd.get(), rootfs.path, root, resolveSources(root, {"."}), o);
+    };
+    SECTION("** then !./keep.txt: only keep.txt") {
+        auto ig = builder::DockerIgnore::parse("**\n!./keep.txt\n");
+        copyAll(ig, "/a/");
+        CHECK(slurp(rootfs.path + "/a/keep.txt") == "k");
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/a/secret.txt"));
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/a/secrets"));
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/a/node_modules"));
+        SourceRoot root{cfd.get(), ctx.path, &ig};
+        const std::string h = contentHash(root, resolveSources(root, {"."}));
+        ctx.write("secrets/id_rsa", "other key");  // excluded: the cache key does not change
+        CHECK(contentHash(root, resolveSources(root, {"."})) == h);
+        ctx.write("keep.txt", "K");
+        CHECK(contentHash(root, resolveSources(root, {"."})) != h);
+        CHECK_THROWS_AS(resolveSources(root, {"secret.txt"}), NotFound);
+    }
+    SECTION("an excluded directory is walked for its exceptions, and made only when one is found") {
+        auto ig = builder::DockerIgnore::parse("node_modules\nsecret*\n!node_modules/keep/*.js\n");
+        copyAll(ig, "/b/");
+        CHECK(slurp(rootfs.path + "/b/keep.txt") == "k");
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/b/secret.txt"));
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/b/secrets"));
+        CHECK(slurp(rootfs.path + "/b/node_modules/keep/a.js") == "a");
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/b/node_modules/keep/b.css"));
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/b/node_modules/drop"));
+        // Named as a source: the excluded directory with its re-included content.
+        SourceRoot root{cfd.get(), ctx.path, &ig};
+        CopyOptions o;
+        o.dest = "/c/";
+        copyInto(rfd.get(), rootfs.path, root, resolveSources(root, {"node_modules"}), o);
+        CHECK(slurp(rootfs.path + "/c/keep/a.js") == "a");
+        CHECK_FALSE(fsutil::exists(rootfs.path + "/c/drop"));
+    }
+}
+
 TEST_CASE("build images: untagged images with a descendant are intermediate", "[build]") {
     auto img = [](std::string id, std::vector<std::string> names, std::vector<std::string> diffs, int history) {
         engine::ImageInfo i;
@@ -282,4 +333,34 @@ TEST_CASE("build images: untagged images with a descendant are intermediate", "[
         img("dangling", {}, {"d9"}, 1),         // no child: shown
     };
     CHECK(intermediateImageIds(v) == std::set<std::string>{"env", "run"});
+    // The parent chain rmi walks: the nearest ancestor, then its own.
+    CHECK(parentImageId(v, "final") == std::optional<std::string>("run"));
+    CHECK(parentImageId(v, "run") == std::optional<std::string>("env"));
+    CHECK(parentImageId(v, "env") == std::optional<std::string>("base"));
+    CHECK_FALSE(parentImageId(v, "base"));
+    CHECK_FALSE(parentImageId(v, "dangling"));
+    CHECK(hasChildImage(v, "run"));
+    CHECK_FALSE(hasChildImage(v, "final"));
+    v.push_back(img("other", {"localhost/y:latest"}, {"d1"}, 3));  // a second build on env
+    v[5].config["history"][2] = {{"created_by", "other step"}};
+    std::vector<engine::ImageInfo> withoutFinal{v[0], v[1], v[2], v[4], v[5]};
+    CHECK(hasChildImage(withoutFinal, "env"));       // env has "other" below it: it stays
+    CHECK_FALSE(hasChildImage(withoutFinal, "run"));
+}
+
+TEST_CASE("build copy: --chown owners as buildah gives them", "[build][chown]") {
+    TempDir rootfs;
+    rootfs.write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nua:x:1:7::/:/bin/sh\n");
+    rootfs.write("etc/group", "root:x:0:\ng7:x:7:\nstaff:x:50:\n");
+    using P = std::pair<uid_t, gid_t>;
+    CHECK(copyOwner(rootfs.path, "12") == P{12, 12});   // numeric, no group: gid = uid
+    CHECK(copyOwner(rootfs.path, "12:") == P{12, 12});
+    CHECK(copyOwner(rootfs.path, "1") == P{1, 1});      // even when passwd gives uid 1 group 7
+    CHECK(copyOwner(rootfs.path, "12:34") == P{12, 34});
+    CHECK(copyOwner(rootfs.path, "ua") == P{1, 7});     // a name: its primary group
+    CHECK(copyOwner(rootfs.path, "ua:0") == P{1, 0});
+    CHECK(copyOwner(rootfs.path, "ua:staff") == P{1, 50});
+    CHECK(copyOwner(rootfs.path, "12:staff") == P{12, 50});
+    CHECK_THROWS_AS(copyOwner(rootfs.path, "nosuch"), InvalidArgument);
+    CHECK_THROWS_AS(copyOwner(rootfs.path, ":"), InvalidArgument);
 }

@@ -282,6 +282,49 @@ TEST_CASE("client: a dropped connection is resumed with Range", "[client]") {
     }
 }
 
+namespace {
+/// Sets HUTCH_REGISTRY_STALL_TIMEOUT for the scope of the object.
+struct StallTimeout {
+    explicit StallTimeout(const char* v) { ::setenv("HUTCH_REGISTRY_STALL_TIMEOUT", v, 1); }
+    ~StallTimeout() { ::unsetenv("HUTCH_REGISTRY_STALL_TIMEOUT"); }
+};
+}  // namespace
+
+TEST_CASE("client: a registry that stops sending fails after the stall timeout", "[client][stall]") {
+    StallTimeout t("1");
+    SECTION("every request stalls: an error naming the registry and the blob, in bounded time") {
+        FakeRegistry reg({"--big-mib", "4", "--stall", "always"});
+        Client c(opts(reg));
+        auto m = parseManifest(c.getManifest(kRepo, "big").body, ManifestKind::OciManifest);
+        const std::string blob = m.layers[0].digest.str();
+        auto start = std::chrono::steady_clock::now();
+        std::string err;
+        try {
+            auto rd = c.openBlob(kRepo, m.layers[0].digest, m.layers[0].size);
+            drain(*rd);
+        } catch (const RegistryError& e) {
+            err = e.what();
+        }
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        CHECK_THAT(err, Catch::Contains(reg.host()) && Catch::Contains(blob) &&
+                            Catch::Contains("no data received for 1 seconds"));
+        CHECK(secs < 10);  // maxTries (3) stalls of 1 s, plus backoff
+        CHECK(reg.stats()["stalls"] >= 1);
+    }
+    SECTION("one stall: the blob is resumed from where it stopped") {
+        FakeRegistry reg({"--big-mib", "4", "--stall", "once"});
+        Client c(opts(reg));
+        auto m = parseManifest(c.getManifest(kRepo, "big").body, ManifestKind::OciManifest);
+        auto rd = c.openBlob(kRepo, m.layers[0].digest, m.layers[0].size);
+        CHECK(drain(*rd) == 4u << 20);
+        CHECK(reg.stats()["range_requests"] == 1);
+    }
+    SECTION("a bad value is an error naming the variable") {
+        StallTimeout bad("soon");
+        CHECK_THROWS_WITH(http::stallTimeoutSeconds(), Catch::Contains("HUTCH_REGISTRY_STALL_TIMEOUT=soon"));
+    }
+}
+
 TEST_CASE("client: concurrent blob streams on one client", "[client]") {
     FakeRegistry reg({"--auth", "bearer", "--big-mib", "4"});
     Client c(opts(reg));

@@ -136,6 +136,50 @@ TEST_CASE("choosePlatform", "[platform]") {
     CHECK_THROWS_AS(choosePlatform(indexOf({{"linux", "arm64", ""}}), {"linux", "arm", "v7"}), NotFound);
 }
 
+TEST_CASE("choosePlatform takes the best entry, not the first compatible one", "[platform]") {
+    // The letter of the chosen entry (a = first), for `want`, in an index of `entries`.
+    auto pick = [](std::vector<Platform> entries, Platform want) {
+        return choosePlatform(indexOf(std::move(entries)), want).digest.encoded[0];
+    };
+    const Platform arm64v8{"linux", "arm64", "v8"}, arm64{"linux", "arm64", ""};
+    CHECK(pick({arm64, arm64v8}, arm64v8) == 'b');  // v8 before no variant, whatever the order
+    CHECK(pick({arm64v8, arm64}, arm64v8) == 'a');
+    CHECK(pick({arm64}, arm64v8) == 'a');           // no variant still accepted
+    CHECK(pick({arm64v8, arm64}, arm64) == 'b');    // asked without a variant: no variant first
+    CHECK(pick({arm64v8}, arm64) == 'a');
+    CHECK(pick({{"linux", "arm64", "8"}}, arm64v8) == 'a');  // "8" is "v8"
+
+    const Platform v7{"linux", "arm", "v7"}, v6{"linux", "arm", "v6"}, v5{"linux", "arm", "v5"}, arm{"linux", "arm", ""},
+        v8{"linux", "arm", "v8"};
+    // linux/arm/v7: v7, then v6, then v5, then no variant; never v8.
+    CHECK(pick({arm, v5, v6, v7}, v7) == 'd');
+    CHECK(pick({v7, v6, v5, arm}, v7) == 'a');
+    CHECK(pick({arm, v5, v6}, v7) == 'c');
+    CHECK(pick({v5, arm}, v7) == 'a');
+    CHECK(pick({arm, v5}, v7) == 'b');
+    CHECK(pick({v8, arm}, v7) == 'b');
+    CHECK_THROWS_AS(pick({v8}, v7), NotFound);
+    CHECK(pick({arm, v6, v7}, v8) == 'c');  // arm/v8 runs v7 before v6 and before no variant
+    CHECK(pick({arm, v6}, {"linux", "arm", "v6"}) == 'b');
+
+    // amd64 takes amd64 only: never 386, never arm64, whatever comes first.
+    const Platform amd64{"linux", "amd64", ""};
+    CHECK(pick({{"linux", "386", ""}, arm64, amd64}, amd64) == 'c');
+    CHECK_THROWS_AS(pick({{"linux", "386", ""}, arm64v8}, amd64), NotFound);
+    CHECK(pick({{"windows", "amd64", ""}, amd64}, {"linux", "x86_64", ""}) == 'b');
+
+    // The candidate lists themselves.
+    auto strs = [](const Platform& w) {
+        std::vector<std::string> v;
+        for (const auto& p : wantedPlatforms(w)) v.push_back(p.str());
+        return v;
+    };
+    CHECK(strs(v7) == std::vector<std::string>{"linux/arm/v7", "linux/arm/v6", "linux/arm/v5", "linux/arm"});
+    CHECK(strs(arm64v8) == std::vector<std::string>{"linux/arm64/v8", "linux/arm64"});
+    CHECK(strs(arm64) == std::vector<std::string>{"linux/arm64", "linux/arm64/v8"});
+    CHECK(strs(amd64) == std::vector<std::string>{"linux/amd64"});
+}
+
 TEST_CASE("platforms parse and normalise", "[platform]") {
     auto p = parsePlatform("linux/arm64/v8");
     CHECK(p.os == "linux");

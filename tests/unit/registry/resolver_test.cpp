@@ -300,6 +300,32 @@ TEST_CASE("blocked registries") {
     CHECK_THROWS_WITH(resolve("evil.com/x", c, {}), Contains("registry evil.com is blocked"));
 }
 
+TEST_CASE("a blocked registry's mirrors are still used; only its own location is blocked") {
+    RegistriesConf c = conf::parseRegistriesConf(
+        "[[registry]]\nlocation=\"evil.com\"\nblocked=true\n"
+        "[[registry.mirror]]\nlocation=\"m1.example.com/evil\"\n"
+        "[[registry.mirror]]\nlocation=\"evil.com/mirror\"\n"          // inside the blocked registry
+        "[[registry.mirror]]\nlocation=\"m2.example.com\"\ninsecure=true\n"
+        "[[registry]]\nlocation=\"only.com\"\nblocked=true\n"
+        "[[registry.mirror]]\nlocation=\"only.com/m\"\n",
+        "b.conf");
+    Resolution r = resolve("evil.com/x", c, {});
+    REQUIRE(r.candidates.size() == 1);
+    CHECK(r.skipped.empty());
+    const auto& src = r.candidates[0].sources;
+    REQUIRE(src.size() == 4);
+    CHECK(src[0].ref.str() == "m1.example.com/evil/x:latest");
+    CHECK(src[0].blocked.empty());
+    CHECK(src[1].ref.str() == "evil.com/mirror/x:latest");
+    CHECK_THAT(src[1].blocked, Contains("registry evil.com is blocked in b.conf"));
+    CHECK(src[2].host == "m2.example.com");
+    CHECK(src[2].blocked.empty());
+    CHECK_FALSE(src[3].mirror);
+    CHECK_THAT(src[3].blocked, Contains("registry evil.com is blocked in b.conf"));
+    // Every location blocked: nothing to try.
+    CHECK_THROWS_WITH(resolve("only.com/x", c, {}), Contains("registry only.com is blocked"));
+}
+
 TEST_CASE("mirrors come first, mirror-by-digest-only respected, fully-qualified gives one candidate") {
     RegistriesConf c = conf::parseRegistriesConf(
         "[[registry]]\nprefix=\"docker.io\"\nlocation=\"docker.io\"\n"
