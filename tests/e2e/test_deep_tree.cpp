@@ -78,7 +78,7 @@ TEST_CASE("e2e: an image with thousands of nested directories runs, commits, exp
     Result im = h({"import", dir + "/deep.tar", "deep:1"});
     REQUIRE_RC(im, 0);
     Result run = h({"run", "--name", "c1", "deep:1", "sh", "-c",
-                    "cat " + deepPath("bottom") + " && echo hi > " + deepPath("new.txt") + " && ls /locked /ro"});
+                    "cat " + deepPath("bottom") + " && echo hi > " + deepPath("new.txt") + " && ls /locked && ls /ro"});
     CHECK_R(run, (run.rc == 0 && run.out == "deep bottom\nsecret\nfile\n"));
 
     Result commit = h({"commit", "-q", "c1", "deep:2"});
@@ -99,10 +99,10 @@ TEST_CASE("e2e: an image with thousands of nested directories runs, commits, exp
     Result imgs = h({"images", "--format", "{{.Repository}}:{{.Tag}}"});
     CHECK_R(imgs, (imgs.rc == 0 && !contains(imgs.out, "deep")));
 
-    // system reset with the image, a stopped and a created container of it in the store.
+    // system reset with the image, a stopped and a running container of it in the store.
     must({"import", "-q", dir + "/deep.tar", "deep:3"});
     must({"run", "--name", "c2", "deep:3", "sh", "-c", "echo x > " + deepPath("more")});
-    must({"create", "--name", "c3", "deep:3", "true"});
+    must({"run", "-d", "--name", "c3", "deep:3", "sleep", "600"});  // running
     Result reset = h({"system", "reset", "-f"});
     CHECK_R(reset, reset.rc == 0);
     Result after = h({"images", "-q"});
