@@ -70,9 +70,13 @@ std::string fdPath(int dirFd, const std::string& name) {
     return "/proc/self/fd/" + std::to_string(dirFd) + "/" + name;
 }
 
-DirCursor::DirCursor(UniqueFd root, std::string shown) : fd_(std::move(root)), root_(std::move(shown)) {}
+DirCursor::DirCursor(UniqueFd root, std::string shown) : rootFd_(std::move(root)), root_(std::move(shown)) {
+    if (rootFd_) fd_.reset(::fcntl(rootFd_.get(), F_DUPFD_CLOEXEC, 0));
+    if (rootFd_ && !fd_) throw SysError(errno, "dup the directory fd of " + root_);
+}
 
-DirCursor::DirCursor(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)), root_(path) {
+DirCursor::DirCursor(const std::string& path)
+    : DirCursor(UniqueFd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)), path) {
     if (!fd_) throw SysError(errno, "open directory " + path);
 }
 
@@ -105,7 +109,10 @@ void DirCursor::down(const std::string& name, const struct stat* expect) {
 
 void DirCursor::up() {
     if (ids_.empty()) throw Error("internal: walking above the root " + root_);
-    UniqueFd parent(::openat(fd_.get(), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    // Back at the root through its own fd: ".." of a child of a directory something is now
+    // mounted on (tmpcopyup copies what a mount covers) would lead into that mount.
+    UniqueFd parent(ids_.size() == 1 ? ::openat(rootFd_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                                     : ::openat(fd_.get(), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!parent) throw SysError(errno, "open the parent of " + shown());
     struct stat st {};
     if (::fstat(parent.get(), &st) != 0) throw SysError(errno, "stat the parent of " + shown());

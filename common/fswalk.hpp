@@ -3,9 +3,10 @@
 // Every recursive walk in hutch (tree removal, copies, layer diffs, chown, disk usage, ...)
 // goes through these helpers, so that an image with 100,000 nested directories (or paths far
 // longer than PATH_MAX) neither exhausts RLIMIT_NOFILE nor the C++ stack:
-//  - one directory fd is held per walk (DirCursor); a parent is re-opened through ".." of
-//    the child and checked against the inode met on the way down, so a walk never leaves
-//    its root, even if the tree is moved meanwhile (that is an error);
+//  - two directory fds are held per walk (DirCursor: the root and the current directory); a
+//    parent below the root is re-opened through ".." of the child and checked against the
+//    inode met on the way down, so a walk never leaves its root, even if the tree is moved
+//    meanwhile (that is an error);
 //  - every step is relative to an open directory (openat/fstatat/unlinkat by name), so path
 //    length never matters;
 //  - symlinks are never followed (O_NOFOLLOW / AT_SYMLINK_NOFOLLOW);
@@ -43,7 +44,8 @@ std::vector<DirEntry> listDir(int dirFd, const std::string& shown, bool sorted =
 /// the path-only system calls (lgetxattr, ...) whatever the entry's real path length.
 std::string fdPath(int dirFd, const std::string& name);
 
-/// A position in a directory tree, held by exactly one open directory fd whatever the depth.
+/// A position in a directory tree, held by two open directory fds whatever the depth (the
+/// root's and the current directory's).
 class DirCursor {
 public:
     /// Starts at the open directory `root` (owned from now on); `shown` names it in errors.
@@ -73,7 +75,7 @@ public:
     void up();
 
 private:
-    UniqueFd fd_;
+    UniqueFd rootFd_, fd_;  // the root stays open: two fds per cursor
     std::string root_, rel_;
     std::vector<std::pair<dev_t, ino_t>> ids_;  // the directories above the current one
     std::vector<size_t> relLens_;
