@@ -1,7 +1,6 @@
 // Tree copies with full fidelity (see fscopy.hpp).
 #include "hutch/common/fscopy.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -17,6 +16,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
+#include "hutch/common/fswalk.hpp"
 #include "hutch/common/log.hpp"
 
 namespace hutch::fsutil {
@@ -48,8 +48,8 @@ namespace {
 
 struct Copier {
     int dstRoot;
+    DirCursor dst;  // the destination directory matching the walked one
     std::map<std::pair<dev_t, ino_t>, std::string> links;  // src inode -> dst relative path
-    std::vector<std::pair<std::string, struct stat>> dirs;  // for mtimes afterwards
 
     static void copyData(int in, int out, off_t size, const std::string& shown) {
         if (size == 0) return;
@@ -91,28 +91,41 @@ struct Copier {
         ::utimensat(dirFd, name, ts, flags);
     }
 
-    void copyEntry(int srcDir, int dstDir, const std::string& name, const std::string& rel) {
-        struct stat st;
-        checkSys(::fstatat(srcDir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW), "stat " + rel);
-        const char* n = name.c_str();
+    // A second name for an inode copied before as `target` (relative to the destination
+    // root): linkat relative to the root, or, for a path too long for one system call,
+    // through the target's directory opened one component at a time.
+    void link(const std::string& target, const char* n, const std::string& rel) {
+        if (target.size() < 2048) {
+            checkSys(::linkat(dstRoot, target.c_str(), dst.fd(), n, 0), "link " + rel);
+            return;
+        }
+        size_t slash = target.rfind('/');
+        int fd = openDirBeneath(dstRoot, target.substr(0, slash), O_PATH);
+        if (fd < 0) throw SysError(-fd, "link " + rel);
+        UniqueFd dir(fd);
+        checkSys(::linkat(dir.get(), target.c_str() + slash + 1, dst.fd(), n, 0), "link " + rel);
+    }
+
+    // Before a directory's content: everything but a directory's own metadata. Returns
+    // whether to enter (directories); the destination cursor follows.
+    bool pre(const WalkEntry& e) {
+        const struct stat& st = e.st;
+        const std::string& rel = e.rel;
+        const int srcDir = e.dirFd, dstDir = dst.fd();
+        const char* n = e.name.c_str();
         if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
             auto it = links.find({st.st_dev, st.st_ino});
             if (it != links.end()) {
-                checkSys(::linkat(dstRoot, it->second.c_str(), dstDir, n, 0), "link " + rel);
-                return;
+                link(it->second, n, rel);
+                return false;
             }
             links[{st.st_dev, st.st_ino}] = rel;
         }
         switch (st.st_mode & S_IFMT) {
-            case S_IFDIR: {
+            case S_IFDIR:
                 if (::mkdirat(dstDir, n, 0700) != 0) throw SysError(errno, "mkdir " + rel);
-                UniqueFd s(checkSys(::openat(srcDir, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open " + rel));
-                UniqueFd d(checkSys(::openat(dstDir, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open " + rel));
-                copyDir(s.get(), d.get(), rel);
-                finishMeta(s.get(), d.get(), st, rel);
-                dirs.emplace_back(rel, st);
-                return;
-            }
+                dst.down(e.name);
+                return true;
             case S_IFREG: {
                 UniqueFd s(checkSys(::openat(srcDir, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), "open " + rel));
                 UniqueFd d(checkSys(::openat(dstDir, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600), "create " + rel));
@@ -120,7 +133,7 @@ struct Copier {
                 finishMeta(s.get(), d.get(), st, rel);
                 struct timespec ts[2] = {st.st_atim, st.st_mtim};
                 ::futimens(d.get(), ts);
-                return;
+                return false;
             }
             case S_IFLNK: {
                 std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
@@ -129,22 +142,34 @@ struct Copier {
                 checkSys(::symlinkat(target.c_str(), dstDir, n), "symlink " + rel);
                 checkSys(::fchownat(dstDir, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW), "chown " + rel);
                 setTimes(dstDir, n, st, AT_SYMLINK_NOFOLLOW);
-                return;
+                return false;
             }
             default: {  // devices, fifos, sockets
                 if (::mknodat(dstDir, n, st.st_mode, st.st_rdev) != 0) {
                     if (errno == EPERM) {
                         log::debug("skipping device node {}: mknod not permitted", rel);
-                        return;
+                        return false;
                     }
                     throw SysError(errno, "mknod " + rel);
                 }
                 checkSys(::fchownat(dstDir, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW), "chown " + rel);
                 checkSys(::fchmodat(dstDir, n, st.st_mode & 07777, 0), "chmod " + rel);
                 setTimes(dstDir, n, st, AT_SYMLINK_NOFOLLOW);
-                return;
+                return false;
             }
         }
+    }
+
+    // After a directory's content: its owner, mode, xattrs and times (nothing changes it
+    // afterwards).
+    void post(const WalkEntry& e) {
+        dst.up();
+        const char* n = e.name.c_str();
+        UniqueFd s(checkSys(::openat(e.dirFd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open " + e.rel));
+        UniqueFd d(checkSys(::openat(dst.fd(), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open " + e.rel));
+        finishMeta(s.get(), d.get(), e.st, e.rel);
+        struct timespec ts[2] = {e.st.st_atim, e.st.st_mtim};
+        ::futimens(d.get(), ts);
     }
 
     static void finishMeta(int s, int d, const struct stat& st, const std::string& rel) {
@@ -152,30 +177,15 @@ struct Copier {
         checkSys(::fchmod(d, st.st_mode & 07777), "chmod " + rel);
         copyXattrs(s, d, rel);
     }
-
-    void copyDir(int src, int dst, const std::string& rel) {
-        int dupFd = checkSys(::dup(src), "dup " + rel);
-        DIR* d = ::fdopendir(dupFd);
-        if (!d) {
-            ::close(dupFd);
-            throw SysError(errno, "opendir " + rel);
-        }
-        std::vector<std::string> names;
-        while (dirent* e = ::readdir(d)) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            names.emplace_back(e->d_name);
-        }
-        ::closedir(d);
-        for (auto& n : names) copyEntry(src, dst, n, rel.empty() ? n : rel + "/" + n);
-    }
 };
 
 }  // namespace
 
 void copyDirContents(int srcFd, int dstFd) {
-    Copier c{dstFd, {}, {}};
-    c.copyDir(srcFd, dstFd, "");
-    for (auto& [rel, st] : c.dirs) Copier::setTimes(dstFd, rel.c_str(), st, AT_SYMLINK_NOFOLLOW);
+    int fd = ::openat(dstFd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw SysError(errno, "open the copy's destination");
+    Copier c{dstFd, DirCursor(UniqueFd(fd), ""), {}};
+    walk(srcFd, "", WalkVisitor{[&c](const WalkEntry& e) { return c.pre(e); }, [&c](const WalkEntry& e) { c.post(e); }});
 }
 
 void copyTree(const std::string& srcDir, const std::string& dstDir) {

@@ -10,7 +10,9 @@ namespace hutch::fsutil {
 /// Copies the tree `srcDir` into the existing empty directory `dstDir` preserving owners,
 /// modes, xattrs, hardlinks (within the tree), symlinks, sparse files, device nodes
 /// (skipped with a debug log on EPERM) and timestamps; file data via FICLONE, then
-/// copy_file_range, then read/write. The root's own metadata is copied too. Throws SysError.
+/// copy_file_range, then read/write. The root's own metadata is copied too. Any depth and
+/// path length with a bounded number of fds, symlinks never followed (common/fswalk.hpp).
+/// Throws SysError.
 void copyTree(const std::string& srcDir, const std::string& dstDir);
 
 /// Like copyTree, for open directories, and without touching the metadata of `dstFd`

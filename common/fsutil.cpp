@@ -99,40 +99,6 @@ void mkdirAll(const std::string& path, unsigned mode) {
     }
 }
 
-void removeAt(int dirfd, const std::string& nameStr, const std::string& shown) {
-    const char* name = nameStr.c_str();
-    if (::unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) return;
-    if (errno != EISDIR && errno != EPERM) throw SysError(errno, "remove " + shown);
-    int fd = ::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return;
-        throw SysError(errno, "open " + shown);
-    }
-    DIR* d = ::fdopendir(fd);
-    if (!d) {
-        int e = errno;
-        ::close(fd);
-        throw SysError(e, "opendir " + shown);
-    }
-    try {
-        while (dirent* e = ::readdir(d)) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            removeAt(::dirfd(d), e->d_name, shown + "/" + e->d_name);
-        }
-    } catch (...) {
-        ::closedir(d);
-        throw;
-    }
-    ::closedir(d);
-    if (::unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
-        throw SysError(errno, "remove " + shown);
-}
-
-void removeAll(const std::string& path) {
-    if (path.empty() || path == "/") throw InvalidArgument("refusing to remove \"" + path + "\"");
-    removeAt(AT_FDCWD, path.c_str(), path);
-}
-
 bool exists(const std::string& path) {
     struct stat st;
     return ::lstat(path.c_str(), &st) == 0;

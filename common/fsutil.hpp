@@ -25,10 +25,12 @@ void writeFileAtomic(const std::string& path, std::string_view data, unsigned mo
 /// mkdir -p with `mode` for created directories. Throws SysError.
 void mkdirAll(const std::string& path, unsigned mode = 0755);
 /// rm -rf that never follows symlinks and never crosses into other mounts' content
-/// (it does not unmount). Missing path is not an error. Throws SysError.
+/// (it does not unmount: a mount point below `path` is an EBUSY SysError). Any depth and
+/// path length with a bounded number of fds (common/fswalk.hpp); directories the owner may
+/// not read, search or write (0000, 0555) are made rwx for the owner on the way. Missing
+/// path is not an error. Throws SysError.
 void removeAll(const std::string& path);
-/// rm -rf of the entry `name` of the directory `dirfd`, never following symlinks; `shown`
-/// names it in errors. Missing entry is not an error. Throws SysError.
+/// removeAll of the entry `name` of the directory `dirfd`; `shown` names it in errors.
 void removeAt(int dirfd, const std::string& name, const std::string& shown);
 /// True if the path exists (lstat).
 bool exists(const std::string& path);

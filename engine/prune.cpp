@@ -15,6 +15,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/fswalk.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/containers.hpp"
@@ -143,18 +144,19 @@ uint64_t diskUsage(const std::string& path) {
     if (!S_ISDIR(root.st_mode)) return S_ISREG(root.st_mode) || S_ISLNK(root.st_mode) ? root.st_size : 0;
     uint64_t total = 0;
     std::set<std::pair<dev_t, ino_t>> seen;
-    std::error_code ec;
-    fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec), end;
-    for (; !ec && it != end; it.increment(ec)) {
-        struct stat st {};
-        if (::lstat(it->path().c_str(), &st) != 0) continue;
-        if (st.st_dev != root.st_dev) {  // another filesystem mounted inside: not ours to count
-            if (S_ISDIR(st.st_mode)) it.disable_recursion_pending();
-            continue;
-        }
-        if (S_ISDIR(st.st_mode)) continue;
-        if (st.st_nlink > 1 && !seen.insert({st.st_dev, st.st_ino}).second) continue;
-        if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) total += static_cast<uint64_t>(st.st_size);
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return 0;
+    try {
+        fsutil::walk(fd.get(), path, fsutil::WalkVisitor{[&](const fsutil::WalkEntry& e) {
+                         const struct stat& st = e.st;
+                         if (st.st_dev != root.st_dev) return false;  // another filesystem mounted inside: not ours to count
+                         if (S_ISDIR(st.st_mode)) return true;
+                         if (st.st_nlink > 1 && !seen.insert({st.st_dev, st.st_ino}).second) return false;
+                         if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) total += static_cast<uint64_t>(st.st_size);
+                         return false;
+                     }, nullptr, true});
+    } catch (const std::exception& e) {
+        log::debug("disk usage of {}: {} (counted so far: {} bytes)", path, e.what(), total);
     }
     return total;
 }

@@ -1,7 +1,7 @@
 #include "hutch/engine/volume_mounts.hpp"
 
 #include <dirent.h>
-#include <ftw.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +14,7 @@
 #include <set>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/fswalk.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/images.hpp"
 #include "hutch/engine/mountspec.hpp"
@@ -42,20 +43,18 @@ bool isEmptyDir(const std::string& dir) {
     return empty;
 }
 
-uid_t gChownUid;
-gid_t gChownGid;
-
-int chownEntry(const char* path, const struct stat*, int, FTW*) {
-    if (::lchown(path, gChownUid, gChownGid) != 0) return errno;
-    return 0;
-}
-
-/// chown -R (never following symlinks) of `path` to uid:gid.
+/// chown -R (never following symlinks) of `path` to uid:gid; any depth, bounded fds.
 void chownTree(const std::string& path, uid_t uid, gid_t gid) {
-    gChownUid = uid;
-    gChownGid = gid;
-    int rc = ::nftw(path.c_str(), chownEntry, 32, FTW_PHYS);
-    if (rc != 0) throw SysError(rc > 0 ? rc : errno, "chown " + path + " to " + std::to_string(uid) + ":" + std::to_string(gid));
+    const std::string what = " to " + std::to_string(uid) + ":" + std::to_string(gid);
+    checkSys(::lchown(path.c_str(), uid, gid), "chown " + path + what);
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
+    fsutil::DirCursor root(path);
+    fsutil::walk(root.fd(), path, fsutil::WalkVisitor{[&](const fsutil::WalkEntry& e) {
+                     checkSys(::fchownat(e.dirFd, e.name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW),
+                              "chown " + fsutil::join(path, e.rel) + what);
+                     return true;
+                 }, nullptr});
 }
 
 std::vector<std::string> splitOptions(const std::string& o) {

@@ -1,6 +1,7 @@
 #include "hutch/runtime/cgroup.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,7 +10,9 @@
 #include <thread>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/fswalk.hpp"
 #include "hutch/common/log.hpp"
 
 namespace hutch::runtime {
@@ -64,13 +67,18 @@ void joinCgroup(const std::string& dir, pid_t pid) {
 }
 
 namespace {
+/// rmdir of the cgroup `dir` and every cgroup below it, deepest first (cgroupfs files go
+/// with their directory). Errors are left to the caller's retry loop.
 void removeTree(const std::string& dir) {
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (dirent* e = ::readdir(d)) {
-            if (e->d_type != DT_DIR || !std::strcmp(e->d_name, ".") || !std::strcmp(e->d_name, "..")) continue;
-            removeTree(dir + "/" + e->d_name);
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd) {
+        try {
+            fsutil::walk(fd.get(), dir, fsutil::WalkVisitor{[](const fsutil::WalkEntry& e) { return S_ISDIR(e.st.st_mode); },
+                                                            [](const fsutil::WalkEntry& e) {
+                                                                ::unlinkat(e.dirFd, e.name.c_str(), AT_REMOVEDIR);
+                                                            }});
+        } catch (const std::exception&) {
         }
-        ::closedir(d);
     }
     ::rmdir(dir.c_str());
 }

@@ -19,6 +19,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
+#include "hutch/common/fswalk.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/storage/fsops.hpp"
 
@@ -354,7 +355,10 @@ private:
 
     void markLayer(const std::string& rel) {
         layer_.insert(rel);
-        for (size_t i = rel.find('/'); i != std::string::npos; i = rel.find('/', i + 1)) ancestors_.insert(rel.substr(0, i));
+        // Deepest parent first: once one is known its own parents are too (linear in the
+        // path length, not quadratic, for very deep trees).
+        for (size_t i = rel.rfind('/'); i != std::string::npos && i > 0; i = rel.rfind('/', i - 1))
+            if (!ancestors_.insert(rel.substr(0, i)).second) return;
         ancestors_.insert("");
     }
 
@@ -419,24 +423,15 @@ private:
         pruneChildren(fd.get(), rel);
     }
 
+    // Removes the lower content below the open directory `fd` (path `rel`), keeping what
+    // this layer created; a walk with bounded fds, any depth.
     void pruneChildren(int fd, const std::string& rel) {
-        for (auto& c : listDir(fd, rel)) prune(fd, c, joinRel(rel, c));
-    }
-
-    static std::vector<std::string> listDir(int fd, const std::string& rel) {
-        int dupFd = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dupFd < 0) throw SysError(errno, "open " + rel);
-        DIR* dir = ::fdopendir(dupFd);
-        if (!dir) {
-            ::close(dupFd);
-            throw SysError(errno, "opendir " + rel);
-        }
-        std::vector<std::string> out;
-        while (dirent* de = ::readdir(dir)) {
-            if (std::strcmp(de->d_name, ".") && std::strcmp(de->d_name, "..")) out.emplace_back(de->d_name);
-        }
-        ::closedir(dir);
-        return out;
+        fsutil::walk(fd, rel.empty() ? "/" : rel, fsutil::WalkVisitor{[&](const fsutil::WalkEntry& e) {
+                         std::string r = joinRel(rel, e.rel);
+                         if (layer_.count(r) || ancestors_.count(r)) return true;  // entered if a directory
+                         fsops::removeAt(e.dirFd, e.name, r);
+                         return false;
+                     }, nullptr});
     }
 
     void whiteout(const std::string& parent, const std::string& target, const std::string& entry) {

@@ -21,6 +21,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/fswalk.hpp"
 #include "hutch/common/log.hpp"
 
 namespace hutch::storage {
@@ -103,32 +104,6 @@ struct Node {
     std::string abs;  // source path (Fs only)
     struct stat st {};
 };
-
-// A directory's entries (not "." / ".."), with lstat, sorted by name.
-std::vector<std::pair<std::string, struct stat>> listDir(const std::string& dir) {
-    std::vector<std::pair<std::string, struct stat>> out;
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) throw SysError(errno, "open directory " + dir);
-    try {
-        errno = 0;
-        while (dirent* e = ::readdir(d)) {
-            std::string n = e->d_name;
-            if (n == "." || n == "..") continue;
-            struct stat st;
-            if (::lstat((dir + "/" + n).c_str(), &st) != 0) {
-                if (errno == ENOENT) continue;  // removed meanwhile
-                throw SysError(errno, "stat " + dir + "/" + n);
-            }
-            out.emplace_back(n, st);
-        }
-    } catch (...) {
-        ::closedir(d);
-        throw;
-    }
-    ::closedir(d);
-    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.first < b.first; });
-    return out;
-}
 
 // libarchive's pax writer around a WriteFn that also hashes.
 class TarOut {
@@ -283,39 +258,77 @@ private:
     size_t entries_ = 0;
 };
 
-// An overlay upper dir: everything in it is a change.
-void walkOverlay(const std::string& dir, const std::string& rel, std::vector<Node>& out) {
-    struct Item {
-        std::string emit, name;
-        struct stat st;
-    };
-    std::vector<Item> items;
-    for (auto& [name, st] : listDir(dir)) {
-        bool wh = S_ISCHR(st.st_mode) && st.st_rdev == 0;
-        if (S_ISSOCK(st.st_mode)) continue;
-        items.push_back({wh ? kWhiteoutPrefix + name : name, name, st});
-    }
+// The walks below record what to write as compact nodes (a name and the index of the
+// directory node holding it), then writeNodes() writes them in that (depth-first) order.
+// Both hold one directory fd per tree whatever the depth (fsutil::DirCursor) and keep an
+// explicit stack instead of recursing; the paths handed to TarOut are /proc/self/fd paths
+// of the open directory, so no path length limit applies either.
+constexpr size_t kNoParent = static_cast<size_t>(-1);
+
+struct WalkNode {
+    Node::Kind kind = Node::Fs;
+    size_t parent = kNoParent;  // index of the directory node holding it; kNoParent = the root
+    size_t depth = 1;           // 1 for the root's own entries
+    std::string name;           // the real name (Fs only)
+    std::string emit;           // the name in the tar
+    struct stat st {};
+};
+
+// An entry of a directory about to be walked, under the name it gets in the tar.
+struct Item {
+    std::string emit, name;
+    struct stat st;
+    std::optional<struct stat> pst;  // walkTree: the same name in the parent tree
+};
+
+void sortByEmit(std::vector<Item>& items) {
     std::sort(items.begin(), items.end(), [](auto& a, auto& b) { return a.emit < b.emit; });
-    for (auto& it : items) {
-        Node n;
-        n.rel = joinRel(rel, it.emit);
+}
+
+// An overlay upper dir: everything in it is a change.
+std::vector<WalkNode> walkOverlay(const std::string& root) {
+    std::vector<WalkNode> out;
+    fsutil::DirCursor cur(root);
+    auto items = [&cur] {
+        std::vector<Item> v;
+        for (auto& e : fsutil::listDir(cur.fd(), cur.shown(), false)) {
+            if (S_ISSOCK(e.st.st_mode)) continue;
+            bool wh = S_ISCHR(e.st.st_mode) && e.st.st_rdev == 0;
+            v.push_back({wh ? kWhiteoutPrefix + e.name : e.name, e.name, e.st, std::nullopt});
+        }
+        sortByEmit(v);
+        return v;
+    };
+    struct Frame {
+        std::vector<Item> items;
+        size_t next = 0;
+        size_t node = kNoParent;
+    };
+    std::vector<Frame> stack;
+    stack.push_back({items(), 0, kNoParent});
+    while (!stack.empty()) {
+        if (stack.back().next == stack.back().items.size()) {
+            stack.pop_back();
+            if (!stack.empty()) cur.up();
+            continue;
+        }
+        const size_t depth = stack.size(), parent = stack.back().node;
+        Item it = stack.back().items[stack.back().next++];
+        WalkNode n{Node::Fs, parent, depth, it.name, it.emit, it.st};
         if (it.emit != it.name) {
             n.kind = Node::Whiteout;
             out.push_back(std::move(n));
             continue;
         }
-        n.abs = dir + "/" + it.name;
-        n.st = it.st;
-        out.push_back(n);
+        out.push_back(std::move(n));
         if (!S_ISDIR(it.st.st_mode)) continue;
-        if (isOpaque(n.abs)) {
-            Node o;
-            o.kind = Node::Opaque;
-            o.rel = joinRel(n.rel, kOpaqueMarker);
-            out.push_back(std::move(o));
-        }
-        walkOverlay(n.abs, n.rel, out);
+        const size_t self = out.size() - 1;
+        if (isOpaque(fsutil::fdPath(cur.fd(), it.name)))
+            out.push_back(WalkNode{Node::Opaque, self, depth + 1, "", kOpaqueMarker, {}});
+        cur.down(it.name, &it.st);
+        stack.push_back({items(), 0, self});
     }
+    return out;
 }
 
 bool sameMeta(const struct stat& a, const struct stat& b, const std::string& pa, const std::string& pb) {
@@ -329,78 +342,133 @@ bool sameMeta(const struct stat& a, const struct stat& b, const std::string& pa,
     return readXattrs(pa) == readXattrs(pb);
 }
 
-// `dir` (the layer) against `parent` ("" = no such directory in the parent). Returns
-// whether anything below `dir` was written.
-bool walkTree(const std::string& dir, const std::string& parent, const std::string& rel, std::vector<Node>& out) {
-    struct Item {
-        std::string emit, name;
-        struct stat st;
-        std::optional<struct stat> pst;
+// The tree `layer` against the tree `parent` ("" = no parent): what changed, the
+// directories above it, and a whiteout for the topmost path of each removed subtree. A
+// directory node is dropped again when neither it nor anything below it changed (it is
+// then the last node: nothing was added after it).
+std::vector<WalkNode> walkTree(const std::string& layer, const std::string& parent) {
+    std::vector<WalkNode> out;
+    fsutil::DirCursor cur(layer);
+    std::optional<fsutil::DirCursor> low;  // at the same directory of `parent`, while it has one
+    if (!parent.empty()) low.emplace(parent);
+    struct Frame {
+        std::vector<Item> items;
+        size_t next = 0;
+        size_t node = kNoParent;
+        bool inParent = false;  // `low` followed into this directory
+        bool changed = false;   // the directory itself is a change
+        bool any = false;       // something below it was written
     };
-    std::vector<Item> items;
-    std::map<std::string, struct stat> lower;
-    if (!parent.empty())
-        for (auto& [name, st] : listDir(parent)) lower.emplace(name, st);
-    for (auto& [name, st] : listDir(dir)) {
-        if (S_ISSOCK(st.st_mode)) continue;
-        Item it{name, name, st, std::nullopt};
-        if (auto l = lower.find(name); l != lower.end()) {
-            it.pst = l->second;
-            lower.erase(l);
+    auto items = [&](bool inParent) {
+        std::vector<Item> v;
+        std::map<std::string, struct stat> lower;
+        if (inParent)
+            for (auto& e : fsutil::listDir(low->fd(), low->shown(), false)) lower.emplace(e.name, e.st);
+        for (auto& e : fsutil::listDir(cur.fd(), cur.shown(), false)) {
+            if (S_ISSOCK(e.st.st_mode)) continue;
+            Item it{e.name, e.name, e.st, std::nullopt};
+            if (auto l = lower.find(e.name); l != lower.end()) {
+                it.pst = l->second;
+                lower.erase(l);
+            }
+            v.push_back(std::move(it));
         }
-        items.push_back(std::move(it));
-    }
-    for (auto& [name, st] : lower) items.push_back({kWhiteoutPrefix + name, name, st, std::nullopt});
-    std::sort(items.begin(), items.end(), [](auto& a, auto& b) { return a.emit < b.emit; });
-    bool any = false;
-    for (auto& it : items) {
-        Node n;
-        n.rel = joinRel(rel, it.emit);
+        for (auto& [name, st] : lower) v.push_back({kWhiteoutPrefix + name, name, st, std::nullopt});
+        sortByEmit(v);
+        return v;
+    };
+    std::vector<Frame> stack;
+    stack.push_back({items(low.has_value()), 0, kNoParent, low.has_value(), false, false});
+    while (!stack.empty()) {
+        if (stack.back().next == stack.back().items.size()) {
+            Frame done = std::move(stack.back());
+            stack.pop_back();
+            if (stack.empty()) break;
+            cur.up();
+            if (done.inParent) low->up();
+            if (!done.changed && !done.any)
+                out.pop_back();  // the directory's own node, nothing was added after it
+            else
+                stack.back().any = true;
+            continue;
+        }
+        Frame& f = stack.back();
+        const size_t depth = stack.size();
+        Item it = f.items[f.next++];
+        WalkNode n{Node::Fs, f.node, depth, it.name, it.emit, it.st};
         if (it.emit != it.name) {
             n.kind = Node::Whiteout;
             out.push_back(std::move(n));
-            any = true;
+            f.any = true;
             continue;
         }
-        n.abs = dir + "/" + it.name;
-        n.st = it.st;
-        std::string pabs = parent.empty() ? std::string() : parent + "/" + it.name;
-        bool changed = !it.pst || !sameMeta(it.st, *it.pst, n.abs, pabs);
+        bool changed = !it.pst || !sameMeta(it.st, *it.pst, fsutil::fdPath(cur.fd(), it.name),
+                                            fsutil::fdPath(low->fd(), it.name));
         if (!S_ISDIR(it.st.st_mode)) {
             if (changed) {
                 out.push_back(std::move(n));
-                any = true;
+                f.any = true;
             }
             continue;
         }
-        out.push_back(n);
-        bool below = walkTree(n.abs, it.pst && S_ISDIR(it.pst->st_mode) ? pabs : std::string(), n.rel, out);
-        if (!changed && !below)
-            out.pop_back();  // nothing was added after it
-        else
-            any = true;
+        out.push_back(std::move(n));
+        const size_t self = out.size() - 1;
+        bool inParent = it.pst && S_ISDIR(it.pst->st_mode);
+        cur.down(it.name, &it.st);
+        if (inParent) low->down(it.name, &*it.pst);
+        stack.push_back({items(inParent), 0, self, inParent, changed, false});
     }
-    return any;
+    return out;
 }
 
-LayerTarResult writeNodes(const std::vector<Node>& nodes, const WriteFn& out) {
+// Writes `nodes` (of the tree at `root`) in order, the cursor following them: each entry is
+// read through /proc/self/fd/<its directory>/<name>.
+LayerTarResult writeNodes(const std::string& root, const std::vector<WalkNode>& nodes, const WriteFn& out) {
     TarOut tar(out);
-    for (auto& n : nodes) tar.add(n);
+    fsutil::DirCursor cur(root);
+    std::vector<size_t> chain;  // the directory nodes the cursor is in, below the root
+    std::string rel;            // their path
+    std::vector<size_t> relLens;
+    auto up = [&] {
+        cur.up();
+        chain.pop_back();
+        rel.resize(relLens.back());
+        relLens.pop_back();
+    };
+    for (const auto& w : nodes) {
+        // Depth-first order: the parent is a directory the cursor is in, or the directory node
+        // written last (entered now).
+        while (chain.size() > w.depth - 1) up();
+        if (w.parent != kNoParent && !chain.empty() && chain.size() == w.depth - 1 && chain.back() != w.parent) up();
+        if (chain.size() + 1 == w.depth - 1) {
+            const WalkNode& p = nodes[w.parent];
+            cur.down(p.name, &p.st);
+            chain.push_back(w.parent);
+            relLens.push_back(rel.size());
+            rel = joinRel(rel, p.name);
+        }
+        if (chain.size() != w.depth - 1 || (w.parent != kNoParent && chain.back() != w.parent))
+            throw Error("internal: layer tar nodes out of order at " + joinRel(rel, w.emit));
+        Node n;
+        n.kind = w.kind;
+        n.rel = joinRel(rel, w.emit);
+        if (w.kind == Node::Fs) {
+            n.abs = fsutil::fdPath(cur.fd(), w.name);
+            n.st = w.st;
+        }
+        tar.add(n);
+    }
     return tar.finish();
 }
 
 }  // namespace
 
 LayerTarResult writeOverlayDiff(const std::string& diffDir, const WriteFn& out) {
-    std::vector<Node> nodes;
-    walkOverlay(diffDir, "", nodes);
-    return writeNodes(nodes, out);
+    return writeNodes(diffDir, walkOverlay(diffDir), out);
 }
 
 LayerTarResult writeTreeDiff(const std::string& parentDir, const std::string& layerDir, const WriteFn& out) {
-    std::vector<Node> nodes;
-    walkTree(layerDir, parentDir, "", nodes);
-    return writeNodes(nodes, out);
+    return writeNodes(layerDir, walkTree(layerDir, parentDir), out);
 }
 
 }  // namespace hutch::storage

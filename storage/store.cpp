@@ -98,7 +98,15 @@ void Store::recover() {
             continue;
         }
         log::info("store: removing incomplete layer {} left by a dead process", it->id);
-        driver_->remove(it->id);
+        try {
+            driver_->remove(it->id);
+        } catch (const std::exception& e) {
+            // Never a store that no command can open (system reset included): the record
+            // stays, incomplete, and the next start tries again.
+            log::warn("store: cannot remove incomplete layer {} yet: {}", it->id, e.what());
+            ++it;
+            continue;
+        }
         ::unlink(lockPath.c_str());
         it = v.erase(it);
         changed = true;
@@ -106,17 +114,24 @@ void Store::recover() {
     // Layers may be applied before their parent is complete (overlay): a child finished by a
     // process that died before the parent did is left without its parent. No image can use it
     // (images are made once every layer is complete), so it goes too, and its children after it.
+    std::set<std::string> stuck;  // removal failed: kept for the next start
     for (bool again = true; again;) {
         again = false;
         std::set<std::string> ids;
         for (const auto& l : v) ids.insert(l.id);
         for (auto it = v.begin(); it != v.end(); ++it) {
-            if (it->parent.empty() || ids.count(it->parent)) continue;
+            if (it->parent.empty() || ids.count(it->parent) || stuck.count(it->id)) continue;
             std::string lockPath = paths::layerLock(root_, it->id);
             Lock owner = Lock::tryLock(lockPath, Mode::Exclusive);
             if (!owner.held()) continue;  // a live creator will fail on the missing parent itself
             log::info("store: removing layer {}: its parent {} is gone", it->id, it->parent);
-            driver_->remove(it->id);
+            try {
+                driver_->remove(it->id);
+            } catch (const std::exception& e) {
+                log::warn("store: cannot remove layer {} yet: {}", it->id, e.what());
+                stuck.insert(it->id);
+                continue;
+            }
             ::unlink(lockPath.c_str());
             v.erase(it);
             changed = again = true;

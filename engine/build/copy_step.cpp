@@ -7,16 +7,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cerrno>
-#include <cstring>
+#include <charconv>
 #include <memory>
+#include <cstring>
 #include <set>
 
 #include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/fswalk.hpp"
 #include "hutch/engine/user.hpp"
 #include "hutch/storage/applier.hpp"
 #include "hutch/storage/fsops.hpp"
@@ -125,11 +126,9 @@ void expand(const SourceRoot& r, const std::vector<std::string>& comps, size_t i
             expand(r, comps, i + 1, joinRel(prefix, name), out);
 }
 
-void hashTree(const SourceRoot& r, int dirFd, const std::string& name, const std::string& rel, const std::string& shown,
-              Hasher& h) {
-    // name "" = dirFd itself (a source reached through a symlink, opened O_RDONLY).
-    struct stat st {};
-    checkSys(::fstatat(dirFd, name.c_str(), &st, name.empty() ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW), "stat " + rel);
+/// Hashes one entry `name` of `dirFd` (name "" = dirFd itself), without a directory's content.
+void hashEntry(int dirFd, const std::string& name, const struct stat& st, const std::string& rel,
+               const std::string& shown, Hasher& h) {
     std::string head = shown + '\0' + std::to_string(st.st_mode) + '\0';
     if (S_ISREG(st.st_mode)) {
         h.update(head + std::to_string(st.st_size) + '\0');
@@ -151,17 +150,29 @@ void hashTree(const SourceRoot& r, int dirFd, const std::string& name, const std
         h.update(head + std::string(buf, n > 0 ? n : 0) + '\0');
     } else if (S_ISDIR(st.st_mode)) {
         h.update(head);
-        UniqueFd d(name.empty() ? ::dup(dirFd)
-                                : ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!d) throw SysError(errno, "open " + rel);
-        for (const auto& child : listDir(d.get())) {
-            std::string crel = joinRel(rel, child);
-            if (!keep(r, d.get(), child, crel)) continue;
-            hashTree(r, d.get(), child, crel, shown + "/" + child, h);
-        }
     } else {
         h.update(head + std::to_string(st.st_rdev) + '\0');
     }
+}
+
+/// Hashes entry `name` of `dirFd` and, for a directory, everything below it in name order
+/// (a walk with bounded fds: any depth).
+void hashTree(const SourceRoot& r, int dirFd, const std::string& name, const std::string& rel, const std::string& shown,
+              Hasher& h) {
+    // name "" = dirFd itself (a source reached through a symlink, opened O_RDONLY).
+    struct stat st {};
+    checkSys(::fstatat(dirFd, name.c_str(), &st, name.empty() ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW), "stat " + rel);
+    hashEntry(dirFd, name, st, rel, shown, h);
+    if (!S_ISDIR(st.st_mode)) return;
+    UniqueFd d(name.empty() ? ::dup(dirFd)
+                            : ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!d) throw SysError(errno, "open " + rel);
+    fsutil::walk(d.get(), rel, fsutil::WalkVisitor{[&](const fsutil::WalkEntry& e) {
+                     std::string crel = joinRel(rel, e.rel);
+                     if (!keep(r, e.dirFd, e.name, crel)) return false;
+                     hashEntry(e.dirFd, e.name, e.st, crel, shown + "/" + e.rel, h);
+                     return true;
+                 }, nullptr});
 }
 
 void setMeta(int dirFd, const std::string& name, const struct stat& st, const CopyOptions& o, bool link) {
@@ -209,25 +220,10 @@ void copyFileData(int in, int out, const std::string& shown) {
     }
 }
 
-/// Copies entry `name` of srcDir as `dstName` in dstDir (a directory of the rootfs at
-/// absolute path `dstPath`).
-void copyEntry(const SourceRoot& r, int srcDir, const std::string& name, const std::string& rel, int rootfsFd,
-               int dstDir, const std::string& dstName, const std::string& dstPath, const CopyOptions& o) {
-    struct stat st {};
-    checkSys(::fstatat(srcDir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW), "stat " + rel);
-    if (S_ISDIR(st.st_mode)) {
-        clearEntry(dstDir, dstName, true, dstPath);
-        if (::mkdirat(dstDir, dstName.c_str(), 0755) != 0 && errno != EEXIST) throw SysError(errno, "mkdir " + dstPath);
-        UniqueFd s(::openat(srcDir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!s) throw SysError(errno, "open " + rel);
-        UniqueFd d = openIn(rootfsFd, dstPath, O_RDONLY | O_DIRECTORY, dstPath);
-        for (const auto& child : listDir(s.get())) {
-            std::string crel = joinRel(rel, child);
-            if (!keep(r, s.get(), child, crel)) continue;
-            copyEntry(r, s.get(), child, crel, rootfsFd, d.get(), child, dstPath + "/" + child, o);
-        }
-        setMeta(dstDir, dstName, st, o, false);
-    } else if (S_ISREG(st.st_mode)) {
+/// Copies the non-directory entry `name` of srcDir (lstat `st`) as `dstName` in dstDir.
+void copyLeaf(int srcDir, const std::string& name, const struct stat& st, const std::string& rel, int dstDir,
+              const std::string& dstName, const std::string& dstPath, const CopyOptions& o) {
+    if (S_ISREG(st.st_mode)) {
         clearEntry(dstDir, dstName, false, dstPath);
         UniqueFd in(::openat(srcDir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
         if (!in) throw SysError(errno, "open " + rel);
@@ -248,6 +244,43 @@ void copyEntry(const SourceRoot& r, int srcDir, const std::string& name, const s
         if (::mknodat(dstDir, dstName.c_str(), st.st_mode, st.st_rdev) != 0) return;  // devices need privileges
         setMeta(dstDir, dstName, st, o, false);
     }
+}
+
+/// Makes directory `name` in dstDir for a copy (an existing one is kept, another entry
+/// replaced).
+void makeDir(int dstDir, const std::string& name, const std::string& dstPath) {
+    clearEntry(dstDir, name, true, dstPath);
+    if (::mkdirat(dstDir, name.c_str(), 0755) != 0 && errno != EEXIST) throw SysError(errno, "mkdir " + dstPath);
+}
+
+/// Copies entry `name` of srcDir as `dstName` in dstDir (a directory of the rootfs at
+/// absolute path `dstPath`); a directory with its content, walked with bounded fds.
+void copyEntry(const SourceRoot& r, int srcDir, const std::string& name, const std::string& rel, int rootfsFd,
+               int dstDir, const std::string& dstName, const std::string& dstPath, const CopyOptions& o) {
+    struct stat st {};
+    checkSys(::fstatat(srcDir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW), "stat " + rel);
+    if (!S_ISDIR(st.st_mode)) return copyLeaf(srcDir, name, st, rel, dstDir, dstName, dstPath, o);
+    makeDir(dstDir, dstName, dstPath);
+    UniqueFd s(::openat(srcDir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!s) throw SysError(errno, "open " + rel);
+    fsutil::DirCursor dst(openIn(rootfsFd, dstPath, O_RDONLY | O_DIRECTORY, dstPath), dstPath);
+    fsutil::walk(s.get(), rel, fsutil::WalkVisitor{[&](const fsutil::WalkEntry& e) {
+                     std::string crel = joinRel(rel, e.rel);
+                     if (!keep(r, e.dirFd, e.name, crel)) return false;
+                     std::string p = dstPath + "/" + e.rel;
+                     if (!S_ISDIR(e.st.st_mode)) {
+                         copyLeaf(e.dirFd, e.name, e.st, crel, dst.fd(), e.name, p, o);
+                         return false;
+                     }
+                     makeDir(dst.fd(), e.name, p);
+                     dst.down(e.name);
+                     return true;
+                 },
+                 [&](const fsutil::WalkEntry& e) {
+                     dst.up();
+                     setMeta(dst.fd(), e.name, e.st, o, false);
+                 }});
+    setMeta(dstDir, dstName, st, o, false);
 }
 
 std::pair<std::string, std::string> splitParent(const std::string& abs) {
@@ -280,36 +313,57 @@ bool sameEntry(int srcDir, int dstDir, const std::string& name, const struct sta
     return true;
 }
 
-void syncDir(int srcRoot, int srcDir, int dstRoot, int dstDir, const std::string& path) {
-    auto srcNames = listDir(srcDir);
-    std::set<std::string> have(srcNames.begin(), srcNames.end());
-    for (const auto& n : listDir(dstDir))
-        if (!have.count(n)) fsops::removeAt(dstDir, n, path + "/" + n);
-    CopyOptions keep;
-    keep.keepOwners = true;
-    SourceRoot sr{srcRoot, "", nullptr};
-    for (const auto& n : srcNames) {
-        const std::string p = path + "/" + n;
-        struct stat a {}, b {};
-        checkSys(::fstatat(srcDir, n.c_str(), &a, AT_SYMLINK_NOFOLLOW), "stat " + p);
-        bool exists = ::fstatat(dstDir, n.c_str(), &b, AT_SYMLINK_NOFOLLOW) == 0;
-        if (exists && S_ISDIR(a.st_mode) && S_ISDIR(b.st_mode)) {
-            UniqueFd s(::openat(srcDir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            UniqueFd d(::openat(dstDir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            if (!s || !d) throw SysError(errno, "open " + p);
-            syncDir(srcRoot, s.get(), dstRoot, d.get(), p);
-            setMeta(dstDir, n, a, keep, false);
-            continue;
-        }
-        if (exists && sameEntry(srcDir, dstDir, n, a, b)) continue;
-        if (exists) fsops::removeAt(dstDir, n, p);
-        copyEntry(sr, srcDir, n, p, dstRoot, dstDir, n, p, keep);
-    }
-}
-
 }  // namespace
 
-void syncTree(int srcRootFd, int dstRootFd) { syncDir(srcRootFd, srcRootFd, dstRootFd, dstRootFd, ""); }
+void syncTree(int srcRootFd, int dstRootFd) {
+    CopyOptions keep;
+    keep.keepOwners = true;
+    SourceRoot sr{srcRootFd, "", nullptr};
+    // Both trees walked together, one fd each whatever the depth, with an explicit stack.
+    fsutil::DirCursor src(openIn(srcRootFd, "", O_RDONLY | O_DIRECTORY, "/"), "");
+    fsutil::DirCursor dst(openIn(dstRootFd, "", O_RDONLY | O_DIRECTORY, "/"), "");
+    auto path = [&dst](const std::string& n) { return "/" + joinRel(dst.rel(), n); };
+    struct Frame {
+        std::vector<fsutil::DirEntry> entries;
+        size_t next = 0;
+    };
+    // The source directory's entries; what only the destination has goes.
+    auto enter = [&] {
+        Frame f{fsutil::listDir(src.fd(), path("")), 0};
+        std::set<std::string> have;
+        for (const auto& e : f.entries) have.insert(e.name);
+        for (const auto& n : listDir(dst.fd()))
+            if (!have.count(n)) fsops::removeAt(dst.fd(), n, path(n));
+        return f;
+    };
+    std::vector<Frame> stack;
+    stack.push_back(enter());
+    while (!stack.empty()) {
+        if (stack.back().next == stack.back().entries.size()) {
+            stack.pop_back();
+            if (stack.empty()) break;
+            src.up();
+            dst.up();
+            const auto& de = stack.back().entries[stack.back().next - 1];
+            setMeta(dst.fd(), de.name, de.st, keep, false);
+            continue;
+        }
+        const auto& de = stack.back().entries[stack.back().next++];
+        const std::string& n = de.name;
+        const std::string p = path(n);
+        struct stat b {};
+        bool exists = ::fstatat(dst.fd(), n.c_str(), &b, AT_SYMLINK_NOFOLLOW) == 0;
+        if (exists && S_ISDIR(de.st.st_mode) && S_ISDIR(b.st_mode)) {
+            src.down(n, &de.st);
+            dst.down(n, &b);
+            stack.push_back(enter());
+            continue;
+        }
+        if (exists && sameEntry(src.fd(), dst.fd(), n, de.st, b)) continue;
+        if (exists) fsops::removeAt(dst.fd(), n, p);
+        copyEntry(sr, src.fd(), n, p, dstRootFd, dst.fd(), n, p, keep);
+    }
+}
 
 std::vector<ResolvedSource> resolveSources(const SourceRoot& root, const std::vector<std::string>& patterns) {
     std::vector<ResolvedSource> out;
