@@ -203,7 +203,10 @@ MountSpec parseMountFlag(const std::string& value) {
     auto onlyFor = [&](const std::string& k, MountType t) {
         if (m.type != t) throw bad(k + ": invalid mount option for type=" + type + " (only for type=" + mountTypeName(t) + ")");
     };
-    for (const auto& [k, raw] : fields) {
+    for (const auto& field : fields) {
+        // Named copies, not a structured binding: clang 14 cannot capture bindings in lambdas.
+        const std::string& k = field.first;
+        const std::string& raw = field.second;
         const bool noValue = raw == "\x01";
         const std::string v = noValue ? "" : raw;
         auto needValue = [&] {
