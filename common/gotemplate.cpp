@@ -136,15 +136,21 @@ private:
             std::vector<Value> args;
             for (size_t i = 1; i < c.args.size(); ++i) args.push_back(operand(dot, c.args[i]));
             if (piped) args.push_back(*piped);
-            try {
-                return (*findFunc(first.name))(args);
-            } catch (const std::string& e) {
-                fail(first.pos, c.src, fmt::format("error calling {}: {}", first.name, e));
-            }
+            return call(first.name, args, first.pos, c.src);
         }
         if (c.args.size() > 1 || piped)
             fail(first.pos, first.src, fmt::format("can't give argument to non-function {}", first.src));
         return operand(dot, first);
+    }
+
+    // Calls function `name`. The functions report errors as a thrown std::string (e.g. a wrong
+    // argument count); that becomes the execution error "error calling NAME: ..." at `pos`.
+    Value call(const std::string& name, const std::vector<Value>& args, size_t pos, const std::string& src) {
+        try {
+            return (*findFunc(name))(args);
+        } catch (const std::string& e) {
+            fail(pos, src, fmt::format("error calling {}: {}", name, e));
+        }
     }
 
     Value operand(const Value& dot, const Arg& a) {
@@ -160,7 +166,7 @@ private:
             break;
         }
         case Arg::Paren: v = pipeline(dot, *a.pipe); break;
-        case Arg::Ident: v = (*findFunc(a.name))({}); break;
+        case Arg::Ident: v = call(a.name, {}, a.pos, a.src); break;  // a function as an operand: no arguments
         }
         for (const auto& f : a.chain) v = field(v, f, a);
         return v;

@@ -146,6 +146,10 @@ TEST_CASE("gotemplate: errors name the template problem", "[gotemplate]") {
     CHECK(err("{{len 3}}").find("len of type int") != std::string::npos);
     CHECK(err("{{ # }}").find("bad character U+0023 '#'") != std::string::npos);
     CHECK(err("{{if}}{{end}}").find("missing value for if") != std::string::npos);
+    // A function as an operand is called without arguments; its error is an execution error
+    // like any other (found by fuzz_gotemplate: it escaped as a bare std::string).
+    CHECK(err("{{not json}}").find("wrong number of args for json: want 1 got 0") != std::string::npos);
+    CHECK(err("{{printf \"%s\" upper}}").find("wrong number of args for upper: want 1 got 0") != std::string::npos);
 }
 
 TEST_CASE("gotemplate: a parsed template executes against many values", "[gotemplate]") {
