@@ -2,7 +2,8 @@
 # scripts/setup-host.sh — prepare a Debian 12 host (as root) to build and test hutch.
 #
 # Idempotent; safe to run before every test run. It:
-#   1. installs every Debian package the build, the tests and the benchmark need
+#   1. installs every Debian package the build, the tests, the fuzz targets (clang with
+#      libFuzzer and the sanitizer runtimes, llvm-symbolizer) and the benchmark need
 #      (skips apt entirely when dpkg-query says they are all installed);
 #   2. creates the test user `hutchtest` (with /etc/subuid + /etc/subgid ranges) and
 #      `hutchnosub` (deliberately WITHOUT ranges, for negative tests);
@@ -31,6 +32,7 @@ PACKAGES=(
   catch2 libtomlplusplus-dev libcli11-dev libfmt-dev libzstd-dev zlib1g-dev
   uidmap passt slirp4netns busybox-static docker-registry skopeo podman runc
   python3 zstd time procps util-linux debootstrap
+  clang libclang-rt-14-dev llvm
 )
 
 missing=()

@@ -9,9 +9,11 @@
 #      with systemd, scripts/make-debian-systemd.sh; debootstrap ~1-2 min the first time, then
 #      cached in /var/cache/hutch-test/debian-systemd-<key>/);
 #   4. runs ctest in both trees, label by label: unit, integration, e2e;
+#   4b. builds the libFuzzer targets with clang in build-fuzz/ and runs each one for
+#      HUTCH_TEST_FUZZ_SECONDS (scripts/fuzz.sh); each target counts as one test;
 #   5. stops the registry again (trap, also on failure) if this script started it;
-#   6. prints a final line "N passed, N failed" summed over both trees and exits non-zero if
-#      anything failed (a failed build counts as one failure).
+#   6. prints a final line "N passed, N failed" summed over both trees and the fuzz targets and
+#      exits non-zero if anything failed (a failed build counts as one failure).
 #
 # Knobs (environment): HUTCH_TEST_JOBS (build parallelism, default nproc),
 #   HUTCH_TEST_TREES ("build build-asan"), HUTCH_TEST_LABELS ("unit integration e2e"),
@@ -20,7 +22,8 @@
 #   or seed debian-systemd; HUTCH_TEST_SYSTEMD_IMAGE is then unset, which systemd e2e tests
 #   must treat as "skip"), HUTCH_E2E_ASAN_OPTIONS (ASAN_OPTIONS
 #   for e2e in the ASan tree; LeakSanitizer was checked to work in user namespaces, so leak
-#   checking stays on unless this says detect_leaks=0).
+#   checking stays on unless this says detect_leaks=0), HUTCH_TEST_FUZZ_SECONDS (seconds per
+#   fuzz target, default 10; 0 skips the fuzz build and runs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -146,6 +149,29 @@ for tree in $TREES; do
     run_label "$tree" "$label"
   done
 done
+
+# ---------------------------------------------------------------- fuzz
+# A short fixed-time run of every libFuzzer target (the seed corpus plus a few seconds of
+# mutation): one test per target. scripts/fuzz.sh writes one result line per target.
+FUZZ_SECONDS=${HUTCH_TEST_FUZZ_SECONDS:-10}
+if [[ $FUZZ_SECONDS != 0 ]]; then
+  log "fuzzing every target for $FUZZ_SECONDS s (scripts/fuzz.sh)"
+  HUTCH_FUZZ_JOBS=$JOBS bash scripts/fuzz.sh "$FUZZ_SECONDS" || true
+  nres=0
+  while IFS= read -r line; do
+    nres=$((nres + 1))
+    if [[ $line == *": ok "* ]]; then
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1))
+      failures+=("$line")
+    fi
+  done < <(cat "$ROOT/build-fuzz/fuzz-results.txt" 2>/dev/null)
+  if ((nres == 0)); then
+    failed=$((failed + 1))
+    failures+=("fuzz: scripts/fuzz.sh reported no result")
+  fi
+fi
 
 # Stop the registry now so that the count line below is the last line of output.
 cleanup
