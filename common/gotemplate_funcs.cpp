@@ -304,21 +304,56 @@ std::string sprintf(const std::string& f, const std::vector<Value>& args) {
             else if (c == ' ') space = true;
             else break;
         }
+        // Go's fmt: a width or precision above 1e6 is "too large". Written in the format, it
+        // ends the directive (%!(NOVERB)); taken from an argument (`*`), as also a missing or
+        // non-integer argument, it is %!(BADWIDTH) / %!(BADPREC) and unset.
+        constexpr int64_t kTooLarge = 1000000;
         auto number = [&](int& n) {
-            if (i < f.size() && f[i] == '*') {
-                ++i;
-                n = argi < args.size() && args[argi].j.is_number_integer() ? static_cast<int>(args[argi].j.get<int64_t>()) : 0;
-                ++argi;
-                return;
+            while (i < f.size() && std::isdigit(static_cast<unsigned char>(f[i]))) {
+                if (n > kTooLarge) {
+                    i = f.size();
+                    n = 0;
+                    return;
+                }
+                n = n * 10 + (f[i++] - '0');
             }
-            while (i < f.size() && std::isdigit(static_cast<unsigned char>(f[i]))) n = n * 10 + (f[i++] - '0');
+        };
+        auto fromArg = [&](int& n) -> bool {
+            ++i;  // the '*'
+            if (argi >= args.size()) return false;
+            const Value& a = args[argi++];
+            if (!a.j.is_number_integer()) return false;
+            int64_t v = a.j.get<int64_t>();
+            if (v > kTooLarge || v < -kTooLarge) return false;
+            n = static_cast<int>(v);
+            return true;
         };
         int width = 0, prec = -1;
-        number(width);
+        if (i < f.size() && f[i] == '*') {
+            if (!fromArg(width)) {
+                out += "%!(BADWIDTH)";
+                width = 0;
+            }
+            if (width < 0) {  // a negative width pads on the right, with spaces
+                width = -width;
+                minus = true;
+                zero = false;
+            }
+        } else {
+            number(width);
+        }
         if (i < f.size() && f[i] == '.') {
             ++i;
             prec = 0;
-            number(prec);
+            if (i < f.size() && f[i] == '*') {
+                bool ok = fromArg(prec) && prec >= 0;  // a negative precision makes no sense
+                if (!ok) {
+                    out += "%!(BADPREC)";
+                    prec = -1;
+                }
+            } else {
+                number(prec);
+            }
         }
         if (i >= f.size()) {
             out += "%!(NOVERB)";

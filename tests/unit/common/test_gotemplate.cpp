@@ -120,6 +120,17 @@ TEST_CASE("gotemplate: printf verbs and widths", "[gotemplate]") {
     CHECK(r(R"({{printf "%d %s" 1}})") == "1 %!s(MISSING)");
     CHECK(r(R"({{printf "%s" "a" 2}})") == "a%!(EXTRA int=2)");
     CHECK(r(R"({{printf "%.2s|%6.1f" "abc" 3.14159}})") == "ab|   3.1");
+    // Widths and precisions: Go's limits (1e6) and `*` arguments, outputs of podman 4.3. A width
+    // of 16 digits overflowed an int (found by fuzz_gotemplate, UBSan).
+    CHECK(r(R"({{printf "%3333333333333333d" 5}})") == "%!(NOVERB)%!(EXTRA int=5)");
+    CHECK(r(R"({{printf "%.3333333333333f|" 1.5}})") == "%!(NOVERB)%!(EXTRA float64=1.5)");
+    CHECK(r(R"({{printf "%*d|" 3 5}})") == "  5|");
+    CHECK(r(R"({{printf "%*d|" -3 5}})") == "5  |");
+    CHECK(r(R"({{printf "%-*d|" 3 5}})") == "5  |");
+    CHECK(r(R"({{printf "%*d|" 2000000 5}})") == "%!(BADWIDTH)5|");
+    CHECK(r(R"({{printf "%*d|" "x" 5}})") == "%!(BADWIDTH)5|");
+    CHECK(r(R"({{printf "%.*f|" 2 3.14159}})") == "3.14|");
+    CHECK(r(R"({{printf "%.*f|" -2 3.14159}})") == "%!(BADPREC)3.141590|");
 }
 
 TEST_CASE("gotemplate: literals and Go value printing", "[gotemplate]") {
