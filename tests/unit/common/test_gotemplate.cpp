@@ -160,6 +160,13 @@ TEST_CASE("gotemplate: errors name the template problem", "[gotemplate]") {
     // A function as an operand is called without arguments; its error is an execution error
     // like any other (found by fuzz_gotemplate: it escaped as a bare std::string).
     CHECK(err("{{not json}}").find("wrong number of args for json: want 1 got 0") != std::string::npos);
+    // pad and truncate as podman 4.3 answers; a pad of 777777777777777770 spaces made hutch
+    // allocate that much (found by fuzz_gotemplate).
+    CHECK(r(R"([{{pad "a" 1 2}}])") == "[ a  ]");
+    CHECK(r(R"([{{pad "" 2 2}}])") == "[]");
+    CHECK(err(R"({{pad "a" -1 2}})").find("error calling pad: strings: negative Repeat count") != std::string::npos);
+    CHECK(err(R"({{pad "a" 1 777777777777777770}})").find("error calling pad: strings: Repeat count 777777777777777770 too large") != std::string::npos);
+    CHECK(err(R"({{truncate "abc" -1}})").find("error calling truncate: runtime error: slice bounds out of range [:-1]") != std::string::npos);
     CHECK(err("{{printf \"%s\" upper}}").find("wrong number of args for upper: want 1 got 0") != std::string::npos);
 }
 
