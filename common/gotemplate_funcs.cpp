@@ -221,6 +221,10 @@ const std::map<std::string, Func>& table() {
     return t;
 }
 
+/// %q of a string: JSON quoting (close to Go's strconv.Quote); bytes that are not UTF-8 become
+/// U+FFFD (Go writes \xNN) instead of making the JSON serializer throw.
+static std::string quoted(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 /// One %v-style rendering of `v` for verb `verb` (without width), Go's %!verb(type=value) on a
 /// type mismatch.
 std::string formatOne(char verb, const Value& v, int prec, bool plus, bool sharp) {
@@ -230,7 +234,7 @@ std::string formatOne(char verb, const Value& v, int prec, bool plus, bool sharp
     switch (verb) {
     case 'v':
         if (nil) return "<nil>";
-        if (sharp && j.is_string()) return Json(j).dump();
+        if (sharp && j.is_string()) return quoted(j);
         return formatValue(j);
     case 's': {
         if (j.is_string()) {
@@ -241,7 +245,7 @@ std::string formatOne(char verb, const Value& v, int prec, bool plus, bool sharp
         return bad();
     }
     case 'q':
-        if (j.is_string()) return Json(j).dump();
+        if (j.is_string()) return quoted(j);
         return bad();
     case 't':
         if (j.is_boolean()) return formatValue(j);

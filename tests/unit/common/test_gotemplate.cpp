@@ -124,6 +124,9 @@ TEST_CASE("gotemplate: printf verbs and widths", "[gotemplate]") {
     // of 16 digits overflowed an int (found by fuzz_gotemplate, UBSan).
     CHECK(r(R"({{printf "%3333333333333333d" 5}})") == "%!(NOVERB)%!(EXTRA int=5)");
     CHECK(r(R"({{printf "%.3333333333333f|" 1.5}})") == "%!(NOVERB)%!(EXTRA float64=1.5)");
+    // %q of a string that is not UTF-8 (template text is bytes): U+FFFD where Go writes \xff;
+    // the JSON serializer used to throw and terminate hutch (found by fuzz_gotemplate).
+    CHECK(r("{{printf \"%q|%#v\" \"a\xff\" \"\xfe\"}}") == "\"a\xEF\xBF\xBD\"|\"\xEF\xBF\xBD\"");
     CHECK(r(R"({{printf "%*d|" 3 5}})") == "  5|");
     CHECK(r(R"({{printf "%*d|" -3 5}})") == "5  |");
     CHECK(r(R"({{printf "%-*d|" 3 5}})") == "5  |");
