@@ -177,12 +177,21 @@ const std::map<std::string, Func>& table() {
              wantArgs("truncate", a, 2);
              const std::string& s = str(a[0]);
              int64_t n = integer(a[1]);
-             return val(n >= 0 && s.size() > static_cast<size_t>(n) ? s.substr(0, static_cast<size_t>(n)) : s);
+             if (n < 0) throw fmt::format("runtime error: slice bounds out of range [:{}]", n);  // as Go panics
+             return val(s.size() > static_cast<size_t>(n) ? s.substr(0, static_cast<size_t>(n)) : s);
          }},
         {"pad", [](const Args& a) {
+             // containers/common padWithSpace: "" stays ""; strings.Repeat refuses a negative
+             // count. hutch also refuses more than 1e6 spaces (Go would try to allocate them).
              wantArgs("pad", a, 3);
-             return val(std::string(static_cast<size_t>(std::max<int64_t>(0, integer(a[1]))), ' ') + str(a[0]) +
-                        std::string(static_cast<size_t>(std::max<int64_t>(0, integer(a[2]))), ' '));
+             const std::string& s = str(a[0]);
+             int64_t before = integer(a[1]), after = integer(a[2]);
+             if (s.empty()) return val("");
+             for (int64_t n : {before, after}) {
+                 if (n < 0) throw std::string("strings: negative Repeat count");
+                 if (n > 1000000) throw fmt::format("strings: Repeat count {} too large (at most 1000000)", n);
+             }
+             return val(std::string(static_cast<size_t>(before), ' ') + s + std::string(static_cast<size_t>(after), ' '));
          }},
         {"join", [](const Args& a) {
              wantArgs("join", a, 2);

@@ -130,7 +130,8 @@ ResolvedUser resolveUser(const std::string& rootfs, const std::string& spec) {
         if (parseNum(groupPart, num))
             r.gid = num;
         else {
-            auto it = std::find_if(groups.begin(), groups.end(), [&](const GroupEntry& g) { return g.name == groupPart; });
+            const std::string& wanted = groupPart;  // clang 14 cannot capture a structured binding
+            auto it = std::find_if(groups.begin(), groups.end(), [&](const GroupEntry& g) { return g.name == wanted; });
             if (it == groups.end())
                 throw InvalidArgument("unable to find group " + groupPart + ": no matching entries in group file");
             r.gid = it->gid;

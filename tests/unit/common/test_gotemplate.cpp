@@ -124,6 +124,9 @@ TEST_CASE("gotemplate: printf verbs and widths", "[gotemplate]") {
     // of 16 digits overflowed an int (found by fuzz_gotemplate, UBSan).
     CHECK(r(R"({{printf "%3333333333333333d" 5}})") == "%!(NOVERB)%!(EXTRA int=5)");
     CHECK(r(R"({{printf "%.3333333333333f|" 1.5}})") == "%!(NOVERB)%!(EXTRA float64=1.5)");
+    // %q of a string that is not UTF-8 (template text is bytes): U+FFFD where Go writes \xff;
+    // the JSON serializer used to throw and terminate hutch (found by fuzz_gotemplate).
+    CHECK(r("{{printf \"%q|%#v\" \"a\xff\" \"\xfe\"}}") == "\"a\xEF\xBF\xBD\"|\"\xEF\xBF\xBD\"");
     CHECK(r(R"({{printf "%*d|" 3 5}})") == "  5|");
     CHECK(r(R"({{printf "%*d|" -3 5}})") == "5  |");
     CHECK(r(R"({{printf "%-*d|" 3 5}})") == "5  |");
@@ -160,6 +163,13 @@ TEST_CASE("gotemplate: errors name the template problem", "[gotemplate]") {
     // A function as an operand is called without arguments; its error is an execution error
     // like any other (found by fuzz_gotemplate: it escaped as a bare std::string).
     CHECK(err("{{not json}}").find("wrong number of args for json: want 1 got 0") != std::string::npos);
+    // pad and truncate as podman 4.3 answers; a pad of 777777777777777770 spaces made hutch
+    // allocate that much (found by fuzz_gotemplate).
+    CHECK(r(R"([{{pad "a" 1 2}}])") == "[ a  ]");
+    CHECK(r(R"([{{pad "" 2 2}}])") == "[]");
+    CHECK(err(R"({{pad "a" -1 2}})").find("error calling pad: strings: negative Repeat count") != std::string::npos);
+    CHECK(err(R"({{pad "a" 1 777777777777777770}})").find("error calling pad: strings: Repeat count 777777777777777770 too large") != std::string::npos);
+    CHECK(err(R"({{truncate "abc" -1}})").find("error calling truncate: runtime error: slice bounds out of range [:-1]") != std::string::npos);
     CHECK(err("{{printf \"%s\" upper}}").find("wrong number of args for upper: want 1 got 0") != std::string::npos);
 }
 
