@@ -175,16 +175,25 @@ TEST_CASE("runtime: 126 when the command cannot be invoked", "[runtime][run]") {
     CHECK(r.exitCode == 126);
 }
 
-TEST_CASE("runtime: missing cwd and bad config are 125 with the stage", "[runtime][run]") {
+TEST_CASE("runtime: a missing cwd is created; a cwd below a file and bad config are 125 with the stage",
+          "[runtime][run]") {
     if (!needRoot()) return;
     Bundle b;
+    // As runc (and podman, which gives it to the process's user): made, then entered.
     b.config["process"]["cwd"] = "/does/not/exist";
+    b.setArgs({"sh", "-c", "pwd"});
+    auto made = runBundle(b);
+    INFO(made.err);
+    CHECK(made.exitCode == 0);
+    CHECK(made.out == "/does/not/exist\n");
+
+    b.config["process"]["cwd"] = "/bin/sh/below-a-file";
     auto r = runBundle(b);
     CHECK(r.exitCode == 125);
     json st = statusOf(r);
     CHECK(st["stage"] == "cwd");
-    CHECK(st["errno"] == ENOENT);
-    CHECK(st["error"].get<std::string>().find("/does/not/exist") != std::string::npos);
+    CHECK(st["errno"] == ENOTDIR);
+    CHECK(st["error"].get<std::string>().find("/bin/sh/below-a-file") != std::string::npos);
 
     b.config["process"]["cwd"] = "relative";
     r = runBundle(b);
