@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <fstream>
 #include <sstream>
 
@@ -89,19 +90,28 @@ std::string sessionDir(uid_t uid) {
     return "/tmp/hutch-run-" + std::to_string(uid) + "/hutch";
 }
 
-/// Joins the user and mount namespaces of the recorded pause process. False when there is
-/// no live pause process (none recorded, dead, or its pid reused).
-bool joinPauseProcess(const std::string& dir) {
+/// The pause process recorded in dir/pause.pid ("PID STARTTIME"), if it still lives (not
+/// dead, pid not reused): its pid and start time.
+std::optional<std::pair<pid_t, uint64_t>> livePauseProcess(const std::string& dir) {
     std::string rec;
     try {
         rec = fsutil::readFile(dir + "/pause.pid");
     } catch (const Error&) {
-        return false;
+        return std::nullopt;
     }
     std::istringstream in(rec);
     long pid = 0;
     uint64_t start = 0;
-    if (!(in >> pid >> start) || pid <= 0 || proc::startTime(static_cast<pid_t>(pid)) != start) return false;
+    if (!(in >> pid >> start) || pid <= 0 || proc::startTime(static_cast<pid_t>(pid)) != start) return std::nullopt;
+    return std::make_pair(static_cast<pid_t>(pid), start);
+}
+
+/// Joins the user and mount namespaces of the recorded pause process. False when there is
+/// no live pause process (none recorded, dead, or its pid reused).
+bool joinPauseProcess(const std::string& dir) {
+    auto pause = livePauseProcess(dir);
+    if (!pause) return false;
+    auto [pid, start] = *pause;
     std::string ns = "/proc/" + std::to_string(pid) + "/ns/";
     UniqueFd user(::open((ns + "user").c_str(), O_RDONLY | O_CLOEXEC));
     UniqueFd mnt(::open((ns + "mnt").c_str(), O_RDONLY | O_CLOEXEC));
@@ -236,20 +246,11 @@ void enterRootlessSession() {
 bool stopRootlessSession() {
     const char* joined = std::getenv(kSessionDirEnv);
     std::string dir = joined && *joined ? joined : sessionDir(::getuid());
-    std::string rec;
-    try {
-        rec = fsutil::readFile(dir + "/pause.pid");
-    } catch (const NotFound&) {
-        return false;
-    }
-    std::istringstream in(rec);
-    long pid = 0;
-    uint64_t start = 0;
-    bool live = (in >> pid >> start) && pid > 0 && proc::startTime(static_cast<pid_t>(pid)) == start;
-    if (live && ::kill(static_cast<pid_t>(pid), SIGKILL) != 0 && errno != ESRCH)
-        throw SysError(errno, "stop the rootless session's pause process " + std::to_string(pid));
+    auto pause = livePauseProcess(dir);
+    if (pause && ::kill(pause->first, SIGKILL) != 0 && errno != ESRCH)
+        throw SysError(errno, "stop the rootless session's pause process " + std::to_string(pause->first));
     if (::unlink((dir + "/pause.pid").c_str()) != 0 && errno != ENOENT) throw SysError(errno, "remove " + dir + "/pause.pid");
-    return live;
+    return pause.has_value();
 }
 
 bool isRootless() {
