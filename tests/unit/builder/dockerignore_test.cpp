@@ -87,7 +87,7 @@ TEST_CASE("invalid patterns name file and line", "[dockerignore]") {
 }
 
 TEST_CASE("a very long pattern or path is matched without deep recursion", "[dockerignore]") {
-    // The fuzzer's known crash (tests/fuzz/known-crashes/dockerignore/long-pattern on main):
+    // The fuzzer's known crash (now the seed tests/fuzz/corpus/dockerignore/regex-long-pattern):
     // a 60 KB line overflowed the stack inside std::regex.
     const std::string longA(60000, 'a');
     auto di = DockerIgnore::parse(longA + "\n" + "?" + longA + "*\n**/x*y\n");
