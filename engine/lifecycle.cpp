@@ -64,11 +64,15 @@ void stopContainer(Context& ctx, const std::string& nameOrId, std::optional<int>
     if (!alive(rec)) return;
     int sig = rec.stopSignal.empty() ? SIGTERM : parseSignal(rec.stopSignal);
     int secs = timeout.value_or(rec.stopTimeout);
-    ::kill(rec.pid, sig);
-    auto deadline = Clock::now() + std::chrono::seconds(secs);
-    while (Clock::now() < deadline && processStartTime(rec.pid) == rec.pidStartTime)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (processStartTime(rec.pid) == rec.pidStartTime) {
+    if (secs > 0) {
+        ::kill(rec.pid, sig);
+        auto deadline = Clock::now() + std::chrono::seconds(secs);
+        while (Clock::now() < deadline && processStartTime(rec.pid) == rec.pidStartTime)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (secs <= 0) {
+        ::kill(rec.pid, SIGKILL);  // -t 0 asks for SIGKILL at once, without a warning (as podman)
+    } else if (processStartTime(rec.pid) == rec.pidStartTime) {
         log::warn("StopSignal {} failed to stop container {} in {} seconds, resorting to SIGKILL",
                   rec.stopSignal.empty() ? "SIGTERM" : rec.stopSignal, rec.name, secs);
         // Killing the init of a pid namespace kills every process in it.
