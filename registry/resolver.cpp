@@ -27,7 +27,7 @@ Reference rewriteReference(const Reference& ref, std::string_view prefix, std::s
 }
 
 std::vector<PullSource> pullSources(const Reference& ref, const conf::Registry* reg) {
-    if (!reg) return {PullSource{ref, ref.domain, false, false}};
+    if (!reg) return {PullSource{ref, ref.domain, false, false, ""}};
     const bool digested = !ref.digest.empty();
     std::vector<std::pair<const conf::Endpoint*, bool>> eps;
     if (reg->mirrorByDigestOnly) {
@@ -44,7 +44,7 @@ std::vector<PullSource> pullSources(const Reference& ref, const conf::Registry* 
     std::vector<PullSource> out;
     for (const auto& [ep, isMirror] : eps) {
         Reference r = rewriteReference(ref, reg->prefix, ep->location);
-        out.push_back(PullSource{r, r.domain, ep->insecure, isMirror});
+        out.push_back(PullSource{r, r.domain, ep->insecure, isMirror, ""});
     }
     return out;
 }
