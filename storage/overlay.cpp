@@ -26,6 +26,7 @@ namespace {
 
 constexpr size_t kMaxLowers = 500;       // overlayfs' OVL_MAX_STACK
 constexpr size_t kMountDataLimit = 4095;  // one page minus the NUL, mount(2)'s data
+constexpr size_t kMaxChain = 4096;        // parents lowers() follows before it calls the chain broken
 
 // 26 characters of [A-Z0-9] like containers/storage's short link names, but derived from
 // the layer id (theirs are random): a layer re-made after a killed pull gets its old link
@@ -168,8 +169,6 @@ void OverlayDriver::create(const std::string& id, const std::string& parent) {
         if (errno == EEXIST) throw AlreadyExists("overlay layer " + id + " already exists at " + dir);
         throw SysError(errno, "mkdir " + dir);
     }
-    std::string diff = dir + "/diff";
-    mkdirIfMissing(diff, 0755);
     std::string link = shortName(id);
     std::string linkPath = fsutil::join(paths::overlayLinkDir(graphRoot_), link);
     std::string target = "../" + id + "/diff";
@@ -179,8 +178,11 @@ void OverlayDriver::create(const std::string& id, const std::string& parent) {
             throw SysError(errno, "symlink " + linkPath);
     }
     fsutil::writeFileAtomic(dir + "/link", link, 0644, fsutil::Sync::Volatile);
+    if (!parent.empty()) fsutil::writeFileAtomic(dir + "/parent", parent, 0644, fsutil::Sync::Volatile);
+    // `diff` last: a layer that exists() has its `link` and `parent` written, so a child
+    // created at the same time (parallel pull) never reads a half-made parent as a base layer.
+    mkdirIfMissing(dir + "/diff", 0755);
     if (parent.empty()) return;
-    fsutil::writeFileAtomic(dir + "/parent", parent, 0644, fsutil::Sync::Volatile);
     // Parents may still be in the making (parallel pull): then `lower` is written later,
     // when a child of a complete chain (a container layer) needs it.
     try {
@@ -221,26 +223,30 @@ std::string OverlayDriver::path(const std::string& id) const { return layerDir(i
 bool OverlayDriver::exists(const std::string& id) const { return fsutil::exists(layerDir(id) + "/diff"); }
 
 std::vector<std::string> OverlayDriver::lowers(const std::string& id) const {
-    std::string dir = layerDir(id), text;
-    try {
-        text = str::trim(fsutil::readFile(dir + "/lower"));
-    } catch (const NotFound&) {
-        std::string parent;
+    auto parentOf = [&](const std::string& layer) {
         try {
-            parent = str::trim(fsutil::readFile(dir + "/parent"));
+            return str::trim(fsutil::readFile(layerDir(layer) + "/parent"));
         } catch (const NotFound&) {
+            return std::string();
         }
-        if (!parent.empty()) {
-            if (!exists(parent)) throw NotFound("overlay parent layer " + parent + " of " + id + " not found");
-            text = "l/" + str::trim(fsutil::readFile(layerDir(parent) + "/link"));
-            auto up = lowers(parent);
-            if (!up.empty()) text += ":" + str::join(up, ":");
-            fsutil::writeFileAtomic(dir + "/lower", text, 0644, fsutil::Sync::Volatile);
-        }
-    }
+    };
+    // The chain comes from the `parent` files; `lower` (containers/storage's layout) is
+    // rewritten when it differs: a parallel pull of hutch before 0.2 could write one that
+    // stopped at a parent still in the making (a rootfs without its base layer).
     std::vector<std::string> out;
-    for (auto& l : str::split(text, ':'))
-        if (!l.empty()) out.push_back(l);
+    for (std::string cur = id, parent = parentOf(id); !parent.empty(); cur = parent, parent = parentOf(parent)) {
+        if (!exists(parent)) throw NotFound("overlay parent layer " + parent + " of " + cur + " not found");
+        if (out.size() > kMaxChain)  // ends a cycle of `parent` files in a damaged store
+            throw InvalidArgument("overlay layer " + id + ": its chain of `parent` files is longer than " + std::to_string(kMaxChain) + " layers (a cycle?)");
+        out.push_back("l/" + str::trim(fsutil::readFile(layerDir(parent) + "/link")));
+    }
+    if (out.empty()) return out;
+    std::string text = str::join(out, ":"), stored;
+    try {
+        stored = str::trim(fsutil::readFile(layerDir(id) + "/lower"));
+    } catch (const NotFound&) {
+    }
+    if (stored != text) fsutil::writeFileAtomic(layerDir(id) + "/lower", text, 0644, fsutil::Sync::Volatile);
     return out;
 }
 

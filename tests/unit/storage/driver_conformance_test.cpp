@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include "helpers.hpp"
 #include "hutch/storage/overlay.hpp"
@@ -332,6 +333,40 @@ TEST_CASE("overlay: a layer re-made after a killed pull keeps its short link, ch
     drv.create("parent", "");  // and the next pull makes it again
     CHECK(drv.lowers("child") == before);
     CHECK(fs::exists(paths::overlayDir(g) + "/" + before[0] + "/"));  // resolves to the new parent's diff
+}
+
+TEST_CASE("overlay: a chain created by parallel workers in any order names every parent", "[overlay]") {
+    // The pull's race: a child created while its parent had `link` but not yet `parent`
+    // wrote a `lower` without the base layer, and the image ran without /bin/sh.
+    for (int round = 0; round < 60; ++round) {
+        TempDir t;
+        OverlayDriver drv(t / "graph");
+        constexpr int n = 6;
+        std::vector<std::thread> workers;
+        for (int i = n - 1; i >= 0; --i)
+            workers.emplace_back([&, i] { drv.create("l" + std::to_string(i), i ? "l" + std::to_string(i - 1) : ""); });
+        for (auto& w : workers) w.join();
+        drv.create("ctr", "l5");
+        REQUIRE(drv.lowers("ctr").size() == n);
+        REQUIRE(drv.lowers("l5").size() == n - 1);
+    }
+}
+
+TEST_CASE("overlay: a `lower` file that stops short of the base layer is repaired", "[overlay]") {
+    TempDir t;
+    std::string g = t / "graph";
+    OverlayDriver drv(g);
+    drv.create("base", "");
+    drv.create("mid", "base");
+    drv.create("top", "mid");
+    auto full = drv.lowers("top");
+    REQUIRE(full.size() == 2);
+    fs::writeFileAtomic(paths::overlayDir(g) + "/top/lower", full[0], 0644);  // what the race left
+    CHECK(drv.lowers("top") == full);
+    CHECK(fs::readFile(paths::overlayDir(g) + "/top/lower") == full[0] + ":" + full[1]);
+    // a cycle of parent files (a damaged store) is an error, not a crash
+    fs::writeFileAtomic(paths::overlayDir(g) + "/base/parent", "top", 0644);
+    CHECK_THROWS_WITH(drv.lowers("top"), Catch::Contains("a cycle?"));
 }
 
 TEST_CASE("a podman (containers/storage) graph root is refused, never opened", "[driver][store]") {
