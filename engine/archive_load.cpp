@@ -1,8 +1,8 @@
 // loadImages: a docker-archive or oci-archive tar (plain or compressed) is unpacked into a
+
+#include "hutch/storage/archive_lib.hpp"
 // private temp directory in the graph root, recognised by its index files, and its images
 // stored layer by layer (diffIDs verified by Store::createLayer).
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -49,26 +49,26 @@ std::string cleanPath(const std::string& p) {
 /// <id>/layer.tar -> ../<diffID>.tar) are returned as path -> cleaned target.
 std::map<std::string, std::string> unpack(int fd, const std::string& dir) {
     std::map<std::string, std::string> links;
-    archive* a = archive_read_new();
-    archive_read_support_filter_all(a);
-    archive_read_support_format_tar(a);
+    archive* a = storage::arc().read_new();
+    storage::arc().read_support_filter_all(a);
+    storage::arc().read_support_format_tar(a);
     struct Guard {
         archive* a;
-        ~Guard() { archive_read_free(a); }
+        ~Guard() { storage::arc().read_free(a); }
     } guard{a};
-    if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK)
+    if (storage::arc().read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK)
         throw InvalidArgument(std::string("payload does not match any of the supported image formats: ") +
-                              archive_error_string(a));
+                              storage::arc().error_string(a));
     archive_entry* e = nullptr;
     int rc;
     bool any = false;
-    while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+    while ((rc = storage::arc().read_next_header(a, &e)) == ARCHIVE_OK) {
         any = true;
-        std::string path = cleanPath(archive_entry_pathname(e));
+        std::string path = cleanPath(storage::arc().entry_pathname(e));
         if (path.empty()) continue;
-        auto type = archive_entry_filetype(e);
+        auto type = storage::arc().entry_filetype(e);
         if (type == AE_IFLNK) {
-            std::string target = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+            std::string target = storage::arc().entry_symlink(e) ? storage::arc().entry_symlink(e) : "";
             std::string base = path.find('/') == std::string::npos ? "" : path.substr(0, path.rfind('/') + 1);
             links[path] = cleanPath(base + target);
             continue;
@@ -82,15 +82,15 @@ std::map<std::string, std::string> unpack(int fd, const std::string& dir) {
         size_t size;
         la_int64_t off;
         int r;
-        while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
+        while ((r = storage::arc().read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
             if (::pwrite(out.get(), buf, size, off) != static_cast<ssize_t>(size))
                 throw SysError(errno, "load: writing " + full);
         }
-        if (r != ARCHIVE_EOF) throw Error(std::string("load: reading ") + path + ": " + archive_error_string(a));
+        if (r != ARCHIVE_EOF) throw Error(std::string("load: reading ") + path + ": " + storage::arc().error_string(a));
     }
     if (rc != ARCHIVE_EOF || !any)
         throw InvalidArgument(std::string("payload does not match any of the supported image formats") +
-                              (rc != ARCHIVE_EOF && archive_error_string(a) ? std::string(": ") + archive_error_string(a) : ""));
+                              (rc != ARCHIVE_EOF && storage::arc().error_string(a) ? std::string(": ") + storage::arc().error_string(a) : ""));
     return links;
 }
 

@@ -1,7 +1,7 @@
 // saveImages: docker-archive (docker save's layout: manifest.json, repositories, <config>.json,
+
+#include "hutch/storage/archive_lib.hpp"
 // <diffID>.tar per layer) and oci-archive (oci-layout, index.json, blobs/sha256/...).
-#include <archive.h>
-#include <archive_entry.h>
 
 #include <algorithm>
 #include <map>
@@ -28,13 +28,13 @@ namespace {
 /// A tar writer on an fd (libarchive, PAX restricted), entries owned 0:0, mtime 0.
 class TarWriter {
 public:
-    explicit TarWriter(int fd) : a_(archive_write_new()) {
-        archive_write_set_format_pax_restricted(a_);
-        archive_write_set_bytes_in_last_block(a_, 1);
-        if (archive_write_open_fd(a_, fd) != ARCHIVE_OK) fail("opening the output");
+    explicit TarWriter(int fd) : a_(storage::arc().write_new()) {
+        storage::arc().write_set_format_pax_restricted(a_);
+        storage::arc().write_set_bytes_in_last_block(a_, 1);
+        if (storage::arc().write_open_fd(a_, fd) != ARCHIVE_OK) fail("opening the output");
     }
     ~TarWriter() {
-        if (a_) archive_write_free(a_);
+        if (a_) storage::arc().write_free(a_);
     }
     void dir(const std::string& path) { header(path, AE_IFDIR, 0755, 0); }
     void file(const std::string& path, const std::string& data) {
@@ -46,28 +46,28 @@ public:
         readFileChunks(fd, size, [&](const void* p, size_t n) { write(p, n); });
     }
     void close() {
-        if (archive_write_close(a_) != ARCHIVE_OK) fail("finishing the archive");
+        if (storage::arc().write_close(a_) != ARCHIVE_OK) fail("finishing the archive");
     }
 
 private:
     void header(const std::string& path, unsigned type, unsigned mode, int64_t size) {
-        archive_entry* e = archive_entry_new();
-        archive_entry_set_pathname(e, path.c_str());
-        archive_entry_set_filetype(e, type);
-        archive_entry_set_perm(e, mode);
-        archive_entry_set_size(e, size);
-        archive_entry_set_uid(e, 0);
-        archive_entry_set_gid(e, 0);
-        archive_entry_set_mtime(e, 0, 0);
-        int rc = archive_write_header(a_, e);
-        archive_entry_free(e);
+        archive_entry* e = storage::arc().entry_new();
+        storage::arc().entry_set_pathname(e, path.c_str());
+        storage::arc().entry_set_filetype(e, type);
+        storage::arc().entry_set_perm(e, mode);
+        storage::arc().entry_set_size(e, size);
+        storage::arc().entry_set_uid(e, 0);
+        storage::arc().entry_set_gid(e, 0);
+        storage::arc().entry_set_mtime(e, 0, 0);
+        int rc = storage::arc().write_header(a_, e);
+        storage::arc().entry_free(e);
         if (rc != ARCHIVE_OK) fail("writing " + path);
     }
     void write(const void* p, size_t n) {
-        if (archive_write_data(a_, p, n) < 0) fail("writing data");
+        if (storage::arc().write_data(a_, p, n) < 0) fail("writing data");
     }
     [[noreturn]] void fail(const std::string& what) {
-        throw Error("save: " + what + ": " + (archive_error_string(a_) ? archive_error_string(a_) : "error"));
+        throw Error("save: " + what + ": " + (storage::arc().error_string(a_) ? storage::arc().error_string(a_) : "error"));
     }
     archive* a_;
 };

@@ -1,7 +1,7 @@
 #include "hutch/engine/import_export.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "hutch/storage/archive_lib.hpp"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -52,23 +52,23 @@ void writeAll(int fd, const void* data, size_t n) {
 /// Decompresses `fd` (any filter libarchive knows, or none) into `tmp`; returns the digest
 /// and size of the decompressed bytes. Throws InvalidArgument naming `source`.
 Digest decompressTo(int fd, int tmp, const std::string& source, uint64_t* size) {
-    std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+    std::unique_ptr<archive, decltype(&::archive_read_free)> a(storage::arc().read_new(), storage::arc().read_free);
     if (!a) throw Error("import: out of memory");
-    archive_read_support_filter_all(a.get());
-    archive_read_support_format_raw(a.get());
+    storage::arc().read_support_filter_all(a.get());
+    storage::arc().read_support_format_raw(a.get());
     auto bad = [&](const std::string& what) {
-        const char* m = archive_error_string(a.get());
+        const char* m = storage::arc().error_string(a.get());
         return InvalidArgument("import " + source + ": " + what + (m ? std::string(": ") + m : ""));
     };
-    if (archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK) throw bad("cannot read it");
+    if (storage::arc().read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK) throw bad("cannot read it");
     archive_entry* e = nullptr;
-    int r = archive_read_next_header(a.get(), &e);
+    int r = storage::arc().read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) throw InvalidArgument("import " + source + ": the file is empty");
     if (r != ARCHIVE_OK) throw bad("cannot decompress it");
     Hasher h;
     char buf[1 << 16];
     for (;;) {
-        la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
+        la_ssize_t n = storage::arc().read_data(a.get(), buf, sizeof buf);
         if (n < 0) throw bad("cannot decompress it");
         if (n == 0) break;
         h.update(buf, static_cast<size_t>(n));

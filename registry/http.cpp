@@ -1,6 +1,7 @@
 #include "hutch/registry/http.hpp"
 
-#include <curl/curl.h>
+#include "hutch/registry/curl_lib.hpp"
+
 #include <strings.h>
 #include <unistd.h>
 
@@ -25,14 +26,13 @@ struct Share {
     std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;
 
     Share() {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        sh = curl_share_init();
-        curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, &Share::lock);
-        curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, &Share::unlock);
-        curl_share_setopt(sh, CURLSHOPT_USERDATA, this);
-        curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-        curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-        curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+        sh = curl().share_init();
+        curl().share_setopt(sh, CURLSHOPT_LOCKFUNC, &Share::lock);
+        curl().share_setopt(sh, CURLSHOPT_UNLOCKFUNC, &Share::unlock);
+        curl().share_setopt(sh, CURLSHOPT_USERDATA, this);
+        curl().share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+        curl().share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+        curl().share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     }
     // Never cleaned up: handles may outlive static destruction order in other modules.
     static void lock(CURL*, curl_lock_data d, curl_lock_access, void* u) {
@@ -64,7 +64,7 @@ bool retryableCode(CURLcode c) {
 }
 
 [[noreturn]] void throwTransport(CURLcode c, const char* errbuf, const Request& req, long stall) {
-    std::string detail = errbuf && *errbuf ? errbuf : curl_easy_strerror(c);
+    std::string detail = errbuf && *errbuf ? errbuf : curl().easy_strerror(c);
     if (c == CURLE_OPERATION_TIMEDOUT)
         detail = "no data received for " + std::to_string(stall) +
                  " seconds (HUTCH_REGISTRY_STALL_TIMEOUT): " + detail;
@@ -138,45 +138,45 @@ struct Easy {
 
     explicit Easy(const Request& req) {
         stall = stallTimeoutSeconds();  // first: may throw before anything is allocated
-        h = curl_easy_init();
+        h = curl().easy_init();
         if (!h) throw TransportError(0, false, req.url + ": curl_easy_init failed");
-        curl_easy_setopt(h, CURLOPT_SHARE, share());
-        curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
-        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
-        curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, stall);
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);      // bytes/s ...
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall);    // ... for this long = stalled
-        curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, req.verifyTls ? 1L : 0L);
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, req.verifyTls ? 2L : 0L);
-        if (req.method == "HEAD") curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+        curl().easy_setopt(h, CURLOPT_SHARE, share());
+        curl().easy_setopt(h, CURLOPT_URL, req.url.c_str());
+        curl().easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+        curl().easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl().easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
+        curl().easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+        curl().easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+        curl().easy_setopt(h, CURLOPT_CONNECTTIMEOUT, stall);
+        curl().easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);      // bytes/s ...
+        curl().easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall);    // ... for this long = stalled
+        curl().easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl().easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl().easy_setopt(h, CURLOPT_SSL_VERIFYPEER, req.verifyTls ? 1L : 0L);
+        curl().easy_setopt(h, CURLOPT_SSL_VERIFYHOST, req.verifyTls ? 2L : 0L);
+        if (req.method == "HEAD") curl().easy_setopt(h, CURLOPT_NOBODY, 1L);
         else if (req.method == "POST") {
-            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.postBody.size()));
-            curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, req.postBody.c_str());
+            curl().easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.postBody.size()));
+            curl().easy_setopt(h, CURLOPT_COPYPOSTFIELDS, req.postBody.c_str());
         } else if (req.method == "PUT" || req.method == "PATCH") {
             upload.req = &req;
-            curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-            if (req.method == "PATCH") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PATCH");
-            curl_easy_setopt(h, CURLOPT_READFUNCTION, &Upload::read);
-            curl_easy_setopt(h, CURLOPT_READDATA, &upload);
-            curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+            curl().easy_setopt(h, CURLOPT_UPLOAD, 1L);
+            if (req.method == "PATCH") curl().easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PATCH");
+            curl().easy_setopt(h, CURLOPT_READFUNCTION, &Upload::read);
+            curl().easy_setopt(h, CURLOPT_READDATA, &upload);
+            curl().easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
                              static_cast<curl_off_t>(req.bodyFd >= 0 ? req.bodyLength : req.postBody.size()));
         } else if (req.method != "GET") {
-            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());   // DELETE
+            curl().easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());   // DELETE
         }
-        for (const auto& hd : req.headers) hdrs = curl_slist_append(hdrs, hd.c_str());
+        for (const auto& hd : req.headers) hdrs = curl().slist_append(hdrs, hd.c_str());
         // Never announce "Expect: 100-continue" for our small POSTs.
-        hdrs = curl_slist_append(hdrs, "Expect:");
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+        hdrs = curl().slist_append(hdrs, "Expect:");
+        curl().easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     }
     ~Easy() {
-        if (h) curl_easy_cleanup(h);
-        curl_slist_free_all(hdrs);
+        if (h) curl().easy_cleanup(h);
+        curl().slist_free_all(hdrs);
     }
 };
 
@@ -222,17 +222,17 @@ Response perform(const Request& req) {
     Easy e(req);
     Response r;
     PerformCtx ctx{&r, req.maxBody};
-    curl_easy_setopt(e.h, CURLOPT_WRITEFUNCTION, performWrite);
-    curl_easy_setopt(e.h, CURLOPT_WRITEDATA, &ctx);
-    curl_easy_setopt(e.h, CURLOPT_HEADERFUNCTION, performHeader);
-    curl_easy_setopt(e.h, CURLOPT_HEADERDATA, &ctx);
-    CURLcode c = curl_easy_perform(e.h);
+    curl().easy_setopt(e.h, CURLOPT_WRITEFUNCTION, performWrite);
+    curl().easy_setopt(e.h, CURLOPT_WRITEDATA, &ctx);
+    curl().easy_setopt(e.h, CURLOPT_HEADERFUNCTION, performHeader);
+    curl().easy_setopt(e.h, CURLOPT_HEADERDATA, &ctx);
+    CURLcode c = curl().easy_perform(e.h);
     if (ctx.tooBig)
         throw RegistryError(0, "", req.method + " " + req.url + ": response body larger than " +
                                        std::to_string(req.maxBody) + " bytes");
     if (c != CURLE_OK) throwTransport(c, e.errbuf, req, e.stall);
     long code = 0;
-    curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &code);
+    curl().easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &code);
     r.status = code;
     return r;
 }
@@ -253,18 +253,18 @@ struct Stream::Impl {
     std::chrono::steady_clock::time_point lastData = std::chrono::steady_clock::now();
 
     explicit Impl(const Request& r) : req(r), easy(r) {
-        multi = curl_multi_init();
+        multi = curl().multi_init();
         // A connection is used by one transfer at a time across our multi handles.
-        curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_NOTHING);
-        curl_easy_setopt(easy.h, CURLOPT_WRITEFUNCTION, &Impl::onWrite);
-        curl_easy_setopt(easy.h, CURLOPT_WRITEDATA, this);
-        curl_easy_setopt(easy.h, CURLOPT_HEADERFUNCTION, &Impl::onHeader);
-        curl_easy_setopt(easy.h, CURLOPT_HEADERDATA, this);
-        curl_multi_add_handle(multi, easy.h);
+        curl().multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_NOTHING);
+        curl().easy_setopt(easy.h, CURLOPT_WRITEFUNCTION, &Impl::onWrite);
+        curl().easy_setopt(easy.h, CURLOPT_WRITEDATA, this);
+        curl().easy_setopt(easy.h, CURLOPT_HEADERFUNCTION, &Impl::onHeader);
+        curl().easy_setopt(easy.h, CURLOPT_HEADERDATA, this);
+        curl().multi_add_handle(multi, easy.h);
     }
     ~Impl() {
-        curl_multi_remove_handle(multi, easy.h);
-        curl_multi_cleanup(multi);
+        curl().multi_remove_handle(multi, easy.h);
+        curl().multi_cleanup(multi);
     }
 
     static size_t onWrite(char* p, size_t sz, size_t n, void* u) {
@@ -295,20 +295,20 @@ struct Stream::Impl {
         if (paused) {
             paused = false;
             lastData = std::chrono::steady_clock::now();  // we were not asking for data
-            curl_easy_pause(easy.h, CURLPAUSE_CONT);   // may deliver held data right away
+            curl().easy_pause(easy.h, CURLPAUSE_CONT);   // may deliver held data right away
         }
         int running = 0;
-        CURLMcode mc = curl_multi_perform(multi, &running);
+        CURLMcode mc = curl().multi_perform(multi, &running);
         if (mc != CURLM_OK)
-            throw TransportError(0, false, req.url + ": " + curl_multi_strerror(mc));
+            throw TransportError(0, false, req.url + ": " + curl().multi_strerror(mc));
         if (running == 0) {
             int left = 0;
-            while (CURLMsg* m = curl_multi_info_read(multi, &left))
+            while (CURLMsg* m = curl().multi_info_read(multi, &left))
                 if (m->msg == CURLMSG_DONE) result = m->data.result;
             done = true;
             if (result != CURLE_OK) throwTransport(result, easy.errbuf, req, easy.stall);
             long code = 0;
-            curl_easy_getinfo(easy.h, CURLINFO_RESPONSE_CODE, &code);
+            curl().easy_getinfo(easy.h, CURLINFO_RESPONSE_CODE, &code);
             resp.status = code;
             headersDone = true;
             return;
@@ -318,7 +318,7 @@ struct Stream::Impl {
                 throw TransportError(CURLE_OPERATION_TIMEDOUT, true,
                                      req.method + " " + req.url + ": no data received for " +
                                          std::to_string(easy.stall) + " seconds (HUTCH_REGISTRY_STALL_TIMEOUT)");
-            curl_multi_poll(multi, nullptr, 0, 250, nullptr);
+            curl().multi_poll(multi, nullptr, 0, 250, nullptr);
         }
     }
 };

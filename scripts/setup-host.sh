@@ -28,7 +28,7 @@ fi
 # --- 1. packages --------------------------------------------------------------
 PACKAGES=(
   build-essential cmake pkg-config
-  libarchive-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libseccomp-dev
+  libarchive-dev libcurl4-openssl-dev nettle-dev nlohmann-json3-dev libseccomp-dev
   catch2 libtomlplusplus-dev libcli11-dev libfmt-dev libzstd-dev zlib1g-dev
   uidmap passt slirp4netns busybox-static docker-registry skopeo podman runc
   python3 zstd time procps util-linux debootstrap

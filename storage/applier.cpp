@@ -1,7 +1,7 @@
 #include "hutch/storage/applier.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "hutch/storage/archive_lib.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -50,8 +50,8 @@ struct Stream {
     bool rawEof = false;
 
     ~Stream() {
-        if (tar) archive_read_free(tar);
-        if (raw) archive_read_free(raw);
+        if (tar) arc().read_free(tar);
+        if (raw) arc().read_free(raw);
     }
 
     static la_ssize_t rawRead(archive* a, void* ctx, const void** buf) {
@@ -62,14 +62,14 @@ struct Stream {
             return static_cast<la_ssize_t>(n);
         } catch (...) {
             s->err = std::current_exception();
-            archive_set_error(a, EIO, "layer stream read failed");
+            arc().set_error(a, EIO, "layer stream read failed");
             return -1;
         }
     }
 
     la_ssize_t pull() {
         if (rawEof) return 0;
-        la_ssize_t n = archive_read_data(raw, outBuf.data(), outBuf.size());
+        la_ssize_t n = arc().read_data(raw, outBuf.data(), outBuf.size());
         if (n < 0) return -1;
         if (n == 0) {
             rawEof = true;
@@ -84,7 +84,7 @@ struct Stream {
         auto* s = static_cast<Stream*>(ctx);
         la_ssize_t n = s->pull();
         if (n < 0) {
-            archive_set_error(a, EIO, "decompress: %s", archive_error_string(s->raw));
+            arc().set_error(a, EIO, "decompress: %s", arc().error_string(s->raw));
             return -1;
         }
         *buf = s->outBuf.data();
@@ -93,24 +93,24 @@ struct Stream {
 
     [[noreturn]] void fail(archive* a, const std::string& what) {
         if (err) std::rethrow_exception(err);
-        const char* m = archive_error_string(a);
+        const char* m = arc().error_string(a);
         throw InvalidArgument("layer tar: " + what + ": " + (m ? m : "unknown error"));
     }
 
     void open(const ReadFn& f) {
         fn = &f;
-        raw = archive_read_new();
-        tar = archive_read_new();
+        raw = arc().read_new();
+        tar = arc().read_new();
         if (!raw || !tar) throw Error("layer tar: out of memory");
-        archive_read_support_filter_all(raw);
-        archive_read_support_format_raw(raw);
-        if (archive_read_open(raw, this, nullptr, &Stream::rawRead, nullptr) != ARCHIVE_OK) fail(raw, "open");
+        arc().read_support_filter_all(raw);
+        arc().read_support_format_raw(raw);
+        if (arc().read_open(raw, this, nullptr, &Stream::rawRead, nullptr) != ARCHIVE_OK) fail(raw, "open");
         archive_entry* e = nullptr;
-        int r = archive_read_next_header(raw, &e);
+        int r = arc().read_next_header(raw, &e);
         if (r == ARCHIVE_EOF) throw InvalidArgument("layer tar: empty stream");
         if (r != ARCHIVE_OK) fail(raw, "decompress");
-        archive_read_support_format_tar(tar);
-        if (archive_read_open(tar, this, nullptr, &Stream::tarRead, nullptr) != ARCHIVE_OK) fail(tar, "open tar");
+        arc().read_support_format_tar(tar);
+        if (arc().read_open(tar, this, nullptr, &Stream::tarRead, nullptr) != ARCHIVE_OK) fail(tar, "open tar");
     }
 
     // Reads what follows the end-of-archive marker so the digest covers the whole stream.
@@ -135,13 +135,13 @@ public:
     }
 
     void entry(archive* a, archive_entry* e) {
-        const char* p = archive_entry_pathname(e);
+        const char* p = arc().entry_pathname(e);
         std::string name = p ? p : "";
         bool escaped = false;
         auto comps = fsops::cleanComponents(name, &escaped);
         if (escaped) throw InvalidArgument("layer entry \"" + name + "\": path escapes the layer root (breakout)");
-        mode_t type = archive_entry_filetype(e);
-        const char* hardlink = archive_entry_hardlink(e);
+        mode_t type = arc().entry_filetype(e);
+        const char* hardlink = arc().entry_hardlink(e);
         if (comps.empty()) {
             if (type == AE_IFDIR && !hardlink) {
                 UniqueFd fd(fsops::openInRoot(root_.get(), "", O_RDONLY | O_DIRECTORY));
@@ -210,7 +210,7 @@ public:
                 return;
             }
             case AE_IFLNK: {
-                const char* target = archive_entry_symlink(e);
+                const char* target = arc().entry_symlink(e);
                 if (::symlinkat(target ? target : "", d, b) != 0) throw SysError(errno, "symlink " + rel);
                 chown(::fchownat(d, b, owner(e).first, owner(e).second, AT_SYMLINK_NOFOLLOW), e, name);
                 auto ts = times(e);
@@ -220,11 +220,11 @@ public:
             case AE_IFCHR:
             case AE_IFBLK:
             case AE_IFIFO: {
-                unsigned long maj = archive_entry_rdevmajor(e), min = archive_entry_rdevminor(e);
+                unsigned long maj = arc().entry_rdevmajor(e), min = arc().entry_rdevminor(e);
                 if (type != AE_IFIFO && (maj > 0xfff || min > 0xfffff))
                     throw InvalidArgument("layer entry \"" + name + "\": invalid device number " +
                                           std::to_string(maj) + ":" + std::to_string(min));
-                mode_t m = type | (archive_entry_perm(e) & 07777);
+                mode_t m = type | (arc().entry_perm(e) & 07777);
                 if (::mknodat(d, b, m, type == AE_IFIFO ? 0 : makedev(maj, min)) != 0) {
                     if (errno == EPERM) {
                         log::debug("layer tar: skipping device node {}: mknod not permitted", name);
@@ -233,7 +233,7 @@ public:
                     throw SysError(errno, "mknod " + rel);
                 }
                 chown(::fchownat(d, b, owner(e).first, owner(e).second, AT_SYMLINK_NOFOLLOW), e, name);
-                checkSys(::fchmodat(d, b, archive_entry_perm(e) & 07777, 0), "chmod " + rel);
+                checkSys(::fchmodat(d, b, arc().entry_perm(e) & 07777, 0), "chmod " + rel);
                 auto ts = times(e);
                 ::utimensat(d, b, ts.data(), AT_SYMLINK_NOFOLLOW);
                 return;
@@ -258,11 +258,11 @@ private:
 
     static Times times(archive_entry* e) {
         Times ts;
-        ts[1].tv_sec = archive_entry_mtime(e);
-        ts[1].tv_nsec = archive_entry_mtime_nsec(e);
-        if (archive_entry_atime_is_set(e)) {
-            ts[0].tv_sec = archive_entry_atime(e);
-            ts[0].tv_nsec = archive_entry_atime_nsec(e);
+        ts[1].tv_sec = arc().entry_mtime(e);
+        ts[1].tv_nsec = arc().entry_mtime_nsec(e);
+        if (arc().entry_atime_is_set(e)) {
+            ts[0].tv_sec = arc().entry_atime(e);
+            ts[0].tv_nsec = arc().entry_atime_nsec(e);
         } else {
             ts[0] = ts[1];
         }
@@ -270,7 +270,7 @@ private:
     }
 
     static std::pair<uid_t, gid_t> owner(archive_entry* e) {
-        return {static_cast<uid_t>(archive_entry_uid(e)), static_cast<gid_t>(archive_entry_gid(e))};
+        return {static_cast<uid_t>(arc().entry_uid(e)), static_cast<gid_t>(arc().entry_gid(e))};
     }
 
     static void chown(int rc, archive_entry* e, const std::string& name) {
@@ -287,12 +287,12 @@ private:
     // security.capability).
     void meta(int fd, archive_entry* e, const std::string& name) {
         chown(::fchown(fd, owner(e).first, owner(e).second), e, name);
-        checkSys(::fchmod(fd, archive_entry_perm(e) & 07777), "chmod layer entry \"" + name + "\"");
-        archive_entry_xattr_reset(e);
+        checkSys(::fchmod(fd, arc().entry_perm(e) & 07777), "chmod layer entry \"" + name + "\"");
+        arc().entry_xattr_reset(e);
         const char* xn;
         const void* xv;
         size_t xs;
-        while (archive_entry_xattr_next(e, &xn, &xv, &xs) == ARCHIVE_OK) {
+        while (arc().entry_xattr_next(e, &xn, &xv, &xs) == ARCHIVE_OK) {
             if (opts_.whiteouts == WhiteoutFormat::Overlay &&
                 (std::strncmp(xn, "trusted.overlay.", 16) == 0 || std::strncmp(xn, "user.overlay.", 13) == 0)) {
                 log::debug("layer tar: dropping overlay xattr {} on {}", xn, name);
@@ -310,10 +310,10 @@ private:
         size_t len;
         la_int64_t off;
         for (;;) {
-            int r = archive_read_data_block(a, &buf, &len, &off);
+            int r = arc().read_data_block(a, &buf, &len, &off);
             if (r == ARCHIVE_EOF) break;
             if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-                throw InvalidArgument("layer entry \"" + rel + "\": read data: " + archive_error_string(a));
+                throw InvalidArgument("layer entry \"" + rel + "\": read data: " + arc().error_string(a));
             const char* p = static_cast<const char*>(buf);
             while (len > 0) {
                 ssize_t n = ::pwrite(fd, p, len, off);
@@ -326,7 +326,7 @@ private:
                 off += n;
             }
         }
-        if (archive_entry_size_is_set(e) && ::ftruncate(fd, archive_entry_size(e)) != 0)
+        if (arc().entry_size_is_set(e) && ::ftruncate(fd, arc().entry_size(e)) != 0)
             throw SysError(errno, "truncate " + rel);
     }
 
@@ -482,10 +482,10 @@ ApplyResult applyLayer(const std::string& root, const ReadFn& diff, const ApplyO
     s.open(diff);
     archive_entry* e = nullptr;
     for (;;) {
-        int r = archive_read_next_header(s.tar, &e);
+        int r = arc().read_next_header(s.tar, &e);
         if (r == ARCHIVE_EOF) break;
         if (r == ARCHIVE_WARN) {
-            log::debug("layer tar: {}", archive_error_string(s.tar) ? archive_error_string(s.tar) : "warning");
+            log::debug("layer tar: {}", arc().error_string(s.tar) ? arc().error_string(s.tar) : "warning");
         } else if (r != ARCHIVE_OK) {
             s.fail(s.tar, "read header");
         }

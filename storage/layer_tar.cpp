@@ -1,7 +1,7 @@
 #include "hutch/storage/layer_tar.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "hutch/storage/archive_lib.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -110,18 +110,18 @@ class TarOut {
 public:
     explicit TarOut(const WriteFn& out) : out_(out) {
         if (cLocale_) prevLocale_ = ::uselocale(cLocale_);
-        a_ = archive_write_new();
+        a_ = arc().write_new();
         if (!a_) throw Error("layer tar: archive_write_new failed");
-        archive_write_set_format_pax_restricted(a_);
+        arc().write_set_format_pax_restricted(a_);
         // xattrs once, as SCHILY.xattr.* (what Go's archive/tar, docker and containers/storage
         // write and read), not also as LIBARCHIVE.xattr.*
-        if (archive_write_set_format_option(a_, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK) fail("xattrheader");
-        archive_write_set_bytes_per_block(a_, 10240);
-        archive_write_set_bytes_in_last_block(a_, 1);  // no padding after the end marker
-        if (archive_write_open(a_, this, nullptr, &TarOut::cb, nullptr) != ARCHIVE_OK) fail("open");
+        if (arc().write_set_format_option(a_, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK) fail("xattrheader");
+        arc().write_set_bytes_per_block(a_, 10240);
+        arc().write_set_bytes_in_last_block(a_, 1);  // no padding after the end marker
+        if (arc().write_open(a_, this, nullptr, &TarOut::cb, nullptr) != ARCHIVE_OK) fail("open");
     }
     ~TarOut() {
-        if (a_) archive_write_free(a_);
+        if (a_) arc().write_free(a_);
         if (prevLocale_) ::uselocale(prevLocale_);
         if (cLocale_) ::freelocale(cLocale_);
     }
@@ -129,58 +129,58 @@ public:
     TarOut& operator=(const TarOut&) = delete;
 
     void add(const Node& n) {
-        archive_entry* e = archive_entry_new();
+        archive_entry* e = arc().entry_new();
         struct Free {
             archive_entry* e;
-            ~Free() { archive_entry_free(e); }
+            ~Free() { arc().entry_free(e); }
         } guard{e};
-        archive_entry_set_pathname(e, n.rel.c_str());
+        arc().entry_set_pathname(e, n.rel.c_str());
         if (n.kind != Node::Fs) {
-            archive_entry_set_filetype(e, AE_IFREG);
-            archive_entry_set_perm(e, 0);
-            archive_entry_set_uid(e, 0);
-            archive_entry_set_gid(e, 0);
-            archive_entry_set_mtime(e, 0, 0);
-            archive_entry_set_size(e, 0);
+            arc().entry_set_filetype(e, AE_IFREG);
+            arc().entry_set_perm(e, 0);
+            arc().entry_set_uid(e, 0);
+            arc().entry_set_gid(e, 0);
+            arc().entry_set_mtime(e, 0, 0);
+            arc().entry_set_size(e, 0);
             header(e, n.rel);
             ++entries_;
             return;
         }
         const struct stat& st = n.st;
-        archive_entry_set_perm(e, st.st_mode & 07777);
-        archive_entry_set_uid(e, st.st_uid);
-        archive_entry_set_gid(e, st.st_gid);
-        archive_entry_set_mtime(e, st.st_mtim.tv_sec, 0);
-        for (auto& [k, v] : readXattrs(n.abs)) archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
+        arc().entry_set_perm(e, st.st_mode & 07777);
+        arc().entry_set_uid(e, st.st_uid);
+        arc().entry_set_gid(e, st.st_gid);
+        arc().entry_set_mtime(e, st.st_mtim.tv_sec, 0);
+        for (auto& [k, v] : readXattrs(n.abs)) arc().entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
         std::optional<UniqueFd> data;
         switch (st.st_mode & S_IFMT) {
             case S_IFREG: {
-                archive_entry_set_filetype(e, AE_IFREG);
+                arc().entry_set_filetype(e, AE_IFREG);
                 if (st.st_nlink > 1) {
                     auto [it, fresh] = links_.try_emplace({st.st_dev, st.st_ino}, n.rel);
                     if (!fresh) {
-                        archive_entry_set_hardlink(e, it->second.c_str());
-                        archive_entry_set_size(e, 0);
+                        arc().entry_set_hardlink(e, it->second.c_str());
+                        arc().entry_set_size(e, 0);
                         break;
                     }
                 }
-                archive_entry_set_size(e, static_cast<la_int64_t>(st.st_size));
+                arc().entry_set_size(e, static_cast<la_int64_t>(st.st_size));
                 data.emplace(::open(n.abs.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
                 if (!*data) throw SysError(errno, "open " + n.abs);
                 break;
             }
-            case S_IFDIR: archive_entry_set_filetype(e, AE_IFDIR); break;
+            case S_IFDIR: arc().entry_set_filetype(e, AE_IFDIR); break;
             case S_IFLNK:
-                archive_entry_set_filetype(e, AE_IFLNK);
-                archive_entry_set_symlink(e, readLink(n.abs).c_str());
+                arc().entry_set_filetype(e, AE_IFLNK);
+                arc().entry_set_symlink(e, readLink(n.abs).c_str());
                 break;
             case S_IFCHR:
             case S_IFBLK:
-                archive_entry_set_filetype(e, S_ISCHR(st.st_mode) ? AE_IFCHR : AE_IFBLK);
-                archive_entry_set_rdevmajor(e, major(st.st_rdev));
-                archive_entry_set_rdevminor(e, minor(st.st_rdev));
+                arc().entry_set_filetype(e, S_ISCHR(st.st_mode) ? AE_IFCHR : AE_IFBLK);
+                arc().entry_set_rdevmajor(e, major(st.st_rdev));
+                arc().entry_set_rdevminor(e, minor(st.st_rdev));
                 break;
-            case S_IFIFO: archive_entry_set_filetype(e, AE_IFIFO); break;
+            case S_IFIFO: arc().entry_set_filetype(e, AE_IFIFO); break;
             default: return;  // sockets: the walkers skip them already
         }
         header(e, n.rel);
@@ -189,7 +189,7 @@ public:
     }
 
     LayerTarResult finish() {
-        if (archive_write_close(a_) != ARCHIVE_OK) fail("close");
+        if (arc().write_close(a_) != ARCHIVE_OK) fail("close");
         LayerTarResult r;
         r.uncompressedSize = hasher_.size();
         r.diffId = hasher_.finish();
@@ -205,9 +205,9 @@ private:
     // ca-certificates alone creates such names. The writer runs in the C locale (below), so
     // the bytes of a layer never depend on the caller's LANG.
     void header(archive_entry* e, const std::string& rel) {
-        int rc = archive_write_header(a_, e);
+        int rc = arc().write_header(a_, e);
         if (rc == ARCHIVE_WARN) {
-            const char* m = archive_error_string(a_);
+            const char* m = arc().error_string(a_);
             log::debug("layer tar: {}: {}", rel, m ? m : "warning");
             return;
         }
@@ -223,14 +223,14 @@ private:
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) throw SysError(errno, "read " + path);
             if (n == 0) break;
-            if (archive_write_data(a_, buf.data(), static_cast<size_t>(n)) < 0) fail("data of " + path);
+            if (arc().write_data(a_, buf.data(), static_cast<size_t>(n)) < 0) fail("data of " + path);
             size -= static_cast<uint64_t>(n);
         }
     }
 
     [[noreturn]] void fail(const std::string& what) {
         if (err_) std::rethrow_exception(err_);
-        const char* m = archive_error_string(a_);
+        const char* m = arc().error_string(a_);
         throw Error("writing the layer tar (" + what + "): " + (m ? m : "libarchive error"));
     }
 
@@ -241,7 +241,7 @@ private:
             self->out_(buf, n);
         } catch (...) {
             self->err_ = std::current_exception();
-            archive_set_error(a, EIO, "the output failed");
+            arc().set_error(a, EIO, "the output failed");
             return -1;
         }
         return static_cast<la_ssize_t>(n);

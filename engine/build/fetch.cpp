@@ -1,11 +1,11 @@
 #include "hutch/engine/build/fetch.hpp"
 
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
+#include "hutch/registry/curl_lib.hpp"
 
 namespace hutch::engine::build {
 
@@ -14,7 +14,7 @@ bool isUrl(const std::string& src) { return src.rfind("http://", 0) == 0 || src.
 std::string fetchUrl(const std::string& url, const std::string& dest) {
     UniqueFd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!out) throw SysError(errno, "create " + dest);
-    CURL* c = ::curl_easy_init();
+    CURL* c = registry::curl().easy_init();
     if (!c) throw Error("ADD " + url + ": curl_easy_init failed");
     struct Sink {
         int fd;
@@ -34,18 +34,18 @@ std::string fetchUrl(const std::string& url, const std::string& dest) {
         }
         return len;
     };
-    ::curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    ::curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    ::curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write);
-    ::curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-    ::curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    ::curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-    CURLcode rc = ::curl_easy_perform(c);
+    registry::curl().easy_setopt(c, CURLOPT_URL, url.c_str());
+    registry::curl().easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    registry::curl().easy_setopt(c, CURLOPT_WRITEFUNCTION, write);
+    registry::curl().easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    registry::curl().easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    registry::curl().easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+    CURLcode rc = registry::curl().easy_perform(c);
     long status = 0;
-    ::curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    ::curl_easy_cleanup(c);
+    registry::curl().easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    registry::curl().easy_cleanup(c);
     if (sink.failed) throw SysError(errno, "write " + dest);
-    if (rc != CURLE_OK) throw Error("ADD " + url + ": " + ::curl_easy_strerror(rc));
+    if (rc != CURLE_OK) throw Error("ADD " + url + ": " + registry::curl().easy_strerror(rc));
     if (status >= 400) throw Error("ADD " + url + ": invalid response status " + std::to_string(status));
     std::string path = url.substr(url.find("://") + 3);
     path = path.substr(0, path.find_first_of("?#"));
