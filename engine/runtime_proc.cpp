@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <climits>
+
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -55,9 +57,34 @@ std::string g_seccompCache;
 void setSeccompCacheDir(const std::string& dir) { g_seccompCache = dir; }
 const std::string& seccompCacheDir() { return g_seccompCache; }
 
+namespace {
+
+/// The lean runtime beside the binary that runs now, or "" when there is none.
+std::string findLeanRuntime() {
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) return "";
+    std::string dir(buf, static_cast<size_t>(n));
+    dir.erase(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/'));
+    for (const char* rel : {"/hutch-runtime", "/../libexec/hutch/hutch-runtime"})
+        if (std::string p = dir + rel; ::access(p.c_str(), X_OK) == 0) return p;
+    return "";
+}
+
+}  // namespace
+
+std::vector<std::string> runtimeCommand(const std::string& verb) {
+    static const std::string lean = findLeanRuntime();
+    if (!lean.empty()) return {lean, "hutch-runtime", verb};
+    return {"/proc/self/exe", "hutch", "__runtime", verb};
+}
+
 pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusFd, const RuntimeStdio& stdio,
                    int startGateFd) {
-    std::vector<const char*> argv = {"hutch", "__runtime", "run", "--status-fd", "3"};
+    std::vector<std::string> cmd = runtimeCommand("run");
+    std::vector<const char*> argv;
+    for (size_t i = 1; i < cmd.size(); ++i) argv.push_back(cmd[i].c_str());
+    argv.insert(argv.end(), {"--status-fd", "3"});
     if (startGateFd >= 0) argv.insert(argv.end(), {"--start-gate-fd", "4"});
     if (!g_seccompCache.empty()) argv.insert(argv.end(), {"--seccomp-cache", g_seccompCache.c_str()});
     argv.insert(argv.end(), {"--bundle", bundle.c_str(), id.c_str(), nullptr});
@@ -71,7 +98,7 @@ pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusF
         if (gate == 3 && (gate = ::dup(gate)) < 0) _exit(125);  // fd 3 is the status fd's
         if (::dup2(statusFd, 3) < 0) _exit(125);
         if (gate >= 0 && (::dup2(gate, 4) < 0 || ::fcntl(4, F_SETFD, 0) < 0)) _exit(125);
-        ::execv("/proc/self/exe", const_cast<char* const*>(argv.data()));
+        ::execv(cmd[0].c_str(), const_cast<char* const*>(argv.data()));
         _exit(125);
     }
     return pid;

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "hutch/common/fd.hpp"
 
@@ -34,7 +35,13 @@ struct RuntimeStdio {
 void setSeccompCacheDir(const std::string& dir);
 const std::string& seccompCacheDir();
 
-/// fork + exec of `/proc/self/exe __runtime run --status-fd 3 [--start-gate-fd 4]
+/// The runtime to exec and the arguments that select `verb` ("run" or "exec"): the lean
+/// `hutch-runtime VERB` installed beside this binary (or in ../libexec/hutch/), else this
+/// binary's own `__runtime VERB` (a build or install without it). The lookup runs once.
+/// Returns {path, argv...} with argv[0] first.
+std::vector<std::string> runtimeCommand(const std::string& verb);
+
+/// fork + exec of `hutch-runtime run --status-fd 3 [--start-gate-fd 4]
 /// [--seccomp-cache DIR] --bundle BUNDLE ID` with the status pipe's write end as fd 3 and,
 /// when `startGateFd` >= 0, that pipe's read end as fd 4: the container's process then waits
 /// for one byte on it before its exec (runtime::RunOptions::startGateFd). Throws SysError.

@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 using namespace hutch::e2e;
@@ -57,6 +59,18 @@ TEST_CASE("e2e: the container process belongs to the test user on the host", "[e
     }
     REQUIRE(pids.size() == 1);
     CHECK(hostUidOf(pids[0]) == static_cast<long>(sb.uid()));
+    // Its parent is the lean runtime executable built beside hutch, not a re-exec of the CLI.
+    {
+        std::ifstream status("/proc/" + std::to_string(pids[0]) + "/status");
+        std::string line;
+        long ppid = 0;
+        while (std::getline(status, line))
+            if (line.rfind("PPid:", 0) == 0) ppid = std::stol(line.substr(5));
+        std::error_code ec;
+        auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(ppid) + "/exe", ec);
+        INFO("parent " << ppid << " is " << exe);
+        CHECK(exe.filename() == "hutch-runtime");
+    }
 
     // The container's sleep is pid 1 of its pid namespace and ignores SIGTERM; SIGKILL it
     // from the host: hutch reports the container's death by signal as 128+9 (podman: 137).
