@@ -17,9 +17,12 @@
 namespace hutch::cli {
 
 /// A parsed verb ready to execute: whether it needs the store (the process then enters
-/// the rootless session before anything else), and the action returning the exit code.
+/// the rootless session before anything else), whether it only reads (then it skips the
+/// recovery of containers whose monitor died, engine::recoverContainers), and the action
+/// returning the exit code.
 struct Command {
     bool needsStore = true;
+    bool readOnly = false;
     std::function<int(engine::Context&)> action;
 };
 

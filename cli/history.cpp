@@ -37,6 +37,7 @@ void registerHistory(Registry& r) {
         if (o->args.size() != 1)
             throw CLI::ValidationError("accepts 1 arg(s), received " + std::to_string(o->args.size()));
         o->image = o->args.front();
+        r.chosen.readOnly = true;
         r.chosen.action = [o](engine::Context& ctx) {
             auto entries = engine::imageHistory(ctx, o->image);
             auto shortId = [&](const std::string& id) {

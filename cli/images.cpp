@@ -21,6 +21,7 @@ void registerImages(Registry& r) {
     sub->add_flag("-a,--all", o->all, "Show all images (default hides intermediate images)");
     sub->add_option("--format", o->format, "Change the output format to JSON or a Go template");
     sub->callback([o, &r] {
+        r.chosen.readOnly = true;
         r.chosen.action = [o](engine::Context& ctx) {
             auto imgs = engine::listImages(ctx);
             if (!o->all) {  // build cache images stay hidden, as podman hides intermediate images

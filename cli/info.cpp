@@ -42,6 +42,7 @@ void registerInfo(Registry& r) {
     auto* sub = r.app.add_subcommand("info", "Display hutch system information");
     sub->add_option("-f,--format", *format, "Change the output format to JSON or a Go template");
     sub->callback([format, &r] {
+        r.chosen.readOnly = true;
         r.chosen.action = [format](engine::Context& ctx) {
             auto j = engine::info(ctx);
             if (*format == "json")

@@ -26,6 +26,7 @@ void addInspect(CLI::App* parent, Registry& r, const std::string& fixedType) {
     sub->add_option("-f,--format", o->format, "Format the output to a Go template or json");
     sub->add_option("NAME", o->names, "Containers or images")->required();
     sub->callback([o, &r] {
+        r.chosen.readOnly = true;
         r.chosen.action = [o](engine::Context& ctx) {
             nlohmann::ordered_json arr = nlohmann::ordered_json::array();
             std::vector<std::string> missing;

@@ -18,6 +18,7 @@ void registerLogs(Registry& r) {
     sub->add_option("--tail", o->tail, "Output the specified number of LINES at the end of the logs");
     sub->add_option("CONTAINER", o->name, "Container")->required();
     sub->callback([o, &r] {
+        r.chosen.readOnly = true;
         r.chosen.action = [o](engine::Context& ctx) {
             std::cout << std::flush;
             engine::printLogs(ctx, o->name, o->follow, o->tail);

@@ -11,6 +11,7 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/log.hpp"
+#include "hutch/engine/containers.hpp"
 #include "hutch/engine/monitor.hpp"
 #include "hutch/engine/run.hpp"
 
@@ -112,6 +113,7 @@ int main(int argc, char** argv) {
         if (!chosen.action) return printError("no command given", 125);
         engine::prepareProcess(chosen.needsStore);
         engine::Context ctx(globals);
+        if (chosen.needsStore && !chosen.readOnly) engine::recoverContainers(ctx);
         return chosen.action(ctx);
     } catch (const CommandError& e) {
         return printError(e.what(), e.exitCode());

@@ -17,6 +17,7 @@ void registerPort(Registry& r) {
     sub->add_option("CONTAINER", o->name, "Container")->required();
     sub->add_option("PRIVATE_PORT", o->privatePort, "Container port[/protocol]");
     sub->callback([o, &r] {
+        r.chosen.readOnly = true;
         r.chosen.action = [o](engine::Context& ctx) {
             engine::ContainerRecord rec = engine::loadContainer(ctx, o->name);
             auto lines = engine::portLines(rec.config.net.ports);

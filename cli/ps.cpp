@@ -20,6 +20,7 @@ void registerPs(Registry& r) {
     sub->add_flag("--no-trunc", o->noTrunc, "Display the extended information");
     sub->add_option("--format", o->format, "Pretty-print containers to JSON or using a Go template");
     sub->callback([o, &r] {
+        r.chosen.readOnly = true;
         r.chosen.action = [o](engine::Context& ctx) {
             std::vector<std::vector<std::string>> rows;
             nlohmann::json arr = nlohmann::json::array();

@@ -116,6 +116,7 @@ void registerDf(CLI::App* sys, Registry& r) {
     sub->add_flag("-v,--verbose", o->verbose, "Show detailed information on disk usage");
     sub->add_option("--format", o->format, "Pretty-print images using a Go template");
     sub->callback([o, &r] {
+        r.chosen.readOnly = true;
         r.chosen.action = [o](engine::Context& ctx) {
             auto df = engine::systemDf(ctx);
             auto fields = [](const engine::DfSummaryRow& s) {

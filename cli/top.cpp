@@ -9,6 +9,7 @@ void registerTop(Registry& r) {
     auto* sub = r.app.add_subcommand("top", "Display the running processes of a container");
     sub->add_option("CONTAINER", *name, "Container")->required();
     sub->callback([name, &r] {
+        r.chosen.readOnly = true;
         r.chosen.action = [name](engine::Context& ctx) {
             printTable(engine::containerTop(ctx, *name));
             return 0;

@@ -126,6 +126,7 @@ void registerLs(CLI::App* vol, Registry& r) {
     sub->add_option("-f,--filter", o->filters, "Filter volume output")->allow_extra_args(false);
     sub->add_flag("-q,--quiet", o->quiet, "Print volume output in quiet mode");
     sub->callback([o, &r] {
+        r.chosen.readOnly = true;
         r.chosen.action = [o](engine::Context& ctx) {
             std::vector<std::string> used;
             for (const auto& f : o->filters)
@@ -162,6 +163,7 @@ void registerInspect(CLI::App* vol, Registry& r) {
     sub->callback([o, &r] {
         if (o->names.empty() && !o->all)
             throw CLI::ValidationError("inspect", "provide one or more volume names or use --all");
+        r.chosen.readOnly = true;
         r.chosen.action = [o](engine::Context& ctx) {
             std::vector<engine::Volume> vols;
             std::string missing;
@@ -252,6 +254,7 @@ void registerExists(CLI::App* vol, Registry& r) {
     auto* sub = vol->add_subcommand("exists", "Volume exists in local storage");
     sub->add_option("VOLUME", *name, "Volume name")->required();
     sub->callback([name, &r] {
+        r.chosen.readOnly = true;
         r.chosen.action = [name](engine::Context& ctx) { return engine::findVolume(ctx, *name) ? 0 : 1; };
     });
 }

@@ -19,6 +19,10 @@ namespace hutch::engine {
 
 using nlohmann::json;
 
+namespace {
+constexpr const char* kMonitorGone = "the container's monitor exited while the container was running";
+}  // namespace
+
 ContainerRecord loadContainer(Context& ctx, const std::string& nameOrId) {
     auto c = ctx.store().lookupContainer(nameOrId);
     if (!c) throw NotFound("no container with name or ID \"" + nameOrId + "\" found: no such container");
@@ -29,16 +33,10 @@ ContainerRecord loadContainer(Context& ctx, const std::string& nameOrId) {
         throw Error("container " + c->id + ": metadata is not JSON: " + e.what());
     }
     auto r = ContainerRecord::fromJson(j);
+    // The effective state only: loading never kills or writes (recoverContainers() does).
     if (r.status == ContainerStatus::Running && monitorGone(r)) {
-        // Nobody collects its output or exit code any more: end it rather than leave an
-        // orphan that every verb would show as exited. Killing a pid namespace's init ends
-        // every process in it.
-        if (r.pid != 0 && processStartTime(r.pid) == r.pidStartTime) {
-            log::warn("container {}: its monitor (pid {}) is gone; killing the container", r.id, r.monitorPid);
-            ::kill(r.pid, SIGKILL);
-        }
         r.exitCode = 137;
-        r.error = "the container's monitor exited while the container was running";
+        r.error = kMonitorGone;
     }
     if (r.status == ContainerStatus::Running && effectiveStatus(r) == ContainerStatus::Exited) {
         r.status = ContainerStatus::Exited;
@@ -46,6 +44,45 @@ ContainerRecord loadContainer(Context& ctx, const std::string& nameOrId) {
         r.pid = 0;
     }
     return r;
+}
+
+int recoverContainers(Context& ctx) {
+    int n = 0;
+    for (const auto& c : ctx.store().containers()) {
+        ContainerRecord r;
+        try {
+            r = ContainerRecord::fromJson(jsonbytes::parse(c.metadata));
+        } catch (const std::exception&) {
+            continue;  // loadContainer() reports it to whoever names this container
+        }
+        if (r.status != ContainerStatus::Running || !monitorGone(r)) continue;
+        // Nobody collects its output or exit code any more: end it rather than leave an
+        // orphan. Killing a pid namespace's init ends every process in it.
+        if (r.pid != 0 && processStartTime(r.pid) == r.pidStartTime) {
+            log::warn("container {}: its monitor (pid {}) is gone; killing the container", r.id, r.monitorPid);
+            ::kill(r.pid, SIGKILL);
+        }
+        cleanupNetwork(r.netState);
+        r.netState = {};
+        r.status = ContainerStatus::Exited;
+        r.exitCode = 137;
+        r.error = kMonitorGone;
+        if (r.finishedAt.empty()) r.finishedAt = nowRfc3339();
+        r.pid = 0;
+        r.monitorPid = 0;
+        try {
+            if (r.autoRemove) {
+                ctx.store().removeContainer(r.id);
+                removeAnonymousVolumes(ctx, r.anonymousVolumes);
+            } else {
+                saveContainer(ctx, r);
+            }
+        } catch (const NotFound&) {
+            continue;  // removed meanwhile by another command
+        }
+        ++n;
+    }
+    return n;
 }
 
 void saveContainer(Context& ctx, const ContainerRecord& r) { ctx.store().setContainerMetadata(r.id, jsonbytes::dump(r.toJson())); }

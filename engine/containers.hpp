@@ -10,9 +10,17 @@
 
 namespace hutch::engine {
 
-/// The record of the container named or id'd (full id or unique prefix) by `nameOrId`.
-/// Throws NotFound ("no container with name or ID ... found: no such container").
+/// The record of the container named or id'd (full id or unique prefix) by `nameOrId`, with
+/// its effective state (a "running" one whose process or monitor is gone reads as exited;
+/// 137 when the monitor went). Reads only: never kills or writes. Throws NotFound ("no
+/// container with name or ID ... found: no such container").
 ContainerRecord loadContainer(Context& ctx, const std::string& nameOrId);
+/// The recovery step of every command that changes state (cli/main.cpp runs it before the
+/// verb; read-only verbs such as ps and inspect do not): a container recorded running whose
+/// monitor is gone (killed, or a foreground `run` killed with SIGKILL) has its process killed
+/// (SIGKILL to its init), its network helper ended and exit 137 recorded; a --rm one is
+/// removed with its anonymous volumes. Returns how many were recovered.
+int recoverContainers(Context& ctx);
 /// Writes the record back as the storage container's metadata.
 void saveContainer(Context& ctx, const ContainerRecord& r);
 /// Every container, newest first, with effective status applied.

@@ -75,7 +75,7 @@ TEST_CASE("e2e: attach errors: not running, bad detach keys, unknown container",
     CHECK_RC(rm, 0);
 }
 
-TEST_CASE("e2e: a container whose monitor was killed is shown exited and does not live on", "[e2e][monitor]") {
+TEST_CASE("e2e: a container whose monitor was killed is shown exited, and the next command that changes state ends it", "[e2e][monitor]") {
     Sandbox sb;
     runDetached(sb, {"--name", "orphan", "busybox", "sleep", "600"});
     Result insp = sb.hutch({"inspect", "--format", "{{.State.Pid}} {{.State.ConmonPid}}", "orphan"});
@@ -90,7 +90,14 @@ TEST_CASE("e2e: a container whose monitor was killed is shown exited and does no
 
     Result ps = sb.hutch({"ps", "-a", "--format", "{{.Names}} {{.Status}}"});
     CHECK_R(ps, ps.out.find("orphan Exited (137)") != std::string::npos);
-    // The container's process was ended, not left running unseen.
+    // ps and inspect only read: the process is still there.
+    Result st = sb.hutch({"inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "orphan"});
+    CHECK_R(st, lastLine(st.out) == "exited 137");
+    CHECK(::kill(static_cast<pid_t>(pid), 0) == 0);
+    // A command that changes state (here one about another container) recovers it: the
+    // process is ended, not left running unseen, and exit 137 is recorded.
+    Result other = sb.hutch({"run", "--rm", "busybox", "true"});
+    CHECK_RC(other, 0);
     bool gone = false;
     for (int i = 0; i < 100 && !gone; ++i) {
         gone = ::kill(static_cast<pid_t>(pid), 0) != 0;

@@ -58,7 +58,7 @@ TEST_CASE("e2e: stop of a run -it --rm container stops it and says so", "[e2e][t
     CHECK_R(ps, ps.out.empty());  // --rm removed it
 }
 
-TEST_CASE("e2e: a foreground run killed with SIGKILL: the next command ends the container, exit 137",
+TEST_CASE("e2e: a foreground run killed with SIGKILL: the next command that changes state ends the container, exit 137",
           "[e2e][monitor]") {
     Sandbox sb;
     pullOk(sb, "busybox");
@@ -73,18 +73,33 @@ TEST_CASE("e2e: a foreground run killed with SIGKILL: the next command ends the 
 
     Result ps = sb.hutch({"ps", "-a", "--format", "{{.Names}} {{.Status}}"});
     CHECK_R(ps, contains(ps.out, "fg Exited (137)"));
+    // ps only reads: it shows the effective state and kills nothing.
+    CHECK(::kill(pid, 0) == 0);
+    // The next command that changes state recovers the container: its process is ended.
+    Result stop = sb.hutch({"stop", "fg"});
+    CHECK_R(stop, stop.rc == 0);
     bool gone = false;
     for (int i = 0; i < 100 && !gone; ++i) {
         gone = ::kill(pid, 0) != 0;
         if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     CHECK(gone);
-    Result stop = sb.hutch({"stop", "fg"});
-    CHECK_R(stop, stop.rc == 0);
     Result code = sb.hutch({"inspect", "--format", "{{.State.ExitCode}}", "fg"});
     CHECK_R(code, lastLine(code.out) == "137");
     Result rm = sb.hutch({"rm", "fg"});
     CHECK_R(rm, rm.rc == 0);
+
+    // With --rm, the recovery removes the container (as its run would have).
+    Child fgrm = sb.spawn({"run", "--rm", "--name", "fgrm", "busybox", "sleep", "600"});
+    REQUIRE(waitListed(sb, "fgrm"));
+    REQUIRE(::kill(fgrm.pid(), SIGKILL) == 0);
+    fgrm.wait(std::chrono::seconds(10));
+    Result listed = sb.hutch({"ps", "-a", "--format", "{{.Names}}"});
+    CHECK_R(listed, contains(listed.out, "fgrm"));
+    Result next = sb.hutch({"run", "--rm", "busybox", "true"});
+    CHECK_R(next, next.rc == 0);
+    Result after = sb.hutch({"ps", "-a", "--format", "{{.Names}}"});
+    CHECK_R(after, !contains(after.out, "fgrm"));
 }
 
 TEST_CASE("e2e: run -t without -i passes the container's terminal output as it is", "[e2e][terminal]") {
