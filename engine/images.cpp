@@ -1,6 +1,9 @@
 #include "hutch/engine/images.hpp"
 
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "hutch/common/error.hpp"
 #include "hutch/engine/build/intermediate.hpp"
@@ -81,33 +84,66 @@ storage::Image requireImage(Context& ctx, const std::string& name) {
     throw NotFound(name + ": image not known");
 }
 
+namespace {
+
+/// What never changes for an image id (the id is its config's digest): config, layer chain
+/// and size. Kept for the process, so a command reads and parses them once per image
+/// (`run` asked for them five times).
+struct ImageContent {
+    json config;
+    std::string created, manifestMediaType;
+    std::vector<std::string> layerDiffIds;
+    uint64_t size = 0;
+};
+
+std::shared_ptr<const ImageContent> imageContent(storage::Store& store, const storage::Image& img) {
+    static std::mutex mu;
+    static std::map<std::string, std::shared_ptr<const ImageContent>> memo;
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        if (auto it = memo.find(img.id); it != memo.end()) return it->second;
+    }
+    auto c = std::make_shared<ImageContent>();
+    try {
+        c->config = json::parse(store.imageBigData(img.id, "config"));
+    } catch (const json::exception& e) {
+        throw Error("image " + img.id + ": stored config is not JSON: " + e.what());
+    }
+    c->created = c->config.value("created", "");
+    c->manifestMediaType = "application/vnd.oci.image.manifest.v1+json";
+    try {
+        json m = json::parse(store.imageBigData(img.id, "manifest"));
+        c->manifestMediaType = m.value("mediaType", c->manifestMediaType);
+    } catch (const std::exception&) {
+    }
+    if (c->config.contains("rootfs") && c->config["rootfs"].contains("diff_ids"))
+        for (const auto& d : c->config["rootfs"]["diff_ids"]) c->layerDiffIds.push_back(d.get<std::string>());
+    for (std::string layer = img.topLayer; !layer.empty();) {
+        auto l = store.layer(layer);
+        if (!l) break;
+        c->size += l->size;
+        layer = l->parent;
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    return memo.emplace(img.id, std::move(c)).first->second;
+}
+
+}  // namespace
+
 ImageInfo imageInfo(Context& ctx, const std::string& id) {
     auto& store = ctx.store();
     auto img = store.lookupImage(id);
     if (!img) throw NotFound(id + ": image not known");
+    auto content = imageContent(store, *img);
     ImageInfo info;
     info.id = img->id;
     info.names = img->names;
     info.digest = img->digest;
-    try {
-        info.config = json::parse(store.imageBigData(img->id, "config"));
-    } catch (const json::exception& e) {
-        throw Error("image " + img->id + ": stored config is not JSON: " + e.what());
-    }
-    info.created = info.config.value("created", "");
-    try {
-        json m = json::parse(store.imageBigData(img->id, "manifest"));
-        info.manifestMediaType = m.value("mediaType", "application/vnd.oci.image.manifest.v1+json");
-    } catch (const std::exception&) {
-    }
-    if (info.config.contains("rootfs") && info.config["rootfs"].contains("diff_ids"))
-        for (const auto& d : info.config["rootfs"]["diff_ids"]) info.layerDiffIds.push_back(d.get<std::string>());
-    for (std::string layer = img->topLayer; !layer.empty();) {
-        auto l = store.layer(layer);
-        if (!l) break;
-        info.size += l->size;
-        layer = l->parent;
-    }
+    info.config = content->config;
+    info.created = content->created;
+    info.manifestMediaType = content->manifestMediaType;
+    info.layerDiffIds = content->layerDiffIds;
+    info.size = content->size;
     return info;
 }
 
