@@ -4,7 +4,7 @@
 # Run as root:   ./quickstart.sh [USER]        (default USER: hutchtest; created if missing)
 #
 # It installs the packages (scripts/setup-host.sh, which also gives USER a subuid/subgid
-# range), builds hutch (cmake -B build && cmake --build build -j), starts a local registry
+# range), builds hutch (cmake -B build && cmake --build build -j --target hutch), starts a local registry
 # (Debian's docker-registry on 127.0.0.1:5000) seeded with a busybox image made from Debian's
 # busybox-static, writes USER's registries.conf with that registry as the unqualified search
 # registry, and then, as USER (no root rights):
@@ -35,9 +35,9 @@ step "Installing packages and preparing user $USER_NAME"
 bash scripts/setup-host.sh "$USER_NAME"
 
 if [[ -z ${HUTCH_QUICKSTART_BINARY:-} ]]; then
-  step "Building hutch"
+  step "Building hutch (and hutch-runtime; the tests build separately, in scripts/test.sh)"
   cmake -S "$ROOT" -B "$ROOT/build" >/dev/null
-  cmake --build "$ROOT/build" -j "$(nproc)"
+  cmake --build "$ROOT/build" -j "$(nproc)" --target hutch
 fi
 
 step "Starting the local registry on $REGISTRY and seeding it"
