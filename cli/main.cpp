@@ -52,38 +52,70 @@ int main(int argc, char** argv) {
 
     cli::Command chosen;
     cli::Registry reg{app, globals, chosen};
-    cli::registerPull(reg);
-    cli::registerBuild(reg);
-    cli::registerImages(reg);
-    cli::registerRun(reg);
-    cli::registerPs(reg);
-    cli::registerRm(reg);
-    cli::registerRmi(reg);
-    cli::registerInspect(reg);
-    cli::registerInfo(reg);
-    cli::registerVersion(reg);
-    cli::registerStart(reg);
-    cli::registerStop(reg);
-    cli::registerKill(reg);
-    cli::registerWait(reg);
-    cli::registerLogs(reg);
-    cli::registerExec(reg);
-    cli::registerRestart(reg);
-    cli::registerTop(reg);
-    cli::registerAttach(reg);
-    cli::registerPort(reg);
-    cli::registerVolume(reg);
-    cli::registerContainer(reg);
-    cli::registerImage(reg);
-    cli::registerSystem(reg);
-    cli::registerCommit(reg);
-    cli::registerTag(reg);
-    cli::registerHistory(reg);
-    cli::registerPush(reg);
-    cli::registerSave(reg);
-    cli::registerLoad(reg);
-    cli::registerImport(reg);
-    cli::registerExport(reg);
+    // Only the verb named on the command line is registered (its options, its code): building
+    // every verb's parser was most of the CLI's start-up work and text pages. Anything else
+    // (no verb, an unknown one, an unknown global flag, --help-all) registers them all, so
+    // help and errors read as before.
+    static constexpr struct {
+        const char* name;
+        void (*add)(cli::Registry&);
+    } kVerbs[] = {
+        {"pull", cli::registerPull},
+        {"build", cli::registerBuild},
+        {"images", cli::registerImages},
+        {"run", cli::registerRun},
+        {"ps", cli::registerPs},
+        {"rm", cli::registerRm},
+        {"rmi", cli::registerRmi},
+        {"inspect", cli::registerInspect},
+        {"info", cli::registerInfo},
+        {"version", cli::registerVersion},
+        {"start", cli::registerStart},
+        {"stop", cli::registerStop},
+        {"kill", cli::registerKill},
+        {"wait", cli::registerWait},
+        {"logs", cli::registerLogs},
+        {"exec", cli::registerExec},
+        {"restart", cli::registerRestart},
+        {"top", cli::registerTop},
+        {"attach", cli::registerAttach},
+        {"port", cli::registerPort},
+        {"volume", cli::registerVolume},
+        {"container", cli::registerContainer},
+        {"image", cli::registerImage},
+        {"system", cli::registerSystem},
+        {"commit", cli::registerCommit},
+        {"tag", cli::registerTag},
+        {"untag", cli::registerTag},
+        {"history", cli::registerHistory},
+        {"push", cli::registerPush},
+        {"save", cli::registerSave},
+        {"load", cli::registerLoad},
+        {"import", cli::registerImport},
+        {"export", cli::registerExport},
+    };
+    const char* verb = nullptr;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--root" || a == "--runroot" || a == "--storage-driver" || a == "--log-level") {
+            ++i;
+            continue;
+        }
+        if (a.rfind("--root=", 0) == 0 || a.rfind("--runroot=", 0) == 0 || a.rfind("--storage-driver=", 0) == 0 ||
+            a.rfind("--log-level=", 0) == 0)
+            continue;
+        if (a[0] != '-') verb = argv[i];
+        break;
+    }
+    bool one = false;
+    for (const auto& v : kVerbs)
+        if (verb && std::strcmp(verb, v.name) == 0) {
+            v.add(reg);
+            one = true;
+        }
+    if (!one)
+        for (const auto& v : kVerbs)
+            if (v.add != cli::registerTag || std::strcmp(v.name, "tag") == 0) v.add(reg);  // registerTag adds tag and untag
 
     try {
         app.parse(argc, argv);
