@@ -41,7 +41,7 @@ int execInContainer(Context& ctx, const ExecRequest& req) {
     auto& store = ctx.store();
     json spec;
     try {
-        spec = jsonbytes::parse(fsutil::readFile(store.containerDir(rec.id) + "/config.json"));
+        spec = jsonbytes::parse(fsutil::readFile(store.containerRunDir(rec.id) + "/config.json"));
     } catch (const json::exception& e) {
         throw Error("container " + rec.id + ": config.json: " + e.what());
     }
@@ -128,10 +128,10 @@ int execInContainer(Context& ctx, const ExecRequest& req) {
     }
     statusWrite.reset();
     SignalForwarder fwd(pid);
-    RuntimeStatus st = readStatusLine(statusRead.get());
+    RuntimeStatus st = ipc::receiveRuntimeStatus(statusRead.get());
     int code = waitExit(pid);
     if (!st.started) {
-        if (st.error.empty()) st = readStatusLine(statusRead.get());
+        if (st.error.empty()) st = ipc::receiveRuntimeStatus(statusRead.get());
         std::string msg = st.error.empty() ? "exec failed (" + std::to_string(code) + ")" : st.error;
         if (st.exitCode == 126 || st.exitCode == 127) throw CommandError(st.exitCode, msg);
         throw Error(msg);

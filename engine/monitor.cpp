@@ -14,18 +14,17 @@
 #include <memory>
 #include <vector>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
-#include "hutch/common/jsonbytes.hpp"
+#include "hutch/common/ipc.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/attach.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/network.hpp"
-#include "hutch/engine/run.hpp"
+#include "hutch/engine/launch.hpp"
 #include "hutch/engine/runtime_proc.hpp"
 #include "hutch/engine/sdnotify.hpp"
 #include "hutch/engine/volumes.hpp"
@@ -33,7 +32,6 @@
 
 namespace hutch::engine {
 
-using nlohmann::json;
 
 std::string logPath(Context& ctx, const std::string& id) { return ctx.store().containerDir(id) + "/ctr.log"; }
 
@@ -74,36 +72,25 @@ private:
     int fd_;
 };
 
-struct SyncMessage {
-    bool ok = false;
-    int exitCode = 125;
-    std::string error;
-    std::string warning;  ///< ok, but the caller should say this (e.g. no READY=1 in time)
-};
-
-void report(int fd, const SyncMessage& m) {
+/// Answers the caller on `fd` (ipc::MonitorReply; closes it and sets it to -1).
+void report(int& fd, const ipc::MonitorReply& m) {
     if (fd < 0) return;
-    json j = {{"ok", m.ok}, {"exitCode", m.exitCode}, {"error", m.error}, {"warning", m.warning}};
-    writeLine(fd, jsonbytes::dump(j) + "\n");
+    ipc::send(fd, m);
+    fd = -1;
 }
 
 int monitor(Context& ctx, const std::string& id, int& syncFd) {
     ContainerRecord rec = loadContainer(ctx, id);
-    std::string bundle;
-    std::optional<RootfsMount> mounted;  // until the container exits
-    NetworkHandle net;  // ours for the container's life: torn down when we end (or die)
     // --sdnotify: with "container" the container reports READY=1 on our socket and the
     // caller (run -d, start) is answered only then; our own caller's NOTIFY_SOCKET (hutch
     // run under a service manager) hears READY=1 when the caller does, except with "ignore".
     const bool waitReady = rec.config.sdNotify == "container";
     const bool tellCaller = rec.config.sdNotify != "ignore";
     std::optional<NotifySocket> notify;
+    std::optional<Launch> launch;  // ours for the container's life: network and rootfs
     try {
-        mounted.emplace(ctx, id, rec.autoRemove);
-        net = setupNetwork(ctx, rec, /*wait=*/false);  // ready at the start gate below
-        rec.netState = net.state();
         if (waitReady) notify.emplace(ctx.store().containerRunDir(id) + "/notify");
-        bundle = writeBundle(ctx, rec, notify ? notify->dir() : std::string());
+        launch.emplace(ctx, rec, notify ? notify->dir() : std::string());
     } catch (const CommandError& e) {
         report(syncFd, {false, e.exitCode(), e.what(), ""});
         return e.exitCode();
@@ -116,11 +103,10 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
         report(syncFd, {false, 125, "open log file: " + std::string(std::strerror(errno)), ""});
         return 125;
     }
-    int out[2], err[2], status[2], in[2];
+    int out[2], err[2], in[2];
     checkSys(::pipe2(out, O_CLOEXEC), "pipe");
     checkSys(::pipe2(err, O_CLOEXEC), "pipe");
-    checkSys(::pipe2(status, O_CLOEXEC), "pipe");
-    UniqueFd outR(out[0]), outW(out[1]), errR(err[0]), errW(err[1]), stR(status[0]), stW(status[1]);
+    UniqueFd outR(out[0]), outW(out[1]), errR(err[0]), errW(err[1]);
     // With -i the container's stdin is a pipe we hold open (attach writes into it).
     UniqueFd inR, inW;
     if (rec.config.interactive) {
@@ -136,52 +122,34 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
     } catch (const Error& e) {
         log::warn("container {}: attach is not available: {}", id, e.what());
     }
-    StartGate gate(net.pending());
-    pid_t rt = spawnRuntime(bundle, id, stW.get(), RuntimeStdio{inR.get(), outW.get(), errW.get()}, gate.runtimeFd());
-    inR.reset();
-    outW.reset();
-    errW.reset();
-    stW.reset();
-    gate.spawned();
     try {
-        net.waitReady();
-        rec.netState = net.state();
-        gate.open();
+        launch->spawn(RuntimeStdio{inR.get(), outW.get(), errW.get()});
     } catch (const std::exception& e) {
-        gate.fail();
-        waitExit(rt);
         report(syncFd, {false, 125, e.what(), ""});
         return 125;
     }
+    pid_t rt = launch->runtimePid();
+    inR.reset();
+    outW.reset();
+    errW.reset();
 
     // The answer to the caller, once: at start, or at READY=1 with --sdnotify=container.
-    auto answer = [&](const SyncMessage& m) {
+    auto answer = [&](const ipc::MonitorReply& m) {
         if (syncFd < 0) return;
         report(syncFd, m);
-        ::close(syncFd);
-        syncFd = -1;
         if (m.ok && tellCaller) notifyCaller("MAINPID=" + std::to_string(::getpid()) + "\nREADY=1");
     };
     using Clock = std::chrono::steady_clock;
     bool waitingReady = false;  // the caller waits for READY=1 until readyBy
     Clock::time_point readyBy{};
-    RuntimeStatus st = readStatusLine(stR.get());
+    const RuntimeStatus& st = launch->awaitStarted();
     if (st.started) {
-        rec.status = ContainerStatus::Running;
-        rec.pid = st.pid;
-        rec.pidStartTime = processStartTime(st.pid);
-        rec.monitorPid = ::getpid();
-        rec.monitorStartTime = processStartTime(rec.monitorPid);
-        rec.startedAt = nowRfc3339();
-        rec.exitCode = 0;
-        rec.error.clear();
-        saveContainer(ctx, rec);
         if (notify) {
             waitingReady = true;
             readyBy = Clock::now() + sdNotifyTimeout();
-        }
-        else
+        } else {
             answer({true, 0, "", ""});
+        }
     } else {
         std::string msg = st.error.empty() ? "the runtime exited before starting the container" : st.error;
         answer({false, st.exitCode, msg, ""});
@@ -255,35 +223,15 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
     }
     logw.flush("stdout", pendOut);
     logw.flush("stderr", pendErr);
-    int code = waitExit(rt);
+    int code = launch->wait();
     if (waitingReady) answer({true, 0, "", "container " + id + " exited before it reported READY=1 (--sdnotify=container)"});
     inW.reset();
-    net.teardown();
     // Reap whatever else was re-parented to us (we are a subreaper).
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
-    try {
-        ContainerRecord now = loadContainer(ctx, id);
-        now.status = ContainerStatus::Exited;
-        now.pid = 0;
-        now.netState = {};
-        now.finishedAt = nowRfc3339();
-        if (st.started)
-            now.exitCode = code;
-        else {
-            now.exitCode = st.exitCode;
-            now.error = st.error;
-        }
-        if (now.autoRemove) {
-            ctx.store().removeContainer(id);
-            removeAnonymousVolumes(ctx, now.anonymousVolumes);
-        } else
-            saveContainer(ctx, now);
-    } catch (const NotFound&) {
-        // Removed meanwhile (rm -f): nothing to record.
-    }
+    code = launch->finish(code);
     // Attached clients learn the exit code last, once it is recorded.
-    if (attach) attach->broadcast(AttachKind::Exit, std::to_string(st.started ? code : st.exitCode));
+    if (attach) attach->broadcast(AttachKind::Exit, std::to_string(code));
     return 0;
 }
 
@@ -320,21 +268,15 @@ void startDetached(Context& ctx, ContainerRecord& rec) {
         _exit(125);
     }
     syncW.reset();
-    std::string line;
-    char c;
-    while (::read(syncR.get(), &c, 1) == 1 && c != '\n') line.push_back(c);
+    ipc::MonitorReply reply = ipc::receiveMonitorReply(syncR.get());
     int st = 0;
     ::waitpid(pid, &st, WNOHANG);  // the monitor keeps running; it is not our child for long
-    if (line.empty()) throw Error("the container monitor exited before starting container " + rec.id);
-    json j = json::parse(line, nullptr, false);
-    if (!j.is_discarded()) j = jsonbytes::parse(line);
-    if (j.is_discarded() || !j.value("ok", false)) {
-        std::string msg = j.is_discarded() ? line : j.value("error", "unknown error");
-        int code = j.is_discarded() ? 125 : j.value("exitCode", 125);
-        if (code == 126 || code == 127) throw CommandError(code, msg);
-        throw Error(msg);
+    if (!reply.ok) {
+        if (reply.error.empty()) throw Error("the container monitor exited before starting container " + rec.id);
+        if (reply.exitCode == 126 || reply.exitCode == 127) throw CommandError(reply.exitCode, reply.error);
+        throw Error(reply.error);
     }
-    if (std::string w = j.value("warning", ""); !w.empty()) log::warn("{}", w);
+    if (!reply.warning.empty()) log::warn("{}", reply.warning);
     try {
         rec = loadContainer(ctx, rec.id);
     } catch (const NotFound&) {

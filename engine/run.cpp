@@ -16,6 +16,7 @@
 #include "hutch/engine/etcfiles.hpp"
 #include "hutch/engine/host_devices.hpp"
 #include "hutch/engine/images.hpp"
+#include "hutch/engine/launch.hpp"
 #include "hutch/engine/monitor.hpp"
 #include "hutch/engine/names.hpp"
 #include "hutch/engine/network.hpp"
@@ -47,36 +48,6 @@ std::string imageIdFor(Context& ctx, const RunRequest& req) {
     return pullImage(ctx, req.image, po, *progress).imageId;
 }
 
-/// The container's own cgroup: a child of ours (the caller's delegated cgroup2 subtree, from
-/// the "0::" line of /proc/self/cgroup).
-std::string containerCgroupPath(const std::string& id) {
-    std::string ours = "/";
-    try {
-        for (const auto& line : str::split(fsutil::readFile("/proc/self/cgroup"), '\n'))
-            if (line.rfind("0::", 0) == 0) ours = line.substr(3);
-    } catch (const Error&) {
-    }
-    if (ours.empty() || ours.back() != '/') ours += '/';
-    return ours + "hutch-" + id.substr(0, 12);
-}
-
-/// Writes the container's /etc/machine-id into its own rootfs (not a bind mount: systemd
-/// would then try, and fail, to "commit" a transient id). Left alone when /etc or the file
-/// is a symlink (never write through a link out of the rootfs).
-void writeMachineId(const std::string& rootfs, const std::string& id) {
-    struct stat st {};
-    if (::lstat((rootfs + "/etc").c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
-    std::string path = rootfs + "/etc/machine-id";
-    if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return;
-    fsutil::writeFileAtomic(path, id + "\n", 0444, fsutil::Sync::Volatile);
-}
-
-ImageDefaults imageDefaults(Context& ctx, const std::string& imageId) {
-    ImageInfo image = imageInfo(ctx, imageId);
-    registry::ImageConfig c = registry::parseImageConfig(image.config.dump());
-    return ImageDefaults{c.env, c.entrypoint, c.cmd, c.user, c.workingDir, c.stopSignal};
-}
-
 /// Removes the container when --rm asked for it; errors are logged, never thrown.
 void autoRemove(Context& ctx, const ContainerRecord& rec) {
     if (!rec.autoRemove || !ctx.store().lookupContainer(rec.id)) return;
@@ -89,86 +60,27 @@ void autoRemove(Context& ctx, const ContainerRecord& rec) {
     }
 }
 
+/// Foreground `run`: the container's streams are ours; signals to us go to it.
 int runForeground(Context& ctx, ContainerRecord& rec) {
-    RootfsMount mounted(ctx, rec.id, rec.autoRemove);
-    // The network helper starts now and configures the namespace while the runtime sets the
-    // container up; the container's process waits at the start gate until it is ready.
-    NetworkHandle net = setupNetwork(ctx, rec, /*wait=*/false);
-    rec.netState = net.state();
-    std::string bundle = writeBundle(ctx, rec);
-    int fds[2];
-    checkSys(::pipe2(fds, O_CLOEXEC), "pipe");
-    UniqueFd statusRead(fds[0]), statusWrite(fds[1]);
+    Launch launch(ctx, rec);
     RuntimeStdio stdio;
     UniqueFd devnull;
     if (!rec.config.interactive) {
         devnull.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
         stdio.in = devnull.get();
     }
-    StartGate gate(net.pending());
-    pid_t rt = spawnRuntime(bundle, rec.id, statusWrite.get(), stdio, gate.runtimeFd());
-    statusWrite.reset();
-    gate.spawned();
-    SignalForwarder fwd(rt);
-    try {
-        net.waitReady();
-    } catch (...) {
-        gate.fail();
-        waitExit(rt);
-        throw;
-    }
-    rec.netState = net.state();
-    gate.open();
-
-    RuntimeStatus st = readStatusLine(statusRead.get());
-    if (st.started) {
-        rec.status = ContainerStatus::Running;
-        rec.pid = st.pid;
-        rec.pidStartTime = processStartTime(st.pid);
-        // This process is the container's monitor: if it is killed (kill -9 of `run`), the
-        // next command ends the container and records 137, as for a detached one.
-        rec.monitorPid = ::getpid();
-        rec.monitorStartTime = processStartTime(rec.monitorPid);
-        rec.startedAt = nowRfc3339();
-        saveContainer(ctx, rec);
-    }
-    log::debug("run: runtime reported {}", st.started ? "started" : "failure");
-    int code = waitExit(rt);
-    log::debug("run: runtime exited ({})", code);
-    net.teardown();
-    rec.netState = {};
-    rec.status = ContainerStatus::Exited;
-    rec.pid = 0;
-    rec.monitorPid = 0;
-    rec.finishedAt = nowRfc3339();
+    launch.spawn(stdio);
+    SignalForwarder fwd(launch.runtimePid());
+    const RuntimeStatus& st = launch.awaitStarted();
+    int code = launch.finish(launch.wait());
     if (!st.started) {
-        rec.error = st.error.empty() ? "the runtime exited (" + std::to_string(code) + ") before starting the container"
-                                     : st.error;
-        rec.exitCode = st.exitCode;
-        if (!rec.autoRemove) saveContainer(ctx, rec);
-        autoRemove(ctx, rec);
-        if (st.exitCode == 126 || st.exitCode == 127) throw CommandError(st.exitCode, rec.error);
+        if (code == 126 || code == 127) throw CommandError(code, rec.error);
         throw Error(rec.error);
     }
-    rec.exitCode = code;
-    if (!rec.autoRemove) saveContainer(ctx, rec);
-    autoRemove(ctx, rec);
     return code;
 }
 
 }  // namespace
-
-RootfsMount::RootfsMount(Context& ctx, std::string id, bool disposable) : ctx_(ctx), id_(std::move(id)) {
-    ctx_.store().mountContainer(id_, disposable);
-}
-
-RootfsMount::~RootfsMount() {
-    try {
-        if (ctx_.store().lookupContainer(id_)) ctx_.store().unmountContainer(id_);
-    } catch (const std::exception& e) {
-        log::error("unmounting the rootfs of container {}: {}", id_, e.what());
-    }
-}
 
 ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     auto& store = ctx.store();
@@ -222,77 +134,6 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     }
     log::debug("run: container {} created", rec.id);
     return rec;
-}
-
-std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::string& notifySocketDir) {
-    auto& store = ctx.store();
-    std::string rootfs = store.containerRootfs(rec.id);
-    std::string runDir = store.containerRunDir(rec.id);
-    std::string bundle = store.containerDir(rec.id);
-    fsutil::mkdirAll(runDir, 0700);
-    ImageDefaults defaults = imageDefaults(ctx, rec.imageId);
-
-    SpecInputs in;
-    in.containerId = rec.id;
-    in.rootfs = rootfs;
-    in.image = defaults;
-    in.config = rec.config;
-    try {
-        in.user = resolveUser(rootfs, !rec.config.user.empty() ? rec.config.user : defaults.user);
-    } catch (const InvalidArgument& e) {
-        // podman resolves the user when the OCI runtime starts the container: 126.
-        throw CommandError(126, e.what());
-    }
-    in.rootless = ctx.rootless();
-    in.notifySocketDir = notifySocketDir;
-    in.userMounts = resolveMounts(ctx, rec, rootfs, in.user);
-    if (systemdMode(defaults, rec.config)) {
-        in.cgroupsPath = containerCgroupPath(rec.id);
-        writeMachineId(rootfs, rec.id.substr(0, 32));
-    }
-    if (!rec.config.privileged && rec.config.seccompProfile != "unconfined") {
-        std::string profile;
-        if (rec.config.seccompProfile.empty())
-            profile = conf::defaultSeccompProfile();
-        else {
-            try {
-                profile = fsutil::readFile(rec.config.seccompProfile);
-            } catch (const NotFound&) {
-                throw InvalidArgument("--security-opt seccomp=" + rec.config.seccompProfile + ": no such file");
-            }
-        }
-        auto caps = capabilitySet(rec.config.capAdd, rec.config.capDrop, false);
-        try {
-            in.seccomp = conf::seccompToOci(profile, caps, conf::nativeArch());
-        } catch (const std::exception& e) {
-            throw InvalidArgument("seccomp profile " +
-                                  (rec.config.seccompProfile.empty() ? std::string("(default)") : rec.config.seccompProfile) +
-                                  ": " + e.what());
-        }
-    }
-    if (rec.config.privileged) in.hostDevices = hostDevices("/dev", ctx.rootless());
-    rlimit rl{};
-    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) in.nofileLimit = rl.rlim_max;
-    std::string hostname = effectiveHostname(rec.config, rec.id);
-    in.files = {runDir + "/hostname", runDir + "/hosts", runDir + "/resolv.conf"};
-    auto put = [](const std::string& path, const std::string& data) {
-        fsutil::writeFileAtomic(path, data, 0644, fsutil::Sync::Volatile);
-    };
-    put(in.files.hostname, hostnameFile(hostname));
-    in.netnsPath = rec.netState.nsPath;
-    if (std::string hosts = containerHostsFile(rec, hostname); !hosts.empty())
-        put(in.files.hosts, hosts);
-    else
-        in.files.hosts.clear();  // --no-hosts
-    std::string hostResolv;
-    try {
-        hostResolv = fsutil::readFile("/etc/resolv.conf");
-    } catch (const Error&) {
-    }
-    put(in.files.resolvConf, containerResolvConf(rec, hostResolv));
-    fsutil::writeFileAtomic(bundle + "/config.json", jsonbytes::dump(buildSpec(in), 2), 0600, fsutil::Sync::Volatile);
-    log::debug("run: bundle written");
-    return bundle;
 }
 
 RunResult runContainer(Context& ctx, const RunRequest& req) {

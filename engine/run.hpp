@@ -38,29 +38,6 @@ RunResult runContainer(Context& ctx, const RunRequest& req);
 /// in state "created". Throws as runContainer.
 ContainerRecord createContainer(Context& ctx, const RunRequest& req);
 
-/// Keeps the container's rootfs mounted (Store::mountContainer; a no-op with vfs) while it
-/// lives: the runtime and writeBundle need it. The destructor unmounts it unless the
-/// container was removed meanwhile; unmount errors are logged, never thrown.
-class RootfsMount {
-public:
-    /// `disposable`: the container is removed when it exits (--rm). Throws as
-    /// Store::mountContainer.
-    RootfsMount(Context& ctx, std::string id, bool disposable);
-    ~RootfsMount();
-    RootfsMount(const RootfsMount&) = delete;
-    RootfsMount& operator=(const RootfsMount&) = delete;
-
-private:
-    Context& ctx_;
-    std::string id_;
-};
-
-/// (Re)writes the container's bundle: config.json and the generated /etc files. The rootfs
-/// must be mounted (RootfsMount). `notifySocketDir`: the monitor's sd_notify socket directory
-/// for --sdnotify=container (SpecInputs::notifySocketDir), "" = none. Throws
-/// CommandError(126) when the user cannot be resolved in the image, as podman does.
-std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::string& notifySocketDir = "");
-
 /// Re-exec entry for the embedded runtime (`hutch __runtime ...`).
 int runtimeEntry(int argc, char** argv);
 

@@ -24,32 +24,6 @@ void forwardSignal(int sig, siginfo_t* info, void*) {
 }
 }  // namespace
 
-RuntimeStatus readStatusLine(int fd) {
-    std::string line;
-    char c;
-    for (;;) {
-        ssize_t n = ::read(fd, &c, 1);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0 || c == '\n') break;
-        line.push_back(c);
-    }
-    RuntimeStatus st;
-    if (line.empty()) return st;
-    try {
-        auto j = jsonbytes::parse(line);
-        if (j.contains("pid")) {
-            st.started = true;
-            st.pid = j["pid"].get<pid_t>();
-        } else {
-            st.error = j.value("error", "unknown runtime error");
-            st.exitCode = j.value("exitCode", 125);
-        }
-    } catch (const nlohmann::json::exception&) {
-        st.error = "the runtime sent an invalid status line: " + line;
-    }
-    return st;
-}
-
 namespace {
 std::string g_seccompCache;
 }
@@ -116,7 +90,7 @@ StartGate::StartGate(bool needed) {
 
 void StartGate::open() {
     if (!write_) return;
-    char go = 1;
+    char go = ipc::kGateOpen;
     ssize_t n;
     while ((n = ::send(write_.get(), &go, 1, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
     }  // EPIPE: the runtime failed before its gate; it reports that itself

@@ -11,19 +11,12 @@
 #include <vector>
 
 #include "hutch/common/fd.hpp"
+#include "hutch/common/ipc.hpp"
 
 namespace hutch::engine {
 
-/// One line of the runtime's status fd, parsed: {"pid":N} or {"error":...,"exitCode":N}.
-struct RuntimeStatus {
-    bool started = false;
-    pid_t pid = 0;
-    std::string error;
-    int exitCode = 125;
-};
-
-/// Reads one status line from `fd` (blocking). EOF without a line = not started, no error text.
-RuntimeStatus readStatusLine(int fd);
+/// The runtime's status (common/ipc.hpp), read with ipc::receiveRuntimeStatus.
+using RuntimeStatus = ipc::RuntimeStatus;
 
 /// Standard streams for the runtime: -1 keeps ours.
 struct RuntimeStdio {

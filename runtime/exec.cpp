@@ -20,6 +20,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
+#include "hutch/common/ipc.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
@@ -53,7 +54,7 @@ struct Failure {
 
 int report(const ExecOptions& o, const Failure& f) {
     if (o.statusFd >= 0)
-        writeStatus(o.statusFd, {{"error", f.message}, {"stage", f.stage}, {"errno", f.err}, {"exitCode", f.exitCode}});
+        ipc::send(o.statusFd, ipc::RuntimeStatus{false, 0, f.stage, f.message, f.err, f.exitCode});
     else
         std::fprintf(stderr, "Error: %s\n", f.message.c_str());
     return f.exitCode;
@@ -232,7 +233,7 @@ int execInContainer(const ExecOptions& o) noexcept {
             }
         }
         parentSock.reset();
-        writeStatus(o.statusFd, {{"pid", pid}});
+        ipc::send(o.statusFd, ipc::RuntimeStatus{true, pid, "", "", 0, 0});
         return superviseInit(pid, sigFd.get(), master.get(), o.process.terminal);
     } catch (const std::exception& e) {
         return report(o, {"exec", e.what(), 0, 125});

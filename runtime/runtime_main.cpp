@@ -16,6 +16,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
+#include "hutch/common/ipc.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/runtime/cgroup.hpp"
@@ -40,7 +41,7 @@ struct Failure {
 
 int reportFailure(const RunOptions& o, const Failure& f) {
     if (o.statusFd >= 0)
-        writeStatus(o.statusFd, {{"error", f.message}, {"stage", f.stage}, {"errno", f.err}, {"exitCode", f.exitCode}});
+        ipc::send(o.statusFd, ipc::RuntimeStatus{false, 0, f.stage, f.message, f.err, f.exitCode});
     else
         std::fprintf(stderr, "Error: %s\n", f.message.c_str());
     return f.exitCode;
@@ -157,7 +158,7 @@ int runContainer(const RunOptions& o) noexcept {
             killChild();
             return reportFailure(o, {"pid-file", e.what(), 0, 125});
         }
-        writeStatus(o.statusFd, {{"pid", pid}});
+        ipc::send(o.statusFd, ipc::RuntimeStatus{true, pid, "", "", 0, 0});
         return superviseInit(pid, sigFd.get(), master.get(), spec.process.terminal);
     } catch (const std::exception& e) {
         return reportFailure(o, {"runtime", e.what(), 0, 125});

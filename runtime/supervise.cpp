@@ -8,26 +8,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "hutch/common/fd.hpp"
-#include "hutch/common/jsonbytes.hpp"
 #include "hutch/runtime/tty.hpp"
 
 namespace hutch::runtime {
-
-void writeStatus(int fd, const nlohmann::json& j) {
-    if (fd < 0) return;
-    std::string line = jsonbytes::dump(j) + "\n";
-    for (size_t off = 0; off < line.size();) {
-        ssize_t n = ::write(fd, line.data() + off, line.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        off += static_cast<size_t>(n);
-    }
-    ::close(fd);
-}
 
 /// Signals the runtime forwards to the container init (plus SIGCHLD and SIGWINCH it handles).
 sigset_t handledSignals() {

@@ -1,16 +1,12 @@
-// The runtime parent's waiting side, shared by `run` and `exec`: the status line, signal
+// The runtime parent's waiting side, shared by `run` and `exec` (the status line is
+// common/ipc.hpp): signal
 // forwarding, pty relay and exit-code mapping.
 #pragma once
 
 #include <signal.h>
 #include <sys/types.h>
 
-#include <nlohmann/json_fwd.hpp>
-
 namespace hutch::runtime {
-
-/// Writes `j` as one line to `fd` (the --status-fd) and closes it; no-op if fd < 0.
-void writeStatus(int fd, const nlohmann::json& j);
 
 /// Signals the runtime forwards to its child (plus SIGCHLD and SIGWINCH it handles itself).
 sigset_t handledSignals();
