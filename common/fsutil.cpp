@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <deque>
 #include <vector>
 #include <ctime>
 
@@ -198,6 +199,39 @@ void TempDir::removeStale(const std::string& parent, const std::string& prefix) 
             log::warn("removing {}: {}", p, ex.what());
         }
     }
+}
+
+std::string resolveInRoot(const std::string& root, const std::string& path) {
+    std::deque<std::string> rest;
+    for (auto& c : str::split(path, '/')) rest.push_back(c);
+    std::string cur;  // resolved part, "" or "/a/b"
+    int links = 0;
+    while (!rest.empty()) {
+        std::string c = std::move(rest.front());
+        rest.pop_front();
+        if (c.empty() || c == ".") continue;
+        if (c == "..") {
+            auto pos = cur.rfind('/');
+            cur = pos == std::string::npos ? "" : cur.substr(0, pos);
+            continue;
+        }
+        std::string cand = cur + "/" + c;
+        std::string full = root + cand;
+        struct stat st;
+        if (::lstat(full.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) {
+            cur = cand;
+            continue;
+        }
+        if (++links > 255) throw SysError(ELOOP, "resolve " + path + " in " + root);
+        char buf[4096];
+        ssize_t n = ::readlink(full.c_str(), buf, sizeof buf - 1);
+        if (n < 0) throw SysError(errno, "readlink " + full);
+        std::string target(buf, static_cast<size_t>(n));
+        if (!target.empty() && target[0] == '/') cur.clear();
+        auto parts = str::split(target, '/');
+        for (auto it = parts.rbegin(); it != parts.rend(); ++it) rest.push_front(*it);
+    }
+    return root + (cur.empty() ? "" : cur);
 }
 
 }  // namespace hutch::fsutil

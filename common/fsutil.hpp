@@ -82,6 +82,11 @@ private:
     int lock_ = -1;
 };
 
+/// Resolves `path` inside `root` as if `root` were "/" (symlinks, "..", absolute link
+/// targets never leave it; like openat2 RESOLVE_IN_ROOT). Returns a host path under root.
+/// Throws SysError(ELOOP) after 255 links.
+std::string resolveInRoot(const std::string& root, const std::string& path);
+
 }  // namespace hutch::fsutil
 
 namespace hutch::str {

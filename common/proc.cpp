@@ -1,5 +1,7 @@
 #include "hutch/common/proc.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -23,6 +25,18 @@ uint64_t startTime(pid_t pid) {
     // fields[0] is field 3 (state); field 22 is fields[19].
     if (fields.size() < 20 || fields[0] == "Z" || fields[0] == "X") return 0;
     return std::strtoull(fields[19].c_str(), nullptr, 10);
+}
+
+std::string findProgram(const std::string& name) {
+    std::string path;
+    if (const char* p = std::getenv("PATH")) path = p;
+    path += ":/usr/bin:/usr/sbin:/bin:/sbin";
+    for (const auto& dir : str::split(path, ':')) {
+        if (dir.empty()) continue;
+        std::string cand = fsutil::join(dir, name);
+        if (::access(cand.c_str(), X_OK) == 0) return cand;
+    }
+    return "";
 }
 
 }  // namespace hutch::proc

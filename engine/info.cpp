@@ -6,10 +6,10 @@
 #include <sstream>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/proc.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/conf/registries.hpp"
 #include "hutch/engine/network.hpp"
-#include "hutch/runtime/ns.hpp"
 #include "hutch/registry/manifest.hpp"
 #include "hutch/storage/store.hpp"
 
@@ -53,7 +53,7 @@ json info(Context& ctx) {
     json network = {{"defaultNetwork", "private"},
                     {"helper", helper},
                     {"executable", helperExe}};
-    for (const char* h : {"pasta", "slirp4netns"}) network[h] = {{"executable", runtime::findProgram(h)}};
+    for (const char* h : {"pasta", "slirp4netns"}) network[h] = {{"executable", proc::findProgram(h)}};
     return json{
         {"host",
          {{"arch", registry::hostPlatform().architecture},

@@ -24,14 +24,15 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/ipc.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/common/proc.hpp"
+#include "hutch/runtime/netns.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/etcfiles.hpp"
 #include "hutch/engine/images.hpp"
 #include "hutch/engine/portfwd.hpp"
 #include "hutch/registry/image_config.hpp"
-#include "hutch/runtime/ns.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {
@@ -98,22 +99,6 @@ void closeAllBut(const std::vector<int>& keep) {
     closeRange(next, ~0u);
 }
 
-/// Sets lo up in the current network namespace (the forwarder connects to 127.0.0.1 there).
-int loopbackUp() {
-    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return errno;
-    ifreq ifr{};
-    std::memcpy(ifr.ifr_name, "lo", 3);
-    int rc = ::ioctl(fd, SIOCGIFFLAGS, &ifr);
-    if (rc == 0) {
-        ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
-        rc = ::ioctl(fd, SIOCSIFFLAGS, &ifr);
-    }
-    int err = rc == 0 ? 0 : errno;
-    ::close(fd);
-    return err;
-}
-
 /// The keeper's whole life (after fork: async-signal-safe calls only; the forwarder
 /// allocates nothing). `keep` lists the descriptors it holds, sorted.
 [[noreturn]] void keeperMain(const char* path, int lifeFd, int readyFd, const std::vector<int>& keep,
@@ -122,13 +107,8 @@ int loopbackUp() {
     for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP}) ::signal(s, SIG_IGN);
     ::prctl(PR_SET_NAME, "hutch-netns", 0, 0, 0);
     closeAllBut(keep);  // inherited lock files would keep their flocks alive
-    int err = 0;
-    if (::unshare(CLONE_NEWNET) != 0)
-        err = errno;
-    else if (::mount("/proc/self/ns/net", path, nullptr, MS_BIND, nullptr) != 0)
-        err = errno;
-    else
-        err = loopbackUp();
+    // lo up too: the forwarder connects to 127.0.0.1 in there.
+    int err = runtime::makeNetnsFile(path);
     ssize_t w = ::write(readyFd, &err, sizeof err);
     (void)w;
     ::close(readyFd);
@@ -148,8 +128,7 @@ int loopbackUp() {
         if (n <= 0) break;
         for (ssize_t i = 0; i < n && got < sizeof helper; ++i, ++got) reinterpret_cast<char*>(&helper)[got] = buf[i];
     }
-    ::umount2(path, MNT_DETACH);
-    ::unlink(path);
+    runtime::removeNetnsFile(path);
     if (got == sizeof helper && helper > 0) ::kill(helper, SIGTERM);
     ::_exit(0);
 }
@@ -213,8 +192,8 @@ pid_t spawnHelper(const std::vector<std::string>& args, const std::string& logFi
         if (detach) {
             pid_t g = ::fork();
             if (g != 0) {
-                ssize_t w = ::write(pidW.get(), &g, sizeof g);
-                ::_exit(g > 0 && w == sizeof g ? 0 : 1);
+                if (g > 0) ipc::sendPid(pidW.get(), g);
+                ::_exit(g > 0 ? 0 : 1);
             }
         }
         // Default dispositions and mask: pasta fails ("Couldn't install signal handlers") when
@@ -232,13 +211,10 @@ pid_t spawnHelper(const std::vector<std::string>& args, const std::string& logFi
     }
     if (!detach) return pid;
     pidW.reset();
-    pid_t helper = -1;
-    ssize_t n;
-    while ((n = ::read(pidR.get(), &helper, sizeof helper)) < 0 && errno == EINTR) {
-    }
+    pid_t helper = ipc::receivePid(pidR.get());
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
-    if (n != sizeof helper || helper <= 0) throw Error("could not start " + args[0] + " (fork failed)");
+    if (helper <= 0) throw Error("could not start " + args[0] + " (fork failed)");
     return helper;
 }
 
@@ -334,7 +310,7 @@ void startSlirp(const std::string& exe, NetworkState& st, const std::string& run
 
 std::string defaultNetworkHelper(std::string* executable) {
     for (const char* h : {"slirp4netns", "pasta"}) {
-        std::string exe = runtime::findProgram(h);
+        std::string exe = proc::findProgram(h);
         if (exe.empty()) continue;
         if (executable) *executable = exe;
         return h;
@@ -376,18 +352,14 @@ void NetworkHandle::waitReady() {
     finishPasta(pending_, state_);
     pending_ = {};
     // The keeper stops the helper when our end of its pipe closes.
-    ssize_t w = ::write(lifetime_.get(), &state_.helperPid, sizeof state_.helperPid);
-    (void)w;
+    ipc::sendPid(lifetime_.get(), state_.helperPid);  // the keeper stops it when it ends
     log::debug("network: {} (pid {}) serves {}", state_.helper, state_.helperPid, state_.nsPath);
 }
 
 void cleanupNetwork(const NetworkState& st) noexcept {
     if (sameProcess(st.helperPid, st.helperStartTime)) ::kill(st.helperPid, SIGTERM);
     if (sameProcess(st.keeperPid, st.keeperStartTime)) ::kill(st.keeperPid, SIGKILL);
-    if (st.ownsNamespace && !st.nsPath.empty()) {
-        ::umount2(st.nsPath.c_str(), MNT_DETACH);
-        ::unlink(st.nsPath.c_str());
-    }
+    if (st.ownsNamespace && !st.nsPath.empty()) runtime::removeNetnsFile(st.nsPath.c_str());
 }
 
 NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec, bool wait) {
@@ -414,7 +386,7 @@ NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec, bool wait) 
             throw Error("private networking needs pasta (apt-get install passt) or slirp4netns (apt-get install "
                         "slirp4netns); or use --network host");
     } else {
-        exe = runtime::findProgram(helper);
+        exe = proc::findProgram(helper);
         if (exe.empty())
             throw Error("--network " + mode + ": " + mode + " not found (apt-get install " +
                         (mode == "pasta" ? "passt" : "slirp4netns") + ")");
@@ -435,7 +407,7 @@ NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec, bool wait) 
             log::debug("network: slirp4netns (pid {}) serves {}", h.state_.helperPid, h.state_.nsPath);
             return h;
         } catch (const Error& e) {
-            exe = runtime::findProgram("pasta");
+            exe = proc::findProgram("pasta");
             if (mode != "private" || exe.empty()) throw;
             log::warn("slirp4netns failed, falling back to pasta: {}", e.what());
         }

@@ -20,7 +20,6 @@
 #include "hutch/engine/mountspec.hpp"
 #include "hutch/engine/volumes.hpp"
 #include "hutch/registry/image_config.hpp"
-#include "hutch/runtime/mounts.hpp"
 #include "hutch/storage/fsops.hpp"
 
 namespace hutch::engine {
@@ -94,7 +93,7 @@ void firstMount(Context& ctx, Volume& v, const MountSpec& m, const std::string& 
     if (!v.needsCopyUp && !v.needsChown) return;
     bool copied = false, copiedContent = false;
     if (v.needsCopyUp && !m.noCopy && isEmptyDir(v.mountpoint)) {
-        std::string src = runtime::resolveInRoot(rootfs, m.destination);
+        std::string src = fsutil::resolveInRoot(rootfs, m.destination);
         struct stat st {};
         if (::lstat(src.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && !isEmptyDir(src)) {
             log::debug("volumes: copying {} of the image into volume {}", m.destination, v.name);

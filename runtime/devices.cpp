@@ -38,7 +38,7 @@ void bindHostNode(const Device& d, const std::string& dest) {
 
 void createDevices(const Spec& spec) {
     for (const auto& d : spec.devices) {
-        std::string dest = resolveInRoot(spec.rootPath, d.path);
+        std::string dest = fsutil::resolveInRoot(spec.rootPath, d.path);
         fsutil::mkdirAll(dest.substr(0, dest.rfind('/')), 0755);
         mode_t mode = (d.fileMode ? *d.fileMode : 0666) & 07777;
         struct stat st;
@@ -63,7 +63,7 @@ void createDevices(const Spec& spec) {
 }
 
 void createDevSymlinks(const Spec& spec) {
-    std::string dev = resolveInRoot(spec.rootPath, "/dev");
+    std::string dev = fsutil::resolveInRoot(spec.rootPath, "/dev");
     struct stat st;
     if (::stat(dev.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
     const std::pair<const char*, const char*> links[] = {

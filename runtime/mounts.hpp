@@ -22,10 +22,6 @@ struct MountOptions {
 /// tmpcopyup/notmpcopyup markers set `tmpcopyup`, z/Z/U/idmap are dropped).
 MountOptions parseMountOptions(const std::vector<std::string>& options);
 
-/// Resolves `path` inside `root` as if `root` were "/" (symlinks, "..", absolute link
-/// targets never leave it; like openat2 RESOLVE_IN_ROOT). Returns a host path under root.
-/// Throws SysError(ELOOP) after 255 links.
-std::string resolveInRoot(const std::string& root, const std::string& path);
 
 /// Sets the propagation of "/" (linux.rootfsPropagation, default rslave) and bind-mounts
 /// the rootfs onto itself so it can be pivot_root'ed.

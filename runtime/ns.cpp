@@ -15,6 +15,8 @@
 #include <sstream>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/proc.hpp"
+#include "hutch/runtime/netns.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
 
@@ -35,20 +37,8 @@ int cloneFlags(const Spec& spec) {
     return f;
 }
 
-std::string findProgram(const std::string& name) {
-    std::string path;
-    if (const char* p = std::getenv("PATH")) path = p;
-    path += ":/usr/bin:/usr/sbin:/bin:/sbin";
-    for (const auto& dir : str::split(path, ':')) {
-        if (dir.empty()) continue;
-        std::string cand = fsutil::join(dir, name);
-        if (::access(cand.c_str(), X_OK) == 0) return cand;
-    }
-    return "";
-}
-
 void runIdMapTool(const std::string& tool, pid_t pid, const std::vector<IdMapping>& maps) {
-    std::string prog = findProgram(tool);
+    std::string prog = proc::findProgram(tool);
     if (prog.empty())
         throw Error(tool + " not found: install the `uidmap` package (apt-get install uidmap) to run rootless");
     std::vector<std::string> args{prog, std::to_string(pid)};
@@ -133,18 +123,7 @@ void joinNamespaces(const Spec& spec) {
 }
 
 void loopbackUp() {
-    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw SysError(errno, "socket for bringing up lo");
-    ifreq ifr{};
-    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
-    int rc = ::ioctl(fd, SIOCGIFFLAGS, &ifr);
-    if (rc == 0 && !(ifr.ifr_flags & IFF_UP)) {
-        ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
-        rc = ::ioctl(fd, SIOCSIFFLAGS, &ifr);
-    }
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) throw SysError(err, "bring up the loopback interface lo");
+    if (int err = loopbackUpNoThrow()) throw SysError(err, "bring up the loopback interface lo");
 }
 
 void setUtsNames(const Spec& spec) {

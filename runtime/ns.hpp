@@ -15,9 +15,6 @@ namespace hutch::runtime {
 /// CLONE_NEW* flags for the namespaces spec.namespaces creates (entries without a path).
 int cloneFlags(const Spec& spec);
 
-/// Absolute path of a program searched in $PATH then /usr/bin:/usr/sbin:/bin:/sbin; "" if absent.
-std::string findProgram(const std::string& name);
-
 /// Runs newuidmap/newgidmap (`tool`) for `pid` with `maps`. Throws Error with the tool's
 /// exit status, or Error telling to install `uidmap` when the tool is missing.
 void runIdMapTool(const std::string& tool, pid_t pid, const std::vector<IdMapping>& maps);

@@ -236,7 +236,7 @@ void enterRootlessSession() {
     auto uidMap = sessionMappingFor("/etc/subuid", name, uid, uid);
     auto gidMap = sessionMappingFor("/etc/subgid", name, gid, uid);
     for (const char* tool : {"newuidmap", "newgidmap"})
-        if (findProgram(tool).empty())
+        if (proc::findProgram(tool).empty())
             throw Error(std::string(tool) + " not found: install the `uidmap` package (apt-get install uidmap) "
                         "to run hutch rootless");
     startPauseProcess(dir, uidMap, gidMap);

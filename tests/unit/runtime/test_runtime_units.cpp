@@ -13,6 +13,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/idmap.hpp"
 #include "hutch/runtime/caps.hpp"
+#include "hutch/common/fsutil.hpp"
 #include "hutch/runtime/mounts.hpp"
 #include "hutch/runtime/ns.hpp"
 #include "hutch/runtime/process.hpp"
@@ -40,12 +41,12 @@ TEST_CASE("resolveInRoot keeps symlinks and .. inside the root", "[runtime][moun
     ::symlink("../../../../etc", (r + "/rel").c_str());
     ::symlink("loop2", (r + "/loop1").c_str());
     ::symlink("loop1", (r + "/loop2").c_str());
-    CHECK(resolveInRoot(r, "/abs/passwd") == r + "/etc/passwd");
-    CHECK(resolveInRoot(r, "/rel/passwd") == r + "/etc/passwd");
-    CHECK(resolveInRoot(r, "/../../etc/../tmp/x") == r + "/tmp/x");
-    CHECK(resolveInRoot(r, "/") == r);
-    CHECK(resolveInRoot(r, "/new/dir") == r + "/new/dir");
-    CHECK_THROWS_AS(resolveInRoot(r, "/loop1/x"), hutch::SysError);
+    CHECK(hutch::fsutil::resolveInRoot(r, "/abs/passwd") == r + "/etc/passwd");
+    CHECK(hutch::fsutil::resolveInRoot(r, "/rel/passwd") == r + "/etc/passwd");
+    CHECK(hutch::fsutil::resolveInRoot(r, "/../../etc/../tmp/x") == r + "/tmp/x");
+    CHECK(hutch::fsutil::resolveInRoot(r, "/") == r);
+    CHECK(hutch::fsutil::resolveInRoot(r, "/new/dir") == r + "/new/dir");
+    CHECK_THROWS_AS(hutch::fsutil::resolveInRoot(r, "/loop1/x"), hutch::SysError);
 }
 
 TEST_CASE("capability names", "[runtime][caps]") {
