@@ -39,10 +39,7 @@ std::string uniqueRepo(const std::string& base) {
 
 TEST_CASE("real registry: blobs upload monolithic and chunked, mount across repositories", "[upload][real]") {
     auto host = realRegistry();
-    if (!host) {
-        WARN("HUTCH_TEST_REGISTRY not set; skipping");
-        return;
-    }
+    if (!host) FAIL("HUTCH_TEST_REGISTRY is not set: run scripts/test.sh, which starts and seeds the registry");
     ClientOptions o;
     o.host = *host;
     o.insecure = true;
