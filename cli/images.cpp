@@ -3,7 +3,7 @@
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/jsonbytes.hpp"
-#include "hutch/engine/build/intermediate.hpp"
+#include "hutch/engine/image_tree.hpp"
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/images.hpp"
 
@@ -25,7 +25,7 @@ void registerImages(Registry& r) {
         r.chosen.action = [o](engine::Context& ctx) {
             auto imgs = engine::listImages(ctx);
             if (!o->all) {  // build cache images stay hidden, as podman hides intermediate images
-                auto hidden = engine::build::intermediateImageIds(imgs);
+                auto hidden = engine::intermediateImageIds(imgs);
                 std::erase_if(imgs, [&](const engine::ImageInfo& i) { return hidden.count(i.id) > 0; });
             }
             if (o->format == "json") {

@@ -5,6 +5,7 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/jsonbytes.hpp"
+#include "hutch/engine/container_ops.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/engine/images.hpp"
 

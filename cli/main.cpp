@@ -11,7 +11,7 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/containers.hpp"
+#include "hutch/engine/container_ops.hpp"
 #include "hutch/engine/monitor.hpp"
 #include "hutch/engine/run.hpp"
 

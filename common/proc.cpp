@@ -27,6 +27,8 @@ uint64_t startTime(pid_t pid) {
     return std::strtoull(fields[19].c_str(), nullptr, 10);
 }
 
+bool sameProcess(pid_t pid, uint64_t start) { return pid > 0 && start != 0 && startTime(pid) == start; }
+
 std::string findProgram(const std::string& name) {
     std::string path;
     if (const char* p = std::getenv("PATH")) path = p;

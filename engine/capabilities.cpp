@@ -5,9 +5,15 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
-#include "hutch/engine/specgen.hpp"
 
 namespace hutch::engine {
+
+const std::vector<std::string>& defaultCapabilities() {
+    static const std::vector<std::string> caps = {
+        "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",      "CAP_NET_BIND_SERVICE",
+        "CAP_SETFCAP", "CAP_SETGID",      "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT"};
+    return caps;
+}
 
 const std::vector<std::string>& allCapabilities() {
     static const std::vector<std::string> caps = {

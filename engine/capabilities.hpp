@@ -6,6 +6,9 @@
 
 namespace hutch::engine {
 
+/// podman's default capability set.
+const std::vector<std::string>& defaultCapabilities();
+
 /// Every capability name capabilities(7) defines, CAP_CHOWN (0) .. CAP_CHECKPOINT_RESTORE (40).
 const std::vector<std::string>& allCapabilities();
 

@@ -1,4 +1,5 @@
-// Container records in the store: load, save, list (ps), remove (rm), inspect.
+// Container records in the store: load, save, list (ps), remove (rm). Recovery and inspect
+// (which need the volumes) are container_ops.hpp.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -15,12 +16,8 @@ namespace hutch::engine {
 /// 137 when the monitor went). Reads only: never kills or writes. Throws NotFound ("no
 /// container with name or ID ... found: no such container").
 ContainerRecord loadContainer(Context& ctx, const std::string& nameOrId);
-/// The recovery step of every command that changes state (cli/main.cpp runs it before the
-/// verb; read-only verbs such as ps and inspect do not): a container recorded running whose
-/// monitor is gone (killed, or a foreground `run` killed with SIGKILL) has its process killed
-/// (SIGKILL to its init), its network helper ended and exit 137 recorded; a --rm one is
-/// removed with its anonymous volumes. Returns how many were recovered.
-int recoverContainers(Context& ctx);
+/// Why a container whose monitor went is exited (its record's error).
+inline constexpr const char* kMonitorGone = "the container's monitor exited while the container was running";
 /// Writes the record back as the storage container's metadata.
 void saveContainer(Context& ctx, const ContainerRecord& r);
 /// Every container, newest first, with effective status applied.
@@ -30,7 +27,5 @@ std::vector<ContainerRecord> listContainers(Context& ctx);
 /// killed with SIGKILL first), else Error naming it. Throws NotFound.
 void removeContainer(Context& ctx, const std::string& nameOrId, bool force);
 
-/// podman-style `container inspect` JSON object.
-nlohmann::ordered_json inspectContainer(Context& ctx, const ContainerRecord& r);
 
 }  // namespace hutch::engine

@@ -6,7 +6,7 @@
 #include <mutex>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/build/intermediate.hpp"
+#include "hutch/engine/image_tree.hpp"
 #include "hutch/engine/containers.hpp"
 #include "hutch/registry/reference.hpp"
 #include "hutch/registry/resolver.hpp"
@@ -183,7 +183,7 @@ std::vector<std::string> removeImage(Context& ctx, const std::string& name, bool
     }
     for (const auto& n : img.names) lines.push_back("Untagged: " + n);
     std::vector<ImageInfo> all = listImages(ctx);
-    std::optional<std::string> parent = build::parentImageId(all, img.id);
+    std::optional<std::string> parent = parentImageId(all, img.id);
     store.removeImage(img.id);
     lines.push_back("Deleted: " + img.id);
     // The untagged parents (a build's intermediate images) go too, as podman's rmi does:
@@ -194,11 +194,11 @@ std::vector<std::string> removeImage(Context& ctx, const std::string& name, bool
     forget(img.id);
     while (parent) {
         auto it = std::find_if(all.begin(), all.end(), [&](const ImageInfo& i) { return i.id == *parent; });
-        if (it == all.end() || !it->names.empty() || build::hasChildImage(all, it->id)) break;
+        if (it == all.end() || !it->names.empty() || hasChildImage(all, it->id)) break;
         bool used = false;
         for (const auto& c : store.containers()) used = used || c.imageId == it->id;
         if (used) break;
-        std::optional<std::string> next = build::parentImageId(all, it->id);
+        std::optional<std::string> next = parentImageId(all, it->id);
         store.removeImage(it->id);
         lines.push_back("Deleted: " + it->id);
         forget(*parent);

@@ -7,24 +7,13 @@
 #include <vector>
 
 #include "hutch/engine/context.hpp"
+#include "hutch/engine/image_info.hpp"
 
 namespace hutch::storage {
 struct Image;  // storage/images.hpp (engine code only: the CLI does not see storage)
 }
 
 namespace hutch::engine {
-
-/// A stored image with its parsed config, as `images` and `inspect` show it.
-struct ImageInfo {
-    std::string id;
-    std::vector<std::string> names;      ///< fully-qualified "registry/repo:tag"
-    std::string digest;                  ///< manifest digest
-    std::string created;                 ///< from the image config
-    uint64_t size = 0;                   ///< sum of the layers' uncompressed sizes
-    nlohmann::json config;               ///< the image config as stored
-    std::string manifestMediaType;
-    std::vector<std::string> layerDiffIds;
-};
 
 /// A local image found by a name or id, and the stored name the lookup went through.
 struct LocalImageMatch {

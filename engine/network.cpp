@@ -41,10 +41,6 @@ namespace {
 
 constexpr const char* kPastaDnsForwarder = "169.254.1.1";
 
-bool sameProcess(int pid, uint64_t startTime) {
-    return pid > 0 && startTime != 0 && proc::startTime(pid) == startTime;
-}
-
 // ---- host addresses (pasta copies them into the namespace) ---------------------------
 
 struct HostRoute {
@@ -343,7 +339,7 @@ void NetworkHandle::teardown() noexcept {
         while (::waitpid(state_.keeperPid, nullptr, 0) < 0 && errno == EINTR) {
         }
     // Not waited for: a detached slirp4netns, or pasta's daemon, ends in the background.
-    if (state_.helperPid > 0 && sameProcess(state_.helperPid, state_.helperStartTime)) ::kill(state_.helperPid, SIGTERM);
+    if (state_.helperPid > 0 && proc::sameProcess(state_.helperPid, state_.helperStartTime)) ::kill(state_.helperPid, SIGTERM);
     state_ = {};
 }
 
@@ -354,12 +350,6 @@ void NetworkHandle::waitReady() {
     // The keeper stops the helper when our end of its pipe closes.
     ipc::sendPid(lifetime_.get(), state_.helperPid);  // the keeper stops it when it ends
     log::debug("network: {} (pid {}) serves {}", state_.helper, state_.helperPid, state_.nsPath);
-}
-
-void cleanupNetwork(const NetworkState& st) noexcept {
-    if (sameProcess(st.helperPid, st.helperStartTime)) ::kill(st.helperPid, SIGTERM);
-    if (sameProcess(st.keeperPid, st.keeperStartTime)) ::kill(st.keeperPid, SIGKILL);
-    if (st.ownsNamespace && !st.nsPath.empty()) runtime::removeNetnsFile(st.nsPath.c_str());
 }
 
 NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec, bool wait) {

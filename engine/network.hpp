@@ -24,6 +24,7 @@
 #include "hutch/engine/container_record.hpp"
 #include "hutch/engine/context.hpp"
 #include "hutch/engine/netconf.hpp"
+#include "hutch/engine/network_cleanup.hpp"
 
 namespace hutch::engine {
 
@@ -77,10 +78,6 @@ private:
 /// start gate, runtime_proc.hpp).
 NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec, bool wait = true);
 
-/// Cleans up what a record's network state names when its owner is gone (rm -f, a killed
-/// monitor): stops the helper and the keeper (checked by start time), unmounts and removes
-/// the namespace file. Never throws.
-void cleanupNetwork(const NetworkState& st) noexcept;
 
 /// Checks and completes the network part of a new container's config: the mode is valid,
 /// container:NAME names an existing container (stored as its id), ports are published only

@@ -13,13 +13,6 @@ namespace hutch::engine {
 
 using nlohmann::json;
 
-const std::vector<std::string>& defaultCapabilities() {
-    static const std::vector<std::string> caps = {
-        "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",      "CAP_NET_BIND_SERVICE",
-        "CAP_SETFCAP", "CAP_SETGID",      "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT"};
-    return caps;
-}
-
 std::vector<std::string> effectiveCommand(const ImageDefaults& image, const ContainerConfig& config) {
     std::vector<std::string> args;
     if (config.entrypoint) {

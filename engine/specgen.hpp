@@ -107,7 +107,5 @@ inline constexpr const char* kNotifySocket = "/run/notify/notify.sock";
 /// Builds config.json (runtime-spec 1.0.2). Throws InvalidArgument on bad flags.
 nlohmann::json buildSpec(const SpecInputs& in);
 
-/// podman's default capability set.
-const std::vector<std::string>& defaultCapabilities();
 
 }  // namespace hutch::engine

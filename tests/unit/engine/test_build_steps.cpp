@@ -20,9 +20,10 @@
 #include "hutch/engine/build/build_cache.hpp"
 #include "hutch/engine/build/config_step.hpp"
 #include "hutch/engine/build/copy_step.hpp"
-#include "hutch/engine/build/intermediate.hpp"
+#include "hutch/engine/image_tree.hpp"
 
 using namespace hutch;
+using namespace hutch::engine;
 using namespace hutch::engine::build;
 using json = nlohmann::json;
 

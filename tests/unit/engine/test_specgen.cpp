@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hutch/common/error.hpp"
+#include "hutch/engine/capabilities.hpp"
 #include "hutch/engine/specgen.hpp"
 
 using namespace hutch;

@@ -1,8 +1,8 @@
-#include "hutch/engine/build/intermediate.hpp"
+#include "hutch/engine/image_tree.hpp"
 
 #include <algorithm>
 
-namespace hutch::engine::build {
+namespace hutch::engine {
 
 namespace {
 
@@ -63,4 +63,4 @@ bool hasChildImage(const std::vector<ImageInfo>& images, const std::string& id) 
     return false;
 }
 
-}  // namespace hutch::engine::build
+}  // namespace hutch::engine

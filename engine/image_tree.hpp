@@ -1,4 +1,5 @@
-// Intermediate images: the untagged images a build leaves behind for its cache. `images`
+// The image tree (which image descends from which, by layers and history), and intermediate
+// images: the untagged images a build leaves behind for its cache. `images`
 // hides them unless -a, as podman does (libimage's "intermediate" filter: untagged and with
 // a child image).
 #pragma once
@@ -8,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "hutch/engine/images.hpp"
+#include "hutch/engine/image_info.hpp"
 
-namespace hutch::engine::build {
+namespace hutch::engine {
 
 /// Ids of the untagged images that have a descendant among `images`: an image whose
 /// layers (diffIDs) start with theirs and whose history strictly extends theirs.
@@ -23,4 +24,4 @@ std::optional<std::string> parentImageId(const std::vector<ImageInfo>& images, c
 /// True when some image among `images` descends from image `id`.
 bool hasChildImage(const std::vector<ImageInfo>& images, const std::string& id);
 
-}  // namespace hutch::engine::build
+}  // namespace hutch::engine
