@@ -1,7 +1,16 @@
 // JSON (de)serialisation of layer, image and container records.
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/storage/containers.hpp"
@@ -15,20 +24,57 @@ using nlohmann::json;
 
 namespace {
 
+/// What identifies one version of a records file: every write replaces the file (a new inode
+/// with a random generation number on ext4, xfs, btrfs and tmpfs), so an unchanged identity
+/// means unchanged content. Empty when the file system cannot tell (no caching then).
+std::string fileVersion(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return "";
+    long generation = 0;
+    if (::ioctl(fd, FS_IOC_GETVERSION, &generation) != 0 || generation == 0) return "";
+    return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(generation) + ":" +
+           std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_ctim.tv_sec) + "." +
+           std::to_string(st.st_ctim.tv_nsec);
+}
+
+/// The parsed records file at `path`; [] when it does not exist. A command asks for the same
+/// file many times (run: about fifteen loads of images.json and layers.json before the
+/// mount); the parse is kept per process and reused while the file's version is unchanged.
 json readJson(const std::string& path) {
-    std::string text;
-    try {
-        text = fsutil::readFile(path);
-    } catch (const NotFound&) {
-        return json::array();
+    static std::mutex mu;
+    static std::map<std::string, std::pair<std::string, json>> cache;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return json::array();
+        throw SysError(errno, "open " + path);
     }
+    std::string version = fileVersion(fd.get());
+    if (!version.empty()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (auto it = cache.find(path); it != cache.end() && it->second.first == version) return it->second.second;
+    }
+    std::string text;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw SysError(errno, "read " + path);
+        if (n == 0) break;
+        text.append(buf, static_cast<size_t>(n));
+    }
+    json j;
     try {
-        json j = jsonbytes::parse(text);
+        j = jsonbytes::parse(text);
         if (!j.is_array()) throw Error(path + ": not a JSON array");
-        return j;
     } catch (const json::exception& e) {
         throw Error(path + ": corrupt store metadata: " + e.what());
     }
+    if (!version.empty()) {
+        std::lock_guard<std::mutex> lock(mu);
+        cache[path] = {version, j};
+    }
+    return j;
 }
 
 void writeJson(const std::string& path, const json& j, fsutil::Sync sync) {

@@ -211,3 +211,34 @@ TEST_CASE("a process killed in the middle of createLayer is cleaned up by the ne
     CHECK_FALSE(l.incomplete);
     CHECK(fs::readFile(t / "graph/vfs/dir/victim/etc/again") == "again");
 }
+
+TEST_CASE("records read again see another process's write, even of the same size at once", "[store][records]") {
+    // readJson keeps the parse of a records file while the file's version (inode, generation,
+    // size, times) is unchanged; a writer in another process replaces the file.
+    TempDir t;
+    auto s = openStore(t);
+    addLayer(*s, "l1", "", "one");
+    std::string id(64, 'a');
+    s->createImage(id, {"localhost/name:aaaa"}, "l1", "", {{"config", "{}"}});
+    REQUIRE(s->lookupImage("localhost/name:aaaa"));
+    std::string file = paths::imagesJson(paths::Root{t / "graph", "vfs"});
+    for (int round = 0; round < 50; ++round) {
+        std::string from = round % 2 ? "bbbb" : "aaaa", to = round % 2 ? "aaaa" : "bbbb";
+        pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {  // the other process: the same bytes but one name, as rename(2) puts them
+            std::string text = fs::readFile(file);
+            auto at = text.find("localhost/name:" + from);
+            if (at == std::string::npos) _exit(2);
+            text.replace(at + 15, 4, to);
+            fs::writeFileAtomic(file, text, 0600);
+            _exit(0);
+        }
+        int st = 0;
+        REQUIRE(::waitpid(pid, &st, 0) == pid);
+        REQUIRE(WIFEXITED(st));
+        REQUIRE(WEXITSTATUS(st) == 0);
+        CHECK(s->lookupImage("localhost/name:" + to));
+        CHECK_FALSE(s->lookupImage("localhost/name:" + from));
+    }
+}
