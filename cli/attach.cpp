@@ -1,6 +1,6 @@
 // hutch attach [--no-stdin] [--detach-keys KEYS] [--sig-proxy] CONTAINER
 #include "hutch/cli/cli.hpp"
-#include "hutch/engine/attach.hpp"
+#include "hutch/engine/container/attach.hpp"
 
 namespace hutch::cli {
 

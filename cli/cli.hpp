@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "hutch/common/gotemplate.hpp"
-#include "hutch/engine/context.hpp"
+#include "hutch/engine/core/context.hpp"
 
 namespace hutch::cli {
 

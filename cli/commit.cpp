@@ -5,8 +5,8 @@
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/fsutil.hpp"
-#include "hutch/engine/container_commit.hpp"
-#include "hutch/engine/images.hpp"
+#include "hutch/engine/image/container_commit.hpp"
+#include "hutch/engine/image/images.hpp"
 
 namespace hutch::cli {
 

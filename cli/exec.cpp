@@ -8,8 +8,8 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/exec.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/container/exec.hpp"
 
 namespace hutch::cli {
 namespace {

@@ -3,8 +3,8 @@
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/jsonbytes.hpp"
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/history.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/image/history.hpp"
 
 namespace hutch::cli {
 

@@ -3,9 +3,9 @@
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/jsonbytes.hpp"
-#include "hutch/engine/image_tree.hpp"
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/images.hpp"
+#include "hutch/engine/image/image_tree.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/image/images.hpp"
 
 namespace hutch::cli {
 

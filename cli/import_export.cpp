@@ -8,7 +8,7 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
-#include "hutch/engine/import_export.hpp"
+#include "hutch/engine/image/import_export.hpp"
 
 namespace hutch::cli {
 

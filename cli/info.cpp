@@ -4,7 +4,7 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/engine/info.hpp"
-#include "hutch/engine/run.hpp"
+#include "hutch/engine/launch/run.hpp"
 
 namespace hutch::cli {
 namespace {

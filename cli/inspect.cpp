@@ -5,9 +5,9 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/jsonbytes.hpp"
-#include "hutch/engine/container_ops.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/images.hpp"
+#include "hutch/engine/launch/container_ops.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/image/images.hpp"
 
 namespace hutch::cli {
 

@@ -11,9 +11,9 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/container_ops.hpp"
-#include "hutch/engine/monitor.hpp"
-#include "hutch/engine/run.hpp"
+#include "hutch/engine/launch/container_ops.hpp"
+#include "hutch/engine/launch/monitor.hpp"
+#include "hutch/engine/launch/run.hpp"
 
 using namespace hutch;
 

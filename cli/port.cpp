@@ -3,8 +3,8 @@
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/netconf.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/spec/netconf.hpp"
 
 namespace hutch::cli {
 

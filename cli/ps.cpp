@@ -4,7 +4,7 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/jsonbytes.hpp"
-#include "hutch/engine/containers.hpp"
+#include "hutch/engine/container/containers.hpp"
 
 namespace hutch::cli {
 

@@ -2,8 +2,8 @@
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
-#include "hutch/engine/progress.hpp"
-#include "hutch/engine/pull.hpp"
+#include "hutch/engine/image/progress.hpp"
+#include "hutch/engine/image/pull.hpp"
 
 namespace hutch::cli {
 

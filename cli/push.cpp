@@ -6,8 +6,8 @@
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
-#include "hutch/engine/progress.hpp"
-#include "hutch/engine/push.hpp"
+#include "hutch/engine/image/progress.hpp"
+#include "hutch/engine/image/push.hpp"
 
 namespace hutch::cli {
 

@@ -3,9 +3,9 @@
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/lifecycle.hpp"
-#include "hutch/engine/volumes.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/launch/lifecycle.hpp"
+#include "hutch/engine/volume/volumes.hpp"
 
 namespace hutch::cli {
 

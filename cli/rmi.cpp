@@ -4,7 +4,7 @@
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
-#include "hutch/engine/images.hpp"
+#include "hutch/engine/image/images.hpp"
 
 namespace hutch::cli {
 

@@ -6,8 +6,8 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
-#include "hutch/engine/mountspec.hpp"
-#include "hutch/engine/run.hpp"
+#include "hutch/engine/spec/mountspec.hpp"
+#include "hutch/engine/launch/run.hpp"
 
 namespace hutch::cli {
 namespace {

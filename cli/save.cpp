@@ -6,8 +6,8 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
-#include "hutch/engine/archive.hpp"
-#include "hutch/engine/progress.hpp"
+#include "hutch/engine/image/archive.hpp"
+#include "hutch/engine/image/progress.hpp"
 
 namespace hutch::cli {
 

@@ -3,7 +3,7 @@
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
-#include "hutch/engine/lifecycle.hpp"
+#include "hutch/engine/launch/lifecycle.hpp"
 
 namespace hutch::cli {
 

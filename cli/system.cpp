@@ -6,9 +6,9 @@
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/images.hpp"
-#include "hutch/engine/lifecycle.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/image/images.hpp"
+#include "hutch/engine/launch/lifecycle.hpp"
 #include "hutch/engine/prune.hpp"
 
 namespace hutch::cli {

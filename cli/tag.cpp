@@ -1,7 +1,7 @@
 // hutch tag IMAGE TARGET_NAME [TARGET_NAME...] and hutch untag IMAGE [NAME...] (podman's
 // verbs: unqualified names become localhost/NAME:latest).
 #include "hutch/cli/cli.hpp"
-#include "hutch/engine/tag.hpp"
+#include "hutch/engine/image/tag.hpp"
 
 namespace hutch::cli {
 

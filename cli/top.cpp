@@ -1,6 +1,6 @@
 // hutch top CONTAINER
 #include "hutch/cli/cli.hpp"
-#include "hutch/engine/top.hpp"
+#include "hutch/engine/container/top.hpp"
 
 namespace hutch::cli {
 

@@ -7,8 +7,8 @@
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/regex_search.hpp"
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/volumes.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/volume/volumes.hpp"
 
 namespace hutch::cli {
 namespace {

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
-#include "hutch/engine/lifecycle.hpp"
+#include "hutch/engine/launch/lifecycle.hpp"
 
 namespace hutch::cli {
 

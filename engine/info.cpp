@@ -9,7 +9,7 @@
 #include "hutch/common/proc.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/conf/registries.hpp"
-#include "hutch/engine/network.hpp"
+#include "hutch/engine/network/network.hpp"
 #include "hutch/registry/manifest.hpp"
 #include "hutch/storage/store.hpp"
 

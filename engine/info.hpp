@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hutch/engine/context.hpp"
+#include "hutch/engine/core/context.hpp"
 
 namespace hutch::engine {
 

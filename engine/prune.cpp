@@ -17,9 +17,9 @@
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/fswalk.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/volumes.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/volume/volumes.hpp"
 #include "hutch/storage/paths.hpp"
 #include "hutch/storage/store.hpp"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "hutch/engine/context.hpp"
+#include "hutch/engine/core/context.hpp"
 
 namespace hutch::engine {
 

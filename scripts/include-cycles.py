@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Fails when the files of a module include each other in a cycle.
+"""Fails when the files of a module, or the areas (subfolders) of a module, include each
+other in a cycle.
 
-A file pair (x.hpp + x.cpp) is one node; an edge is an #include "hutch/<module>/y.hpp" of
-the same module. Usage: include-cycles.py ROOT MODULE... (e.g. `. engine runtime`). Prints
-every cycle (strongly connected set) and exits 1 if there is one.
+MODULE: a file pair (x.hpp + x.cpp) is one node; an edge is an #include "hutch/<module>/y.hpp"
+of the same module. MODULE/*: each subfolder is one node (files at the module's top are the
+node "."), so the areas depend on each other one way. Usage: include-cycles.py ROOT ARG...
+(e.g. `. engine 'engine/*' runtime`). Prints every cycle (strongly connected set) and exits 1
+if there is one.
 """
 import os
 import re
 import sys
 
 
-def graph(root, module):
+def graph(root, module, areas=False):
     edges = {}
     base = os.path.join(root, module)
     inc = re.compile(r'#include "hutch/' + re.escape(module) + r'/([\w/]+)\.hpp"')
@@ -20,10 +23,15 @@ def graph(root, module):
                 continue
             path = os.path.join(dirpath, n)
             node = os.path.relpath(path, base).rsplit(".", 1)[0]
+            if areas:
+                node = node.split("/")[0] if "/" in node else "."
             with open(path, encoding="utf-8", errors="replace") as f:
                 for m in inc.finditer(f.read()):
-                    if m.group(1) != node:
-                        edges.setdefault(node, set()).add(m.group(1))
+                    target = m.group(1)
+                    if areas:
+                        target = target.split("/")[0] if "/" in target else "."
+                    if target != node:
+                        edges.setdefault(node, set()).add(target)
     return edges
 
 
@@ -65,7 +73,11 @@ def main():
         return 2
     root, bad = sys.argv[1], 0
     for module in sys.argv[2:]:
-        found = cycles(graph(root, module))
+        areas = module.endswith("/*")
+        module = module[:-2] if areas else module
+        found = cycles(graph(root, module, areas))
+        if areas:
+            module += "/*"
         for c in found:
             print(f"{module}/: include cycle between {', '.join(c)}")
         bad += len(found)

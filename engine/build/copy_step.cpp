@@ -18,7 +18,7 @@
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/fswalk.hpp"
-#include "hutch/engine/user.hpp"
+#include "hutch/engine/spec/user.hpp"
 #include "hutch/storage/applier.hpp"
 #include "hutch/storage/fsops.hpp"
 

@@ -6,9 +6,9 @@
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/run.hpp"
-#include "hutch/engine/volumes.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/launch/run.hpp"
+#include "hutch/engine/volume/volumes.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine::build {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "hutch/common/fsutil.hpp"
-#include "hutch/engine/context.hpp"
-#include "hutch/engine/specgen.hpp"
+#include "hutch/engine/core/context.hpp"
+#include "hutch/engine/spec/specgen.hpp"
 #include "hutch/storage/layers.hpp"
 
 namespace hutch::engine::build {

@@ -1,5 +1,5 @@
 // The client side of attach, and the detach keys (see attach.hpp).
-#include "hutch/engine/attach.hpp"
+#include "hutch/engine/container/attach.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -12,7 +12,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/containers.hpp"
+#include "hutch/engine/container/containers.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "hutch/common/fd.hpp"
-#include "hutch/engine/context.hpp"
+#include "hutch/engine/core/context.hpp"
 
 namespace hutch::engine {
 

@@ -11,7 +11,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/attach.hpp"
+#include "hutch/engine/container/attach.hpp"
 
 namespace hutch::engine {
 

@@ -1,4 +1,4 @@
-#include "hutch/engine/container_record.hpp"
+#include "hutch/engine/container/container_record.hpp"
 
 #include <ctime>
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "hutch/engine/specgen.hpp"
+#include "hutch/engine/spec/specgen.hpp"
 
 namespace hutch::engine {
 

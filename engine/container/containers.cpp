@@ -1,4 +1,4 @@
-#include "hutch/engine/containers.hpp"
+#include "hutch/engine/container/containers.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/network_cleanup.hpp"
+#include "hutch/engine/container/network_cleanup.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {

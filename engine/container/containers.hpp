@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/context.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/core/context.hpp"
 
 namespace hutch::engine {
 

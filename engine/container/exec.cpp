@@ -1,4 +1,4 @@
-#include "hutch/engine/exec.hpp"
+#include "hutch/engine/container/exec.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -11,10 +11,10 @@
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/jsonbytes.hpp"
-#include "hutch/engine/capabilities.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/runtime_proc.hpp"
-#include "hutch/engine/user.hpp"
+#include "hutch/engine/spec/capabilities.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/core/runtime_proc.hpp"
+#include "hutch/engine/spec/user.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {

@@ -1,4 +1,4 @@
-#include "hutch/engine/names.hpp"
+#include "hutch/engine/container/names.hpp"
 
 #include <array>
 

@@ -1,4 +1,4 @@
-#include "hutch/engine/network_cleanup.hpp"
+#include "hutch/engine/container/network_cleanup.hpp"
 
 #include <signal.h>
 

@@ -2,7 +2,7 @@
 // the container records (containers.cpp) need it and sit below network.cpp.
 #pragma once
 
-#include "hutch/engine/netconf.hpp"
+#include "hutch/engine/spec/netconf.hpp"
 
 namespace hutch::engine {
 

@@ -1,4 +1,4 @@
-#include "hutch/engine/top.hpp"
+#include "hutch/engine/container/top.hpp"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -11,8 +11,8 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/user.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/spec/user.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {

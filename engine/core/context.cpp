@@ -1,4 +1,4 @@
-#include "hutch/engine/context.hpp"
+#include "hutch/engine/core/context.hpp"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include "hutch/common/fsutil.hpp"
 #include "hutch/conf/registries.hpp"
 #include "hutch/conf/storage_conf.hpp"
-#include "hutch/engine/runtime_proc.hpp"
+#include "hutch/engine/core/runtime_proc.hpp"
 #include "hutch/runtime/session.hpp"
 #include "hutch/storage/store.hpp"
 

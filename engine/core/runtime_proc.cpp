@@ -1,4 +1,4 @@
-#include "hutch/engine/runtime_proc.hpp"
+#include "hutch/engine/core/runtime_proc.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>

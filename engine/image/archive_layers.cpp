@@ -1,4 +1,4 @@
-#include "hutch/engine/archive_layers.hpp"
+#include "hutch/engine/image/archive_layers.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

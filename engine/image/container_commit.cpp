@@ -1,4 +1,4 @@
-#include "hutch/engine/container_commit.hpp"
+#include "hutch/engine/image/container_commit.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -6,9 +6,9 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/image_commit.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/image/image_commit.hpp"
 #include "hutch/registry/reference.hpp"
 #include "hutch/storage/store.hpp"
 

@@ -1,11 +1,11 @@
-#include "hutch/engine/history.hpp"
+#include "hutch/engine/image/history.hpp"
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/images.hpp"
+#include "hutch/engine/image/images.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {

@@ -1,4 +1,4 @@
-#include "hutch/engine/image_commit.hpp"
+#include "hutch/engine/image/image_commit.hpp"
 
 #include <algorithm>
 

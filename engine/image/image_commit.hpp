@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hutch/engine/context.hpp"
+#include "hutch/engine/core/context.hpp"
 #include "hutch/storage/layers.hpp"
 
 namespace hutch::engine {

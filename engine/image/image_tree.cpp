@@ -1,4 +1,4 @@
-#include "hutch/engine/image_tree.hpp"
+#include "hutch/engine/image/image_tree.hpp"
 
 #include <algorithm>
 

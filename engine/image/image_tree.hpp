@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "hutch/engine/image_info.hpp"
+#include "hutch/engine/image/image_info.hpp"
 
 namespace hutch::engine {
 

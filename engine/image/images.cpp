@@ -1,4 +1,4 @@
-#include "hutch/engine/images.hpp"
+#include "hutch/engine/image/images.hpp"
 
 #include <algorithm>
 #include <map>
@@ -6,8 +6,8 @@
 #include <mutex>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/image_tree.hpp"
-#include "hutch/engine/containers.hpp"
+#include "hutch/engine/image/image_tree.hpp"
+#include "hutch/engine/container/containers.hpp"
 #include "hutch/registry/reference.hpp"
 #include "hutch/registry/resolver.hpp"
 #include "hutch/storage/store.hpp"

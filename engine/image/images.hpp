@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "hutch/engine/context.hpp"
-#include "hutch/engine/image_info.hpp"
+#include "hutch/engine/core/context.hpp"
+#include "hutch/engine/image/image_info.hpp"
 
 namespace hutch::storage {
 struct Image;  // storage/images.hpp (engine code only: the CLI does not see storage)

@@ -1,4 +1,4 @@
-#include "hutch/engine/import_export.hpp"
+#include "hutch/engine/image/import_export.hpp"
 
 #include "hutch/storage/archive_lib.hpp"
 
@@ -13,10 +13,10 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/container_commit.hpp"
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/image_commit.hpp"
+#include "hutch/engine/image/container_commit.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/image/image_commit.hpp"
 #include "hutch/registry/platform.hpp"
 #include "hutch/storage/layer_tar.hpp"
 #include "hutch/storage/store.hpp"

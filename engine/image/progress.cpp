@@ -1,4 +1,4 @@
-#include "hutch/engine/progress.hpp"
+#include "hutch/engine/image/progress.hpp"
 
 #include <unistd.h>
 

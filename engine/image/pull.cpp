@@ -1,4 +1,4 @@
-#include "hutch/engine/pull.hpp"
+#include "hutch/engine/image/pull.hpp"
 
 #include <atomic>
 #include <condition_variable>

@@ -1,4 +1,4 @@
-#include "hutch/engine/push.hpp"
+#include "hutch/engine/image/push.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -11,8 +11,8 @@
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/conf/registries.hpp"
-#include "hutch/engine/archive_layers.hpp"
-#include "hutch/engine/images.hpp"
+#include "hutch/engine/image/archive_layers.hpp"
+#include "hutch/engine/image/images.hpp"
 #include "hutch/registry/auth.hpp"
 #include "hutch/registry/client.hpp"
 #include "hutch/registry/manifest.hpp"

@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "hutch/engine/context.hpp"
-#include "hutch/engine/progress.hpp"
+#include "hutch/engine/core/context.hpp"
+#include "hutch/engine/image/progress.hpp"
 
 namespace hutch::engine {
 

@@ -1,9 +1,9 @@
-#include "hutch/engine/tag.hpp"
+#include "hutch/engine/image/tag.hpp"
 
 #include <algorithm>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/images.hpp"
+#include "hutch/engine/image/images.hpp"
 #include "hutch/registry/reference.hpp"
 #include "hutch/storage/store.hpp"
 

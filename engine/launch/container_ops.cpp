@@ -1,4 +1,4 @@
-#include "hutch/engine/container_ops.hpp"
+#include "hutch/engine/launch/container_ops.hpp"
 
 #include <signal.h>
 
@@ -7,10 +7,10 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/network_cleanup.hpp"
-#include "hutch/engine/signals.hpp"
-#include "hutch/engine/volumes.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/container/network_cleanup.hpp"
+#include "hutch/engine/spec/signals.hpp"
+#include "hutch/engine/volume/volumes.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {

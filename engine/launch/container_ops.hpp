@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/context.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/core/context.hpp"
 
 namespace hutch::engine {
 

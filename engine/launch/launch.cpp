@@ -1,4 +1,4 @@
-#include "hutch/engine/launch.hpp"
+#include "hutch/engine/launch/launch.hpp"
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -10,14 +10,14 @@
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/conf/seccomp.hpp"
-#include "hutch/engine/capabilities.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/etcfiles.hpp"
-#include "hutch/engine/host_devices.hpp"
-#include "hutch/engine/images.hpp"
-#include "hutch/engine/user.hpp"
-#include "hutch/engine/volume_mounts.hpp"
-#include "hutch/engine/volumes.hpp"
+#include "hutch/engine/spec/capabilities.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/spec/etcfiles.hpp"
+#include "hutch/engine/spec/host_devices.hpp"
+#include "hutch/engine/image/images.hpp"
+#include "hutch/engine/spec/user.hpp"
+#include "hutch/engine/volume/volume_mounts.hpp"
+#include "hutch/engine/volume/volumes.hpp"
 #include "hutch/registry/image_config.hpp"
 #include "hutch/storage/store.hpp"
 

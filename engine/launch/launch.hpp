@@ -9,11 +9,11 @@
 #include <string>
 
 #include "hutch/common/fd.hpp"
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/context.hpp"
-#include "hutch/engine/network.hpp"
-#include "hutch/engine/runtime_proc.hpp"
-#include "hutch/engine/specgen.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/core/context.hpp"
+#include "hutch/engine/network/network.hpp"
+#include "hutch/engine/core/runtime_proc.hpp"
+#include "hutch/engine/spec/specgen.hpp"
 
 namespace hutch::engine {
 

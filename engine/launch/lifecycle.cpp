@@ -1,4 +1,4 @@
-#include "hutch/engine/lifecycle.hpp"
+#include "hutch/engine/launch/lifecycle.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -11,9 +11,9 @@
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/monitor.hpp"
-#include "hutch/engine/signals.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/launch/monitor.hpp"
+#include "hutch/engine/spec/signals.hpp"
 #include "hutch/runtime/session.hpp"
 #include "hutch/storage/store.hpp"
 

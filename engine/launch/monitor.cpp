@@ -1,4 +1,4 @@
-#include "hutch/engine/monitor.hpp"
+#include "hutch/engine/launch/monitor.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -21,13 +21,13 @@
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/ipc.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/attach.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/network.hpp"
-#include "hutch/engine/launch.hpp"
-#include "hutch/engine/runtime_proc.hpp"
-#include "hutch/engine/sdnotify.hpp"
-#include "hutch/engine/volumes.hpp"
+#include "hutch/engine/container/attach.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/network/network.hpp"
+#include "hutch/engine/launch/launch.hpp"
+#include "hutch/engine/core/runtime_proc.hpp"
+#include "hutch/engine/launch/sdnotify.hpp"
+#include "hutch/engine/volume/volumes.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {

@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/context.hpp"
-#include "hutch/engine/specgen.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/core/context.hpp"
+#include "hutch/engine/spec/specgen.hpp"
 
 namespace hutch::engine {
 

@@ -1,4 +1,4 @@
-#include "hutch/engine/sdnotify.hpp"
+#include "hutch/engine/launch/sdnotify.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>

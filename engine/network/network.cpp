@@ -1,4 +1,4 @@
-#include "hutch/engine/network.hpp"
+#include "hutch/engine/network/network.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -28,10 +28,10 @@
 #include "hutch/common/log.hpp"
 #include "hutch/common/proc.hpp"
 #include "hutch/runtime/netns.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/etcfiles.hpp"
-#include "hutch/engine/images.hpp"
-#include "hutch/engine/portfwd.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/spec/etcfiles.hpp"
+#include "hutch/engine/image/images.hpp"
+#include "hutch/engine/network/portfwd.hpp"
 #include "hutch/registry/image_config.hpp"
 #include "hutch/storage/store.hpp"
 

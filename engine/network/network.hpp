@@ -21,10 +21,10 @@
 #include <vector>
 
 #include "hutch/common/fd.hpp"
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/context.hpp"
-#include "hutch/engine/netconf.hpp"
-#include "hutch/engine/network_cleanup.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/core/context.hpp"
+#include "hutch/engine/spec/netconf.hpp"
+#include "hutch/engine/container/network_cleanup.hpp"
 
 namespace hutch::engine {
 

@@ -1,4 +1,4 @@
-#include "hutch/engine/portfwd.hpp"
+#include "hutch/engine/network/portfwd.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

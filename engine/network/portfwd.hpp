@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "hutch/common/fd.hpp"
-#include "hutch/engine/netconf.hpp"
+#include "hutch/engine/spec/netconf.hpp"
 
 namespace hutch::engine {
 

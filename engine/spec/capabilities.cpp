@@ -1,4 +1,4 @@
-#include "hutch/engine/capabilities.hpp"
+#include "hutch/engine/spec/capabilities.hpp"
 
 #include <algorithm>
 #include <set>

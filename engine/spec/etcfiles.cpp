@@ -1,4 +1,4 @@
-#include "hutch/engine/etcfiles.hpp"
+#include "hutch/engine/spec/etcfiles.hpp"
 
 #include <algorithm>
 #include <sstream>

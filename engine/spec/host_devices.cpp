@@ -1,4 +1,4 @@
-#include "hutch/engine/host_devices.hpp"
+#include "hutch/engine/spec/host_devices.hpp"
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>

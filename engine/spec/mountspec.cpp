@@ -1,4 +1,4 @@
-#include "hutch/engine/mountspec.hpp"
+#include "hutch/engine/spec/mountspec.hpp"
 
 #include <algorithm>
 #include <cctype>

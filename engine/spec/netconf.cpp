@@ -1,4 +1,4 @@
-#include "hutch/engine/netconf.hpp"
+#include "hutch/engine/spec/netconf.hpp"
 
 #include <arpa/inet.h>
 

@@ -1,4 +1,4 @@
-#include "hutch/engine/signals.hpp"
+#include "hutch/engine/spec/signals.hpp"
 
 #include <csignal>
 #include <cstdlib>

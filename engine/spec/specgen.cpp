@@ -1,4 +1,4 @@
-#include "hutch/engine/specgen.hpp"
+#include "hutch/engine/spec/specgen.hpp"
 
 #include <sys/resource.h>
 
@@ -7,7 +7,7 @@
 #include <unordered_map>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/capabilities.hpp"
+#include "hutch/engine/spec/capabilities.hpp"
 
 namespace hutch::engine {
 

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "hutch/engine/host_devices.hpp"
-#include "hutch/engine/netconf.hpp"
-#include "hutch/engine/mountspec.hpp"
-#include "hutch/engine/user.hpp"
+#include "hutch/engine/spec/host_devices.hpp"
+#include "hutch/engine/spec/netconf.hpp"
+#include "hutch/engine/spec/mountspec.hpp"
+#include "hutch/engine/spec/user.hpp"
 
 namespace hutch::engine {
 

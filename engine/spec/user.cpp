@@ -1,4 +1,4 @@
-#include "hutch/engine/user.hpp"
+#include "hutch/engine/spec/user.hpp"
 
 #include <fcntl.h>
 #include <linux/openat2.h>

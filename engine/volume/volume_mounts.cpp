@@ -1,4 +1,4 @@
-#include "hutch/engine/volume_mounts.hpp"
+#include "hutch/engine/volume/volume_mounts.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -16,9 +16,9 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fswalk.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/images.hpp"
-#include "hutch/engine/mountspec.hpp"
-#include "hutch/engine/volumes.hpp"
+#include "hutch/engine/image/images.hpp"
+#include "hutch/engine/spec/mountspec.hpp"
+#include "hutch/engine/volume/volumes.hpp"
 #include "hutch/registry/image_config.hpp"
 #include "hutch/storage/fsops.hpp"
 

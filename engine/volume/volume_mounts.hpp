@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "hutch/common/fsutil.hpp"
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/context.hpp"
-#include "hutch/engine/user.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/core/context.hpp"
+#include "hutch/engine/spec/user.hpp"
 
 namespace hutch::engine {
 

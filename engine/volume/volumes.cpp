@@ -1,4 +1,4 @@
-#include "hutch/engine/volumes.hpp"
+#include "hutch/engine/volume/volumes.hpp"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -9,9 +9,9 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
-#include "hutch/engine/container_record.hpp"
-#include "hutch/engine/containers.hpp"
-#include "hutch/engine/mountspec.hpp"
+#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/spec/mountspec.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "hutch/common/fsutil.hpp"
-#include "hutch/engine/context.hpp"
+#include "hutch/engine/core/context.hpp"
 
 namespace hutch::engine {
 

@@ -2,7 +2,7 @@
 // first byte picks the flag; each line of the rest is one value. Accepted specs are turned
 // into OCI mounts and round-tripped through their JSON record.
 #include "fuzz_util.hpp"
-#include "hutch/engine/mountspec.hpp"
+#include "hutch/engine/spec/mountspec.hpp"
 
 using namespace hutch;
 

@@ -2,7 +2,7 @@
 // --add-host and --network values, one a line; accepted ports are printed as `port`, `ps`
 // and `ps --format json` print them.
 #include "fuzz_util.hpp"
-#include "hutch/engine/netconf.hpp"
+#include "hutch/engine/spec/netconf.hpp"
 
 using namespace hutch;
 

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/attach.hpp"
+#include "hutch/engine/container/attach.hpp"
 
 using hutch::engine::DetachMatcher;
 using hutch::engine::parseDetachKeys;

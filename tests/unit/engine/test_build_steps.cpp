@@ -20,7 +20,7 @@
 #include "hutch/engine/build/build_cache.hpp"
 #include "hutch/engine/build/config_step.hpp"
 #include "hutch/engine/build/copy_step.hpp"
-#include "hutch/engine/image_tree.hpp"
+#include "hutch/engine/image/image_tree.hpp"
 
 using namespace hutch;
 using namespace hutch::engine;

@@ -9,8 +9,8 @@
 #include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
-#include "hutch/engine/context.hpp"
-#include "hutch/engine/image_commit.hpp"
+#include "hutch/engine/core/context.hpp"
+#include "hutch/engine/image/image_commit.hpp"
 #include "hutch/storage/layer_tar.hpp"
 #include "hutch/storage/store.hpp"
 
@@ -130,7 +130,7 @@ TEST_CASE("commitImage: a container's layer on its base image, oci and docker", 
     store.removeContainer("c1");
 }
 
-#include "hutch/engine/container_commit.hpp"
+#include "hutch/engine/image/container_commit.hpp"
 
 TEST_CASE("commit --change instructions and image names", "[engine][commit]") {
     json cfg = {{"Env", {"PATH=/bin", "A=old"}}, {"WorkingDir", "/app"}};

@@ -7,9 +7,9 @@
 #include <chrono>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/capabilities.hpp"
-#include "hutch/engine/netconf.hpp"
-#include "hutch/engine/specgen.hpp"
+#include "hutch/engine/spec/capabilities.hpp"
+#include "hutch/engine/spec/netconf.hpp"
+#include "hutch/engine/spec/specgen.hpp"
 
 using namespace hutch;
 using namespace hutch::engine;

@@ -8,9 +8,9 @@
 
 #include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
-#include "hutch/engine/etcfiles.hpp"
-#include "hutch/engine/names.hpp"
-#include "hutch/engine/pull.hpp"
+#include "hutch/engine/spec/etcfiles.hpp"
+#include "hutch/engine/container/names.hpp"
+#include "hutch/engine/image/pull.hpp"
 
 using namespace hutch;
 using namespace hutch::engine;

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/mountspec.hpp"
+#include "hutch/engine/spec/mountspec.hpp"
 
 using namespace hutch;
 using namespace hutch::engine;

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/etcfiles.hpp"
-#include "hutch/engine/netconf.hpp"
+#include "hutch/engine/spec/etcfiles.hpp"
+#include "hutch/engine/spec/netconf.hpp"
 
 using namespace hutch;
 using namespace hutch::engine;

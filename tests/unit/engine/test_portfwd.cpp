@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/portfwd.hpp"
+#include "hutch/engine/network/portfwd.hpp"
 
 using namespace hutch;
 using namespace hutch::engine;

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/container_record.hpp"
+#include "hutch/engine/container/container_record.hpp"
 
 using namespace hutch;
 using namespace hutch::engine;

@@ -11,10 +11,10 @@
 #include <fstream>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/capabilities.hpp"
-#include "hutch/engine/host_devices.hpp"
-#include "hutch/engine/signals.hpp"
-#include "hutch/engine/specgen.hpp"
+#include "hutch/engine/spec/capabilities.hpp"
+#include "hutch/engine/spec/host_devices.hpp"
+#include "hutch/engine/spec/signals.hpp"
+#include "hutch/engine/spec/specgen.hpp"
 
 using namespace hutch;
 using namespace hutch::engine;

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/capabilities.hpp"
-#include "hutch/engine/specgen.hpp"
+#include "hutch/engine/spec/capabilities.hpp"
+#include "hutch/engine/spec/specgen.hpp"
 
 using namespace hutch;
 using namespace hutch::engine;

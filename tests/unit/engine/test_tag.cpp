@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "hutch/common/error.hpp"
-#include "hutch/engine/tag.hpp"
+#include "hutch/engine/image/tag.hpp"
 
 using hutch::InvalidArgument;
 using hutch::engine::normalizeLocalName;

@@ -9,7 +9,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
-#include "hutch/engine/user.hpp"
+#include "hutch/engine/spec/user.hpp"
 
 using namespace hutch;
 using namespace hutch::engine;

@@ -9,8 +9,8 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
-#include "hutch/engine/context.hpp"
-#include "hutch/engine/volumes.hpp"
+#include "hutch/engine/core/context.hpp"
+#include "hutch/engine/volume/volumes.hpp"
 
 using namespace hutch;
 using namespace hutch::engine;
