@@ -17,7 +17,13 @@
 //
 //   engine (network setup)                 the helper's launcher (a double fork)
 //                                   <----- the helper's pid (sendPid), then the fd closes
-//   engine (network owner)                 the netns keeper (engine/network.cpp)
+//   hutch attach (client)                  the monitor's attach socket (SOCK_SEQPACKET,
+//                                          <runroot>/containers/<id>/userdata/attach)
+//                                   <----- AttachKind byte + payload per message: stdout,
+//                                          stderr, ..., Exit + the exit code (decimal) last
+//     raw stdin bytes (-i only) --------->   written to the container's stdin
+//
+//   engine (network owner)                 the netns keeper (engine/network/network.cpp)
 //                                   <----- its readiness: an int, 0 or the errno of its setup
 //     the helper's pid (sendPid) -------->   then EOF (the owner ended): the keeper stops the
 //                                          helper, unmounts the namespace file and exits
@@ -34,6 +40,9 @@ namespace hutch::ipc {
 
 /// The start gate's one byte (engine -> runtime): the network is ready, exec.
 inline constexpr char kGateOpen = 1;
+
+/// The first byte of every message the monitor sends an attach client.
+enum class AttachKind : char { Stdout = 1, Stderr = 2, Exit = 3 };
 
 /// hutch-runtime -> engine, on the status fd, once.
 struct RuntimeStatus {

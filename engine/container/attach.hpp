@@ -15,12 +15,13 @@
 #include <vector>
 
 #include "hutch/common/fd.hpp"
+#include "hutch/common/ipc.hpp"
 #include "hutch/engine/core/context.hpp"
 
 namespace hutch::engine {
 
-/// Message kinds on the attach socket.
-enum class AttachKind : char { Stdout = 1, Stderr = 2, Exit = 3 };
+/// Message kinds on the attach socket (common/ipc.hpp).
+using AttachKind = ipc::AttachKind;
 
 /// The attach socket's path for a container run directory.
 std::string attachSocketPath(const std::string& containerRunDir);
