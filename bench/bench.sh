@@ -5,7 +5,7 @@
 #   bench/bench.sh
 # Measures, as HUTCH_TEST_USER (default hutchtest), each tool in its own fresh store:
 #   run      `hutch run --rm busybox true`   vs `podman --runtime runc run --rm busybox true`
-#            (image pre-pulled; N_RUN=20 runs each)
+#            (image pre-pulled; N_RUN=20 pairs, hutch and podman in turn, as exec and net)
 #   pull     `hutch pull busybox`            vs `podman pull busybox` (rmi between runs; N_PULL=10)
 #   pull big `hutch pull big`                vs `podman pull big` (one 200 MiB layer; N_BIG=3)
 #   RSS      peak RSS of `hutch pull big` and of `run --rm busybox true` (and podman's), from
@@ -39,8 +39,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # ------------------------------------------------------------------ inner: runs as the user
 if [[ ${1:-} == --as-user ]]; then
   cd "$BENCH_DIR"
-  HUTCH=("$HUTCH_BIN" --root "$BENCH_DIR/hutch-root" --runroot "$BENCH_DIR/hutch-runroot")
-  PODMAN=(podman --runtime runc --root "$BENCH_DIR/podman-root" --runroot "$BENCH_DIR/podman-runroot")
+  # Graph roots on disk, run roots under $XDG_RUNTIME_DIR (/run/user/UID, a tmpfs on a systemd
+  # machine), where both tools keep them by default for a rootless user.
+  HUTCH=("$HUTCH_BIN" --root "$BENCH_DIR/hutch-root" --runroot "$BENCH_RUN/hutch-runroot")
+  PODMAN=(podman --runtime runc --root "$BENCH_DIR/podman-root" --runroot "$BENCH_RUN/podman-runroot")
 
   quiet() {  # quiet CMD...: run CMD, show its output only if it fails
     local out
@@ -50,26 +52,47 @@ if [[ ${1:-} == --as-user ]]; then
     fi
   }
 
+  # timed_once NAME CMD...: runs CMD once and appends its milliseconds to results/NAME. No
+  # subshell inside the timed window (a $(...) is a fork of bash, about a millisecond here):
+  # the clock is read directly and the output goes to a file.
+  timed_once() {
+    local name=$1 t0 t1
+    shift
+    t0=${EPOCHREALTIME/./}
+    if ! "$@" >results/.out 2>&1; then
+      printf 'bench: command failed: %s\n%s\n' "$*" "$(cat results/.out)" >&2
+      exit 1
+    fi
+    t1=${EPOCHREALTIME/./}
+    local d=$((t1 - t0))
+    printf '%d.%03d\n' $((d / 1000)) $((d % 1000)) >>"results/$name"
+  }
+
   # timed NAME N SETUP-FN CMD...: run CMD N times (SETUP-FN before each, untimed);
   # appends the milliseconds of every run to results/NAME.
   timed() {
-    local name=$1 n=$2 setup=$3 i t0 t1
+    local name=$1 n=$2 setup=$3 i
     shift 3
     : >"results/$name"
     for ((i = 0; i < n; i++)); do
       $setup
-      # No subshell inside the timed window (a $(...) is a fork of bash, about a millisecond
-      # here): the clock is read directly and the output goes to a file.
-      t0=${EPOCHREALTIME/./}
-      if ! "$@" >results/.out 2>&1; then
-        printf 'bench: command failed: %s\n%s\n' "$*" "$(cat results/.out)" >&2
-        exit 1
-      fi
-      t1=${EPOCHREALTIME/./}
-      local d=$((t1 - t0))
-      printf '%d.%03d\n' $((d / 1000)) $((d % 1000)) >>"results/$name"
+      timed_once "$name" "$@"
     done
   }
+
+  # timed_pairs N NAME_H NAME_P ARGS...: `hutch ARGS` and `podman ARGS` in turn, N pairs, so
+  # that a slow spell of the machine (writeback, a namespace being torn down) falls on both.
+  timed_pairs() {
+    local n=$1 nh=$2 np=$3 i
+    shift 3
+    : >"results/$nh"
+    : >"results/$np"
+    for ((i = 0; i < n; i++)); do
+      timed_once "$nh" "${HUTCH[@]}" "$@"
+      timed_once "$np" "${PODMAN[@]}" "$@"
+    done
+  }
+
   none() { :; }
   hutch_rmi() { "${HUTCH[@]}" rmi -f "$IMAGE" >/dev/null 2>&1 || true; }
   podman_rmi() { "${PODMAN[@]}" rmi -f "$IMAGE" >/dev/null 2>&1 || true; }
@@ -85,8 +108,7 @@ if [[ ${1:-} == --as-user ]]; then
   quiet "${PODMAN[@]}" run --rm busybox true
 
   echo "bench: run --rm busybox true x$N_RUN" >&2
-  timed hutch-run "$N_RUN" none "${HUTCH[@]}" run --rm busybox true
-  timed podman-run "$N_RUN" none "${PODMAN[@]}" run --rm busybox true
+  timed_pairs "$N_RUN" hutch-run podman-run run --rm busybox true
 
   echo "bench: peak RSS of run --rm busybox true (largest process of the command's tree)" >&2
   peak_kib "${HUTCH[@]}" run --rm busybox true >results/hutch-run-rss
@@ -111,14 +133,12 @@ if [[ ${1:-} == --as-user ]]; then
   echo "bench: exec true x$N_EXEC into a running container" >&2
   quiet "${HUTCH[@]}" run -d --name bench-exec busybox sleep 3600
   quiet "${PODMAN[@]}" run -d --name bench-exec busybox sleep 3600
-  timed hutch-exec "$N_EXEC" none "${HUTCH[@]}" exec bench-exec true
-  timed podman-exec "$N_EXEC" none "${PODMAN[@]}" exec bench-exec true
+  timed_pairs "$N_EXEC" hutch-exec podman-exec exec bench-exec true
   quiet "${HUTCH[@]}" rm -f bench-exec
   quiet "${PODMAN[@]}" rm -f -t 0 bench-exec
 
   echo "bench: network setup: run --rm busybox true, default network vs --net=none x$N_RUN" >&2
-  timed hutch-run-none "$N_RUN" none "${HUTCH[@]}" run --rm --net=none busybox true
-  timed podman-run-none "$N_RUN" none "${PODMAN[@]}" run --rm --net=none busybox true
+  timed_pairs "$N_RUN" hutch-run-none podman-run-none run --rm --net=none busybox true
   if command -v pasta >/dev/null; then  # hutch's other helper (podman 4.3 has no pasta)
     timed hutch-run-pasta "$N_RUN" none "${HUTCH[@]}" run --rm --net=pasta busybox true
   fi
@@ -193,8 +213,8 @@ DEOF
       pause=$(awk '{print $1}' "$XDG_RUNTIME_DIR/hutch/pause.pid")
       nsenter --target="$pause" --user du -sxk "$1" | awk '{print $1}'
     }
-    HOV=("$HUTCH_BIN" --storage-driver overlay --root "$BENCH_DIR/hutch-ov-root" --runroot "$BENCH_DIR/hutch-ov-run")
-    HVFS=("$HUTCH_BIN" --storage-driver vfs --root "$BENCH_DIR/hutch-vfs-root" --runroot "$BENCH_DIR/hutch-vfs-run")
+    HOV=("$HUTCH_BIN" --storage-driver overlay --root "$BENCH_DIR/hutch-ov-root" --runroot "$BENCH_RUN/hutch-ov-run")
+    HVFS=("$HUTCH_BIN" --storage-driver vfs --root "$BENCH_DIR/hutch-vfs-root" --runroot "$BENCH_RUN/hutch-vfs-run")
     quiet "${HOV[@]}" pull "$SYSTEMD_IMAGE"
     quiet "${HVFS[@]}" pull "$SYSTEMD_IMAGE"
     quiet "${PODMAN[@]}" pull "$SYSTEMD_IMAGE"
@@ -293,8 +313,11 @@ fi
 
 started_registry=0
 BENCH_DIR=$(mktemp -d /var/tmp/hutch-bench-XXXXXX)
+uid=$(id -u "$USER_NAME")
+mkdir -p "/run/user/$uid"
+BENCH_RUN=$(mktemp -d "/run/user/$uid/hutch-bench-XXXXXX")
 cleanup() {
-  rm -rf "$BENCH_DIR"
+  rm -rf "$BENCH_DIR" "$BENCH_RUN"
   if ((started_registry)); then bash "$ROOT/scripts/registry.sh" stop || true; fi
 }
 trap cleanup EXIT
@@ -311,7 +334,6 @@ fi
 # A private HOME with the registries.conf both tools read (the user's file replaces the
 # system one and its drop-ins, so Debian's shortnames.conf aliases do not send busybox to
 # docker.io).
-uid=$(id -u "$USER_NAME")
 mkdir -p "$BENCH_DIR/home/.config/containers"
 cat >"$BENCH_DIR/home/.config/containers/registries.conf" <<EOF
 unqualified-search-registries = ["$REGISTRY"]
@@ -320,7 +342,7 @@ unqualified-search-registries = ["$REGISTRY"]
 location = "$REGISTRY"
 insecure = true
 EOF
-chown -R "$uid:$(id -g "$USER_NAME")" "$BENCH_DIR"
+chown -R "$uid:$(id -g "$USER_NAME")" "$BENCH_DIR" "$BENCH_RUN"
 chmod 0755 "$BENCH_DIR"
 
 cgroup=$(cat "/run/hutch-test/cgroup-$USER_NAME" 2>/dev/null || true)
@@ -330,7 +352,7 @@ cgroup=$(cat "/run/hutch-test/cgroup-$USER_NAME" 2>/dev/null || true)
   exec runuser -u "$USER_NAME" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
     HOME="$BENCH_DIR/home" USER="$USER_NAME" LOGNAME="$USER_NAME" \
     XDG_RUNTIME_DIR="/run/user/$uid" XDG_CONFIG_HOME="$BENCH_DIR/home/.config" \
-    BENCH_DIR="$BENCH_DIR" HUTCH_BIN="$HUTCH_BIN" N_RUN="$N_RUN" N_PULL="$N_PULL" N_BIG="$N_BIG" \
+    BENCH_DIR="$BENCH_DIR" BENCH_RUN="$BENCH_RUN" HUTCH_BIN="$HUTCH_BIN" N_RUN="$N_RUN" N_PULL="$N_PULL" N_BIG="$N_BIG" \
     N_EXEC="$N_EXEC" N_BOOT="$N_BOOT" N_STORE="$N_STORE" N_PORT="$N_PORT" N_BUILD="$N_BUILD" PORT_MIB="$PORT_MIB" \
     SYSTEMD_IMAGE="$SYSTEMD_IMAGE" \
     bash "$ROOT/bench/bench.sh" --as-user
