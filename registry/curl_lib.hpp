@@ -7,29 +7,19 @@
 
 namespace hutch::registry {
 
-/// The libcurl functions hutch calls, resolved from libcurl.so.4.
+// Every libcurl function hutch calls, without its "curl_" prefix.
+#define HUTCH_CURL_FUNCTIONS(X) \
+    X(global_init) X(easy_init) X(easy_setopt) X(easy_getinfo) X(easy_perform) X(easy_pause) \
+    X(easy_cleanup) X(easy_strerror) X(multi_init) X(multi_setopt) X(multi_add_handle) \
+    X(multi_remove_handle) X(multi_perform) X(multi_poll) X(multi_info_read) X(multi_cleanup) \
+    X(multi_strerror) X(share_init) X(share_setopt) X(slist_append) X(slist_free_all)
+
+/// The libcurl functions hutch calls, resolved from libcurl.so.4: `curl().easy_init()` is
+/// curl_easy_init().
 struct CurlLib {
-    decltype(&::curl_global_init) global_init;
-    decltype(&::curl_easy_init) easy_init;
-    decltype(&::curl_easy_setopt) easy_setopt;
-    decltype(&::curl_easy_getinfo) easy_getinfo;
-    decltype(&::curl_easy_perform) easy_perform;
-    decltype(&::curl_easy_pause) easy_pause;
-    decltype(&::curl_easy_cleanup) easy_cleanup;
-    decltype(&::curl_easy_strerror) easy_strerror;
-    decltype(&::curl_multi_init) multi_init;
-    decltype(&::curl_multi_setopt) multi_setopt;
-    decltype(&::curl_multi_add_handle) multi_add_handle;
-    decltype(&::curl_multi_remove_handle) multi_remove_handle;
-    decltype(&::curl_multi_perform) multi_perform;
-    decltype(&::curl_multi_poll) multi_poll;
-    decltype(&::curl_multi_info_read) multi_info_read;
-    decltype(&::curl_multi_cleanup) multi_cleanup;
-    decltype(&::curl_multi_strerror) multi_strerror;
-    decltype(&::curl_share_init) share_init;
-    decltype(&::curl_share_setopt) share_setopt;
-    decltype(&::curl_slist_append) slist_append;
-    decltype(&::curl_slist_free_all) slist_free_all;
+#define HUTCH_CURL_MEMBER(name) decltype(&::curl_##name) name;
+    HUTCH_CURL_FUNCTIONS(HUTCH_CURL_MEMBER)
+#undef HUTCH_CURL_MEMBER
 };
 
 /// The table, loaded (and curl_global_init run) on first call; thread-safe. Throws Error when
