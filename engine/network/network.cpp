@@ -274,32 +274,42 @@ void finishPasta(PendingHelper& p, NetworkState& st) {
     st.helper = "pasta";
 }
 
-/// Starts slirp4netns on st.nsPath and waits until it has configured the namespace (its
-/// ready fd; about 5 ms). Published ports are the keeper's (portfwd.hpp). The host's loopback
-/// is reachable at the gateway address. Throws Error with its output when it fails.
-void startSlirp(const std::string& exe, NetworkState& st, const std::string& runDir) {
-    std::string logFile = runDir + "/slirp4netns.log";
+/// Starts slirp4netns on st.nsPath without waiting: it configures the namespace (about 3-5
+/// ms) while the caller goes on; finishSlirp() waits for its ready fd. Published ports are the
+/// keeper's (portfwd.hpp). The host's loopback is reachable at the gateway address.
+PendingHelper spawnSlirp(const std::string& exe, NetworkState& st, const std::string& runDir) {
+    PendingHelper p;
+    p.logFile = runDir + "/slirp4netns.log";
     int ready[2];
     checkSys(::pipe2(ready, O_CLOEXEC), "pipe");
-    UniqueFd readyR(ready[0]), readyW(ready[1]);
-    std::vector<std::string> args = {exe, "--configure", "--mtu=65520", "--netns-type=path",
-                                     "--ready-fd=" + std::to_string(readyW.get()), st.nsPath, "tap0"};
-    pid_t pid = spawnHelper(args, logFile, {readyW.get()}, "", /*detach=*/true);
-    readyW.reset();
-    char c = 0;
-    ssize_t n;
-    while ((n = ::read(readyR.get(), &c, 1)) < 0 && errno == EINTR) {
-    }
-    if (n != 1) {
-        ::kill(pid, SIGKILL);
-        throw Error("slirp4netns failed: " + helperOutput(logFile) + " [" + str::join(args, " ") + "]");
-    }
+    UniqueFd readyW(ready[1]);
+    p.readyFd.reset(ready[0]);
+    p.args = {exe, "--configure", "--mtu=65520", "--netns-type=path",
+              "--ready-fd=" + std::to_string(readyW.get()), st.nsPath, "tap0"};
+    p.pid = spawnHelper(p.args, p.logFile, {readyW.get()}, "", /*detach=*/true);
     st.helper = "slirp4netns";
-    st.helperPid = pid;
-    st.helperStartTime = proc::startTime(pid);
     st.address = "10.0.2.100";
     st.gateway = "10.0.2.2";
     st.dnsForwarder = "10.0.2.3";
+    return p;
+}
+
+/// Waits until the slirp4netns started by spawnSlirp() has configured the namespace and
+/// records its pid. Throws Error with its output when it failed (and stops it).
+void finishSlirp(PendingHelper& p, NetworkState& st) {
+    char c = 0;
+    ssize_t n;
+    while ((n = ::read(p.readyFd.get(), &c, 1)) < 0 && errno == EINTR) {
+    }
+    p.readyFd.reset();
+    if (n != 1) {
+        ::kill(p.pid, SIGKILL);
+        p.pid = 0;
+        throw Error("slirp4netns failed: " + helperOutput(p.logFile) + " [" + str::join(p.args, " ") + "]");
+    }
+    st.helperPid = p.pid;
+    st.helperStartTime = proc::startTime(p.pid);
+    p.pid = 0;
 }
 
 }  // namespace
@@ -345,9 +355,20 @@ void NetworkHandle::teardown() noexcept {
 
 void NetworkHandle::waitReady() {
     if (pending_.pid <= 0) return;
-    finishPasta(pending_, state_);
+    if (pending_.readyFd) {
+        try {
+            finishSlirp(pending_, state_);
+        } catch (const Error& e) {
+            if (pending_.fallback.empty()) throw;
+            // "private" on a host where slirp4netns cannot work (no /dev/net/tun, say): the
+            // same namespace file is handed to pasta.
+            log::warn("slirp4netns failed, falling back to pasta: {}", e.what());
+            std::string runDir = pending_.logFile.substr(0, pending_.logFile.rfind('/'));
+            pending_ = spawnPasta(pending_.fallback, state_, runDir);
+        }
+    }
+    if (pending_.pid > 0) finishPasta(pending_, state_);
     pending_ = {};
-    // The keeper stops the helper when our end of its pipe closes.
     ipc::sendPid(lifetime_.get(), state_.helperPid);  // the keeper stops it when it ends
     log::debug("network: {} (pid {}) serves {}", state_.helper, state_.helperPid, state_.nsPath);
 }
@@ -390,19 +411,11 @@ NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec, bool wait) 
     h.state_.keeperPid = startKeeper(h.state_.nsPath, h.lifetime_, forwarder);
     h.state_.keeperStartTime = proc::startTime(h.state_.keeperPid);
     if (helper == "slirp4netns") {
-        try {
-            startSlirp(exe, h.state_, runDir);
-            ssize_t w = ::write(h.lifetime_.get(), &h.state_.helperPid, sizeof h.state_.helperPid);
-            (void)w;
-            log::debug("network: slirp4netns (pid {}) serves {}", h.state_.helperPid, h.state_.nsPath);
-            return h;
-        } catch (const Error& e) {
-            exe = proc::findProgram("pasta");
-            if (mode != "private" || exe.empty()) throw;
-            log::warn("slirp4netns failed, falling back to pasta: {}", e.what());
-        }
+        h.pending_ = spawnSlirp(exe, h.state_, runDir);
+        if (mode == "private") h.pending_.fallback = proc::findProgram("pasta");
+    } else {
+        h.pending_ = spawnPasta(exe, h.state_, runDir);
     }
-    h.pending_ = spawnPasta(exe, h.state_, runDir);
     if (wait) h.waitReady();
     return h;
 }

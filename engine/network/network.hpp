@@ -34,9 +34,12 @@ std::string defaultNetworkHelper(std::string* executable = nullptr);
 
 /// A helper started by setupNetwork(wait = false) whose readiness is not known yet.
 struct PendingHelper {
-    int pid = 0;                     ///< the helper's first process (exits once ready); 0 = none
+    int pid = 0;                     ///< pasta: its first process (exits once ready);
+                                     ///< slirp4netns: the daemon itself; 0 = none
+    UniqueFd readyFd;                ///< slirp4netns: its --ready-fd pipe (one byte once configured)
     std::vector<std::string> args;   ///< its command line, for error messages
-    std::string pidFile, logFile;    ///< where it writes its daemon's pid and its output
+    std::string pidFile, logFile;    ///< where it writes its daemon's pid (pasta) and its output
+    std::string fallback;            ///< pasta's path when slirp4netns may fall back to it, else ""
 };
 
 /// The network of one running container; tears it down when destroyed.
@@ -52,7 +55,7 @@ public:
     const NetworkState& state() const { return state_; }
     /// True when the helper was started without waiting and waitReady() is still due.
     bool pending() const { return pending_.pid > 0; }
-    /// Waits until pasta has configured the namespace and hands its pid to the keeper.
+    /// Waits until the helper has configured the namespace and hands its pid to the keeper.
     /// No-op when nothing is pending. Throws as setupNetwork.
     void waitReady();
     /// Stops the helper, unmounts and removes the namespace file, waits for the keeper.
@@ -73,7 +76,7 @@ private:
 /// keeper (which relays those ports), starts the helper and waits until it is configured
 /// ("private" falls back from slirp4netns to pasta when slirp4netns fails). Throws Error naming
 /// the helper and its output, InvalidArgument for a port or container that cannot be used.
-/// With `wait` false, pasta is only started: the caller overlaps its start-up with the
+/// With `wait` false, the helper is only started: the caller overlaps its start-up with the
 /// container's and calls waitReady() before the container's process may run (the runtime's
 /// start gate, runtime_proc.hpp).
 NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec, bool wait = true);

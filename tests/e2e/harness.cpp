@@ -1,6 +1,7 @@
 // Implementation of the e2e harness (see harness.hpp).
 #include "harness.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include <dirent.h>
@@ -273,7 +274,14 @@ Child Sandbox::spawn(const std::vector<std::string>& args, const RunOptions& opt
     };
     for (const char* pass : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
         if (const char* v = std::getenv(pass)) envv.push_back(std::string(pass) + "=" + v);
-    envv.insert(envv.end(), opt.extraEnv.begin(), opt.extraEnv.end());
+    for (const auto& e : opt.extraEnv) {  // an extra NAME=value replaces the default NAME
+        std::string name = e.substr(0, e.find('=') + 1);
+        auto same = std::find_if(envv.begin(), envv.end(), [&](const std::string& d) { return d.rfind(name, 0) == 0; });
+        if (same != envv.end())
+            *same = e;
+        else
+            envv.push_back(e);
+    }
 
     std::vector<char*> cargv, cenv;
     for (auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));

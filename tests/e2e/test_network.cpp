@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -435,4 +436,34 @@ TEST_CASE("e2e: info names the network helper", "[e2e][network]") {
     if (r.rc != 0) r = sb.hutch({"info", "--format", "json"});
     REQUIRE_RC(r, 0);
     CHECK_R(r, (r.out.find("pasta") != std::string::npos || r.out.find("slirp4netns") != std::string::npos));
+}
+
+TEST_CASE("e2e: a slirp4netns that fails: private falls back to pasta, --network slirp4netns is an error",
+          "[e2e][network]") {
+    REQUIRE(::access("/usr/bin/pasta", X_OK) == 0);  // the CI installs passt
+    Sandbox sb;
+    // A slirp4netns first on PATH that fails as one without /dev/net/tun does. hutch starts
+    // the helper without waiting for it; its failure must still be seen before the
+    // container's first instruction.
+    sb.writeFile(sb.dir() / "bin" / "slirp4netns", "#!/bin/sh\necho 'boom: cannot open /dev/net/tun' >&2\nexit 1\n");
+    REQUIRE(::chmod((sb.dir() / "bin" / "slirp4netns").c_str(), 0755) == 0);
+    RunOptions opt;
+    opt.extraEnv = {"PATH=" + (sb.dir() / "bin").string() + ":/usr/sbin:/usr/bin:/sbin:/bin"};
+    Result r = sb.hutch({"run", "--rm", "busybox", "sh", "-c", "ip -4 route show default | wc -l"}, opt);
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out == "1\n");
+    CHECK_R(r, r.err.find("falling back to pasta") != std::string::npos);
+    CHECK_R(r, r.err.find("boom: cannot open /dev/net/tun") != std::string::npos);
+
+    Result e = sb.hutch({"run", "--rm", "--network", "slirp4netns", "busybox", "echo", "ran"}, opt);
+    CHECK_R(e, e.rc == 125);
+    CHECK_R(e, e.out.find("ran") == std::string::npos);
+    CHECK_R(e, e.err.find("slirp4netns failed: boom") != std::string::npos);
+    Result ps = sb.hutch({"ps", "-aq"});
+    REQUIRE_RC(ps, 0);
+    CHECK_R(ps, ps.out.empty());
+    // No namespace file is left in the run root.
+    std::error_code ec;
+    auto it = fs::directory_iterator(sb.runRoot() / "netns", ec);
+    CHECK((ec || it == fs::directory_iterator()));
 }
