@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +20,11 @@
 namespace hutch::runtime {
 
 std::string cgroup2MountPoint() {
+    // The two usual places first (a statfs each, where mountinfo is a few hundred lines).
+    for (const char* m : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
+        struct statfs sf;
+        if (::statfs(m, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) return m;
+    }
     std::string info;
     try {
         info = fsutil::readFile("/proc/self/mountinfo");
@@ -64,6 +71,21 @@ void joinCgroup(const std::string& dir, pid_t pid) {
     int rc = std::fprintf(f, "%d\n", static_cast<int>(pid));
     int err = errno;
     if (std::fclose(f) != 0 || rc < 0) throw SysError(rc < 0 ? err : errno, "move process into " + dir);
+}
+
+std::string cgroupDirOf(pid_t pid) {
+    std::string text;
+    try {
+        text = fsutil::readFile("/proc/" + std::to_string(pid) + "/cgroup");
+    } catch (const Error&) {
+        return "";
+    }
+    for (const auto& line : str::split(text, '\n')) {
+        if (line.rfind("0::", 0) != 0) continue;
+        std::string mnt = cgroup2MountPoint();
+        return mnt.empty() ? "" : mnt + line.substr(3);
+    }
+    return "";
 }
 
 namespace {

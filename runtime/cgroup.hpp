@@ -23,6 +23,10 @@ std::string createCgroup(const std::string& path);
 /// Moves `pid` into the cgroup directory `dir` (cgroup.procs). Throws SysError.
 void joinCgroup(const std::string& dir, pid_t pid);
 
+/// The cgroup2 directory of process `pid` (the "0::" line of /proc/PID/cgroup under the mount
+/// point), "" when it has none or it cannot be read.
+std::string cgroupDirOf(pid_t pid);
+
 /// Removes the cgroup directory (and empty child cgroups the container made), retrying
 /// briefly while the last processes exit. Failures are logged, never thrown.
 void removeCgroup(const std::string& dir) noexcept;

@@ -81,12 +81,19 @@ void utsNames(const Ctx& c) {
 }
 
 void terminal(const Ctx& c) {
-    if (c.spec->process.terminal) childSetupTerminal(c.syncFd, true);
+    // The container's init also gets the pty as /dev/console; an exec'd process does not.
+    if (c.spec->process.terminal) childSetupTerminal(c.syncFd, /*console=*/!c.joining);
 }
 
 void sysctls(const Ctx& c) { applySysctl(c.spec->sysctl); }
 void rlimits(const Ctx& c) { applyRlimits(c.spec->process.rlimits); }
-void cwd(const Ctx& c) { enterCwd(c.spec->process.cwd, /*create=*/true, {c.spec->process.uid, c.spec->process.gid}); }
+void cwd(const Ctx& c) {
+    // The init's working directory is made when missing (as runc does); exec's must exist.
+    if (c.joining)
+        enterCwd(c.spec->process.cwd);
+    else
+        enterCwd(c.spec->process.cwd, /*create=*/true, {c.spec->process.uid, c.spec->process.gid});
+}
 
 void boundingSet(const Ctx& c) {
     if (c.spec->process.capabilities) dropBoundingSet(*c.spec->process.capabilities);
@@ -144,25 +151,48 @@ void startGate(const Ctx& c) {
 
 [[noreturn]] void execProcess(const Ctx& c) { execWithReport(c.spec->process, gExe, c.origMask, c.syncFd); }
 
+/// Which processes a step is for.
+enum class For { Create, Both };
+
 struct Step {
     const char* name;
     void (*run)(const Ctx&);
+    For only;
 };
 
 // Kernel order: joined namespaces before mounts (sysfs belongs to the network namespace);
 // sysctls before /proc/sys is made read-only; ids before mounts; mounts and devices before pivot_root; masks after it;
 // the pty once devpts is in place; capabilities bounded before the user switch and set after;
 // seccomp last (before the user switch when there is no no_new_privs, see seccomp.hpp).
+// An exec'd process (ctx.joining) runs the `For::Both` steps: its parent joined the
+// namespaces and the cgroup already (exec.cpp), and the container's root is its root.
 const Step kSteps[] = {
-    {"wait-parent", waitForParent},   {"cgroup-namespace", cgroupNamespace}, {"userns-root", becomeNamespaceRoot},
-    {"join-namespaces", joinByPath},  {"loopback", loopback},               {"mounts", setupMounts},
-    {"devices", setupDevices},        {"pivot-root", enterRootfs},          {"sysctl", sysctls},
-    {"masked-paths", maskAndProtect}, {"readonly-root", readonlyRoot},      {"hostname", utsNames},
-    {"terminal", terminal},           {"rlimits", rlimits},                 {"cwd", cwd},
-    {"bounding-set", boundingSet},    {"seccomp", seccompEarly},            {"user", user},                       {"capabilities", capSets},
-    {"no-new-privileges", noNewPrivs}, {"parent-death-signal", parentDeathSignal},
-    {"close-fds", closeInheritedFds}, {"start-gate", startGate}, {"exec", lookupExe},               {"seccomp", seccompLast},
-    {"exec", execProcess},
+    {"wait-parent", waitForParent, For::Both},
+    {"cgroup-namespace", cgroupNamespace, For::Create},
+    {"userns-root", becomeNamespaceRoot, For::Create},
+    {"join-namespaces", joinByPath, For::Create},
+    {"loopback", loopback, For::Create},
+    {"mounts", setupMounts, For::Create},
+    {"devices", setupDevices, For::Create},
+    {"pivot-root", enterRootfs, For::Create},
+    {"sysctl", sysctls, For::Create},
+    {"masked-paths", maskAndProtect, For::Create},
+    {"readonly-root", readonlyRoot, For::Create},
+    {"hostname", utsNames, For::Create},
+    {"terminal", terminal, For::Both},
+    {"rlimits", rlimits, For::Both},
+    {"cwd", cwd, For::Both},
+    {"bounding-set", boundingSet, For::Both},
+    {"seccomp", seccompEarly, For::Both},
+    {"user", user, For::Both},
+    {"capabilities", capSets, For::Both},
+    {"no-new-privileges", noNewPrivs, For::Both},
+    {"parent-death-signal", parentDeathSignal, For::Both},
+    {"close-fds", closeInheritedFds, For::Both},
+    {"start-gate", startGate, For::Both},
+    {"exec", lookupExe, For::Both},
+    {"seccomp", seccompLast, For::Both},
+    {"exec", execProcess, For::Both},
 };
 
 }  // namespace
@@ -187,6 +217,7 @@ void childMain(const ChildContext& ctx) noexcept {
     const char* stage = "start";
     try {
         for (const auto& s : kSteps) {
+            if (ctx.joining && s.only == For::Create) continue;
             stage = s.name;
             s.run(ctx);
         }

@@ -1,5 +1,8 @@
 // The container child: a flat list of named steps in the order the kernel needs them
-// (nsjail style). Runs in the process made by clone(); never returns and never throws.
+// (nsjail style). Runs in the process made by clone() for `run`, and in the one forked into
+// the joined namespaces for `exec`, which runs the same list without the steps that build
+// the container (mounts, devices, pivot_root, masks, sysctls, hostname). Never returns and
+// never throws.
 #pragma once
 
 #include <signal.h>
@@ -19,6 +22,7 @@ struct ChildContext {
     sigset_t origMask;     ///< signal mask to restore before exec
     const SeccompProgram* seccomp = nullptr;  ///< compiled linux.seccomp (parent), or null
     int startGateFd = -1;  ///< RunOptions::startGateFd: one byte to read before the exec
+    bool joining = false;  ///< exec: the container exists; only the process steps run
 };
 
 /// Resets signal handlers, restores `mask` and execve()s `exe` with p.args and p.env. On
@@ -26,8 +30,8 @@ struct ChildContext {
 /// `syncFd` and _exits with that code. Shared by `run` and `exec`.
 [[noreturn]] void execWithReport(const Process& p, const std::string& exe, const sigset_t& mask, int syncFd) noexcept;
 
-/// Child entry: waits for MsgType::Continue, runs the steps, execs process.args. On any
-/// failure sends MsgType::Error {stage, errno, message, exitCode 125/126/127} and _exits.
+/// Child entry: waits for MsgType::Continue, runs the steps (those for a joining process
+/// when ctx.joining), execs process.args. On any failure sends MsgType::Error {stage, errno, message, exitCode 125/126/127} and _exits.
 [[noreturn]] void childMain(const ChildContext& ctx) noexcept;
 
 }  // namespace hutch::runtime

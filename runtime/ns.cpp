@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
 #include "hutch/common/proc.hpp"
 #include "hutch/runtime/netns.hpp"
 #include "hutch/common/fsutil.hpp"
@@ -22,17 +23,35 @@
 
 namespace hutch::runtime {
 
+namespace {
+
+/// One namespace type: its runtime-spec name, its /proc/PID/ns name and its CLONE_NEW* flag.
+struct NsKind {
+    const char* specType;
+    const char* procName;
+    int flag;
+};
+// In the order a process joins them: user first (it grants the capabilities over the
+// others), then mount, pid (effective for children: the caller forks after), and the rest.
+constexpr NsKind kNamespaces[] = {
+    {"user", "user", CLONE_NEWUSER}, {"mount", "mnt", CLONE_NEWNS},  {"pid", "pid", CLONE_NEWPID},
+    {"uts", "uts", CLONE_NEWUTS},    {"ipc", "ipc", CLONE_NEWIPC},   {"network", "net", CLONE_NEWNET},
+    {"cgroup", "cgroup", CLONE_NEWCGROUP},
+};
+
+const NsKind* kindOf(const std::string& specType) {
+    for (const auto& k : kNamespaces)
+        if (specType == k.specType) return &k;
+    return nullptr;
+}
+
+}  // namespace
+
 int cloneFlags(const Spec& spec) {
     int f = 0;
     for (const auto& n : spec.namespaces) {
         if (!n.path.empty()) continue;  // joined with setns, see joinNamespaces
-        if (n.type == "pid") f |= CLONE_NEWPID;
-        else if (n.type == "network") f |= CLONE_NEWNET;
-        else if (n.type == "mount") f |= CLONE_NEWNS;
-        else if (n.type == "ipc") f |= CLONE_NEWIPC;
-        else if (n.type == "uts") f |= CLONE_NEWUTS;
-        else if (n.type == "user") f |= CLONE_NEWUSER;
-        else if (n.type == "cgroup") f |= CLONE_NEWCGROUP;
+        if (const NsKind* k = kindOf(n.type)) f |= k->flag;
     }
     return f;
 }
@@ -111,15 +130,35 @@ std::vector<IdMapping> parseIdMap(const std::string& text) {
 void joinNamespaces(const Spec& spec) {
     for (const auto& n : spec.namespaces) {
         if (n.path.empty()) continue;
-        int type = n.type == "network" ? CLONE_NEWNET : n.type == "ipc" ? CLONE_NEWIPC : n.type == "uts" ? CLONE_NEWUTS : 0;
-        if (type == 0) throw Error("linux.namespaces: cannot join a " + n.type + " namespace by path");
-        int fd = ::open(n.path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) throw SysError(errno, "open " + n.type + " namespace " + n.path);
-        int rc = ::setns(fd, type);
-        int err = errno;
-        ::close(fd);
-        if (rc != 0) throw SysError(err, "join " + n.type + " namespace " + n.path);
+        const NsKind* k = kindOf(n.type);
+        if (!k || !(k->flag & (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)))
+            throw Error("linux.namespaces: cannot join a " + n.type + " namespace by path");
+        UniqueFd fd(::open(n.path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) throw SysError(errno, "open " + n.type + " namespace " + n.path);
+        if (::setns(fd.get(), k->flag) != 0) throw SysError(errno, "join " + n.type + " namespace " + n.path);
     }
+}
+
+void joinNamespacesOf(pid_t pid) {
+    auto sameAsOurs = [](int fd, const NsKind& k) {
+        struct stat a, b;
+        std::string self = std::string("/proc/self/ns/") + k.procName;
+        return ::fstat(fd, &a) == 0 && ::stat(self.c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+    };
+    std::vector<std::pair<UniqueFd, const NsKind*>> fds;
+    for (const auto& k : kNamespaces) {
+        std::string p = "/proc/" + std::to_string(pid) + "/ns/" + k.procName;
+        UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) {
+            if (errno == ENOENT) continue;  // kernel without that namespace type
+            throw SysError(errno, "open " + p + " (is the container running?)");
+        }
+        if (sameAsOurs(fd.get(), k)) continue;
+        fds.emplace_back(std::move(fd), &k);
+    }
+    for (auto& [fd, k] : fds)
+        if (::setns(fd.get(), k->flag) != 0)
+            throw SysError(errno, std::string("join the container's ") + k->procName + " namespace (setns)");
 }
 
 void loopbackUp() {

@@ -1,59 +1,20 @@
-// Parent side of the embedded runtime: clone, id maps, sync, signal forwarding, pty relay.
-#include <fcntl.h>
-#include <poll.h>
+// `hutch-runtime run`: the container's bundle to a StartPlan (start.hpp), and the command line.
 #include <sched.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/signalfd.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "hutch/common/error.hpp"
-#include "hutch/common/fd.hpp"
-#include "hutch/common/ipc.hpp"
-#include "hutch/common/fsutil.hpp"
-#include "hutch/common/log.hpp"
 #include "hutch/runtime/cgroup.hpp"
-#include "hutch/runtime/child.hpp"
 #include "hutch/runtime/exec.hpp"
 #include "hutch/runtime/ns.hpp"
 #include "hutch/runtime/runtime.hpp"
+#include "hutch/runtime/seccomp.hpp"
 #include "hutch/runtime/spec.hpp"
-#include "hutch/runtime/supervise.hpp"
-#include "hutch/runtime/sync.hpp"
-#include "hutch/runtime/tty.hpp"
+#include "hutch/runtime/start.hpp"
 
 namespace hutch::runtime {
-
-namespace {
-
-/// Outcome of the setup phase, as reported on --status-fd.
-struct Failure {
-    std::string stage, message;
-    int err = 0, exitCode = 125;
-};
-
-int reportFailure(const RunOptions& o, const Failure& f) {
-    if (o.statusFd >= 0)
-        ipc::send(o.statusFd, ipc::RuntimeStatus{false, 0, f.stage, f.message, f.err, f.exitCode});
-    else
-        std::fprintf(stderr, "Error: %s\n", f.message.c_str());
-    return f.exitCode;
-}
-
-pid_t cloneChild(int flags) {
-    // fork-like clone (no new stack), as crun does: the child continues on a copy of ours.
-    return static_cast<pid_t>(::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr, nullptr,
-                                        nullptr, nullptr));
-}
-
-}  // namespace
 
 int runContainer(const RunOptions& o) noexcept {
     try {
@@ -61,107 +22,45 @@ int runContainer(const RunOptions& o) noexcept {
         try {
             spec = loadSpec(o.bundle);
         } catch (const Error& e) {
-            return reportFailure(o, {"config", e.what(), 0, 125});
+            return reportFailure(o.statusFd, {"config", e.what(), 0, 125});
         }
         std::optional<SeccompProgram> filter;
         try {
             if (spec.seccomp) filter = compileSeccompCached(*spec.seccomp, o.seccompCache);
         } catch (const Error& e) {
-            return reportFailure(o, {"seccomp", e.what(), 0, 125});
+            return reportFailure(o.statusFd, {"seccomp", e.what(), 0, 125});
         }
         std::string cgroupDir;
         if (!spec.cgroupsPath.empty()) {
             try {
                 cgroupDir = createCgroup(spec.cgroupsPath);
             } catch (const Error& e) {
-                return reportFailure(o, {"cgroup", e.what(), 0, 125});
+                return reportFailure(o.statusFd, {"cgroup", e.what(), 0, 125});
             }
         }
         struct CgroupCleanup {
             std::string dir;
             ~CgroupCleanup() { removeCgroup(dir); }
         } cgroupCleanup{cgroupDir};
-        auto [parentSock, childSock] = makeSyncPair();
+
+        StartPlan plan;
+        plan.statusFd = o.statusFd;
+        plan.pidFile = o.pidFile;
         int flags = cloneFlags(spec);
         // With a cgroup of its own, the child unshares its cgroup namespace only after we
         // moved it there (see childMain), so the namespace is rooted in that cgroup.
-        int cloneWith = cgroupDir.empty() ? flags : (flags & ~CLONE_NEWCGROUP);
-
-        sigset_t handled = handledSignals(), orig;
-        ::sigprocmask(SIG_BLOCK, &handled, &orig);
-        UniqueFd sigFd(::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK));
-        if (!sigFd) return reportFailure(o, {"signals", std::string("signalfd: ") + std::strerror(errno), errno, 125});
-        ::signal(SIGPIPE, SIG_IGN);
-
-        ChildContext ctx;
-        ctx.spec = &spec;
-        ctx.syncFd = childSock.get();
-        ctx.startGateFd = o.startGateFd;
-        ctx.cloneFlags = flags;
-        ctx.origMask = orig;
-        ctx.seccomp = filter ? &*filter : nullptr;
-        std::fflush(nullptr);
-        pid_t pid = cloneChild(cloneWith);
-        if (pid < 0) {
-            int err = errno;
-            return reportFailure(o, {"clone", std::string("clone (linux.namespaces): ") + std::strerror(err), err, 125});
-        }
-        if (pid == 0) {
-            parentSock.reset();
-            sigFd.reset();
-            childMain(ctx);
-        }
-        childSock.reset();
-
-        auto killChild = [&] {
-            ::kill(pid, SIGKILL);
-            int st;
-            while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-            }
-        };
-        try {
+        plan.cloneFlags = cgroupDir.empty() ? flags : (flags & ~CLONE_NEWCGROUP);
+        plan.child.spec = &spec;
+        plan.child.cloneFlags = flags;
+        plan.child.startGateFd = o.startGateFd;
+        plan.child.seccomp = filter ? &*filter : nullptr;
+        plan.prepare = [&](pid_t pid) {
             if (flags & CLONE_NEWUSER) writeIdMaps(pid, spec.uidMappings, spec.gidMappings);
             if (!cgroupDir.empty()) joinCgroup(cgroupDir, pid);
-        } catch (const Error& e) {
-            killChild();
-            return reportFailure(o, {"parent", e.what(), 0, 125});
-        }
-        if (int err = sendMsg(parentSock.get(), SyncMsg{MsgType::Continue}); err) {
-            killChild();
-            return reportFailure(o, {"sync", std::string("start the container child: ") + std::strerror(err), err, 125});
-        }
-
-        UniqueFd master;
-        for (;;) {
-            SyncMsg m;
-            int fd = -1;
-            int rc = recvMsg(parentSock.get(), m, &fd);
-            if (rc == 0) break;  // exec'd (or died: waitpid tells)
-            if (rc < 0) {
-                killChild();
-                return reportFailure(o, {"sync", std::string("read from the container child: ") + std::strerror(-rc), -rc, 125});
-            }
-            if (m.type == MsgType::TtyMaster && fd >= 0) {
-                master.reset(fd);
-            } else if (m.type == MsgType::Error) {
-                if (fd >= 0) ::close(fd);
-                killChild();
-                return reportFailure(o, {m.stage, m.message, m.err, m.exitCode ? m.exitCode : 125});
-            } else if (fd >= 0) {
-                ::close(fd);
-            }
-        }
-        parentSock.reset();
-        try {  // written once the container process runs (exec done), like the status line
-            if (!o.pidFile.empty()) fsutil::writeFileAtomic(o.pidFile, std::to_string(pid), 0644);
-        } catch (const Error& e) {
-            killChild();
-            return reportFailure(o, {"pid-file", e.what(), 0, 125});
-        }
-        ipc::send(o.statusFd, ipc::RuntimeStatus{true, pid, "", "", 0, 0});
-        return superviseInit(pid, sigFd.get(), master.get(), spec.process.terminal);
+        };
+        return startProcess(plan);
     } catch (const std::exception& e) {
-        return reportFailure(o, {"runtime", e.what(), 0, 125});
+        return reportFailure(o.statusFd, {"runtime", e.what(), 0, 125});
     }
 }
 
