@@ -2,7 +2,7 @@
 // only, no curl, libarchive or CLI parser), so that the process which clones every container
 // and joins it for every exec starts in a fraction of the CLI's time and memory.
 //   hutch-runtime run [--status-fd N] [--start-gate-fd N] [--pid-file F] [--seccomp-cache DIR] --bundle DIR ID
-//   hutch-runtime exec --pid PID ...        (engine/exec.cpp builds the arguments)
+//   hutch-runtime exec --pid PID ...        (engine/container/exec.cpp builds the arguments)
 #include <unistd.h>
 
 #include <cstdio>
