@@ -107,25 +107,16 @@ int execInContainer(Context& ctx, const ExecRequest& req) {
     UniqueFd statusRead(fds[0]), statusWrite(fds[1]);
     UniqueFd devnull;
     if (!req.interactive) devnull.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    std::vector<std::string> args = runtimeCommand("exec");
-    args.insert(args.end(), {"--pid", std::to_string(rec.pid), "--status-fd", "3", "--process", processFile});
+    std::vector<std::string> args = {"--pid", std::to_string(rec.pid), "--process", processFile};
     if (req.tty) args.push_back("--tty");
     if (!seccompFile.empty()) args.insert(args.end(), {"--seccomp-json", seccompFile});
     if (!seccompFile.empty() && !seccompCacheDir().empty())
         args.insert(args.end(), {"--seccomp-cache", seccompCacheDir()});
     args.push_back("--");
     args.insert(args.end(), req.cmd.begin(), req.cmd.end());
-    std::vector<char*> argv;
-    for (size_t i = 1; i < args.size(); ++i) argv.push_back(args[i].data());
-    argv.push_back(nullptr);
-    pid_t pid = ::fork();
-    if (pid < 0) throw SysError(errno, "fork");
-    if (pid == 0) {
-        if (devnull) ::dup2(devnull.get(), 0);
-        if (::dup2(statusWrite.get(), 3) < 0) _exit(125);
-        ::execv(args[0].c_str(), argv.data());
-        _exit(125);
-    }
+    RuntimeStdio stdio;
+    if (devnull) stdio.in = devnull.get();
+    pid_t pid = spawnRuntimeVerb("exec", args, statusWrite.get(), stdio);
     statusWrite.reset();
     SignalForwarder fwd(pid);
     RuntimeStatus st = ipc::receiveRuntimeStatus(statusRead.get());

@@ -53,15 +53,14 @@ std::vector<std::string> runtimeCommand(const std::string& verb) {
     return {"/proc/self/exe", "hutch", "__runtime", verb};
 }
 
-pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusFd, const RuntimeStdio& stdio,
-                   int startGateFd) {
-    std::vector<std::string> cmd = runtimeCommand("run");
+pid_t spawnRuntimeVerb(const std::string& verb, const std::vector<std::string>& args, int statusFd,
+                       const RuntimeStdio& stdio, int startGateFd) {
+    std::vector<std::string> cmd = runtimeCommand(verb);
     std::vector<const char*> argv;
     for (size_t i = 1; i < cmd.size(); ++i) argv.push_back(cmd[i].c_str());
     argv.insert(argv.end(), {"--status-fd", "3"});
-    if (startGateFd >= 0) argv.insert(argv.end(), {"--start-gate-fd", "4"});
-    if (!g_seccompCache.empty()) argv.insert(argv.end(), {"--seccomp-cache", g_seccompCache.c_str()});
-    argv.insert(argv.end(), {"--bundle", bundle.c_str(), id.c_str(), nullptr});
+    for (const auto& a : args) argv.push_back(a.c_str());
+    argv.push_back(nullptr);
     pid_t pid = ::fork();
     if (pid < 0) throw SysError(errno, "fork");
     if (pid == 0) {
@@ -76,6 +75,15 @@ pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusF
         _exit(125);
     }
     return pid;
+}
+
+pid_t spawnRuntime(const std::string& bundle, const std::string& id, int statusFd, const RuntimeStdio& stdio,
+                   int startGateFd) {
+    std::vector<std::string> args;
+    if (startGateFd >= 0) args.insert(args.end(), {"--start-gate-fd", "4"});
+    if (!g_seccompCache.empty()) args.insert(args.end(), {"--seccomp-cache", g_seccompCache});
+    args.insert(args.end(), {"--bundle", bundle, id});
+    return spawnRuntimeVerb("run", args, statusFd, stdio, startGateFd);
 }
 
 StartGate::StartGate(bool needed) {

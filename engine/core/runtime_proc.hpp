@@ -1,6 +1,6 @@
-// Starting the embedded runtime as a child process (`hutch __runtime run`), reading its
-// status line, waiting for it, forwarding signals to it. Shared by foreground `run` and the
-// monitor of detached containers.
+// Starting the runtime as a child process (`hutch-runtime run|exec`), reading its status
+// line, waiting for it, forwarding signals to it. Shared by foreground `run`, the monitor of
+// detached containers and `exec`.
 #pragma once
 
 #include <sys/types.h>
@@ -34,7 +34,14 @@ const std::string& seccompCacheDir();
 /// Returns {path, argv...} with argv[0] first.
 std::vector<std::string> runtimeCommand(const std::string& verb);
 
-/// fork + exec of `hutch-runtime run --status-fd 3 [--start-gate-fd 4]
+/// fork + exec of `hutch-runtime VERB --status-fd 3 ARGS...` (runtimeCommand) with
+/// `statusFd` as fd 3, `stdio` on 0-2 and, when `startGateFd` >= 0, that fd as fd 4 (the
+/// caller puts `--start-gate-fd 4` in `args`). The one place the engine starts the
+/// runtime, for `run` (below) and `exec`. Returns its pid. Throws SysError.
+pid_t spawnRuntimeVerb(const std::string& verb, const std::vector<std::string>& args, int statusFd,
+                       const RuntimeStdio& stdio, int startGateFd = -1);
+
+/// spawnRuntimeVerb of `hutch-runtime run --status-fd 3 [--start-gate-fd 4]
 /// [--seccomp-cache DIR] --bundle BUNDLE ID` with the status pipe's write end as fd 3 and,
 /// when `startGateFd` >= 0, that pipe's read end as fd 4: the container's process then waits
 /// for one byte on it before its exec (runtime::RunOptions::startGateFd). Throws SysError.
