@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -46,10 +47,36 @@ void copyXattrs(int srcFd, int dstFd, const std::string& shown) {
 
 namespace {
 
+/// The owner the copy of `st` gets: st's, or mapped through `shift`.
+std::pair<uid_t, gid_t> ownerFor(const IdShift* shift, const struct stat& st, const std::string& rel) {
+    if (!shift) return {st.st_uid, st.st_gid};
+    auto u = shift->uids.empty() ? std::optional<uint32_t>(st.st_uid) : mapToHost(shift->uids, st.st_uid);
+    auto g = shift->gids.empty() ? std::optional<uint32_t>(st.st_gid) : mapToHost(shift->gids, st.st_gid);
+    if (!u || !g)
+        throw InvalidArgument("/" + rel + " is owned by " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) +
+                              ", which " + shift->flag + " does not map into the container: give the mapping " +
+                              "enough ids to cover the image's owners (e.g. 0:1:65536)");
+    return {*u, *g};
+}
+
+/// Owner (through `shift`), mode and xattrs of `s` onto `d`.
+void finishMeta(const IdShift* shift, int s, int d, const struct stat& st, const std::string& rel) {
+    auto [uid, gid] = ownerFor(shift, st, rel);
+    checkSys(::fchown(d, uid, gid), "chown " + rel);
+    checkSys(::fchmod(d, st.st_mode & 07777), "chmod " + rel);  // after the chown, which clears set-id bits
+    copyXattrs(s, d, rel);
+}
+
 struct Copier {
     int dstRoot;
     DirCursor dst;  // the destination directory matching the walked one
     std::map<std::pair<dev_t, ino_t>, std::string> links;  // src inode -> dst relative path
+    const IdShift* shift = nullptr;
+
+    std::pair<uid_t, gid_t> owner(const struct stat& st, const std::string& rel) const { return ownerFor(shift, st, rel); }
+    void finishMeta(int s, int d, const struct stat& st, const std::string& rel) const {
+        hutch::fsutil::finishMeta(shift, s, d, st, rel);
+    }
 
     static void copyData(int in, int out, off_t size, const std::string& shown) {
         if (size == 0) return;
@@ -140,7 +167,8 @@ struct Copier {
                 ssize_t len = checkSys(::readlinkat(srcDir, n, target.data(), target.size()), "readlink " + rel);
                 target.resize(static_cast<size_t>(len));
                 checkSys(::symlinkat(target.c_str(), dstDir, n), "symlink " + rel);
-                checkSys(::fchownat(dstDir, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW), "chown " + rel);
+                auto [uid, gid] = owner(st, rel);
+                checkSys(::fchownat(dstDir, n, uid, gid, AT_SYMLINK_NOFOLLOW), "chown " + rel);
                 setTimes(dstDir, n, st, AT_SYMLINK_NOFOLLOW);
                 return false;
             }
@@ -152,7 +180,8 @@ struct Copier {
                     }
                     throw SysError(errno, "mknod " + rel);
                 }
-                checkSys(::fchownat(dstDir, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW), "chown " + rel);
+                auto [uid, gid] = owner(st, rel);
+                checkSys(::fchownat(dstDir, n, uid, gid, AT_SYMLINK_NOFOLLOW), "chown " + rel);
                 checkSys(::fchmodat(dstDir, n, st.st_mode & 07777, 0), "chmod " + rel);
                 setTimes(dstDir, n, st, AT_SYMLINK_NOFOLLOW);
                 return false;
@@ -172,33 +201,61 @@ struct Copier {
         ::futimens(d.get(), ts);
     }
 
-    static void finishMeta(int s, int d, const struct stat& st, const std::string& rel) {
-        checkSys(::fchown(d, st.st_uid, st.st_gid), "chown " + rel);
-        checkSys(::fchmod(d, st.st_mode & 07777), "chmod " + rel);
-        copyXattrs(s, d, rel);
-    }
 };
 
 }  // namespace
 
-void copyDirContents(int srcFd, int dstFd) {
+namespace {
+
+void copyContents(int srcFd, int dstFd, const IdShift* shift) {
     int fd = ::openat(dstFd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) throw SysError(errno, "open the copy's destination");
-    Copier c{dstFd, DirCursor(UniqueFd(fd), ""), {}};
+    Copier c{dstFd, DirCursor(UniqueFd(fd), ""), {}, shift};
     walk(srcFd, "", WalkVisitor{[&c](const WalkEntry& e) { return c.pre(e); }, [&c](const WalkEntry& e) { c.post(e); }});
 }
 
-void copyTree(const std::string& srcDir, const std::string& dstDir) {
+void copyTreeImpl(const std::string& srcDir, const std::string& dstDir, const IdShift* shift) {
     UniqueFd s(::open(srcDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!s) throw SysError(errno, "open " + srcDir);
     UniqueFd d(::open(dstDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!d) throw SysError(errno, "open " + dstDir);
-    copyDirContents(s.get(), d.get());
+    copyContents(s.get(), d.get(), shift);
     struct stat st;
     checkSys(::fstat(s.get(), &st), "stat " + srcDir);
-    Copier::finishMeta(s.get(), d.get(), st, dstDir);
+    finishMeta(shift, s.get(), d.get(), st, "");
     struct timespec ts[2] = {st.st_atim, st.st_mtim};
     ::futimens(d.get(), ts);
+}
+
+}  // namespace
+
+void copyDirContents(int srcFd, int dstFd) { copyContents(srcFd, dstFd, nullptr); }
+
+void copyTree(const std::string& srcDir, const std::string& dstDir) { copyTreeImpl(srcDir, dstDir, nullptr); }
+
+void copyTreeShifted(const std::string& srcDir, const std::string& dstDir, const IdShift& shift) {
+    copyTreeImpl(srcDir, dstDir, &shift);
+}
+
+void shiftTreeInPlace(const std::string& dir, const IdShift& shift) {
+    UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw SysError(errno, "open " + dir);
+    std::set<std::pair<dev_t, ino_t>> done;  // an inode with two names is re-owned once
+    auto reown = [&](int dirFd, const char* name, const struct stat& st, const std::string& rel) {
+        if (!done.insert({st.st_dev, st.st_ino}).second) return;
+        auto [uid, gid] = ownerFor(&shift, st, rel);
+        checkSys(::fchownat(dirFd, name, uid, gid, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH), "chown " + rel);
+        if (S_ISREG(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID)))  // cleared by the chown
+            checkSys(::fchmodat(dirFd, name, st.st_mode & 07777, 0), "chmod " + rel);
+    };
+    walk(root.get(), dir, WalkVisitor{[&](const WalkEntry& e) {
+                                          if (!S_ISDIR(e.st.st_mode)) reown(e.dirFd, e.name.c_str(), e.st, e.rel);
+                                          return true;
+                                      },
+                                      [&](const WalkEntry& e) { reown(e.dirFd, e.name.c_str(), e.st, e.rel); }});
+    struct stat st;
+    checkSys(::fstat(root.get(), &st), "stat " + dir);
+    reown(root.get(), "", st, "");
 }
 
 }  // namespace hutch::fsutil

@@ -6,18 +6,22 @@
 #include <string>
 #include <vector>
 
+#include "hutch/common/idmap.hpp"
 #include "hutch/storage/paths.hpp"
 
 namespace hutch::storage {
 
 /// A container's storage: its rw layer (a copy of the image's top layer) and opaque
-/// engine metadata. `created` is Unix seconds.
+/// engine metadata. `created` is Unix seconds. uidMap/gidMap: the container's own user
+/// namespace mapping (container id -> id of the store's user namespace); empty = none, the
+/// files keep the image's owners.
 struct Container {
     std::string id;
     std::vector<std::string> names;
     std::string imageId, layerId;
     int64_t created = 0;
     std::string metadata;
+    std::vector<IdMapping> uidMap, gidMap;
 };
 
 /// Loads/saves container records of one store. No caching.

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "hutch/common/fscopy.hpp"
 #include "hutch/storage/applier.hpp"
 #include "hutch/storage/layer_tar.hpp"
 
@@ -44,6 +45,13 @@ public:
     virtual LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out) = 0;
     /// True if the driver has data for `id`.
     virtual bool exists(const std::string& id) const = 0;
+    /// Gives the container layer `id` (just created, never mounted) the owners of a
+    /// container with its own user namespace: every id of its files, its parents' included,
+    /// mapped through `shift` (container id -> id of the store's namespace). overlay keeps
+    /// one shifted copy of each parent layer per mapping, made on the first mount and
+    /// reused; vfs re-owns the layer's copy in place. Throws InvalidArgument (an owner the
+    /// mapping leaves out), SysError.
+    virtual void shiftLayer(const std::string& id, const fsutil::IdShift& shift) = 0;
 };
 
 /// Creates the driver `name` ("vfs" or "overlay") for `graphRoot`. Throws InvalidArgument

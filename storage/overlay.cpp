@@ -222,7 +222,7 @@ std::string OverlayDriver::path(const std::string& id) const { return layerDir(i
 
 bool OverlayDriver::exists(const std::string& id) const { return fsutil::exists(layerDir(id) + "/diff"); }
 
-std::vector<std::string> OverlayDriver::lowers(const std::string& id) const {
+std::vector<std::string> OverlayDriver::chain(const std::string& id) const {
     auto parentOf = [&](const std::string& layer) {
         try {
             return str::trim(fsutil::readFile(layerDir(layer) + "/parent"));
@@ -230,16 +230,22 @@ std::vector<std::string> OverlayDriver::lowers(const std::string& id) const {
             return std::string();
         }
     };
-    // The chain comes from the `parent` files; `lower` (containers/storage's layout) is
-    // rewritten when it differs: a parallel pull of hutch before 0.2 could write one that
-    // stopped at a parent still in the making (a rootfs without its base layer).
     std::vector<std::string> out;
     for (std::string cur = id, parent = parentOf(id); !parent.empty(); cur = parent, parent = parentOf(parent)) {
         if (!exists(parent)) throw NotFound("overlay parent layer " + parent + " of " + cur + " not found");
         if (out.size() > kMaxChain)  // ends a cycle of `parent` files in a damaged store
             throw InvalidArgument("overlay layer " + id + ": its chain of `parent` files is longer than " + std::to_string(kMaxChain) + " layers (a cycle?)");
-        out.push_back("l/" + str::trim(fsutil::readFile(layerDir(parent) + "/link")));
+        out.push_back(parent);
     }
+    return out;
+}
+
+std::vector<std::string> OverlayDriver::lowers(const std::string& id) const {
+    // The chain comes from the `parent` files; `lower` (containers/storage's layout) is
+    // rewritten when it differs: a parallel pull of hutch before 0.2 could write one that
+    // stopped at a parent still in the making (a rootfs without its base layer).
+    std::vector<std::string> out;
+    for (const auto& parent : chain(id)) out.push_back("l/" + str::trim(fsutil::readFile(layerDir(parent) + "/link")));
     if (out.empty()) return out;
     std::string text = str::join(out, ":"), stored;
     try {
@@ -250,13 +256,93 @@ std::vector<std::string> OverlayDriver::lowers(const std::string& id) const {
     return out;
 }
 
+namespace {
+
+// The `idmap` file of a shifted layer: "u C:H:S C:H:S\ng C:H:S\n" (container:host:size).
+std::string mapText(const fsutil::IdShift& shift) {
+    auto line = [](char kind, const std::vector<IdMapping>& maps) {
+        std::string l(1, kind);
+        for (const auto& m : maps)
+            l += " " + std::to_string(m.containerId) + ":" + std::to_string(m.hostId) + ":" + std::to_string(m.size);
+        return l + "\n";
+    };
+    return line('u', shift.uids) + line('g', shift.gids);
+}
+
+fsutil::IdShift parseMapText(const std::string& text, const std::string& file) {
+    fsutil::IdShift shift;
+    for (const auto& line : str::split(text, '\n')) {
+        if (line.empty()) continue;
+        auto words = str::split(line, ' ');
+        auto& maps = words[0] == "u" ? shift.uids : words[0] == "g" ? shift.gids : throw Error(file + ": bad line " + line);
+        for (size_t i = 1; i < words.size(); ++i) {
+            auto f = str::split(words[i], ':');
+            if (f.size() != 3) throw Error(file + ": bad mapping " + words[i]);
+            try {
+                maps.push_back({static_cast<uint32_t>(std::stoul(f[0])), static_cast<uint32_t>(std::stoul(f[1])),
+                                static_cast<uint32_t>(std::stoul(f[2]))});
+            } catch (const std::exception&) {
+                throw Error(file + ": bad mapping " + words[i]);
+            }
+        }
+    }
+    return shift;
+}
+
+}  // namespace
+
+void OverlayDriver::shiftLayer(const std::string& id, const fsutil::IdShift& shift) {
+    std::string dir = layerDir(id);
+    if (!exists(id)) throw NotFound("overlay layer " + id + " not found");
+    // The layer's own diff is still empty: its root gets the container root's owner.
+    fsutil::shiftTreeInPlace(dir + "/diff", shift);
+    std::string text = mapText(shift);
+    shiftedLowers(id, text);  // the parents' copies now: an owner the mapping misses fails here
+    fsutil::writeFileAtomic(dir + "/idmap", text, 0644, fsutil::Sync::Volatile);
+}
+
+std::vector<std::string> OverlayDriver::shiftedLowers(const std::string& id, const std::string& text) const {
+    fsutil::IdShift shift = parseMapText(text, layerDir(id) + "/idmap");
+    std::string key = Digest::sha256Of(text).encoded.substr(0, 16);
+    std::vector<std::string> out;
+    for (const auto& parent : chain(id)) {
+        std::string rel = parent + "/mapped/" + key, dst = layerDir(parent) + "/mapped/" + key;
+        out.push_back(rel);
+        if (fsutil::exists(dst)) continue;
+        // Made aside and renamed into place: a copy killed halfway is never used, and of
+        // two containers making the same copy at once the second rename loses harmlessly.
+        mkdirIfMissing(layerDir(parent) + "/mapped", 0700);
+        std::string tmp = dst + ".tmp-" + str::randomHex(6);
+        mkdirIfMissing(tmp, 0700);
+        try {
+            fsutil::copyTreeShifted(layerDir(parent) + "/diff", tmp, shift);
+        } catch (...) {
+            fsutil::removeAll(tmp);
+            throw;
+        }
+        if (::rename(tmp.c_str(), dst.c_str()) != 0) {
+            int err = errno;
+            fsutil::removeAll(tmp);
+            if (err != EEXIST && err != ENOTEMPTY) throw SysError(err, "rename " + tmp + " to " + dst);
+        }
+        log::debug("overlay: layer {} copied with the mapping of {} ({})", parent, id, key);
+    }
+    return out;
+}
+
 std::string OverlayDriver::mount(const std::string& id, bool disposable) {
     std::string dir = layerDir(id), merged = path(id);
     if (!exists(id)) throw NotFound("overlay layer " + id + " not found");
     mkdirIfMissing(dir + "/work", 0700);
     mkdirIfMissing(merged, 0755);
     if (isMountPoint(merged)) return merged;
-    std::vector<std::string> low = lowers(id);
+    std::vector<std::string> low;
+    std::string idmap;
+    try {
+        idmap = fsutil::readFile(dir + "/idmap");
+    } catch (const NotFound&) {
+    }
+    low = idmap.empty() ? lowers(id) : shiftedLowers(id, idmap);
     if (low.empty()) {  // a base layer alone: overlay needs one lower, give it an empty one
         mkdirIfMissing(dir + "/empty", 0755);
         low.push_back(id + "/empty");

@@ -42,6 +42,10 @@ public:
     /// The diff dir as is (writeOverlayDiff); `parent` is not needed.
     LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out) override;
     void unmount(const std::string& id) override;
+    /// Writes the mapping to overlay/<id>/idmap and re-owns diff/; mount() then stacks the
+    /// parents' shifted copies, overlay/<parent>/mapped/<key> (key: a hash of the mapping),
+    /// made there once (a temporary directory renamed into place).
+    void shiftLayer(const std::string& id, const fsutil::IdShift& shift) override;
 
     /// The lower short links of layer `id` ("l/SHORT"), nearest parent first, from its
     /// `lower` file, which is made from the parent chain when missing. Throws NotFound when
@@ -50,6 +54,10 @@ public:
 
 private:
     std::string layerDir(const std::string& id) const;
+    /// The parent layer ids of `id`, nearest first (its `parent` files). Throws as lowers().
+    std::vector<std::string> chain(const std::string& id) const;
+    /// The lower dirs of a shifted layer, relative to the overlay dir; makes missing copies.
+    std::vector<std::string> shiftedLowers(const std::string& id, const std::string& mapText) const;
     std::string graphRoot_;
     bool userxattr_;
 };

@@ -192,6 +192,26 @@ std::optional<size_t> ImageRecords::lookup(const std::vector<Image>& v, const st
     return lookupByNameOrId(v, nameOrId, "image");
 }
 
+namespace {
+
+// A container's id mappings as containers/storage writes them in containers.json:
+// [{"container_id": 0, "host_id": 1, "size": 65536}, ...].
+std::vector<IdMapping> mappingsFrom(const json& j, const char* key) {
+    std::vector<IdMapping> out;
+    if (!j.contains(key)) return out;
+    for (const auto& m : j.at(key))
+        out.push_back({m.at("container_id").get<uint32_t>(), m.at("host_id").get<uint32_t>(), m.at("size").get<uint32_t>()});
+    return out;
+}
+
+json mappingsJson(const std::vector<IdMapping>& maps) {
+    json a = json::array();
+    for (const auto& m : maps) a.push_back({{"container_id", m.containerId}, {"host_id", m.hostId}, {"size", m.size}});
+    return a;
+}
+
+}  // namespace
+
 std::vector<Container> ContainerRecords::load() const {
     std::string path = paths::containersJson(root_);
     std::vector<Container> out;
@@ -204,6 +224,8 @@ std::vector<Container> ContainerRecords::load() const {
             c.layerId = j.value("layer", "");
             c.created = j.value("created", int64_t{0});
             c.metadata = j.value("metadata", "");
+            c.uidMap = mappingsFrom(j, "uidmap");
+            c.gidMap = mappingsFrom(j, "gidmap");
             out.push_back(std::move(c));
         }
     } catch (const json::exception& e) {
@@ -214,9 +236,13 @@ std::vector<Container> ContainerRecords::load() const {
 
 void ContainerRecords::save(const std::vector<Container>& containers) const {
     json a = json::array();
-    for (auto& c : containers)
-        a.push_back({{"id", c.id}, {"names", c.names}, {"image", c.imageId}, {"layer", c.layerId},
-                     {"created", c.created}, {"metadata", c.metadata}});
+    for (auto& c : containers) {
+        json r = {{"id", c.id}, {"names", c.names}, {"image", c.imageId}, {"layer", c.layerId},
+                  {"created", c.created}, {"metadata", c.metadata}};
+        if (!c.uidMap.empty()) r["uidmap"] = mappingsJson(c.uidMap);
+        if (!c.gidMap.empty()) r["gidmap"] = mappingsJson(c.gidMap);
+        a.push_back(std::move(r));
+    }
     writeJson(paths::containersJson(root_), a, fsutil::Sync::Volatile);
 }
 

@@ -402,7 +402,8 @@ void Store::removeImage(const std::string& id) {
 }
 
 Container Store::createContainer(const std::string& id, const std::vector<std::string>& names,
-                                 const std::string& imageId, const std::string& metadata) {
+                                 const std::string& imageId, const std::string& metadata,
+                                 const std::vector<IdMapping>& uidMap, const std::vector<IdMapping>& gidMap) {
     checkId(id, "container");
     const paths::Root& g = root_;
     Lock cl(paths::containersLock(g), Mode::Exclusive);
@@ -424,7 +425,18 @@ Container Store::createContainer(const std::string& id, const std::vector<std::s
     c.layerId = id;
     c.created = static_cast<int64_t>(std::time(nullptr));
     c.metadata = metadata;
-    makeLayer(c.layerId, imgs[*i].topLayer, [](Layer&) {}, false);
+    c.uidMap = uidMap;
+    c.gidMap = gidMap;
+    makeLayer(
+        c.layerId, imgs[*i].topLayer,
+        [&](Layer&) {
+            if (uidMap.empty() && gidMap.empty()) return;
+            fsutil::IdShift shift;
+            shift.uids = uidMap;
+            shift.gids = gidMap;
+            driver_->shiftLayer(c.layerId, shift);
+        },
+        false);
     try {
         fsutil::mkdirAll(paths::containerUserData(g, id), 0700);
         ctrs.push_back(c);

@@ -102,9 +102,13 @@ public:
     void removeImage(const std::string& id);
 
     /// Creates container `id` from image `imageId` with a rw layer copied from the image's
-    /// top layer. Throws AlreadyExists naming the id or the name in use, NotFound (image).
+    /// top layer. With `uidMap`/`gidMap` (the container's own user namespace, container id
+    /// -> id of the store's namespace) its files, the image's included, get the mapped owners
+    /// (Driver::shiftLayer). Throws AlreadyExists naming the id or the name in use, NotFound
+    /// (image), InvalidArgument (an image owner the mapping leaves out).
     Container createContainer(const std::string& id, const std::vector<std::string>& names,
-                              const std::string& imageId, const std::string& metadata);
+                              const std::string& imageId, const std::string& metadata,
+                              const std::vector<IdMapping>& uidMap = {}, const std::vector<IdMapping>& gidMap = {});
     std::vector<Container> containers();
     std::optional<Container> lookupContainer(const std::string& nameOrId);
     /// The container's root filesystem directory (its content is there while mounted).

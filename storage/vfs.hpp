@@ -23,6 +23,10 @@ public:
     bool exists(const std::string& id) const override;
     /// The layer's tree compared with the parent's (writeTreeDiff).
     LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out) override;
+    /// Re-owns the layer's copy in place (fsutil::shiftTreeInPlace).
+    void shiftLayer(const std::string& id, const fsutil::IdShift& shift) override {
+        fsutil::shiftTreeInPlace(path(id), shift);
+    }
 
 private:
     std::string graphRoot_;
