@@ -118,6 +118,12 @@ void registerRun(Registry& r) {
     sub->add_option("--cap-add", o->req.config.capAdd, "Add capabilities to the container")->allow_extra_args(false);
     sub->add_option("--cap-drop", o->req.config.capDrop, "Drop capabilities from the container")->allow_extra_args(false);
     sub->add_flag("--privileged", o->req.config.privileged, "Give extended privileges to container");
+    sub->add_option("--userns", o->req.config.userns.mode,
+                    "User namespace to use (host, keep-id[:uid=N,gid=N], nomap)");
+    sub->add_option("--uidmap", o->req.config.userns.uidmap,
+                    "UID map for the user namespace (CONTAINER:INTERMEDIATE:SIZE)")->allow_extra_args(false);
+    sub->add_option("--gidmap", o->req.config.userns.gidmap,
+                    "GID map for the user namespace (CONTAINER:INTERMEDIATE:SIZE)")->allow_extra_args(false);
     sub->add_flag("--read-only", o->req.config.readOnly, "Make containers root filesystem read-only");
     sub->add_option("--systemd", o->req.config.systemd, "Run container in systemd mode (true, false, always)")
         ->check(CLI::IsMember({"true", "false", "always"}));

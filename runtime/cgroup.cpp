@@ -63,6 +63,14 @@ std::string createCgroup(const std::string& path) {
     return dir;
 }
 
+void chownCgroup(const std::string& dir, uid_t uid, gid_t gid) {
+    checkSys(::chown(dir.c_str(), uid, gid), "chown " + dir);
+    for (const char* f : {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control"}) {
+        std::string p = dir + "/" + f;
+        if (::chown(p.c_str(), uid, gid) != 0 && errno != ENOENT) throw SysError(errno, "chown " + p);
+    }
+}
+
 void joinCgroup(const std::string& dir, pid_t pid) {
     std::string procs = dir + "/cgroup.procs";
     // cgroupfs files are written in place (no temp file and rename there).

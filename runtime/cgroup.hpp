@@ -20,6 +20,10 @@ std::string cgroup2MountPoint();
 /// with Delegate=yes, or a cgroup chowned to the user) when it cannot be created.
 std::string createCgroup(const std::string& path);
 
+/// Delegates the cgroup directory `dir` to `uid`:`gid` as systemd's Delegate=yes does: the
+/// directory, cgroup.procs, cgroup.threads and cgroup.subtree_control. Throws SysError.
+void chownCgroup(const std::string& dir, uid_t uid, gid_t gid);
+
 /// Moves `pid` into the cgroup directory `dir` (cgroup.procs). Throws SysError.
 void joinCgroup(const std::string& dir, pid_t pid);
 

@@ -40,8 +40,6 @@ void cgroupNamespace(const Ctx& c) {
     checkSys(::unshare(CLONE_NEWCGROUP), "unshare the cgroup namespace");
 }
 
-void joinByPath(const Ctx& c) { joinNamespaces(*c.spec); }
-
 void loopback(const Ctx& c) {
     if (c.cloneFlags & CLONE_NEWNET) loopbackUp();
 }
@@ -160,7 +158,8 @@ struct Step {
     For only;
 };
 
-// Kernel order: joined namespaces before mounts (sysfs belongs to the network namespace);
+// Kernel order (namespaces given by path were joined by the parent before the clone, see
+// runtime_main.cpp);
 // sysctls before /proc/sys is made read-only; ids before mounts; mounts and devices before pivot_root; masks after it;
 // the pty once devpts is in place; capabilities bounded before the user switch and set after;
 // seccomp last (before the user switch when there is no no_new_privs, see seccomp.hpp).
@@ -170,7 +169,6 @@ const Step kSteps[] = {
     {"wait-parent", waitForParent, For::Both},
     {"cgroup-namespace", cgroupNamespace, For::Create},
     {"userns-root", becomeNamespaceRoot, For::Create},
-    {"join-namespaces", joinByPath, For::Create},
     {"loopback", loopback, For::Create},
     {"mounts", setupMounts, For::Create},
     {"devices", setupDevices, For::Create},

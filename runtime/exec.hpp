@@ -13,9 +13,8 @@
 // "exitCode":..}. Exit code: the command's (128+signal), 125 setup, 126/127 as `run`.
 //
 // Order: compile seccomp; join the container's cgroup2 cgroup (its cgroup.procs; EACCES
-// and similar are ignored with a debug log); setns user (only when it differs from ours:
-// call it from OUTSIDE any other user namespace, e.g. not from a new rootless session),
-// mnt, pid, uts, ipc, net, cgroup (ns.hpp joinNamespacesOf); then the same start path as
+// and similar are ignored with a debug log); setns mnt, pid, uts, ipc, net, cgroup and the
+// user namespace last, each only when it differs from ours (ns.hpp joinNamespacesOf); then the same start path as
 // `run` (start.hpp): fork (the child is in the pid namespace), the child runs the process
 // steps of child.hpp (pty from the container's devpts, cwd, bounding set, user,
 // capabilities, no_new_privs, seccomp, exec), the parent relays the pty, forwards signals

@@ -135,7 +135,12 @@ void applyPropagation(const std::string& dest, unsigned long prop) {
 void bindMount(const Mount& m, const std::string& dest, const MountOptions& o) {
     std::string src = m.source;
     makeMountPoint(dest, !isDir(src));
-    sysMount(src, dest, "", o.flags & (MS_BIND | MS_REC), "");
+    if (int fd = detachedMountFd(src); fd >= 0) {
+        if (::move_mount(fd, "", AT_FDCWD, dest.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+            throw SysError(errno, "attach the bind mount on " + m.destination + " (move_mount)");
+    } else {
+        sysMount(src, dest, "", o.flags & (MS_BIND | MS_REC), "");
+    }
     unsigned long extra = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
     if (extra) remountBind(dest, extra, (o.flags & MS_REC) != 0);
     applyPropagation(dest, o.propagation);
@@ -219,6 +224,13 @@ void makeParentMountPrivate(const std::string& path) {
 
 }  // namespace
 
+int detachedMountFd(const std::string& path) {
+    const size_t n = std::char_traits<char>::length(kDetachedMountPrefix);
+    if (path.size() <= n || path.compare(0, n, kDetachedMountPrefix) != 0) return -1;
+    if (path.find_first_not_of("0123456789", n) != std::string::npos) return -1;
+    return std::stoi(path.substr(n));
+}
+
 MountOptions parseMountOptions(const std::vector<std::string>& options) {
     MountOptions o;
     std::vector<std::string> data;
@@ -265,8 +277,16 @@ void prepareRootfs(const Spec& spec) {
         if (prop & MS_SHARED) prop = MS_PRIVATE | MS_REC;
     }
     sysMount("", "/", "", prop, "");
-    makeParentMountPrivate(spec.rootPath);
-    sysMount(spec.rootPath, spec.rootPath, "", MS_BIND | MS_REC, "");
+    if (int fd = detachedMountFd(spec.rootPath); fd >= 0) {
+        // The rootfs as a detached mount (a user namespace of the container's own): attached
+        // on top of "/" of this mount namespace, the one place every process can reach; the
+        // steps after this one reach it through the descriptor (pivot_root moves it to "/").
+        if (::move_mount(fd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) != 0)
+            throw SysError(errno, "attach the container's rootfs (move_mount)");
+    } else {
+        makeParentMountPrivate(spec.rootPath);
+        sysMount(spec.rootPath, spec.rootPath, "", MS_BIND | MS_REC, "");
+    }
     if (!spec.rootfsPropagation.empty() && (propagationTable().at(spec.rootfsPropagation) & MS_SHARED))
         sysMount("", spec.rootPath, "", propagationTable().at(spec.rootfsPropagation), "");
 }

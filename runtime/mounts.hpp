@@ -10,6 +10,15 @@
 
 namespace hutch::runtime {
 
+/// A rootfs or bind source given as this prefix + N is the detached mount (open_tree) on
+/// fd N, made by the runtime's parent for a container with a user namespace of its own,
+/// whose root could not reach the path itself (runtime_main.cpp); it is attached with
+/// move_mount.
+inline constexpr const char* kDetachedMountPrefix = "/proc/self/fd/";
+
+/// The fd of a detached mount given as kDetachedMountPrefix + N, or -1 for a path.
+int detachedMountFd(const std::string& path);
+
 /// mount(2) flags and data parsed from an OCI `options` list.
 struct MountOptions {
     unsigned long flags = 0;        ///< MS_* flags (MS_BIND|MS_REC for rbind)

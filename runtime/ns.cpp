@@ -31,12 +31,16 @@ struct NsKind {
     const char* procName;
     int flag;
 };
-// In the order a process joins them: user first (it grants the capabilities over the
-// others), then mount, pid (effective for children: the caller forks after), and the rest.
+// In the order a process joins them (joinNamespacesOf): mount, pid (effective for children:
+// the caller forks after), the rest, and the user namespace last. The engine's runtime holds
+// its capabilities over all of them until then, the container's own user namespace being a
+// child of its own; joined first, it would lose them over namespaces the container shares
+// with the engine (a network namespace made by the engine's keeper). A caller with no
+// capabilities over them (EPERM) joins those after the user namespace.
 constexpr NsKind kNamespaces[] = {
-    {"user", "user", CLONE_NEWUSER}, {"mount", "mnt", CLONE_NEWNS},  {"pid", "pid", CLONE_NEWPID},
-    {"uts", "uts", CLONE_NEWUTS},    {"ipc", "ipc", CLONE_NEWIPC},   {"network", "net", CLONE_NEWNET},
-    {"cgroup", "cgroup", CLONE_NEWCGROUP},
+    {"mount", "mnt", CLONE_NEWNS}, {"pid", "pid", CLONE_NEWPID},         {"uts", "uts", CLONE_NEWUTS},
+    {"ipc", "ipc", CLONE_NEWIPC},  {"network", "net", CLONE_NEWNET},     {"cgroup", "cgroup", CLONE_NEWCGROUP},
+    {"user", "user", CLONE_NEWUSER},
 };
 
 const NsKind* kindOf(const std::string& specType) {
@@ -156,9 +160,24 @@ void joinNamespacesOf(pid_t pid) {
         if (sameAsOurs(fd.get(), k)) continue;
         fds.emplace_back(std::move(fd), &k);
     }
-    for (auto& [fd, k] : fds)
-        if (::setns(fd.get(), k->flag) != 0)
+    auto join = [](int fd, const NsKind* k) {
+        if (::setns(fd, k->flag) != 0)
             throw SysError(errno, std::string("join the container's ") + k->procName + " namespace (setns)");
+    };
+    // A caller without capabilities over a namespace (an unprivileged process joining the
+    // rootless session's container) gets them from the user namespace: those wait for it.
+    std::vector<std::pair<int, const NsKind*>> later;
+    for (auto& [fd, k] : fds) {
+        if (k->flag == CLONE_NEWUSER) {
+            join(fd.get(), k);
+            for (auto [lfd, lk] : later) join(lfd, lk);
+            later.clear();
+        } else if (::setns(fd.get(), k->flag) != 0) {
+            if (errno != EPERM) throw SysError(errno, std::string("join the container's ") + k->procName + " namespace (setns)");
+            later.emplace_back(fd.get(), k);
+        }
+    }
+    for (auto [lfd, lk] : later) join(lfd, lk);  // no user namespace to join: the error stands
 }
 
 void loopbackUp() {

@@ -33,9 +33,9 @@ std::vector<IdMapping> parseIdMap(const std::string& text);
 void joinNamespaces(const Spec& spec);
 
 /// Joins every namespace of process `pid` that differs from ours: all are opened first (once
-/// in its mount namespace, /proc/PID is gone), then joined user, mnt, pid (for children
-/// forked after), uts, ipc, net, cgroup. Joining a user namespace requires not being in
-/// another non-initial one. Throws SysError naming the namespace.
+/// in its mount namespace, /proc/PID is gone), then joined mnt, pid (for children forked
+/// after), uts, ipc, net, cgroup and user last; one refused (EPERM) before the user
+/// namespace is joined again after it (ns.cpp says why). Throws SysError naming the namespace.
 void joinNamespacesOf(pid_t pid);
 
 /// Child side: sets IFF_UP on `lo` in the current network namespace (a new one starts with

@@ -1,13 +1,17 @@
 // `hutch-runtime run`: the container's bundle to a StartPlan (start.hpp), and the command line.
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/mount.h>
 
 #include <cstdio>
 #include <cstring>
 #include <optional>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
 #include "hutch/runtime/cgroup.hpp"
 #include "hutch/runtime/exec.hpp"
+#include "hutch/runtime/mounts.hpp"
 #include "hutch/runtime/ns.hpp"
 #include "hutch/runtime/runtime.hpp"
 #include "hutch/runtime/seccomp.hpp"
@@ -15,6 +19,32 @@
 #include "hutch/runtime/start.hpp"
 
 namespace hutch::runtime {
+
+namespace {
+
+/// Clones spec's rootfs and every absolute bind-mount source into detached mounts
+/// (open_tree OPEN_TREE_CLONE, here, where every path is reachable) kept open in `opened`,
+/// and points spec at them as /proc/self/fd/N: the child attaches them in its own mount
+/// namespace (mounts.cpp). Throws SysError naming the path.
+void reachThroughFds(Spec& spec, std::vector<UniqueFd>& opened) {
+    auto reach = [&](std::string& path, bool recursive) {
+        UniqueFd fd(::open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0)));
+        if (!fd) throw SysError(errno, "clone the mount of " + path + " (open_tree)");
+        path = std::string(kDetachedMountPrefix) + std::to_string(fd.get());
+        opened.push_back(std::move(fd));
+    };
+    reach(spec.rootPath, true);
+    for (auto& m : spec.mounts) {
+        bool bind = m.type == "bind", rec = false;
+        for (const auto& opt : m.options) {
+            bind = bind || opt == "bind" || opt == "rbind";
+            rec = rec || opt == "rbind";
+        }
+        if (bind && !m.source.empty() && m.source[0] == '/') reach(m.source, rec);
+    }
+}
+
+}  // namespace
 
 int runContainer(const RunOptions& o) noexcept {
     try {
@@ -43,10 +73,30 @@ int runContainer(const RunOptions& o) noexcept {
             ~CgroupCleanup() { removeCgroup(dir); }
         } cgroupCleanup{cgroupDir};
 
+        // Namespaces given by path (the engine's network namespace) are joined here, before
+        // the clone: a child in a user namespace of its own could not join them (they belong
+        // to ours), and it inherits them. Before anything that depends on them (sysfs and
+        // /proc/sys/net follow the network namespace).
+        try {
+            joinNamespaces(spec);
+        } catch (const Error& e) {
+            return reportFailure(o.statusFd, {"join-namespaces", e.what(), 0, 125});
+        }
         StartPlan plan;
         plan.statusFd = o.statusFd;
         plan.pidFile = o.pidFile;
         int flags = cloneFlags(spec);
+        // In a user namespace of its own the container's root may not traverse the
+        // directories that lead to its rootfs and bind sources (the store's are 0700, owned
+        // by ids it does not map): they are opened here and reached through /proc/self/fd.
+        std::vector<UniqueFd> opened;
+        if (flags & CLONE_NEWUSER) {
+            try {
+                reachThroughFds(spec, opened);
+            } catch (const Error& e) {
+                return reportFailure(o.statusFd, {"mounts", e.what(), 0, 125});
+            }
+        }
         // With a cgroup of its own, the child unshares its cgroup namespace only after we
         // moved it there (see childMain), so the namespace is rooted in that cgroup.
         plan.cloneFlags = cgroupDir.empty() ? flags : (flags & ~CLONE_NEWCGROUP);
@@ -56,7 +106,12 @@ int runContainer(const RunOptions& o) noexcept {
         plan.child.seccomp = filter ? &*filter : nullptr;
         plan.prepare = [&](pid_t pid) {
             if (flags & CLONE_NEWUSER) writeIdMaps(pid, spec.uidMappings, spec.gidMappings);
-            if (!cgroupDir.empty()) joinCgroup(cgroupDir, pid);
+            if (!cgroupDir.empty()) {
+                // The container's root owns its cgroup (systemd makes its own below it).
+                if (flags & CLONE_NEWUSER)
+                    chownCgroup(cgroupDir, mapToHost(spec.uidMappings, 0).value_or(0), mapToHost(spec.gidMappings, 0).value_or(0));
+                joinCgroup(cgroupDir, pid);
+            }
         };
         return startProcess(plan);
     } catch (const std::exception& e) {

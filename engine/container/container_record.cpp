@@ -38,6 +38,11 @@ json ContainerRecord::toJson() const {
                 {"noNewPrivileges", config.noNewPrivileges}, {"readOnly", config.readOnly},
                 {"systemd", config.systemd},    {"sdNotify", config.sdNotify}};
     if (config.entrypoint) cfg["entrypoint"] = *config.entrypoint;
+    if (!config.uidMappings.empty()) {
+        cfg["usernsMode"] = config.usernsMode;
+        cfg["uidMappings"] = formatIdMappings(config.uidMappings);
+        cfg["gidMappings"] = formatIdMappings(config.gidMappings);
+    }
     cfg["net"] = config.net.toJson();
     if (!config.mounts.empty()) {
         json ms = json::array();
@@ -97,6 +102,9 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.config.sdNotify = c.value("sdNotify", "");
         if (c.contains("net")) r.config.net = NetworkOptions::fromJson(c["net"]);
         if (c.contains("entrypoint")) r.config.entrypoint = c["entrypoint"].get<std::vector<std::string>>();
+        r.config.usernsMode = c.value("usernsMode", "");
+        for (const auto& m : c.value("uidMappings", std::vector<std::string>{})) r.config.uidMappings.push_back(parseIdMapFlag("uidMappings", m));
+        for (const auto& m : c.value("gidMappings", std::vector<std::string>{})) r.config.gidMappings.push_back(parseIdMapFlag("gidMappings", m));
         if (c.contains("mounts"))
             for (const auto& m : c["mounts"]) r.config.mounts.push_back(MountSpec::fromJson(m));
         r.volumes = j.value("volumes", std::vector<std::string>{});

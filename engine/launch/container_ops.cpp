@@ -147,7 +147,12 @@ nlohmann::ordered_json inspectContainer(Context& ctx, const ContainerRecord& r) 
                   {"User", r.config.user},
                   {"Tty", r.config.tty},
                   {"OpenStdin", r.config.interactive}}},
-                {"HostConfig", {{"NetworkMode", r.config.network}, {"AutoRemove", r.autoRemove}}},
+                {"HostConfig",
+                 {{"NetworkMode", r.config.network},
+                  {"AutoRemove", r.autoRemove},
+                  {"UsernsMode", r.config.usernsMode},
+                  {"IDMappings",
+                   {{"UidMap", formatIdMappings(r.config.uidMappings)}, {"GidMap", formatIdMappings(r.config.gidMappings)}}}}},
                 {"Mounts", inspectMounts(ctx, r)}};
 }
 

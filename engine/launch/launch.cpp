@@ -138,6 +138,12 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::str
     } catch (const Error&) {
     }
     put(in.files.resolvConf, containerResolvConf(rec, hostResolv));
+    if (!rec.config.uidMappings.empty()) {  // the container's root may edit them, as its own
+        uid_t uid = mapToHost(rec.config.uidMappings, 0).value_or(0);
+        gid_t gid = mapToHost(rec.config.gidMappings, 0).value_or(0);
+        for (const std::string* f : {&in.files.hostname, &in.files.hosts, &in.files.resolvConf})
+            if (!f->empty() && ::chown(f->c_str(), uid, gid) != 0) throw SysError(errno, "chown " + *f);
+    }
     fsutil::writeFileAtomic(bundle + "/config.json", jsonbytes::dump(buildSpec(in), 2), 0600, fsutil::Sync::Volatile);
     log::debug("run: bundle written");
     return bundle;

@@ -29,6 +29,7 @@
 #include "hutch/engine/volume/volumes.hpp"
 #include "hutch/registry/image_config.hpp"
 #include "hutch/runtime/runtime.hpp"
+#include "hutch/runtime/session.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine {
@@ -80,6 +81,25 @@ int runForeground(Context& ctx, ContainerRecord& rec) {
     return code;
 }
 
+/// --userns/--uidmap/--gidmap against the namespace hutch runs in (rootless: the session,
+/// 0 = the user, 1.. = the subordinate range); keep-id's user becomes the default -u.
+void resolveContainerUserns(Context& ctx, ContainerConfig& c) {
+    if (c.userns.mode.empty() && c.userns.uidmap.empty() && c.userns.gidmap.empty()) return;
+    UsernsHost host;
+    auto uids = runtime::sessionUidMap(), gids = runtime::sessionGidMap();
+    host.uidCount = mappedCount(uids);
+    host.gidCount = mappedCount(gids);
+    host.userUid = mapToHost(uids, 0).value_or(0);
+    host.userGid = mapToHost(gids, 0).value_or(0);
+    if (!ctx.rootless() && c.userns.mode.rfind("keep-id", 0) == 0)
+        throw InvalidArgument("--userns=keep-id is for rootless containers (it maps your own uid into the container)");
+    UsernsPlan plan = resolveUserns(c.userns, host);
+    c.uidMappings = plan.uids;
+    c.gidMappings = plan.gids;
+    c.usernsMode = plan.mode == "host" ? "" : plan.mode;
+    if (c.user.empty()) c.user = plan.defaultUser;
+}
+
 }  // namespace
 
 ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
@@ -125,9 +145,11 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
         rec.config.sdNotify = sdNotifyMode(defaults, req.config) == SdNotify::Container ? "container" : "conmon";
     rec.created = nowRfc3339();
     rec.args = effectiveCommand(defaults, req.config);  // fails before anything is created
+    resolveContainerUserns(ctx, rec.config);            // so does a bad --uidmap
     auto volumesLock = prepareMounts(ctx, rec, imageVolumes(ctx, imageId));  // held until the record is stored
     try {
-        store.createContainer(rec.id, {rec.name}, imageId, jsonbytes::dump(rec.toJson()));
+        store.createContainer(rec.id, {rec.name}, imageId, jsonbytes::dump(rec.toJson()), rec.config.uidMappings,
+                              rec.config.gidMappings);
     } catch (...) {
         for (const auto& v : rec.anonymousVolumes) deleteVolumeLocked(ctx, v);
         throw;

@@ -31,7 +31,7 @@ bool fillAddress(const std::string& path, sockaddr_un& sa, socklen_t& len) {
 
 }  // namespace
 
-NotifySocket::NotifySocket(const std::string& dir) : dir_(dir) {
+NotifySocket::NotifySocket(const std::string& dir, std::optional<std::pair<uid_t, gid_t>> owner) : dir_(dir) {
     fsutil::mkdirAll(dir, 0700);
     UniqueFd dfd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!dfd) throw SysError(errno, "open " + dir);
@@ -46,6 +46,11 @@ NotifySocket::NotifySocket(const std::string& dir) : dir_(dir) {
     fillAddress(viaProc, sa, len);
     if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&sa), len) != 0)
         throw SysError(errno, "bind notify socket " + dir + "/notify.sock");
+    if (owner) {
+        checkSys(::fchownat(dfd.get(), "", owner->first, owner->second, AT_EMPTY_PATH), "chown " + dir);
+        checkSys(::fchownat(dfd.get(), "notify.sock", owner->first, owner->second, AT_SYMLINK_NOFOLLOW),
+                 "chown " + dir + "/notify.sock");
+    }
 }
 
 bool NotifySocket::drainReady() {

@@ -5,7 +5,10 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <utility>
+#include <sys/types.h>
 
 #include "hutch/common/fd.hpp"
 
@@ -16,7 +19,10 @@ namespace hutch::engine {
 /// directory's /proc/self/fd entry. Throws SysError naming the path.
 class NotifySocket {
 public:
-    explicit NotifySocket(const std::string& dir);
+    /// Binds `dir`/notify.sock (making `dir`, 0700). With `owner`, the directory and the
+    /// socket are given to it: the root of a container with its own user namespace, which
+    /// could not reach them otherwise. Throws SysError.
+    explicit NotifySocket(const std::string& dir, std::optional<std::pair<uid_t, gid_t>> owner = std::nullopt);
     /// The socket (non-blocking), for poll().
     int fd() const { return fd_.get(); }
     const std::string& dir() const { return dir_; }

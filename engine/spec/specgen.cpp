@@ -192,6 +192,9 @@ json buildSpec(const SpecInputs& in) {
         namespaces.push_back(json{{"type", "network"}, {"path", in.netnsPath}});
     else if (c.network != "host")
         namespaces.push_back(json{{"type", "network"}});
+    // The container's own user namespace (--uidmap, --userns): created with the others, so
+    // it owns them; a network namespace joined by path stays the engine's (its owner).
+    if (!c.uidMappings.empty()) namespaces.push_back(json{{"type", "user"}});
 
     json linux = {
         {"namespaces", namespaces},
@@ -206,6 +209,15 @@ json buildSpec(const SpecInputs& in) {
          {"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
         {"rootfsPropagation", "private"},
     };
+    if (!c.uidMappings.empty()) {
+        auto ociMaps = [](const std::vector<IdMapping>& maps) {
+            json a = json::array();
+            for (const auto& m : maps) a.push_back({{"containerID", m.containerId}, {"hostID", m.hostId}, {"size", m.size}});
+            return a;
+        };
+        linux["uidMappings"] = ociMaps(c.uidMappings);
+        linux["gidMappings"] = ociMaps(c.gidMappings);
+    }
     if (c.privileged) {
         linux["maskedPaths"] = json::array();
         linux["readonlyPaths"] = json::array();
@@ -219,7 +231,9 @@ json buildSpec(const SpecInputs& in) {
     if (!in.seccomp.is_null() && !c.privileged) linux["seccomp"] = in.seccomp;
     if (systemd && !in.cgroupsPath.empty()) linux["cgroupsPath"] = in.cgroupsPath;
     // ping without NET_RAW (podman's default_sysctls), in the container's own network only.
-    if (c.network != "host") linux["sysctl"] = {{"net.ipv4.ping_group_range", "0 0"}};
+    // Not with a user namespace of the container's own: the network namespace is the
+    // engine's, and its sysctls are not the container's to write.
+    if (c.network != "host" && c.uidMappings.empty()) linux["sysctl"] = {{"net.ipv4.ping_group_range", "0 0"}};
 
     return json{{"ociVersion", "1.0.2"},
                 {"process", process},

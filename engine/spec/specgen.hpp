@@ -12,6 +12,7 @@
 #include "hutch/engine/spec/netconf.hpp"
 #include "hutch/engine/spec/mountspec.hpp"
 #include "hutch/engine/spec/user.hpp"
+#include "hutch/engine/spec/userns.hpp"
 
 namespace hutch::engine {
 
@@ -41,6 +42,11 @@ struct ContainerConfig {
     std::string systemd = "true";               ///< --systemd=true|false|always
     std::string sdNotify;                       ///< --sdnotify=container|conmon|ignore ("" = sdNotifyMode's default)
     std::vector<MountSpec> mounts;              ///< -v, --mount, --tmpfs, then image VOLUMEs (engine/mountspec.hpp)
+    UsernsFlags userns;                         ///< --userns, --uidmap, --gidmap as given
+    /// The container's own user namespace, resolved at create (resolveUserns): container id
+    /// -> id of hutch's namespace. Empty = none (the files and ids of the session).
+    std::vector<IdMapping> uidMappings, gidMappings;
+    std::string usernsMode;                     ///< UsernsPlan::mode ("" = host)
 };
 
 /// Files the engine generated for the container, bind-mounted in.

@@ -1,0 +1,136 @@
+#include "hutch/engine/spec/userns.hpp"
+
+#include <algorithm>
+
+#include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
+
+namespace hutch::engine {
+
+namespace {
+
+uint32_t number(const std::string& flag, const std::string& value, const std::string& part) {
+    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos)
+        throw InvalidArgument(flag + " " + value + ": \"" + part + "\" is not a number (the form is CONTAINER:INTERMEDIATE:SIZE, e.g. 0:1:65536)");
+    if (part.size() > 10 || std::stoull(part) > UINT32_MAX)
+        throw InvalidArgument(flag + " " + value + ": " + part + " is too large");
+    uint64_t v = std::stoull(part);
+    return static_cast<uint32_t>(v);
+}
+
+std::string range(uint64_t start, uint64_t size) { return std::to_string(start) + "-" + std::to_string(start + size - 1); }
+
+/// Checks `maps` (from `flag`) against a namespace of `count` ids.
+void check(const std::string& flag, const std::vector<IdMapping>& maps, uint64_t count, const char* subFile) {
+    for (size_t i = 0; i < maps.size(); ++i) {
+        const IdMapping& m = maps[i];
+        std::string shown = flag + " " + std::to_string(m.containerId) + ":" + std::to_string(m.hostId) + ":" + std::to_string(m.size);
+        if (uint64_t{m.hostId} + m.size > count)
+            throw InvalidArgument(shown + ": intermediate ids " + range(m.hostId, m.size) + " are past the " +
+                                  std::to_string(count) + " ids of your user namespace (0 is you, 1-" +
+                                  std::to_string(count - 1) + " your range in " + subFile +
+                                  "): use intermediate ids below " + std::to_string(count) + ", or grant a larger range in " +
+                                  subFile + " and end the session (hutch system migrate)");
+        if (uint64_t{m.containerId} + m.size > uint64_t{UINT32_MAX})
+            throw InvalidArgument(shown + ": container ids past 4294967294");
+        for (size_t j = 0; j < i; ++j) {
+            const IdMapping& o = maps[j];
+            auto overlap = [](uint64_t a, uint64_t as, uint64_t b, uint64_t bs) { return a < b + bs && b < a + as; };
+            std::string other = std::to_string(o.containerId) + ":" + std::to_string(o.hostId) + ":" + std::to_string(o.size);
+            if (overlap(m.containerId, m.size, o.containerId, o.size))
+                throw InvalidArgument(shown + ": container ids " + range(m.containerId, m.size) + " overlap those of " +
+                                      flag + " " + other + "; each container id may be mapped once");
+            if (overlap(m.hostId, m.size, o.hostId, o.size))
+                throw InvalidArgument(shown + ": intermediate ids " + range(m.hostId, m.size) + " overlap those of " +
+                                      flag + " " + other + "; each intermediate id may be used once");
+        }
+    }
+}
+
+/// keep-id's mapping: `id` -> 0 (you), 0..id-1 -> 1..id, id+1.. -> id+1.. up to `count`.
+std::vector<IdMapping> keepIdMap(uint32_t id, uint64_t count, const std::string& what) {
+    if (count < 2) throw InvalidArgument("--userns=keep-id needs a subordinate id range: add one to /etc/sub" + what);
+    if (id >= count)
+        throw InvalidArgument("--userns=keep-id: " + what + " " + std::to_string(id) + " is not below the " +
+                              std::to_string(count) + " ids of your user namespace: choose a smaller " + what +
+                              " (keep-id:" + what + "=N) or grant a larger range in /etc/sub" + what);
+    std::vector<IdMapping> m;
+    if (id > 0) m.push_back({0, 1, id});
+    m.push_back({id, 0, 1});
+    if (id + 1 < count) m.push_back({id + 1, id + 1, static_cast<uint32_t>(count - id - 1)});
+    return m;
+}
+
+}  // namespace
+
+IdMapping parseIdMapFlag(const std::string& flag, const std::string& value) {
+    auto parts = str::split(value, ':');
+    if (parts.size() != 3)
+        throw InvalidArgument(flag + " " + value + ": the form is CONTAINER:INTERMEDIATE:SIZE, e.g. 0:1:65536");
+    IdMapping m{number(flag, value, parts[0]), number(flag, value, parts[1]), number(flag, value, parts[2])};
+    if (m.size == 0) throw InvalidArgument(flag + " " + value + ": the size must be at least 1");
+    return m;
+}
+
+UsernsPlan resolveUserns(const UsernsFlags& flags, const UsernsHost& host) {
+    UsernsPlan plan;
+    bool maps = !flags.uidmap.empty() || !flags.gidmap.empty();
+    std::string mode = flags.mode, opts;
+    if (auto colon = mode.find(':'); colon != std::string::npos) {
+        opts = mode.substr(colon + 1);
+        mode.resize(colon);
+    }
+    if (maps && !flags.mode.empty() && mode != "private")
+        throw InvalidArgument("--userns=" + flags.mode + " cannot be used with --uidmap or --gidmap");
+    if (maps) {
+        plan.mode = "private";
+        for (const auto& v : flags.uidmap) plan.uids.push_back(parseIdMapFlag("--uidmap", v));
+        for (const auto& v : flags.gidmap) plan.gids.push_back(parseIdMapFlag("--gidmap", v));
+        if (plan.gids.empty()) plan.gids = plan.uids;  // as podman: --gidmap defaults to --uidmap
+        if (plan.uids.empty()) plan.uids = plan.gids;
+        check("--uidmap", plan.uids, host.uidCount, "/etc/subuid");
+        check(flags.gidmap.empty() ? "--uidmap" : "--gidmap", plan.gids, host.gidCount, "/etc/subgid");
+        return plan;
+    }
+    if (mode.empty() || mode == "host") {
+        if (!opts.empty()) throw InvalidArgument("--userns=" + flags.mode + ": host takes no options");
+        plan.mode = "host";
+        return plan;
+    }
+    if (mode == "keep-id") {
+        uint32_t uid = host.userUid, gid = host.userGid;
+        for (const auto& o : str::split(opts, ',')) {
+            if (o.empty()) continue;
+            auto [k, v] = str::cut(o, '=');
+            if (k == "uid") uid = number("--userns", flags.mode, v);
+            else if (k == "gid") gid = number("--userns", flags.mode, v);
+            else throw InvalidArgument("--userns=" + flags.mode + ": unknown keep-id option \"" + k + "\" (uid=N, gid=N)");
+        }
+        plan.mode = "keep-id";
+        plan.uids = keepIdMap(uid, host.uidCount, "uid");
+        plan.gids = keepIdMap(gid, host.gidCount, "gid");
+        plan.defaultUser = std::to_string(uid) + ":" + std::to_string(gid);
+        return plan;
+    }
+    if (mode == "nomap") {
+        if (!opts.empty()) throw InvalidArgument("--userns=" + flags.mode + ": nomap takes no options");
+        if (host.uidCount < 2 || host.gidCount < 2)
+            throw InvalidArgument("--userns=nomap needs a subordinate id range in /etc/subuid and /etc/subgid");
+        plan.mode = "nomap";
+        plan.uids = {{0, 1, static_cast<uint32_t>(host.uidCount - 1)}};
+        plan.gids = {{0, 1, static_cast<uint32_t>(host.gidCount - 1)}};
+        return plan;
+    }
+    if (mode == "auto" || mode == "private" || mode == "ns" || mode == "container")
+        throw InvalidArgument("--userns=" + flags.mode + " is not supported yet: use --uidmap/--gidmap, keep-id or nomap");
+    throw InvalidArgument("--userns=" + flags.mode + ": unknown mode (host, keep-id[:uid=N,gid=N], nomap, or --uidmap)");
+}
+
+std::vector<std::string> formatIdMappings(const std::vector<IdMapping>& maps) {
+    std::vector<std::string> out;
+    for (const auto& m : maps)
+        out.push_back(std::to_string(m.containerId) + ":" + std::to_string(m.hostId) + ":" + std::to_string(m.size));
+    return out;
+}
+
+}  // namespace hutch::engine

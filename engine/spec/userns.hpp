@@ -1,0 +1,49 @@
+// A container's own user namespace (podman's --userns, --uidmap, --gidmap), resolved to id
+// mappings: container id -> id of the namespace hutch runs in (rootless: the session, where
+// 0 is the user and 1..N their /etc/subuid range; see the README's "User namespaces").
+// Pure: no I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hutch/common/idmap.hpp"
+
+namespace hutch::engine {
+
+/// The flags as given.
+struct UsernsFlags {
+    std::string mode;                        ///< --userns ("" = none given)
+    std::vector<std::string> uidmap, gidmap; ///< --uidmap, --gidmap, each CONTAINER:INTERMEDIATE:SIZE
+};
+
+/// What the engine runs in: the number of uids and gids of its user namespace (rootless:
+/// 1 + the subordinate range, 65537 by default) and the caller's own uid and gid outside it
+/// (keep-id's default).
+struct UsernsHost {
+    uint64_t uidCount = 0, gidCount = 0;
+    uint32_t userUid = 0, userGid = 0;
+};
+
+/// The resolved namespace. Empty mappings = no namespace of its own (host).
+struct UsernsPlan {
+    std::vector<IdMapping> uids, gids;
+    std::string mode;           ///< "host", "private" (--uidmap/--gidmap), "keep-id", "nomap"
+    std::string defaultUser;    ///< keep-id: "UID:GID" the process runs as without -u; else ""
+};
+
+/// Parses one CONTAINER:INTERMEDIATE:SIZE of `flag`. Throws InvalidArgument naming the flag.
+IdMapping parseIdMapFlag(const std::string& flag, const std::string& value);
+
+/// Resolves the flags: --uidmap/--gidmap (a missing --gidmap copies --uidmap, as podman),
+/// --userns=host|keep-id[:uid=U,gid=G]|nomap. Throws InvalidArgument naming the flag, the
+/// range and the fix for: a bad mapping, an intermediate id past the namespace's ids,
+/// overlapping ranges, --userns with --uidmap, a mode not supported.
+UsernsPlan resolveUserns(const UsernsFlags& flags, const UsernsHost& host);
+
+/// "C:H:S" per mapping, as podman prints them in inspect (HostConfig.IDMappings).
+std::vector<std::string> formatIdMappings(const std::vector<IdMapping>& maps);
+
+}  // namespace hutch::engine

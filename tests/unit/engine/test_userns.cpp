@@ -1,0 +1,118 @@
+// resolveUserns: --userns, --uidmap, --gidmap against a rootless session of 65537 ids
+// (0 = the user, 1..65536 = the subordinate range), and the spec they give.
+#include <catch2/catch.hpp>
+
+#include "hutch/common/error.hpp"
+#include "hutch/engine/spec/specgen.hpp"
+#include "hutch/engine/spec/userns.hpp"
+
+using namespace hutch;
+using namespace hutch::engine;
+
+namespace {
+
+UsernsHost session() {
+    UsernsHost h;
+    h.uidCount = h.gidCount = 65537;
+    h.userUid = 1001;
+    h.userGid = 1002;
+    return h;
+}
+
+UsernsPlan resolve(std::string mode, std::vector<std::string> uidmap = {}, std::vector<std::string> gidmap = {}) {
+    return resolveUserns(UsernsFlags{std::move(mode), std::move(uidmap), std::move(gidmap)}, session());
+}
+
+std::string errorOf(std::string mode, std::vector<std::string> uidmap = {}, std::vector<std::string> gidmap = {}) {
+    try {
+        resolve(std::move(mode), std::move(uidmap), std::move(gidmap));
+    } catch (const InvalidArgument& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("userns: no flag is the session itself", "[userns]") {
+    auto p = resolve("");
+    CHECK(p.uids.empty());
+    CHECK(p.gids.empty());
+    CHECK(p.mode == "host");
+    CHECK(resolve("host").uids.empty());
+}
+
+TEST_CASE("userns: --uidmap, and --gidmap copying it when absent", "[userns]") {
+    auto p = resolve("", {"0:1:65536"});
+    REQUIRE(p.uids == std::vector<IdMapping>{{0, 1, 65536}});
+    CHECK(p.gids == p.uids);
+    CHECK(p.mode == "private");
+    auto q = resolve("", {"0:1:1000", "1000:0:1"}, {"0:2:500"});
+    CHECK(q.uids == std::vector<IdMapping>{{0, 1, 1000}, {1000, 0, 1}});
+    CHECK(q.gids == std::vector<IdMapping>{{0, 2, 500}});
+}
+
+TEST_CASE("userns: keep-id maps the user's uid to itself and root to the first subuid", "[userns]") {
+    auto p = resolve("keep-id");
+    CHECK(p.uids == std::vector<IdMapping>{{0, 1, 1001}, {1001, 0, 1}, {1002, 1002, 64535}});
+    CHECK(p.gids == std::vector<IdMapping>{{0, 1, 1002}, {1002, 0, 1}, {1003, 1003, 64534}});
+    CHECK(p.defaultUser == "1001:1002");
+    // podman's example: keep-id:uid=11
+    auto q = resolve("keep-id:uid=11,gid=0");
+    CHECK(q.uids == std::vector<IdMapping>{{0, 1, 11}, {11, 0, 1}, {12, 12, 65525}});
+    CHECK(q.gids == std::vector<IdMapping>{{0, 0, 1}, {1, 1, 65536}});
+    CHECK(q.defaultUser == "11:0");
+}
+
+TEST_CASE("userns: nomap leaves the user out", "[userns]") {
+    auto p = resolve("nomap");
+    CHECK(p.uids == std::vector<IdMapping>{{0, 1, 65536}});
+    CHECK(p.gids == std::vector<IdMapping>{{0, 1, 65536}});
+}
+
+TEST_CASE("userns: bad maps name the flag, the range and the fix", "[userns]") {
+    std::string e = errorOf("", {"0:70000:10"});
+    CHECK(e.find("--uidmap 0:70000:10") != std::string::npos);
+    CHECK(e.find("70000-70009") != std::string::npos);
+    CHECK(e.find("/etc/subuid") != std::string::npos);
+    e = errorOf("", {"0:1:65537"});
+    CHECK(e.find("1-65537") != std::string::npos);
+    e = errorOf("", {"0:1:100", "50:500:10"});
+    CHECK(e.find("overlap") != std::string::npos);
+    CHECK(e.find("container ids 50-59") != std::string::npos);
+    e = errorOf("", {"0:1:100", "200:50:10"});
+    CHECK(e.find("intermediate ids 50-59 overlap") != std::string::npos);
+    e = errorOf("", {"0:1:100"}, {"0:65530:100"});
+    CHECK(e.find("--gidmap 0:65530:100") != std::string::npos);
+    CHECK(e.find("/etc/subgid") != std::string::npos);
+    CHECK(errorOf("", {"0:1"}).find("CONTAINER:INTERMEDIATE:SIZE") != std::string::npos);
+    CHECK(errorOf("", {"0:1:x"}).find("not a number") != std::string::npos);
+    CHECK(errorOf("", {"0:1:0"}).find("at least 1") != std::string::npos);
+    CHECK(errorOf("", {"0:1:99999999999"}).find("too large") != std::string::npos);
+    CHECK(errorOf("", {"-1:1:5"}).find("not a number") != std::string::npos);
+    CHECK(errorOf("keep-id", {"0:1:10"}).find("cannot be used with --uidmap") != std::string::npos);
+    CHECK(errorOf("keep-id:uid=70000").find("not below the 65537 ids") != std::string::npos);
+    CHECK(errorOf("keep-id:foo=1").find("unknown keep-id option") != std::string::npos);
+    CHECK(errorOf("bogus").find("unknown mode") != std::string::npos);
+    CHECK(errorOf("auto").find("not supported yet") != std::string::npos);
+}
+
+TEST_CASE("userns: the spec gets a user namespace with the mappings", "[userns]") {
+    SpecInputs in;
+    in.containerId = "abc";
+    in.rootfs = "/r";
+    in.config.command = {"true"};
+    in.config.network = "none";
+    in.config.uidMappings = {{0, 1, 65536}};
+    in.config.gidMappings = {{0, 2, 100}};
+    auto spec = buildSpec(in);
+    bool user = false;
+    for (const auto& n : spec["linux"]["namespaces"]) user = user || n["type"] == "user";
+    CHECK(user);
+    CHECK(spec["linux"]["uidMappings"] == nlohmann::json::parse(R"([{"containerID":0,"hostID":1,"size":65536}])"));
+    CHECK(spec["linux"]["gidMappings"] == nlohmann::json::parse(R"([{"containerID":0,"hostID":2,"size":100}])"));
+    in.config.uidMappings.clear();
+    auto plain = buildSpec(in);
+    for (const auto& n : plain["linux"]["namespaces"]) CHECK(n["type"] != "user");
+    CHECK(!plain["linux"].contains("uidMappings"));
+}
