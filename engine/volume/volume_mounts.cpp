@@ -187,6 +187,18 @@ std::optional<fsutil::FileLock> prepareMounts(Context& ctx, ContainerRecord& rec
 
 json resolveMounts(Context& ctx, const ContainerRecord& rec, const std::string& rootfs, const ResolvedUser& user) {
     json out = json::array();
+    // The user's ids on this side of a user namespace of the container's own: what a
+    // volume or a :U source is chowned to (a tmpfs takes the container's ids).
+    ResolvedUser owner = user;
+    if (!rec.config.uidMappings.empty()) {
+        auto u = mapToHost(rec.config.uidMappings, user.uid);
+        auto g = mapToHost(rec.config.gidMappings, user.gid);
+        if (!u || !g)
+            throw InvalidArgument("user " + std::to_string(user.uid) + ":" + std::to_string(user.gid) +
+                                  " is outside the container's --uidmap/--gidmap");
+        owner.uid = *u;
+        owner.gid = *g;
+    }
     std::optional<fsutil::FileLock> lock;  // taken at the first volume
     for (const auto& m : rec.config.mounts) {
         if (m.type == MountType::Tmpfs) {
@@ -200,7 +212,7 @@ json resolveMounts(Context& ctx, const ContainerRecord& rec, const std::string& 
         }
         if (m.type == MountType::Bind) {
             if (!fsutil::exists(m.source)) throw InvalidArgument("statfs " + m.source + ": no such file or directory");
-            if (m.chown) chownTree(m.source, user.uid, user.gid);
+            if (m.chown) chownTree(m.source, owner.uid, owner.gid);
             out.push_back(ociMountFor(m, m.source));
             continue;
         }
@@ -222,8 +234,8 @@ json resolveMounts(Context& ctx, const ContainerRecord& rec, const std::string& 
             out.push_back(specialVolumeMount(m, v, ctx.rootless()));
             continue;
         }
-        firstMount(ctx, v, m, rootfs, user);
-        if (m.chown) chownTree(v.mountpoint, user.uid, user.gid);
+        firstMount(ctx, v, m, rootfs, owner);
+        if (m.chown) chownTree(v.mountpoint, owner.uid, owner.gid);
         out.push_back(ociMountFor(m, v.mountpoint));
     }
     return out;
