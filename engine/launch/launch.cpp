@@ -109,7 +109,7 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::str
                 throw InvalidArgument("--security-opt seccomp=" + rec.config.seccompProfile + ": no such file");
             }
         }
-        auto caps = capabilitySet(rec.config.capAdd, rec.config.capDrop, false);
+        auto caps = containerCapabilities(defaults, rec.config);
         try {
             in.seccomp = conf::seccompToOci(profile, caps, conf::nativeArch());
         } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "hutch/common/error.hpp"
+#include "hutch/common/fsutil.hpp"
 #include "hutch/engine/spec/capabilities.hpp"
 
 namespace hutch::engine {
@@ -99,6 +100,30 @@ json device(const std::string& path, int major, int minor) {
 
 }  // namespace
 
+std::vector<std::string> containerCapabilities(const ImageDefaults& image, const ContainerConfig& c) {
+    if (c.privileged || c.uidMappings.empty() || !systemdMode(image, c)) return capabilitySet(c.capAdd, c.capDrop, c.privileged);
+    // All but those LXC drops for its unprivileged containers: they act on the host's
+    // kernel (modules, clock, raw I/O, the LSM), never on a namespace, and with them systemd
+    // starts units that can only fail in a container (debugfs and tracefs mounts). Then
+    // --cap-drop and --cap-add, as on the default set.
+    auto names = [](const std::vector<std::string>& flags) {
+        std::set<std::string> out;
+        for (const auto& f : flags)
+            for (const auto& name : str::split(f, ','))
+                if (!str::trim(name).empty()) out.insert(normalizeCapability(str::trim(name)));
+        return out;
+    };
+    std::set<std::string> add = names(c.capAdd), drop = names(c.capDrop);
+    static const std::set<std::string> hostOnly = {"CAP_MAC_ADMIN", "CAP_MAC_OVERRIDE", "CAP_SYS_TIME", "CAP_SYS_MODULE",
+                                                   "CAP_SYS_RAWIO"};
+    std::vector<std::string> out;
+    for (const auto& cap : allCapabilities()) {
+        bool keep = !hostOnly.count(cap) && !drop.count(cap) && !drop.count("ALL");
+        if (keep || add.count(cap) || add.count("ALL")) out.push_back(cap);
+    }
+    return out;
+}
+
 json buildSpec(const SpecInputs& in) {
     const auto& c = in.config;
     validateNetworkMode(c.network);
@@ -106,7 +131,7 @@ json buildSpec(const SpecInputs& in) {
     std::string cwd = !c.workdir.empty() ? c.workdir : (!in.image.workingDir.empty() ? in.image.workingDir : "/");
     if (cwd[0] != '/') throw InvalidArgument("--workdir \"" + cwd + "\": must be an absolute path");
 
-    json caps = capabilitySet(c.capAdd, c.capDrop, c.privileged);
+    json caps = containerCapabilities(in.image, c);
     json process = {
         {"terminal", c.tty},
         {"user", {{"uid", in.user.uid}, {"gid", in.user.gid}}},

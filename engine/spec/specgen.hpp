@@ -110,6 +110,14 @@ SdNotify sdNotifyMode(const ImageDefaults& image, const ContainerConfig& config)
 inline constexpr const char* kNotifySocketDir = "/run/notify";
 inline constexpr const char* kNotifySocket = "/run/notify/notify.sock";
 
+/// The capabilities of the container's process: podman's default set with --cap-add and
+/// --cap-drop, all of them with --privileged, and all of them in systemd mode with a user
+/// namespace of the container's own (as LXC gives its unprivileged containers): there they
+/// count only in that namespace, and PID 1 needs CAP_SYS_ADMIN in it to sandbox units
+/// (PrivateTmp, ProtectSystem, DynamicUser, ...). --cap-drop still applies. Throws
+/// InvalidArgument for an unknown capability.
+std::vector<std::string> containerCapabilities(const ImageDefaults& image, const ContainerConfig& config);
+
 /// Builds config.json (runtime-spec 1.0.2). Throws InvalidArgument on bad flags.
 nlohmann::json buildSpec(const SpecInputs& in);
 

@@ -155,7 +155,7 @@ TEST_CASE("e2e: bad --uidmap, --gidmap and --userns values are errors that creat
     CHECK_R(ps, ps.out.empty());
 }
 
-TEST_CASE("e2e: systemd boots under --uidmap 0:1:65536 and its units run as mapped ids", "[e2e][userns][systemd]") {
+TEST_CASE("e2e: systemd boots under --uidmap 0:1:65536, and PrivateTmp, ProtectSystem, DynamicUser work", "[e2e][userns][systemd]") {
     testEnv();
     const char* v = std::getenv("HUTCH_TEST_SYSTEMD_IMAGE");
     if (!v || !*v) {
@@ -173,6 +173,21 @@ TEST_CASE("e2e: systemd boots under --uidmap 0:1:65536 and its units run as mapp
     Result pid = sb.hutch({"inspect", "--format", "{{.State.Pid}}", "deb"});
     REQUIRE_RC(pid, 0);
     CHECK(hostId(std::stol(pid.out), "Uid") == firstSubId("/etc/subuid", sb.user()));
+    // PID 1 holds CAP_SYS_ADMIN in the container's own namespace: unit sandboxing is real.
+    Result unit = sb.hutch({"exec", "deb", "systemd-run", "--pipe", "--wait", "-q", "-p", "PrivateTmp=yes", "-p",
+                            "ProtectSystem=strict", "-p", "DynamicUser=yes", "sh", "-c",
+                            "id -u; touch /tmp/unitfile && echo tmp-ok; touch /usr/x 2>/dev/null || echo usr-ro"},
+                           boot);
+    REQUIRE_RC(unit, 0);
+    auto l = lines(unit.out);
+    REQUIRE(l.size() == 3);
+    CHECK(l[0] != "0");  // a dynamic user
+    CHECK(l[1] == "tmp-ok");
+    CHECK(l[2] == "usr-ro");
+    Result tmp = sb.hutch({"exec", "deb", "sh", "-c", "ls -A /tmp; test ! -e /usr/x && echo no-usr-x"});
+    REQUIRE_RC(tmp, 0);
+    CHECK_R(tmp, tmp.out.find("unitfile") == std::string::npos);
+    CHECK_R(tmp, tmp.out.find("no-usr-x") != std::string::npos);
     Result stop = sb.hutch({"stop", "deb"}, boot);
     REQUIRE_RC(stop, 0);
     Result rm = sb.hutch({"rm", "deb"});

@@ -2,6 +2,8 @@
 // (0 = the user, 1..65536 = the subordinate range), and the spec they give.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "hutch/common/error.hpp"
 #include "hutch/engine/spec/specgen.hpp"
 #include "hutch/engine/spec/userns.hpp"
@@ -115,4 +117,32 @@ TEST_CASE("userns: the spec gets a user namespace with the mappings", "[userns]"
     auto plain = buildSpec(in);
     for (const auto& n : plain["linux"]["namespaces"]) CHECK(n["type"] != "user");
     CHECK(!plain["linux"].contains("uidMappings"));
+}
+
+TEST_CASE("userns: systemd in its own user namespace gets the capabilities LXC gives", "[userns]") {
+    ImageDefaults img;
+    img.cmd = {"/sbin/init"};
+    ContainerConfig c;
+    auto has = [](const std::vector<std::string>& v, const std::string& cap) {
+        return std::find(v.begin(), v.end(), cap) != v.end();
+    };
+    auto plain = containerCapabilities(img, c);
+    CHECK_FALSE(has(plain, "CAP_SYS_ADMIN"));  // podman's default set without a namespace of its own
+    c.uidMappings = c.gidMappings = {{0, 1, 65536}};
+    auto own = containerCapabilities(img, c);
+    CHECK(has(own, "CAP_SYS_ADMIN"));
+    CHECK(has(own, "CAP_NET_ADMIN"));
+    for (const char* hostOnly : {"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_TIME", "CAP_MAC_ADMIN", "CAP_MAC_OVERRIDE"})
+        CHECK_FALSE(has(own, hostOnly));
+    c.capAdd = {"sys_rawio,net_raw"};
+    c.capDrop = {"CAP_NET_ADMIN"};
+    auto tuned = containerCapabilities(img, c);
+    CHECK(has(tuned, "CAP_SYS_RAWIO"));
+    CHECK_FALSE(has(tuned, "CAP_NET_ADMIN"));
+    // Not systemd: the default set, namespace or not.
+    ImageDefaults shell;
+    shell.cmd = {"sh"};
+    c.capAdd.clear();
+    c.capDrop.clear();
+    CHECK_FALSE(has(containerCapabilities(shell, c), "CAP_SYS_ADMIN"));
 }
