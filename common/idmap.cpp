@@ -73,6 +73,12 @@ std::optional<uint32_t> mapToHost(const std::vector<IdMapping>& maps, uint32_t i
     return std::nullopt;
 }
 
+std::optional<uint32_t> mapToContainer(const std::vector<IdMapping>& maps, uint32_t id) {
+    for (const auto& m : maps)
+        if (id >= m.hostId && id - m.hostId < m.size) return m.containerId + (id - m.hostId);
+    return std::nullopt;
+}
+
 uint64_t mappedCount(const std::vector<IdMapping>& maps) {
     uint64_t n = 0;
     for (const auto& m : maps) n += m.size;

@@ -43,6 +43,9 @@ std::vector<IdMapping> rootlessMapping(uint32_t hostId, const std::vector<SubIdR
 /// Maps a container id to the host id through `maps`; nullopt if unmapped.
 std::optional<uint32_t> mapToHost(const std::vector<IdMapping>& maps, uint32_t containerId);
 
+/// The inverse: the container id of host id `hostId` through `maps`; nullopt if unmapped.
+std::optional<uint32_t> mapToContainer(const std::vector<IdMapping>& maps, uint32_t hostId);
+
 /// Total number of ids covered by the mapping.
 uint64_t mappedCount(const std::vector<IdMapping>& maps);
 

@@ -41,8 +41,11 @@ public:
     virtual void unmount(const std::string& id) = 0;
     /// Writes layer `id`'s own changes relative to `parent` ("" = base layer) as a layer tar
     /// (layer_tar.hpp): overlay from its diff dir, vfs by comparing its tree with the
-    /// parent's. Throws NotFound when the data are missing, else layer_tar.hpp's errors.
-    virtual LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out) = 0;
+    /// parent's. `unshift`: the layer was shifted (shiftLayer); owners are written back in
+    /// the container's ids (vfs: Error, not supported). Throws NotFound when the data are
+    /// missing, else layer_tar.hpp's errors.
+    virtual LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out,
+                                const fsutil::IdShift* unshift = nullptr) = 0;
     /// True if the driver has data for `id`.
     virtual bool exists(const std::string& id) const = 0;
     /// Gives the container layer `id` (just created, never mounted) the owners of a

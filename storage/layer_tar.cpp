@@ -108,7 +108,7 @@ struct Node {
 // libarchive's pax writer around a WriteFn that also hashes.
 class TarOut {
 public:
-    explicit TarOut(const WriteFn& out) : out_(out) {
+    explicit TarOut(const WriteFn& out, const fsutil::IdShift* unshift = nullptr) : out_(out), unshift_(unshift) {
         if (cLocale_) prevLocale_ = ::uselocale(cLocale_);
         a_ = arc().write_new();
         if (!a_) throw Error("layer tar: archive_write_new failed");
@@ -148,8 +148,9 @@ public:
         }
         const struct stat& st = n.st;
         arc().entry_set_perm(e, st.st_mode & 07777);
-        arc().entry_set_uid(e, st.st_uid);
-        arc().entry_set_gid(e, st.st_gid);
+        auto [uid, gid] = owner(st, n.rel);
+        arc().entry_set_uid(e, uid);
+        arc().entry_set_gid(e, gid);
         arc().entry_set_mtime(e, st.st_mtim.tv_sec, 0);
         for (auto& [k, v] : readXattrs(n.abs)) arc().entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
         std::optional<UniqueFd> data;
@@ -247,7 +248,19 @@ private:
         return static_cast<la_ssize_t>(n);
     }
 
+    // The owner written for `st`: its own, or mapped back to the container's ids.
+    std::pair<uint32_t, uint32_t> owner(const struct stat& st, const std::string& rel) const {
+        if (!unshift_) return {st.st_uid, st.st_gid};
+        auto u = unshift_->uids.empty() ? std::optional<uint32_t>(st.st_uid) : mapToContainer(unshift_->uids, st.st_uid);
+        auto g = unshift_->gids.empty() ? std::optional<uint32_t>(st.st_gid) : mapToContainer(unshift_->gids, st.st_gid);
+        if (!u || !g)
+            throw Error("/" + rel + " is owned by " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) +
+                        ", which the container's id mapping does not reach");
+        return {*u, *g};
+    }
+
     const WriteFn& out_;
+    const fsutil::IdShift* unshift_;
     // This thread's locale while the archive is written: "C" whatever LANG says.
     locale_t cLocale_ = ::newlocale(LC_ALL_MASK, "C", nullptr);
     locale_t prevLocale_ = nullptr;
@@ -423,8 +436,9 @@ std::vector<WalkNode> walkTree(const std::string& layer, const std::string& pare
 
 // Writes `nodes` (of the tree at `root`) in order, the cursor following them: each entry is
 // read through /proc/self/fd/<its directory>/<name>.
-LayerTarResult writeNodes(const std::string& root, const std::vector<WalkNode>& nodes, const WriteFn& out) {
-    TarOut tar(out);
+LayerTarResult writeNodes(const std::string& root, const std::vector<WalkNode>& nodes, const WriteFn& out,
+                          const fsutil::IdShift* unshift = nullptr) {
+    TarOut tar(out, unshift);
     fsutil::DirCursor cur(root);
     std::vector<size_t> chain;  // the directory nodes the cursor is in, below the root
     std::string rel;            // their path
@@ -463,12 +477,13 @@ LayerTarResult writeNodes(const std::string& root, const std::vector<WalkNode>& 
 
 }  // namespace
 
-LayerTarResult writeOverlayDiff(const std::string& diffDir, const WriteFn& out) {
-    return writeNodes(diffDir, walkOverlay(diffDir), out);
+LayerTarResult writeOverlayDiff(const std::string& diffDir, const WriteFn& out, const fsutil::IdShift* unshift) {
+    return writeNodes(diffDir, walkOverlay(diffDir), out, unshift);
 }
 
-LayerTarResult writeTreeDiff(const std::string& parentDir, const std::string& layerDir, const WriteFn& out) {
-    return writeNodes(layerDir, walkTree(layerDir, parentDir), out);
+LayerTarResult writeTreeDiff(const std::string& parentDir, const std::string& layerDir, const WriteFn& out,
+                             const fsutil::IdShift* unshift) {
+    return writeNodes(layerDir, walkTree(layerDir, parentDir), out, unshift);
 }
 
 }  // namespace hutch::storage

@@ -23,6 +23,7 @@
 #include <functional>
 #include <string>
 
+#include "hutch/common/fscopy.hpp"
 #include "hutch/storage/applier.hpp"
 
 namespace hutch::storage {
@@ -39,13 +40,16 @@ struct LayerTarResult : ApplyResult {
 /// container's upper dir) through `out`; returns the diffID (sha256 of the bytes written),
 /// the byte count and the entry count. Throws SysError naming the path on I/O errors, Error
 /// for libarchive failures, and whatever `out` throws.
-LayerTarResult writeOverlayDiff(const std::string& diffDir, const WriteFn& out);
+/// With `unshift` (a container layer with its own id mapping, Driver::shiftLayer), the owners
+/// are written as the container sees them: each id mapped back through it.
+LayerTarResult writeOverlayDiff(const std::string& diffDir, const WriteFn& out, const fsutil::IdShift* unshift = nullptr);
 
 /// Writes the changes of the tree `layerDir` relative to the tree `parentDir` ("" = no
 /// parent: everything is added): entries added or changed (type, mode, owner, size, link
 /// count, mtime in ns, symlink target, device numbers, xattrs) with the directories above
 /// them, and a whiteout `.wh.NAME` for the topmost path of each removed subtree. Errors as
 /// writeOverlayDiff.
-LayerTarResult writeTreeDiff(const std::string& parentDir, const std::string& layerDir, const WriteFn& out);
+LayerTarResult writeTreeDiff(const std::string& parentDir, const std::string& layerDir, const WriteFn& out,
+                             const fsutil::IdShift* unshift = nullptr);
 
 }  // namespace hutch::storage

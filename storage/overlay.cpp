@@ -213,9 +213,10 @@ void OverlayDriver::remove(const std::string& id) {
     fsutil::removeAll(dir);
 }
 
-LayerTarResult OverlayDriver::diff(const std::string& id, const std::string&, const WriteFn& out) {
+LayerTarResult OverlayDriver::diff(const std::string& id, const std::string&, const WriteFn& out,
+                                   const fsutil::IdShift* unshift) {
     if (!exists(id)) throw NotFound("overlay layer " + id + " not found");
-    return writeOverlayDiff(layerDir(id) + "/diff", out);
+    return writeOverlayDiff(layerDir(id) + "/diff", out, unshift);
 }
 
 std::string OverlayDriver::path(const std::string& id) const { return layerDir(id) + "/merged"; }

@@ -40,7 +40,8 @@ public:
     /// Error naming the layer for a failed mount or an image too deep to mount.
     std::string mount(const std::string& id, bool disposable) override;
     /// The diff dir as is (writeOverlayDiff); `parent` is not needed.
-    LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out) override;
+    LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out,
+                        const fsutil::IdShift* unshift = nullptr) override;
     void unmount(const std::string& id) override;
     /// Writes the mapping to overlay/<id>/idmap and re-owns diff/; mount() then stacks the
     /// parents' shifted copies, overlay/<parent>/mapped/<key> (key: a hash of the mapping),

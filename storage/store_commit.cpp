@@ -44,7 +44,14 @@ std::optional<Layer> Store::commitContainer(const std::string& containerId) {
     auto rec = layer(c.layerId);
     if (!rec || rec->incomplete) throw NotFound("layer " + c.layerId + " of container " + c.id + " not found");
     UniqueFd tmp = anonymousFile(opts_.graphRoot);
-    LayerTarResult r = driver_->diff(c.layerId, rec->parent, [&](const void* p, size_t n) { writeAll(tmp.get(), p, n); });
+    // A container with its own id mapping: the layer holds the image's owners as the
+    // container sees them, not as they lie on disk.
+    fsutil::IdShift unshift;
+    unshift.uids = c.uidMap;
+    unshift.gids = c.gidMap;
+    const bool mapped = !c.uidMap.empty() || !c.gidMap.empty();
+    LayerTarResult r = driver_->diff(c.layerId, rec->parent, [&](const void* p, size_t n) { writeAll(tmp.get(), p, n); },
+                                     mapped ? &unshift : nullptr);
     if (r.entries == 0) {
         log::debug("store: container {} changed nothing", c.id);
         return std::nullopt;

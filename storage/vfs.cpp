@@ -35,8 +35,12 @@ std::string VfsDriver::path(const std::string& id) const { return paths::vfsLaye
 
 bool VfsDriver::exists(const std::string& id) const { return fsutil::exists(path(id)); }
 
-LayerTarResult VfsDriver::diff(const std::string& id, const std::string& parent, const WriteFn& out) {
+LayerTarResult VfsDriver::diff(const std::string& id, const std::string& parent, const WriteFn& out,
+                               const fsutil::IdShift* unshift) {
     if (!exists(id)) throw NotFound("vfs layer " + id + " not found");
+    if (unshift)
+        throw Error("committing a container with its own user namespace mapping (--uidmap, --userns) needs the overlay "
+                    "storage driver");
     if (!parent.empty() && !exists(parent)) throw NotFound("vfs parent layer " + parent + " of " + id + " not found");
     return writeTreeDiff(parent.empty() ? std::string() : path(parent), path(id), out);
 }

@@ -22,7 +22,9 @@ public:
     void unmount(const std::string&) override {}
     bool exists(const std::string& id) const override;
     /// The layer's tree compared with the parent's (writeTreeDiff).
-    LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out) override;
+    /// Not for a shifted layer (`unshift`: Error): every file's owner differs from its parent's.
+    LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out,
+                        const fsutil::IdShift* unshift = nullptr) override;
     /// Re-owns the layer's copy in place (fsutil::shiftTreeInPlace).
     void shiftLayer(const std::string& id, const fsutil::IdShift& shift) override {
         fsutil::shiftTreeInPlace(path(id), shift);

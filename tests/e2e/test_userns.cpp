@@ -193,3 +193,15 @@ TEST_CASE("e2e: systemd boots under --uidmap 0:1:65536, and PrivateTmp, ProtectS
     Result rm = sb.hutch({"rm", "deb"});
     REQUIRE_RC(rm, 0);
 }
+
+TEST_CASE("e2e: commit of a --uidmap container records the owners the container saw", "[e2e][userns]") {
+    Sandbox sb;
+    Result made = sb.hutch({"run", "--name", "c", "--uidmap", "0:1:65536", "busybox", "sh", "-c",
+                            "echo hi > /newfile && mkdir /d && chown 1000:1000 /d"});
+    REQUIRE_RC(made, 0);
+    Result commit = sb.hutch({"commit", "-q", "c", "committed"});
+    REQUIRE_RC(commit, 0);
+    Result r = sb.hutch({"run", "--rm", "committed", "stat", "-c", "%u:%g %n", "/newfile", "/d", "/bin/busybox"});
+    REQUIRE_RC(r, 0);
+    CHECK(r.out == "0:0 /newfile\n1000:1000 /d\n0:0 /bin/busybox\n");
+}
