@@ -237,6 +237,20 @@ void copyTreeShifted(const std::string& srcDir, const std::string& dstDir, const
     copyTreeImpl(srcDir, dstDir, &shift);
 }
 
+uint32_t maxOwnerId(const std::string& dir) {
+    UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root) throw SysError(errno, "open " + dir);
+    struct stat st;
+    checkSys(::fstat(root.get(), &st), "stat " + dir);
+    uint32_t max = std::max<uint32_t>(st.st_uid, st.st_gid);
+    walk(root.get(), dir, WalkVisitor{[&](const WalkEntry& e) {
+                                          max = std::max<uint32_t>(max, std::max<uint32_t>(e.st.st_uid, e.st.st_gid));
+                                          return true;
+                                      },
+                                      nullptr});
+    return max;
+}
+
 void shiftTreeInPlace(const std::string& dir, const IdShift& shift) {
     UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root) throw SysError(errno, "open " + dir);

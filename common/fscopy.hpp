@@ -35,6 +35,9 @@ void copyTreeShifted(const std::string& srcDir, const std::string& dstDir, const
 /// each inode once (hardlinks), set-id bits kept. Throws as copyTreeShifted.
 void shiftTreeInPlace(const std::string& dir, const IdShift& shift);
 
+/// The largest uid or gid owning an entry of the tree `dir` (its root included). Throws SysError.
+uint32_t maxOwnerId(const std::string& dir);
+
 /// Like copyTree, for open directories, and without touching the metadata of `dstFd`
 /// itself (only what is inside it is copied). Throws SysError naming the relative path.
 void copyDirContents(int srcFd, int dstFd);

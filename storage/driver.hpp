@@ -55,6 +55,9 @@ public:
     /// reused; vfs re-owns the layer's copy in place. Throws InvalidArgument (an owner the
     /// mapping leaves out), SysError.
     virtual void shiftLayer(const std::string& id, const fsutil::IdShift& shift) = 0;
+    /// The largest uid or gid owning a file layer `id` holds itself (overlay: its diff;
+    /// vfs: its whole tree). Throws SysError.
+    virtual uint32_t maxOwnerId(const std::string& id) const = 0;
 };
 
 /// Creates the driver `name` ("vfs" or "overlay") for `graphRoot`. Throws InvalidArgument

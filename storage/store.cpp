@@ -367,6 +367,32 @@ std::string Store::imageBigData(const std::string& id, const std::string& key) {
     }
 }
 
+uint32_t Store::imageOwnerSpan(const std::string& id) {
+    std::string top, cache;
+    {
+        Lock l(paths::imagesLock(root_), Mode::Shared);
+        auto v = images_.load();
+        auto i = ImageRecords::lookup(v, id);
+        if (!i) throw NotFound("image " + id + " not found");
+        top = v[*i].topLayer;
+        cache = images_.bigDataPath(v[*i].id, "owner-span");
+    }
+    try {
+        return static_cast<uint32_t>(std::stoul(fsutil::readFile(cache)));
+    } catch (const std::exception&) {  // not there yet (or damaged): walk the layers
+    }
+    uint32_t max = 0;
+    for (std::string layerId = top; !layerId.empty();) {
+        auto rec = layer(layerId);
+        if (!rec || rec->incomplete) throw NotFound("layer " + layerId + " of image " + id + " not found");
+        max = std::max(max, driver_->maxOwnerId(layerId));
+        layerId = rec->parent;
+    }
+    uint32_t span = max == UINT32_MAX ? max : max + 1;
+    fsutil::writeFileAtomic(cache, std::to_string(span), 0644, fsutil::Sync::Volatile);
+    return span;
+}
+
 void Store::setImageNames(const std::string& id, const std::vector<std::string>& names) {
     Lock l(paths::imagesLock(root_), Mode::Exclusive);
     auto v = images_.load();

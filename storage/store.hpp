@@ -94,6 +94,10 @@ public:
     std::optional<Image> lookupImage(const std::string& nameOrId);
     /// Throws NotFound naming the image and key.
     std::string imageBigData(const std::string& id, const std::string& key);
+    /// 1 + the largest uid or gid owning a file of image `id` (its layers walked once, then
+    /// kept with the image's data): how many ids a user namespace needs to show all of its
+    /// owners (podman's `--userns=auto` size). Throws NotFound, SysError.
+    uint32_t imageOwnerSpan(const std::string& id);
     /// Replaces the names of image `id`; each name is removed from any other image (which
     /// stays, possibly untagged). Throws NotFound.
     void setImageNames(const std::string& id, const std::vector<std::string>& names);

@@ -29,6 +29,7 @@ public:
     void shiftLayer(const std::string& id, const fsutil::IdShift& shift) override {
         fsutil::shiftTreeInPlace(path(id), shift);
     }
+    uint32_t maxOwnerId(const std::string& id) const override { return fsutil::maxOwnerId(path(id)); }
 
 private:
     std::string graphRoot_;

@@ -82,10 +82,21 @@ int runForeground(Context& ctx, ContainerRecord& rec) {
 }
 
 /// --userns/--uidmap/--gidmap against the namespace hutch runs in (rootless: the session,
-/// 0 = the user, 1.. = the subordinate range); keep-id's user becomes the default -u.
-void resolveContainerUserns(Context& ctx, ContainerConfig& c) {
-    if (c.userns.mode.empty() && c.userns.uidmap.empty() && c.userns.gidmap.empty()) return;
+/// 0 = the user, 1.. = the subordinate range); keep-id's user becomes the default -u. For
+/// auto, returns the lock that keeps another `run` from taking the same ids until the
+/// container (and its mapping) is stored.
+std::optional<fsutil::FileLock> resolveContainerUserns(Context& ctx, ContainerConfig& c, const std::string& imageId) {
+    if (c.userns.mode.empty() && c.userns.uidmap.empty() && c.userns.gidmap.empty()) return std::nullopt;
+    std::optional<fsutil::FileLock> lock;
     UsernsHost host;
+    if (isAutoUserns(c.userns.mode)) {
+        lock.emplace(fsutil::join(ctx.store().graphRoot(), "userns-auto.lock"), fsutil::FileLock::Mode::Exclusive);
+        for (const auto& other : ctx.store().containers()) {
+            for (const auto& m : other.uidMap) host.used.emplace_back(m.hostId, uint64_t{m.hostId} + m.size);
+            for (const auto& m : other.gidMap) host.used.emplace_back(m.hostId, uint64_t{m.hostId} + m.size);
+        }
+        if (c.userns.mode.find("size=") == std::string::npos) host.imageSpan = ctx.store().imageOwnerSpan(imageId);
+    }
     auto uids = runtime::sessionUidMap(), gids = runtime::sessionGidMap();
     host.uidCount = mappedCount(uids);
     host.gidCount = mappedCount(gids);
@@ -98,6 +109,7 @@ void resolveContainerUserns(Context& ctx, ContainerConfig& c) {
     c.gidMappings = plan.gids;
     c.usernsMode = plan.mode == "host" ? "" : plan.mode;
     if (c.user.empty()) c.user = plan.defaultUser;
+    return lock;
 }
 
 }  // namespace
@@ -145,7 +157,7 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
         rec.config.sdNotify = sdNotifyMode(defaults, req.config) == SdNotify::Container ? "container" : "conmon";
     rec.created = nowRfc3339();
     rec.args = effectiveCommand(defaults, req.config);  // fails before anything is created
-    resolveContainerUserns(ctx, rec.config);            // so does a bad --uidmap
+    auto usernsLock = resolveContainerUserns(ctx, rec.config, imageId);  // so does a bad --uidmap
     auto volumesLock = prepareMounts(ctx, rec, imageVolumes(ctx, imageId));  // held until the record is stored
     try {
         store.createContainer(rec.id, {rec.name}, imageId, jsonbytes::dump(rec.toJson()), rec.config.uidMappings,

@@ -121,10 +121,39 @@ UsernsPlan resolveUserns(const UsernsFlags& flags, const UsernsHost& host) {
         plan.gids = {{0, 1, static_cast<uint32_t>(host.gidCount - 1)}};
         return plan;
     }
-    if (mode == "auto" || mode == "private" || mode == "ns" || mode == "container")
-        throw InvalidArgument("--userns=" + flags.mode + " is not supported yet: use --uidmap/--gidmap, keep-id or nomap");
-    throw InvalidArgument("--userns=" + flags.mode + ": unknown mode (host, keep-id[:uid=N,gid=N], nomap, or --uidmap)");
+    if (mode == "auto") {
+        uint64_t size = std::max<uint32_t>(host.imageSpan, 1024);
+        for (const auto& o : str::split(opts, ',')) {
+            if (o.empty()) continue;
+            auto [k, v] = str::cut(o, '=');
+            if (k == "size") size = number("--userns", flags.mode, v);
+            else throw InvalidArgument("--userns=" + flags.mode + ": unknown auto option \"" + k + "\" (size=N)");
+        }
+        if (size == 0) throw InvalidArgument("--userns=" + flags.mode + ": the size must be at least 1");
+        uint64_t count = std::min(host.uidCount, host.gidCount);
+        // The lowest start from 1 (0 is you) whose range no other container's mapping touches.
+        auto ranges = host.used;
+        std::sort(ranges.begin(), ranges.end());
+        uint64_t start = 1;
+        for (const auto& [b, e] : ranges) {
+            if (b >= start + size) break;
+            if (e > start) start = e;
+        }
+        if (start + size > count)
+            throw InvalidArgument("--userns=" + flags.mode + ": no free range of " + std::to_string(size) +
+                                  " ids is left among your " + std::to_string(count - 1) +
+                                  " subordinate ids (other containers' mappings use the rest): remove containers, "
+                                  "ask for less (auto:size=N), or grant a larger range in /etc/subuid and /etc/subgid");
+        plan.mode = "auto";
+        plan.uids = plan.gids = {{0, static_cast<uint32_t>(start), static_cast<uint32_t>(size)}};
+        return plan;
+    }
+    if (mode == "private" || mode == "ns" || mode == "container")
+        throw InvalidArgument("--userns=" + flags.mode + " is not supported yet: use auto, --uidmap/--gidmap, keep-id or nomap");
+    throw InvalidArgument("--userns=" + flags.mode + ": unknown mode (host, keep-id[:uid=N,gid=N], nomap, auto[:size=N], or --uidmap)");
 }
+
+bool isAutoUserns(const std::string& mode) { return mode == "auto" || mode.rfind("auto:", 0) == 0; }
 
 std::vector<std::string> formatIdMappings(const std::vector<IdMapping>& maps) {
     std::vector<std::string> out;

@@ -25,12 +25,16 @@ struct UsernsFlags {
 struct UsernsHost {
     uint64_t uidCount = 0, gidCount = 0;
     uint32_t userUid = 0, userGid = 0;
+    /// --userns=auto: the ids (of this namespace) other containers' mappings use, as
+    /// [start, start+size) ranges, and the image's owner span (1 + its largest file owner id).
+    std::vector<std::pair<uint64_t, uint64_t>> used;
+    uint32_t imageSpan = 0;
 };
 
 /// The resolved namespace. Empty mappings = no namespace of its own (host).
 struct UsernsPlan {
     std::vector<IdMapping> uids, gids;
-    std::string mode;           ///< "host", "private" (--uidmap/--gidmap), "keep-id", "nomap"
+    std::string mode;           ///< "host", "private" (--uidmap/--gidmap), "keep-id", "nomap", "auto"
     std::string defaultUser;    ///< keep-id: "UID:GID" the process runs as without -u; else ""
 };
 
@@ -38,10 +42,15 @@ struct UsernsPlan {
 IdMapping parseIdMapFlag(const std::string& flag, const std::string& value);
 
 /// Resolves the flags: --uidmap/--gidmap (a missing --gidmap copies --uidmap, as podman),
-/// --userns=host|keep-id[:uid=U,gid=G]|nomap. Throws InvalidArgument naming the flag, the
+/// --userns=host|keep-id[:uid=U,gid=G]|nomap|auto[:size=N]. auto maps container 0..N-1
+/// onto the lowest N ids from 1 up that no other container's mapping uses (N: size=, else
+/// the image's owner span, at least 1024, as podman). Throws InvalidArgument naming the flag, the
 /// range and the fix for: a bad mapping, an intermediate id past the namespace's ids,
 /// overlapping ranges, --userns with --uidmap, a mode not supported.
 UsernsPlan resolveUserns(const UsernsFlags& flags, const UsernsHost& host);
+
+/// Whether `mode` (a --userns value) is auto, which needs UsernsHost::used and imageSpan.
+bool isAutoUserns(const std::string& mode);
 
 /// "C:H:S" per mapping, as podman prints them in inspect (HostConfig.IDMappings).
 std::vector<std::string> formatIdMappings(const std::vector<IdMapping>& maps);

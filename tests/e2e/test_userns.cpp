@@ -205,3 +205,29 @@ TEST_CASE("e2e: commit of a --uidmap container records the owners the container 
     REQUIRE_RC(r, 0);
     CHECK(r.out == "0:0 /newfile\n1000:1000 /d\n0:0 /bin/busybox\n");
 }
+
+TEST_CASE("e2e: --userns=auto gives each container ids no other container uses", "[e2e][userns]") {
+    Sandbox sb;
+    runDetached(sb, {"--name", "a1", "--userns=auto", "-v", "shared:/v", "busybox", "sleep", "1000"});
+    runDetached(sb, {"--name", "a2", "--userns=auto", "-v", "shared:/v", "busybox", "sleep", "1000"});
+    Result m1 = sb.hutch({"inspect", "--format", "{{.HostConfig.UsernsMode}} {{.HostConfig.IDMappings.UidMap}}", "a1"});
+    Result m2 = sb.hutch({"inspect", "--format", "{{.HostConfig.UsernsMode}} {{.HostConfig.IDMappings.UidMap}}", "a2"});
+    REQUIRE_RC(m1, 0);
+    REQUIRE_RC(m2, 0);
+    CHECK(m1.out == "auto [0:1:1024]\n");  // busybox's owners fit in 1024 ids
+    CHECK(m2.out == "auto [0:1025:1024]\n");
+    Result write = sb.hutch({"exec", "a1", "sh", "-c", "echo secret > /v/a && chmod 600 /v/a && cat /v/a"});
+    REQUIRE_RC(write, 0);
+    CHECK(write.out == "secret\n");
+    Result other = sb.hutch({"exec", "a2", "cat", "/v/a"});
+    CHECK(other.rc != 0);
+    CHECK_R(other, other.err.find("Permission denied") != std::string::npos);
+    Result rm = sb.hutch({"rm", "-f", "-t0", "a1"});
+    REQUIRE_RC(rm, 0);
+    // a1's ids are free again: the next auto container takes them.
+    Result again = sb.hutch({"run", "--rm", "--userns=auto", "busybox", "cat", "/proc/self/uid_map"});
+    REQUIRE_RC(again, 0);
+    CHECK_R(again, again.out.find("0          1       1024") != std::string::npos);
+    Result rm2 = sb.hutch({"rm", "-f", "-t0", "a2"});
+    REQUIRE_RC(rm2, 0);
+}

@@ -96,7 +96,7 @@ TEST_CASE("userns: bad maps name the flag, the range and the fix", "[userns]") {
     CHECK(errorOf("keep-id:uid=70000").find("not below the 65537 ids") != std::string::npos);
     CHECK(errorOf("keep-id:foo=1").find("unknown keep-id option") != std::string::npos);
     CHECK(errorOf("bogus").find("unknown mode") != std::string::npos);
-    CHECK(errorOf("auto").find("not supported yet") != std::string::npos);
+    CHECK(errorOf("private").find("not supported yet") != std::string::npos);
 }
 
 TEST_CASE("userns: the spec gets a user namespace with the mappings", "[userns]") {
@@ -145,4 +145,31 @@ TEST_CASE("userns: systemd in its own user namespace gets the capabilities LXC g
     c.capAdd.clear();
     c.capDrop.clear();
     CHECK_FALSE(has(containerCapabilities(shell, c), "CAP_SYS_ADMIN"));
+}
+
+TEST_CASE("userns: auto takes the lowest free slice of the image's size, at least 1024", "[userns]") {
+    UsernsHost h = session();
+    h.imageSpan = 1001;
+    auto p = resolveUserns(UsernsFlags{"auto", {}, {}}, h);
+    CHECK(p.mode == "auto");
+    CHECK(p.uids == std::vector<IdMapping>{{0, 1, 1024}});
+    CHECK(p.gids == p.uids);
+    h.used = {{1, 1025}, {2049, 3049}};  // two containers' slices; a gap of 1024 between them
+    CHECK(resolveUserns(UsernsFlags{"auto", {}, {}}, h).uids == std::vector<IdMapping>{{0, 1025, 1024}});
+    CHECK(resolveUserns(UsernsFlags{"auto:size=2000", {}, {}}, h).uids == std::vector<IdMapping>{{0, 3049, 2000}});
+    h.imageSpan = 65535;  // an image with a file owned by nogroup (65534)
+    h.used.clear();
+    CHECK(resolveUserns(UsernsFlags{"auto", {}, {}}, h).uids == std::vector<IdMapping>{{0, 1, 65535}});
+    h.used = {{1, 3}};  // two ids taken: 65534 are left
+    try {
+        resolveUserns(UsernsFlags{"auto", {}, {}}, h);
+        FAIL("no error");
+    } catch (const InvalidArgument& e) {
+        CHECK(std::string(e.what()).find("no free range of 65535 ids") != std::string::npos);
+    }
+    CHECK(errorOf("auto:size=0").find("at least 1") != std::string::npos);
+    CHECK(errorOf("auto:bogus=1").find("unknown auto option") != std::string::npos);
+    CHECK(isAutoUserns("auto"));
+    CHECK(isAutoUserns("auto:size=10"));
+    CHECK_FALSE(isAutoUserns("automatic"));
 }
