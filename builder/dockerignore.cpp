@@ -72,52 +72,128 @@ bool inClass(const Token& t, char32_t c) {
     return in != t.negated;
 }
 
-/// Matches the tokens against `path` without recursion (a pattern or path of any length
-/// uses no stack): the set of positions of `path` reachable after each token, kept sorted.
+/// One '/'-free component of the path against tokens [b, e) that are Lit (not '/'), Any,
+/// Class or Star: the classic wildcard walk that resumes after the last `*` (each star-free
+/// stretch taken at its first place, which never loses a match). No set of positions.
+bool globComponent(const std::vector<Token>& t, size_t b, size_t e, const char32_t* s, size_t n) {
+    auto matches = [&](const Token& k, char32_t c) {
+        return k.kind == Token::Lit ? c == k.ch : k.kind == Token::Any ? c != '/' : inClass(k, c);
+    };
+    // needFrom[i - b]: characters tokens i.. of the component still consume at least; a
+    // resume that leaves fewer cannot match, nor can any later one.
+    std::vector<size_t> needFrom(e - b + 1, 0);
+    for (size_t i = e; i-- > b;) needFrom[i - b] = needFrom[i - b + 1] + (t[i].kind == Token::Star ? 0 : 1);
+    if (needFrom[0] > n) return false;
+    size_t i = b, j = 0, star = e, resume = 0;
+    while (j < n) {
+        if (i < e && t[i].kind != Token::Star && matches(t[i], s[j])) {
+            ++i;
+            ++j;
+        } else if (i < e && t[i].kind == Token::Star) {
+            star = i++;
+            resume = j;
+        } else if (star != e && n - (resume + 1) >= needFrom[star + 1 - b]) {
+            i = star + 1;
+            j = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (i < e && t[i].kind == Token::Star) ++i;
+    return i == e;
+}
+
+bool globNfa(const std::vector<Token>& t, const std::u32string& s);
+
+/// Matches the tokens against `path`. Without `**` (Dirs), `.*` (Rest) and classes that take
+/// a '/', a '/' of the path can only meet a '/' of the pattern, so the components are matched one by one with
+/// globComponent (near linear); otherwise globNfa.
 bool glob(const std::vector<Token>& t, std::string_view path) {
     const std::u32string s = decode(path);
+    bool simple = true;  // (a class like [!a] matches '/' too, as in moby's regexp)
+    for (const auto& k : t)
+        simple = simple && k.kind != Token::Dirs && k.kind != Token::Rest && !(k.kind == Token::Class && inClass(k, U'/'));
+    if (!simple) return globNfa(t, s);
+    size_t b = 0, j = 0;
+    for (;;) {
+        size_t e = b;
+        while (e < t.size() && !(t[e].kind == Token::Lit && t[e].ch == '/')) ++e;
+        size_t slash = s.find(U'/', j);
+        size_t end = slash == std::u32string::npos ? s.size() : slash;
+        if (!globComponent(t, b, e, s.data() + j, end - j)) return false;
+        bool patternEnds = e == t.size(), pathEnds = slash == std::u32string::npos;
+        if (patternEnds || pathEnds) return patternEnds && pathEnds;
+        b = e + 1;
+        j = slash + 1;
+    }
+}
+
+/// Matches the tokens against `s` without recursion (a pattern or path of any length
+/// uses no stack): the set of positions of `s` reachable after each token, as a bitmap
+/// walked in order (no sort). A position is kept only while the rest of the path can still
+/// hold the characters the remaining tokens need, so a long pattern against a long path
+/// costs about (tokens x the slack between them), not tokens x path length; runs of `*`
+/// count as one.
+bool globNfa(const std::vector<Token>& t, const std::u32string& s) {
     const size_t n = s.size();
-    std::vector<size_t> cur{0}, next;
-    std::vector<char> seen(n + 1, 0);
-    for (const Token& k : t) {
-        if (k.kind == Token::Rest) return true;  // ".*" ends the pattern; cur is not empty
-        next.clear();
+    auto consumes = [](const Token& k) { return k.kind == Token::Lit || k.kind == Token::Any || k.kind == Token::Class; };
+    // need[i]: characters tokens i.. must consume at least (up to a ".*", which ends the match).
+    std::vector<size_t> need(t.size() + 1, 0);
+    for (size_t i = t.size(); i-- > 0;)
+        need[i] = t[i].kind == Token::Rest ? 0 : need[i + 1] + (consumes(t[i]) ? 1 : 0);
+    if (need[0] > n) return false;
+    std::vector<char> cur(n + 1, 0), next(n + 1, 0);
+    cur[0] = 1;
+    size_t lo = 0, hi = 0;  // the set lies in [lo, hi]
+    for (size_t i = 0; i < t.size(); ++i) {
+        const Token& k = t[i];
+        if (k.kind == Token::Rest) return true;  // ".*" ends the pattern; the set is not empty
+        if (k.kind == Token::Star && i > 0 && t[i - 1].kind == Token::Star) continue;  // "**" in a component: one star
+        const size_t limit = n - need[i + 1];  // the furthest a position may be after this token
+        size_t nlo = n + 1, nhi = 0;
         auto add = [&](size_t p) {
-            if (seen[p]) return false;
-            seen[p] = 1;
-            next.push_back(p);
-            return true;
+            if (p > limit || next[p]) return;
+            next[p] = 1;
+            nlo = std::min(nlo, p);
+            nhi = std::max(nhi, p);
         };
         switch (k.kind) {
         case Token::Lit:
         case Token::Any:
         case Token::Class:
-            for (size_t p : cur) {
-                if (p >= n) continue;
+            for (size_t p = lo; p <= hi && p < n; ++p) {
+                if (!cur[p]) continue;
                 bool ok = k.kind == Token::Lit ? s[p] == k.ch : k.kind == Token::Any ? s[p] != '/' : inClass(k, s[p]);
                 if (ok) add(p + 1);
             }
             break;
-        case Token::Star:  // any run without '/'
-            for (size_t p : cur)
-                for (size_t j = p;; ++j) {
-                    if (!add(j) && j > p) break;  // the rest of this run is already in
+        case Token::Star: {  // any run without '/'
+            size_t reach = 0;  // positions below it are in already
+            for (size_t p = lo; p <= hi; ++p) {
+                if (!cur[p]) continue;
+                for (size_t j = std::max(p, reach); j <= limit; ++j) {
+                    add(j);
+                    reach = j + 1;
                     if (j == n || s[j] == '/') break;
                 }
+            }
             break;
+        }
         case Token::Dirs:  // "(.*/)?": stay, or move past any later '/'
-            for (size_t p : cur) add(p);
-            for (size_t j = cur.front(); j < n; ++j)
+            for (size_t p = lo; p <= hi; ++p)
+                if (cur[p]) add(p);
+            for (size_t j = lo; j < n; ++j)
                 if (s[j] == '/') add(j + 1);
             break;
         case Token::Rest: break;
         }
-        for (size_t p : next) seen[p] = 0;
-        if (next.empty()) return false;
-        std::sort(next.begin(), next.end());
+        for (size_t p = lo; p <= hi; ++p) cur[p] = 0;
+        if (nlo > nhi) return false;
         cur.swap(next);
+        lo = nlo;
+        hi = nhi;
     }
-    return cur.back() == n;
+    return cur[n] != 0;
 }
 
 /// moby's compile: glob tokens of the cleaned pattern `r`, and in `kind` the kind of match

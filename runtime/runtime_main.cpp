@@ -26,7 +26,7 @@ namespace {
 /// (open_tree OPEN_TREE_CLONE, here, where every path is reachable) kept open in `opened`,
 /// and points spec at them as /proc/self/fd/N: the child attaches them in its own mount
 /// namespace (mounts.cpp). Throws SysError naming the path.
-void reachThroughFds(Spec& spec, std::vector<UniqueFd>& opened) {
+void cloneMountSources(Spec& spec, std::vector<UniqueFd>& opened) {
     auto reach = [&](std::string& path, bool recursive) {
         UniqueFd fd(::open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0)));
         if (!fd) throw SysError(errno, "clone the mount of " + path + " (open_tree)");
@@ -92,7 +92,7 @@ int runContainer(const RunOptions& o) noexcept {
         std::vector<UniqueFd> opened;
         if (flags & CLONE_NEWUSER) {
             try {
-                reachThroughFds(spec, opened);
+                cloneMountSources(spec, opened);
             } catch (const Error& e) {
                 return reportFailure(o.statusFd, {"mounts", e.what(), 0, 125});
             }

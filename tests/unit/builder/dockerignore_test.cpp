@@ -99,3 +99,24 @@ TEST_CASE("a very long pattern or path is matched without deep recursion", "[doc
     CHECK(di.excluded(deep + "x123y"));
     CHECK_FALSE(di.excluded(deep + "z"));
 }
+
+TEST_CASE("long patterns against long paths: stars resume, lengths that cannot fit fail early", "[dockerignore]") {
+    // What the fuzzer met (a pattern of 26,000 characters against a path of 24,000) ran for
+    // tens of seconds; these keep the answers right on the fast paths.
+    std::string as(3000, 'a');
+    auto di = DockerIgnore::parse("*" + as + "b\n");
+    CHECK_FALSE(di.excluded(std::string(2000, 'a')));       // the pattern needs 3001 characters
+    CHECK(di.excluded(std::string(5000, 'a') + "b"));        // the star takes 2000 of them
+    CHECK_FALSE(di.excluded(std::string(5000, 'a') + "/b")); // a star stays in its component
+    std::string alternating;
+    for (int i = 0; i < 500; ++i) alternating += "*a";
+    auto alt = DockerIgnore::parse(alternating + "\n");
+    CHECK(alt.excluded(std::string(600, 'a')));
+    CHECK(alt.excluded("x" + std::string(499, 'a') + "y" + "a"));
+    CHECK_FALSE(alt.excluded(std::string(499, 'a')));
+    CHECK_FALSE(alt.excluded(std::string(600, 'a') + "b"));
+    auto dirs = DockerIgnore::parse("**/" + as + "\n[^x]/z\n");
+    CHECK(dirs.excluded("q/r/" + as));
+    CHECK(dirs.excluded("y/z"));
+    CHECK_FALSE(dirs.excluded("x/z"));
+}
