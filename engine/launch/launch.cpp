@@ -138,11 +138,9 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::str
     } catch (const Error&) {
     }
     put(in.files.resolvConf, containerResolvConf(rec, hostResolv));
-    if (!rec.config.uidMappings.empty()) {  // the container's root may edit them, as its own
-        uid_t uid = mapToHost(rec.config.uidMappings, 0).value_or(0);
-        gid_t gid = mapToHost(rec.config.gidMappings, 0).value_or(0);
+    if (auto root = containerRootIds(rec.config.uidMappings, rec.config.gidMappings)) {  // its root edits them, as its own
         for (const std::string* f : {&in.files.hostname, &in.files.hosts, &in.files.resolvConf})
-            if (!f->empty() && ::chown(f->c_str(), uid, gid) != 0) throw SysError(errno, "chown " + *f);
+            if (!f->empty() && ::chown(f->c_str(), root->first, root->second) != 0) throw SysError(errno, "chown " + *f);
     }
     fsutil::writeFileAtomic(bundle + "/config.json", jsonbytes::dump(buildSpec(in), 2), 0600, fsutil::Sync::Volatile);
     log::debug("run: bundle written");

@@ -89,12 +89,9 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
     std::optional<NotifySocket> notify;
     std::optional<Launch> launch;  // ours for the container's life: network and rootfs
     try {
-        if (waitReady) {
-            std::optional<std::pair<uid_t, gid_t>> owner;  // the root of a container with its own user namespace
-            if (!rec.config.uidMappings.empty())
-                owner.emplace(mapToHost(rec.config.uidMappings, 0).value_or(0), mapToHost(rec.config.gidMappings, 0).value_or(0));
-            notify.emplace(ctx.store().containerRunDir(id) + "/notify", owner);
-        }
+        if (waitReady)
+            notify.emplace(ctx.store().containerRunDir(id) + "/notify",
+                           containerRootIds(rec.config.uidMappings, rec.config.gidMappings));
         launch.emplace(ctx, rec, notify ? notify->dir() : std::string());
     } catch (const CommandError& e) {
         report(syncFd, {false, e.exitCode(), e.what(), ""});

@@ -153,6 +153,12 @@ UsernsPlan resolveUserns(const UsernsFlags& flags, const UsernsHost& host) {
     throw InvalidArgument("--userns=" + flags.mode + ": unknown mode (host, keep-id[:uid=N,gid=N], nomap, auto[:size=N], or --uidmap)");
 }
 
+std::optional<std::pair<uid_t, gid_t>> containerRootIds(const std::vector<IdMapping>& uids,
+                                                        const std::vector<IdMapping>& gids) {
+    if (uids.empty()) return std::nullopt;
+    return std::pair<uid_t, gid_t>(mapToHost(uids, 0).value_or(0), mapToHost(gids, 0).value_or(0));
+}
+
 bool isAutoUserns(const std::string& mode) { return mode == "auto" || mode.rfind("auto:", 0) == 0; }
 
 std::vector<std::string> formatIdMappings(const std::vector<IdMapping>& maps) {

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <sys/types.h>
 #include <vector>
 
 #include "hutch/common/idmap.hpp"
@@ -48,6 +50,12 @@ IdMapping parseIdMapFlag(const std::string& flag, const std::string& value);
 /// range and the fix for: a bad mapping, an intermediate id past the namespace's ids,
 /// overlapping ranges, --userns with --uidmap, a mode not supported.
 UsernsPlan resolveUserns(const UsernsFlags& flags, const UsernsHost& host);
+
+/// The container's root as hutch's namespace sees it (what it chowns to the container's
+/// root: generated /etc files, the notify socket), or nullopt without a user namespace of
+/// the container's own.
+std::optional<std::pair<uid_t, gid_t>> containerRootIds(const std::vector<IdMapping>& uids,
+                                                        const std::vector<IdMapping>& gids);
 
 /// Whether `mode` (a --userns value) is auto, which needs UsernsHost::used and imageSpan.
 bool isAutoUserns(const std::string& mode);
