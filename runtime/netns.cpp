@@ -1,5 +1,6 @@
 #include "hutch/runtime/netns.hpp"
 
+#include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -29,6 +30,17 @@ int loopbackUpNoThrow() noexcept {
 
 int makeNetnsFile(const char* path) noexcept {
     if (::unshare(CLONE_NEWNET) != 0) return errno;
+    if (::mount("/proc/self/ns/net", path, nullptr, MS_BIND, nullptr) != 0) return errno;
+    return loopbackUpNoThrow();
+}
+
+int adoptNetnsFile(const char* path, const char* nsFile) noexcept {
+    int fd = ::open(nsFile, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    int rc = ::setns(fd, CLONE_NEWNET);
+    int err = rc == 0 ? 0 : errno;
+    ::close(fd);
+    if (err) return err;
     if (::mount("/proc/self/ns/net", path, nullptr, MS_BIND, nullptr) != 0) return errno;
     return loopbackUpNoThrow();
 }

@@ -23,7 +23,9 @@ struct RunOptions {
     std::string seccompCache;  ///< if set: cache of compiled seccomp programs (compileSeccompCached)
     /// if >= 0: the container's process waits, right before its exec, for one byte on this
     /// fd (the engine's "start gate": e.g. its network is being configured meanwhile); EOF
-    /// without a byte fails the container (stage "start-gate", exit 125).
+    /// without a byte fails the container (stage "start-gate", exit 125). A socket: the
+    /// runtime first writes the container's pid on it (4 bytes, host byte order) once the
+    /// process exists in its namespaces (its id maps written, its cgroup joined).
     int startGateFd = -1;
 };
 

@@ -75,6 +75,9 @@ int startProcess(StartPlan& plan) noexcept {
             killChild();
             return reportFailure(statusFd, {"parent", e.what(), 0, 125});
         }
+        // The engine learns the container's pid before it lets it run: a network namespace
+        // the container created with its own user namespace is configured from outside.
+        if (plan.child.startGateFd >= 0) ipc::sendPid(plan.child.startGateFd, pid);
         if (int err = sendMsg(parentSock.get(), SyncMsg{MsgType::Continue}); err) {
             killChild();
             return reportFailure(statusFd, {"sync", std::string("start the child: ") + std::strerror(err), err, 125});

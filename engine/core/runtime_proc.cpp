@@ -96,6 +96,8 @@ StartGate::StartGate(bool needed) {
     write_.reset(fds[1]);
 }
 
+pid_t StartGate::containerPid() { return write_ ? ipc::receivePid(write_.get()) : -1; }
+
 void StartGate::open() {
     if (!write_) return;
     char go = ipc::kGateOpen;

@@ -59,6 +59,10 @@ public:
     int runtimeFd() const { return read_ ? read_.get() : -1; }
     /// Closes our copy of the read end (after spawnRuntime).
     void spawned() { read_.reset(); }
+    /// The container's pid, which the runtime sends once the process exists in its
+    /// namespaces (before it reaches the gate); -1 if the runtime failed before (it reports
+    /// why on its status fd) or there is no gate. Blocks until then.
+    pid_t containerPid();
     /// Lets the container's process exec (writes the byte); no-op without a gate.
     void open();
     /// Closes the gate without the byte: the container fails at its start gate (exit 125).

@@ -175,6 +175,11 @@ void Launch::spawn(const RuntimeStdio& stdio) {
     statusWrite.reset();
     gate.spawned();
     try {
+        if (net_.deferred()) {
+            pid_t pid = gate.containerPid();
+            if (pid <= 0) return;  // the runtime failed before: awaitStarted() reports why
+            net_.attach(pid);
+        }
         net_.waitReady();
     } catch (...) {
         gate.fail();  // the container's process ends at its gate (125)

@@ -97,14 +97,15 @@ void closeAllBut(const std::vector<int>& keep) {
 
 /// The keeper's whole life (after fork: async-signal-safe calls only; the forwarder
 /// allocates nothing). `keep` lists the descriptors it holds, sorted.
-[[noreturn]] void keeperMain(const char* path, int lifeFd, int readyFd, const std::vector<int>& keep,
+/// `adoptFrom`: "/proc/PID/ns/net" of a container whose namespace it holds, or "" to make one.
+[[noreturn]] void keeperMain(const char* path, const char* adoptFrom, int lifeFd, int readyFd, const std::vector<int>& keep,
                              PortForwarder& forwarder) {
     ::setpgid(0, 0);  // a terminal's ^C must not kill it before the cleanup
     for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP}) ::signal(s, SIG_IGN);
     ::prctl(PR_SET_NAME, "hutch-netns", 0, 0, 0);
     closeAllBut(keep);  // inherited lock files would keep their flocks alive
     // lo up too: the forwarder connects to 127.0.0.1 in there.
-    int err = runtime::makeNetnsFile(path);
+    int err = *adoptFrom ? runtime::adoptNetnsFile(path, adoptFrom) : runtime::makeNetnsFile(path);
     ssize_t w = ::write(readyFd, &err, sizeof err);
     (void)w;
     ::close(readyFd);
@@ -130,8 +131,11 @@ void closeAllBut(const std::vector<int>& keep) {
 }
 
 /// Forks the keeper, which takes `forwarder` (and its host sockets) with it; returns its pid
-/// once the namespace file is mounted. Throws SysError.
-pid_t startKeeper(const std::string& path, UniqueFd& lifeWrite, PortForwarder& forwarder) {
+/// once the namespace file is mounted. The keeper makes a new namespace, or with
+/// `containerPid` > 0 holds that process's (made with the container's own user namespace).
+/// Throws SysError.
+pid_t startKeeper(const std::string& path, UniqueFd& lifeWrite, PortForwarder& forwarder, pid_t containerPid = 0) {
+    const std::string adoptFrom = containerPid > 0 ? "/proc/" + std::to_string(containerPid) + "/ns/net" : "";
     fsutil::mkdirAll(path.substr(0, path.rfind('/')), 0700);
     { UniqueFd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600)); if (!f) throw SysError(errno, "create " + path); }
     int life[2], ready[2];
@@ -145,7 +149,7 @@ pid_t startKeeper(const std::string& path, UniqueFd& lifeWrite, PortForwarder& f
     std::sort(keep.begin(), keep.end());
     pid_t pid = ::fork();
     if (pid < 0) throw SysError(errno, "fork the network namespace keeper");
-    if (pid == 0) keeperMain(path.c_str(), lifeR.get(), readyW.get(), keep, forwarder);
+    if (pid == 0) keeperMain(path.c_str(), adoptFrom.c_str(), lifeR.get(), readyW.get(), keep, forwarder);
     lifeR.reset();
     readyW.reset();
     int err = -1;
@@ -156,7 +160,8 @@ pid_t startKeeper(const std::string& path, UniqueFd& lifeWrite, PortForwarder& f
         int st;
         ::waitpid(pid, &st, 0);
         ::unlink(path.c_str());
-        throw SysError(n == sizeof err ? err : EPIPE, "create the container's network namespace at " + path);
+        throw SysError(n == sizeof err ? err : EPIPE, (containerPid > 0 ? "hold the network namespace of " + adoptFrom + " at "
+                                                                          : "create the container's network namespace at ") + path);
     }
     lifeWrite = std::move(lifeW);
     return pid;
@@ -234,6 +239,23 @@ std::string pastaBinary(const std::string& exe) {
     return exe;
 }
 
+/// The container's addresses under pasta, known without it: it copies the host's address and
+/// default gateway.
+void pastaAddresses(NetworkState& st) {
+    HostRoute r = defaultRoute();
+    st.address = r.address;
+    st.gateway = r.gateway;
+    st.dnsForwarder = kPastaDnsForwarder;
+}
+
+/// The container's addresses under slirp4netns (its fixed 10.0.2.0/24).
+void slirpAddresses(NetworkState& st) {
+    st.helper = "slirp4netns";
+    st.address = "10.0.2.100";
+    st.gateway = "10.0.2.2";
+    st.dnsForwarder = "10.0.2.3";
+}
+
 /// Starts pasta on st.nsPath without waiting: it configures the namespace and daemonizes
 /// (its first process exits) while the caller goes on. finishPasta() waits for that.
 /// Published ports are the keeper's (portfwd.hpp), not pasta's.
@@ -245,11 +267,7 @@ PendingHelper spawnPasta(const std::string& exe, NetworkState& st, const std::st
               "-u", "none", "--dns-forward", kPastaDnsForwarder, "--pid", p.pidFile};
     ::unlink(p.pidFile.c_str());
     p.pid = spawnHelper(p.args, p.logFile, {}, pastaBinary(exe));
-    // Known without pasta: it copies the host's address and default gateway.
-    HostRoute r = defaultRoute();
-    st.address = r.address;
-    st.gateway = r.gateway;
-    st.dnsForwarder = kPastaDnsForwarder;
+    pastaAddresses(st);
     return p;
 }
 
@@ -287,10 +305,7 @@ PendingHelper spawnSlirp(const std::string& exe, NetworkState& st, const std::st
     p.args = {exe, "--configure", "--mtu=65520", "--netns-type=path",
               "--ready-fd=" + std::to_string(readyW.get()), st.nsPath, "tap0"};
     p.pid = spawnHelper(p.args, p.logFile, {readyW.get()}, "", /*detach=*/true);
-    st.helper = "slirp4netns";
-    st.address = "10.0.2.100";
-    st.gateway = "10.0.2.2";
-    st.dnsForwarder = "10.0.2.3";
+    slirpAddresses(st);
     return p;
 }
 
@@ -325,19 +340,22 @@ std::string defaultNetworkHelper(std::string* executable) {
 }
 
 NetworkHandle::NetworkHandle(NetworkHandle&& o) noexcept
-    : state_(std::exchange(o.state_, {})), pending_(std::exchange(o.pending_, {})), lifetime_(std::move(o.lifetime_)) {}
+    : state_(std::exchange(o.state_, {})), pending_(std::exchange(o.pending_, {})), deferred_(std::exchange(o.deferred_, {})),
+      lifetime_(std::move(o.lifetime_)) {}
 
 NetworkHandle& NetworkHandle::operator=(NetworkHandle&& o) noexcept {
     if (this != &o) {
         teardown();
         state_ = std::exchange(o.state_, {});
         pending_ = std::exchange(o.pending_, {});
+        deferred_ = std::exchange(o.deferred_, {});
         lifetime_ = std::move(o.lifetime_);
     }
     return *this;
 }
 
 void NetworkHandle::teardown() noexcept {
+    deferred_ = {};  // never attached: closes the host ports bound for it
     if (pending_.pid > 0) {  // never waited for: its daemon, if any, quits with the namespace file
         ::kill(pending_.pid, SIGKILL);
         while (::waitpid(pending_.pid, nullptr, 0) < 0 && errno == EINTR) {
@@ -353,7 +371,28 @@ void NetworkHandle::teardown() noexcept {
     state_ = {};
 }
 
+void NetworkHandle::attach(pid_t containerPid) {
+    if (!deferred_.active) return;
+    Deferred d = std::exchange(deferred_, {});
+    state_.nsPath = d.nsPath;
+    state_.ownsNamespace = true;
+    state_.keeperPid = startKeeper(state_.nsPath, lifetime_, d.forwarder, containerPid);
+    state_.keeperStartTime = proc::startTime(state_.keeperPid);
+    startHelper(d.exe, d.helper, d.mode, d.runDir);
+}
+
+void NetworkHandle::startHelper(const std::string& exe, const std::string& helper, const std::string& mode,
+                                const std::string& runDir) {
+    if (helper == "slirp4netns") {
+        pending_ = spawnSlirp(exe, state_, runDir);
+        if (mode == "private") pending_.fallback = proc::findProgram("pasta");
+    } else {
+        pending_ = spawnPasta(exe, state_, runDir);
+    }
+}
+
 void NetworkHandle::waitReady() {
+    if (deferred_.active) throw Error("the container's network namespace was never attached (no container pid)");
     if (pending_.pid <= 0) return;
     if (pending_.readyFd) {
         try {
@@ -406,16 +445,23 @@ NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec, bool wait) 
     PortForwarder forwarder(bindPublishedPorts(rec.config.net.ports));
     std::string runDir = ctx.store().containerRunDir(rec.id);
     fsutil::mkdirAll(runDir, 0700);
-    h.state_.nsPath = fsutil::join(ctx.store().runRoot(), "netns/" + rec.id);
+    std::string nsPath = fsutil::join(ctx.store().runRoot(), "netns/" + rec.id);
+    if (!rec.config.uidMappings.empty()) {
+        // A user namespace of the container's own: the runtime creates the network namespace
+        // with it, so that namespace belongs to the container (its root may configure it:
+        // NET_ADMIN, iptables, sysctls); the keeper and the helper take it once it exists
+        // (attach). The addresses are known now, for /etc/hosts.
+        if (helper == "slirp4netns") slirpAddresses(h.state_);
+        else pastaAddresses(h.state_);
+        h.deferred_ = {true, exe, helper, mode, runDir, nsPath, std::move(forwarder)};
+        if (wait) throw Error("setupNetwork: a container with its own user namespace needs attach() before waitReady()");
+        return h;
+    }
+    h.state_.nsPath = nsPath;
     h.state_.ownsNamespace = true;
     h.state_.keeperPid = startKeeper(h.state_.nsPath, h.lifetime_, forwarder);
     h.state_.keeperStartTime = proc::startTime(h.state_.keeperPid);
-    if (helper == "slirp4netns") {
-        h.pending_ = spawnSlirp(exe, h.state_, runDir);
-        if (mode == "private") h.pending_.fallback = proc::findProgram("pasta");
-    } else {
-        h.pending_ = spawnPasta(exe, h.state_, runDir);
-    }
+    h.startHelper(exe, helper, mode, runDir);
     if (wait) h.waitReady();
     return h;
 }

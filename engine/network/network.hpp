@@ -12,6 +12,13 @@
 // When the owner ends the network, or dies in any way (even SIGKILL), the pipe reaches EOF
 // and the keeper unmounts and removes the file and stops the helper.
 //
+// A container with a user namespace of its own (--uidmap, --userns, systemd by default) gets
+// a network namespace that namespace owns, so its root may configure it (NET_ADMIN): the
+// runtime creates it with the user namespace, hands the engine the container's pid over the
+// start gate, and the keeper holds /proc/PID/ns/net instead of making one (attach()); the
+// helper and the published ports then work as above, and the process waits at the gate until
+// they do. (podman does the same after the OCI runtime's create.)
+//
 // Why slirp4netns first: it is ready in about 5 ms, where pasta's start-up (about 30 MB of
 // buffers faulted in) takes 50-100 ms on a VM with costly page faults; with published ports
 // relayed by the keeper either way, pasta's faster data path matters only for outbound traffic.
@@ -25,6 +32,7 @@
 #include "hutch/engine/core/context.hpp"
 #include "hutch/engine/spec/netconf.hpp"
 #include "hutch/engine/container/network_cleanup.hpp"
+#include "hutch/engine/network/portfwd.hpp"
 
 namespace hutch::engine {
 
@@ -53,8 +61,16 @@ public:
     ~NetworkHandle() { teardown(); }
 
     const NetworkState& state() const { return state_; }
-    /// True when the helper was started without waiting and waitReady() is still due.
-    bool pending() const { return pending_.pid > 0; }
+    /// True when the helper was started without waiting (or waits for attach()) and
+    /// waitReady() is still due.
+    bool pending() const { return pending_.pid > 0 || deferred_.active; }
+    /// True when the network namespace is to be the container's own, made by the runtime
+    /// with the container's user namespace: attach() takes it once the process exists.
+    bool deferred() const { return deferred_.active; }
+    /// Holds the network namespace of `containerPid` (the keeper bind-mounts it and relays
+    /// the published ports into it) and starts the helper on it, without waiting. No-op
+    /// unless deferred(). Throws as setupNetwork.
+    void attach(pid_t containerPid);
     /// Waits until the helper has configured the namespace and hands its pid to the keeper.
     /// No-op when nothing is pending. Throws as setupNetwork.
     void waitReady();
@@ -64,8 +80,16 @@ public:
 
 private:
     friend NetworkHandle setupNetwork(Context& ctx, const ContainerRecord& rec, bool wait);
+    /// What attach() needs: the helper chosen and the host ports bound by setupNetwork.
+    struct Deferred {
+        bool active = false;
+        std::string exe, helper, mode, runDir, nsPath;
+        PortForwarder forwarder;
+    };
+    void startHelper(const std::string& exe, const std::string& helper, const std::string& mode, const std::string& runDir);
     NetworkState state_;
     PendingHelper pending_;
+    Deferred deferred_;
     UniqueFd lifetime_;  ///< write end of the keeper's pipe
 };
 
@@ -76,6 +100,8 @@ private:
 /// keeper (which relays those ports), starts the helper and waits until it is configured
 /// ("private" falls back from slirp4netns to pasta when slirp4netns fails). Throws Error naming
 /// the helper and its output, InvalidArgument for a port or container that cannot be used.
+/// A container with a user namespace of its own gets a handle that is deferred() (nothing
+/// started yet; `wait` must be false) until attach(its pid).
 /// With `wait` false, the helper is only started: the caller overlaps its start-up with the
 /// container's and calls waitReady() before the container's process may run (the runtime's
 /// start gate, runtime_proc.hpp).
