@@ -119,7 +119,11 @@ void registerRun(Registry& r) {
     sub->add_option("--cap-drop", o->req.config.capDrop, "Drop capabilities from the container")->allow_extra_args(false);
     sub->add_flag("--privileged", o->req.config.privileged, "Give extended privileges to container");
     sub->add_option("--userns", o->req.config.userns.mode,
-                    "User namespace to use (host, keep-id[:uid=N,gid=N], nomap)");
+                    "User namespace to use (host, private, auto[:size=N], keep-id[:uid=N,gid=N], nomap)");
+    sub->add_option("--subuidname", o->req.config.userns.subuidname,
+                    "Name of range listed in /etc/subuid for use in user namespace");
+    sub->add_option("--subgidname", o->req.config.userns.subgidname,
+                    "Name of range listed in /etc/subgid for use in user namespace");
     sub->add_option("--uidmap", o->req.config.userns.uidmap,
                     "UID map for the user namespace (CONTAINER:INTERMEDIATE:SIZE)")->allow_extra_args(false);
     sub->add_option("--gidmap", o->req.config.userns.gidmap,

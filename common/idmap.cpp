@@ -85,4 +85,25 @@ uint64_t mappedCount(const std::vector<IdMapping>& maps) {
     return n;
 }
 
+std::vector<IdMapping> splitAlongExtents(const std::vector<IdMapping>& maps, const std::vector<IdMapping>& parent) {
+    std::vector<IdMapping> out;
+    for (const auto& m : maps) {
+        uint64_t c = m.containerId, h = m.hostId, left = m.size;
+        while (left > 0) {
+            // The extent of `parent` holding h, or the start of the next one above it.
+            uint64_t take = left;
+            for (const auto& p : parent) {
+                uint64_t lo = p.containerId, hi = lo + p.size;
+                if (h >= lo && h < hi) take = std::min<uint64_t>(left, hi - h);
+                else if (lo > h) take = std::min<uint64_t>(take, lo - h);
+            }
+            out.push_back({static_cast<uint32_t>(c), static_cast<uint32_t>(h), static_cast<uint32_t>(take)});
+            c += take;
+            h += take;
+            left -= take;
+        }
+    }
+    return out;
+}
+
 }  // namespace hutch

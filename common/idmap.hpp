@@ -46,6 +46,14 @@ std::optional<uint32_t> mapToHost(const std::vector<IdMapping>& maps, uint32_t c
 /// The inverse: the container id of host id `hostId` through `maps`; nullopt if unmapped.
 std::optional<uint32_t> mapToContainer(const std::vector<IdMapping>& maps, uint32_t hostId);
 
+/// `maps` with each mapping cut where its ids of the parent namespace ([hostId, hostId+size))
+/// cross from one extent of `parent` (the writer's own map: its containerId are those ids)
+/// into the next: the kernel takes a uid_map line only when its parent ids lie in one extent
+/// (user_namespaces(7): "map_id_range_down"). Ids `parent` does not map are left as they
+/// are (the kernel refuses them). E.g. 0 0 65537 over {0 1000 1, 1 100000 65536} gives
+/// 0 0 1 and 1 1 65536.
+std::vector<IdMapping> splitAlongExtents(const std::vector<IdMapping>& maps, const std::vector<IdMapping>& parent);
+
 /// Total number of ids covered by the mapping.
 uint64_t mappedCount(const std::vector<IdMapping>& maps);
 

@@ -106,7 +106,18 @@ int writeMapFile(pid_t pid, const char* file, const std::vector<IdMapping>& maps
 
 }  // namespace
 
-void writeIdMaps(pid_t pid, const std::vector<IdMapping>& uids, const std::vector<IdMapping>& gids) {
+void writeIdMaps(pid_t pid, const std::vector<IdMapping>& uidsIn, const std::vector<IdMapping>& gidsIn) {
+    // A range that spans two extents of our own map is written as two lines (the kernel
+    // takes one line only within one extent).
+    auto own = [](const char* file) {
+        try {
+            return parseIdMap(fsutil::readFile(file));
+        } catch (const Error&) {
+            return std::vector<IdMapping>{};
+        }
+    };
+    const auto uids = splitAlongExtents(uidsIn, own("/proc/self/uid_map"));
+    const auto gids = splitAlongExtents(gidsIn, own("/proc/self/gid_map"));
     int err = writeMapFile(pid, "uid_map", uids);
     if (err == EPERM) {
         log::debug("writing uid_map directly refused; using newuidmap");

@@ -21,6 +21,7 @@ void runIdMapTool(const std::string& tool, pid_t pid, const std::vector<IdMappin
 
 /// Parent side: writes /proc/PID/uid_map and gid_map. Writes them directly when allowed
 /// (we hold CAP_SETUID/CAP_SETGID over the ids); on EPERM falls back to newuidmap/newgidmap.
+/// A mapping spanning two extents of our own map is cut in two (splitAlongExtents).
 /// Throws Error/SysError.
 void writeIdMaps(pid_t pid, const std::vector<IdMapping>& uids, const std::vector<IdMapping>& gids);
 

@@ -1,6 +1,7 @@
 #include "hutch/engine/launch/run.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,7 +87,9 @@ int runForeground(Context& ctx, ContainerRecord& rec) {
 /// auto, returns the lock that keeps another `run` from taking the same ids until the
 /// container (and its mapping) is stored.
 std::optional<fsutil::FileLock> resolveContainerUserns(Context& ctx, ContainerConfig& c, const std::string& imageId) {
-    if (c.userns.mode.empty() && c.userns.uidmap.empty() && c.userns.gidmap.empty()) return std::nullopt;
+    if (c.userns.mode.empty() && c.userns.uidmap.empty() && c.userns.gidmap.empty() && c.userns.subuidname.empty() &&
+        c.userns.subgidname.empty())
+        return std::nullopt;
     std::optional<fsutil::FileLock> lock;
     UsernsHost host;
     if (isAutoUserns(c.userns.mode)) {
@@ -102,6 +105,18 @@ std::optional<fsutil::FileLock> resolveContainerUserns(Context& ctx, ContainerCo
     host.gidCount = mappedCount(gids);
     host.userUid = mapToHost(uids, 0).value_or(0);
     host.userGid = mapToHost(gids, 0).value_or(0);
+    if (!c.userns.subuidname.empty() || !c.userns.subgidname.empty()) {
+        host.ownUids = uids;
+        host.ownGids = gids;
+        auto granted = [](const std::string& file, const std::string& name) {
+            const passwd* pw = ::getpwnam(name.c_str());
+            return readSubIds(file, name, pw ? pw->pw_uid : static_cast<uid_t>(-1));
+        };
+        const std::string& un = c.userns.subuidname.empty() ? c.userns.subgidname : c.userns.subuidname;
+        const std::string& gn = c.userns.subgidname.empty() ? c.userns.subuidname : c.userns.subgidname;
+        host.subuidRanges = granted("/etc/subuid", un);
+        host.subgidRanges = granted("/etc/subgid", gn);
+    }
     if (!ctx.rootless() && c.userns.mode.rfind("keep-id", 0) == 0)
         throw InvalidArgument("--userns=keep-id is for rootless containers (it maps your own uid into the container)");
     UsernsPlan plan = resolveUserns(c.userns, host);
@@ -157,11 +172,23 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
         rec.config.sdNotify = sdNotifyMode(defaults, req.config) == SdNotify::Container ? "container" : "conmon";
     rec.created = nowRfc3339();
     rec.args = effectiveCommand(defaults, req.config);  // fails before anything is created
+    // systemd gets a user namespace of its own by default, rootless: its PID 1 then holds
+    // CAP_SYS_ADMIN (and NET_ADMIN over its own network) there only, which unit sandboxing
+    // (PrivateTmp, ProtectSystem, DynamicUser...) needs. All of the session's ids map onto
+    // themselves: files keep their owners, the image is not copied. --userns=host opts out.
+    const UsernsFlags& u = rec.config.userns;
+    if (ctx.rootless() && !rec.config.privileged && u.mode.empty() && u.uidmap.empty() && u.gidmap.empty() &&
+        u.subuidname.empty() && u.subgidname.empty() && systemdMode(defaults, req.config))
+        rec.config.userns.mode = "private";
     auto usernsLock = resolveContainerUserns(ctx, rec.config, imageId);  // so does a bad --uidmap
     auto volumesLock = prepareMounts(ctx, rec, imageVolumes(ctx, imageId));  // held until the record is stored
     try {
-        store.createContainer(rec.id, {rec.name}, imageId, jsonbytes::dump(rec.toJson()), rec.config.uidMappings,
-                              rec.config.gidMappings);
+        // The store shifts file owners (and --userns=auto counts the ids used) only for a
+        // mapping that moves them.
+        bool moves = !isIdentityMapping(rec.config.uidMappings) || !isIdentityMapping(rec.config.gidMappings);
+        store.createContainer(rec.id, {rec.name}, imageId, jsonbytes::dump(rec.toJson()),
+                              moves ? rec.config.uidMappings : std::vector<IdMapping>{},
+                              moves ? rec.config.gidMappings : std::vector<IdMapping>{});
     } catch (...) {
         for (const auto& v : rec.anonymousVolumes) deleteVolumeLocked(ctx, v);
         throw;

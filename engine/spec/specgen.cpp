@@ -104,7 +104,9 @@ std::vector<std::string> containerCapabilities(const ImageDefaults& image, const
     if (c.privileged || c.uidMappings.empty() || !systemdMode(image, c)) return capabilitySet(c.capAdd, c.capDrop, c.privileged);
     // All but those LXC drops for its unprivileged containers: they act on the host's
     // kernel (modules, clock, raw I/O, the LSM), never on a namespace, and with them systemd
-    // starts units that can only fail in a container (debugfs and tracefs mounts). Then
+    // starts units that can only fail in a container (debugfs and tracefs mounts). And
+    // CAP_SYS_BOOT, which podman's default set lacks too: with it, systemd's final reboot(2)
+    // ends its pid namespace with SIGINT (a stopped container would exit 130, not 0). Then
     // --cap-drop and --cap-add, as on the default set.
     auto names = [](const std::vector<std::string>& flags) {
         std::set<std::string> out;
@@ -115,7 +117,7 @@ std::vector<std::string> containerCapabilities(const ImageDefaults& image, const
     };
     std::set<std::string> add = names(c.capAdd), drop = names(c.capDrop);
     static const std::set<std::string> hostOnly = {"CAP_MAC_ADMIN", "CAP_MAC_OVERRIDE", "CAP_SYS_TIME", "CAP_SYS_MODULE",
-                                                   "CAP_SYS_RAWIO"};
+                                                   "CAP_SYS_RAWIO", "CAP_SYS_BOOT"};
     std::vector<std::string> out;
     for (const auto& cap : allCapabilities()) {
         bool keep = !hostOnly.count(cap) && !drop.count(cap) && !drop.count("ALL");
@@ -218,7 +220,8 @@ json buildSpec(const SpecInputs& in) {
     else if (c.network != "host")
         namespaces.push_back(json{{"type", "network"}});
     // The container's own user namespace (--uidmap, --userns): created with the others, so
-    // it owns them; a network namespace joined by path stays the engine's (its owner).
+    // it owns them, the network namespace too (the engine's network helper takes it once it
+    // exists, network.hpp); one joined by path (container:ID) stays its owner's.
     if (!c.uidMappings.empty()) namespaces.push_back(json{{"type", "user"}});
 
     json linux = {
@@ -256,9 +259,10 @@ json buildSpec(const SpecInputs& in) {
     if (!in.seccomp.is_null() && !c.privileged) linux["seccomp"] = in.seccomp;
     if (systemd && !in.cgroupsPath.empty()) linux["cgroupsPath"] = in.cgroupsPath;
     // ping without NET_RAW (podman's default_sysctls), in the container's own network only.
-    // Not with a user namespace of the container's own: the network namespace is the
-    // engine's, and its sysctls are not the container's to write.
-    if (c.network != "host" && c.uidMappings.empty()) linux["sysctl"] = {{"net.ipv4.ping_group_range", "0 0"}};
+    // With a user namespace of the container's own, a network namespace of another
+    // container's (container:ID) is not the container's to write.
+    if (c.network != "host" && (c.uidMappings.empty() || c.network.rfind("container:", 0) != 0))
+        linux["sysctl"] = {{"net.ipv4.ping_group_range", "0 0"}};
 
     return json{{"ociVersion", "1.0.2"},
                 {"process", process},

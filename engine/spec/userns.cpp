@@ -61,6 +61,36 @@ std::vector<IdMapping> keepIdMap(uint32_t id, uint64_t count, const std::string&
     return m;
 }
 
+/// --subuidname/--subgidname NAME: container 0.. onto the ranges `granted` to NAME in
+/// `file`, each translated from host ids to this namespace's through `own` (its id -> host).
+std::vector<IdMapping> namedMapping(const std::string& flag, const std::string& name, const std::vector<SubIdRange>& granted,
+                                    const std::vector<IdMapping>& own, const char* file) {
+    if (granted.empty())
+        throw InvalidArgument(flag + " " + name + ": " + file + " grants no range to \"" + name +
+                              "\": add one (usermod --add-subuids START-END " + name + ") or name another user");
+    std::vector<IdMapping> out;
+    uint64_t next = 0;
+    for (const auto& r : granted) {
+        // Where the host range starts in this namespace, if all of it is there.
+        std::optional<uint64_t> start;
+        for (const auto& m : own)
+            if (r.start >= m.hostId && uint64_t{r.start} + r.count <= uint64_t{m.hostId} + m.size)
+                start = uint64_t{m.containerId} + (r.start - m.hostId);
+        if (!start) {
+            std::string mine;
+            for (const auto& m : own)
+                mine += (mine.empty() ? "" : ", ") + range(m.hostId, m.size);
+            throw InvalidArgument(flag + " " + name + ": its range " + range(r.start, r.count) + " in " + file +
+                                  " is not in your user namespace (host ids " + mine +
+                                  "): name a user whose range is part of yours, or use --uidmap/--gidmap");
+        }
+        if (next + r.count > UINT32_MAX) break;
+        out.push_back({static_cast<uint32_t>(next), static_cast<uint32_t>(*start), r.count});
+        next += r.count;
+    }
+    return out;
+}
+
 }  // namespace
 
 IdMapping parseIdMapFlag(const std::string& flag, const std::string& value) {
@@ -80,8 +110,19 @@ UsernsPlan resolveUserns(const UsernsFlags& flags, const UsernsHost& host) {
         opts = mode.substr(colon + 1);
         mode.resize(colon);
     }
-    if (maps && !flags.mode.empty() && mode != "private")
-        throw InvalidArgument("--userns=" + flags.mode + " cannot be used with --uidmap or --gidmap");
+    bool names = !flags.subuidname.empty() || !flags.subgidname.empty();
+    if (maps && names) throw InvalidArgument("--subuidname and --subgidname cannot be used with --uidmap or --gidmap");
+    if ((maps || names) && !flags.mode.empty() && mode != "private")
+        throw InvalidArgument("--userns=" + flags.mode + " cannot be used with " +
+                              (maps ? "--uidmap or --gidmap" : "--subuidname or --subgidname"));
+    if (names) {
+        plan.mode = "private";
+        std::string un = flags.subuidname.empty() ? flags.subgidname : flags.subuidname;
+        std::string gn = flags.subgidname.empty() ? flags.subuidname : flags.subgidname;
+        plan.uids = namedMapping("--subuidname", un, host.subuidRanges, host.ownUids, "/etc/subuid");
+        plan.gids = namedMapping("--subgidname", gn, host.subgidRanges, host.ownGids, "/etc/subgid");
+        return plan;
+    }
     if (maps) {
         plan.mode = "private";
         for (const auto& v : flags.uidmap) plan.uids.push_back(parseIdMapFlag("--uidmap", v));
@@ -148,15 +189,29 @@ UsernsPlan resolveUserns(const UsernsFlags& flags, const UsernsHost& host) {
         plan.uids = plan.gids = {{0, static_cast<uint32_t>(start), static_cast<uint32_t>(size)}};
         return plan;
     }
-    if (mode == "private" || mode == "ns" || mode == "container")
-        throw InvalidArgument("--userns=" + flags.mode + " is not supported yet: use auto, --uidmap/--gidmap, keep-id or nomap");
-    throw InvalidArgument("--userns=" + flags.mode + ": unknown mode (host, keep-id[:uid=N,gid=N], nomap, auto[:size=N], or --uidmap)");
+    if (mode == "private") {
+        if (!opts.empty()) throw InvalidArgument("--userns=" + flags.mode + ": private takes no options");
+        plan.mode = "private";
+        plan.uids = {{0, 0, static_cast<uint32_t>(std::min<uint64_t>(host.uidCount, UINT32_MAX))}};
+        plan.gids = {{0, 0, static_cast<uint32_t>(std::min<uint64_t>(host.gidCount, UINT32_MAX))}};
+        return plan;
+    }
+    if (mode == "ns" || mode == "container")
+        throw InvalidArgument("--userns=" + flags.mode + " is not supported yet: use private, auto, --uidmap/--gidmap, keep-id or nomap");
+    throw InvalidArgument("--userns=" + flags.mode +
+                          ": unknown mode (host, private, keep-id[:uid=N,gid=N], nomap, auto[:size=N], or --uidmap)");
 }
 
 std::optional<std::pair<uid_t, gid_t>> containerRootIds(const std::vector<IdMapping>& uids,
                                                         const std::vector<IdMapping>& gids) {
     if (uids.empty()) return std::nullopt;
     return std::pair<uid_t, gid_t>(mapToHost(uids, 0).value_or(0), mapToHost(gids, 0).value_or(0));
+}
+
+bool isIdentityMapping(const std::vector<IdMapping>& maps) {
+    for (const auto& m : maps)
+        if (m.containerId != m.hostId) return false;
+    return true;
 }
 
 bool isAutoUserns(const std::string& mode) { return mode == "auto" || mode.rfind("auto:", 0) == 0; }

@@ -19,6 +19,7 @@ namespace hutch::engine {
 struct UsernsFlags {
     std::string mode;                        ///< --userns ("" = none given)
     std::vector<std::string> uidmap, gidmap; ///< --uidmap, --gidmap, each CONTAINER:INTERMEDIATE:SIZE
+    std::string subuidname, subgidname;      ///< --subuidname, --subgidname ("" = none)
 };
 
 /// What the engine runs in: the number of uids and gids of its user namespace (rootless:
@@ -31,12 +32,17 @@ struct UsernsHost {
     /// [start, start+size) ranges, and the image's owner span (1 + its largest file owner id).
     std::vector<std::pair<uint64_t, uint64_t>> used;
     uint32_t imageSpan = 0;
+    /// --subuidname/--subgidname: the namespace's own mapping (its id -> the host's id) and
+    /// the ranges /etc/subuid and /etc/subgid grant to the names given.
+    std::vector<IdMapping> ownUids, ownGids;
+    std::vector<SubIdRange> subuidRanges, subgidRanges;
 };
 
 /// The resolved namespace. Empty mappings = no namespace of its own (host).
 struct UsernsPlan {
     std::vector<IdMapping> uids, gids;
-    std::string mode;           ///< "host", "private" (--uidmap/--gidmap), "keep-id", "nomap", "auto"
+    std::string mode;           ///< "host", "private" (--uidmap/--gidmap, --subuidname, or all the
+                                ///< namespace's ids), "keep-id", "nomap", "auto"
     std::string defaultUser;    ///< keep-id: "UID:GID" the process runs as without -u; else ""
 };
 
@@ -44,7 +50,11 @@ struct UsernsPlan {
 IdMapping parseIdMapFlag(const std::string& flag, const std::string& value);
 
 /// Resolves the flags: --uidmap/--gidmap (a missing --gidmap copies --uidmap, as podman),
-/// --userns=host|keep-id[:uid=U,gid=G]|nomap|auto[:size=N]. auto maps container 0..N-1
+/// --subuidname/--subgidname (container 0.. onto the named ranges, which must lie in this
+/// namespace; a missing one copies the other), --userns=host|private|keep-id[:uid=U,gid=G]|
+/// nomap|auto[:size=N]. private maps every id of this namespace onto itself: the container
+/// gets a user namespace of its own (capabilities over its own namespaces only) with the
+/// owners it would have without one, so its image needs no copy. auto maps container 0..N-1
 /// onto the lowest N ids from 1 up that no other container's mapping uses (N: size=, else
 /// the image's owner span, at least 1024, as podman). Throws InvalidArgument naming the flag, the
 /// range and the fix for: a bad mapping, an intermediate id past the namespace's ids,
@@ -59,6 +69,9 @@ std::optional<std::pair<uid_t, gid_t>> containerRootIds(const std::vector<IdMapp
 
 /// Whether `mode` (a --userns value) is auto, which needs UsernsHost::used and imageSpan.
 bool isAutoUserns(const std::string& mode);
+
+/// True when every mapping maps ids onto themselves (--userns=private): files need no shift.
+bool isIdentityMapping(const std::vector<IdMapping>& maps);
 
 /// "C:H:S" per mapping, as podman prints them in inspect (HostConfig.IDMappings).
 std::vector<std::string> formatIdMappings(const std::vector<IdMapping>& maps);

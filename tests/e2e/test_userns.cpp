@@ -155,6 +155,31 @@ TEST_CASE("e2e: bad --uidmap, --gidmap and --userns values are errors that creat
     CHECK_R(ps, ps.out.empty());
 }
 
+namespace {
+
+/// In the running systemd container `name`: a transient unit with PrivateTmp, ProtectSystem
+/// and DynamicUser runs as a dynamic user, writes its own /tmp, cannot write /usr, and leaves
+/// nothing in the container's /tmp. Real only when PID 1 holds CAP_SYS_ADMIN in a user
+/// namespace of the container's own.
+void checkUnitSandboxing(const Sandbox& sb, const std::string& name, const RunOptions& opts) {
+    Result unit = sb.hutch({"exec", name, "systemd-run", "--pipe", "--wait", "-q", "-p", "PrivateTmp=yes", "-p",
+                            "ProtectSystem=strict", "-p", "DynamicUser=yes", "sh", "-c",
+                            "id -u; touch /tmp/unitfile && echo tmp-ok; touch /usr/x 2>/dev/null || echo usr-ro"},
+                           opts);
+    REQUIRE_RC(unit, 0);
+    auto l = lines(unit.out);
+    REQUIRE(l.size() == 3);
+    CHECK(l[0] != "0");  // a dynamic user
+    CHECK(l[1] == "tmp-ok");
+    CHECK(l[2] == "usr-ro");
+    Result tmp = sb.hutch({"exec", name, "sh", "-c", "ls -A /tmp; test ! -e /usr/x && echo no-usr-x"});
+    REQUIRE_RC(tmp, 0);
+    CHECK_R(tmp, tmp.out.find("unitfile") == std::string::npos);
+    CHECK_R(tmp, tmp.out.find("no-usr-x") != std::string::npos);
+}
+
+}  // namespace
+
 TEST_CASE("e2e: systemd boots under --uidmap 0:1:65536, and PrivateTmp, ProtectSystem, DynamicUser work", "[e2e][userns][systemd]") {
     testEnv();
     const char* v = std::getenv("HUTCH_TEST_SYSTEMD_IMAGE");
@@ -174,24 +199,104 @@ TEST_CASE("e2e: systemd boots under --uidmap 0:1:65536, and PrivateTmp, ProtectS
     REQUIRE_RC(pid, 0);
     CHECK(hostId(std::stol(pid.out), "Uid") == firstSubId("/etc/subuid", sb.user()));
     // PID 1 holds CAP_SYS_ADMIN in the container's own namespace: unit sandboxing is real.
-    Result unit = sb.hutch({"exec", "deb", "systemd-run", "--pipe", "--wait", "-q", "-p", "PrivateTmp=yes", "-p",
-                            "ProtectSystem=strict", "-p", "DynamicUser=yes", "sh", "-c",
-                            "id -u; touch /tmp/unitfile && echo tmp-ok; touch /usr/x 2>/dev/null || echo usr-ro"},
-                           boot);
-    REQUIRE_RC(unit, 0);
-    auto l = lines(unit.out);
-    REQUIRE(l.size() == 3);
-    CHECK(l[0] != "0");  // a dynamic user
-    CHECK(l[1] == "tmp-ok");
-    CHECK(l[2] == "usr-ro");
-    Result tmp = sb.hutch({"exec", "deb", "sh", "-c", "ls -A /tmp; test ! -e /usr/x && echo no-usr-x"});
-    REQUIRE_RC(tmp, 0);
-    CHECK_R(tmp, tmp.out.find("unitfile") == std::string::npos);
-    CHECK_R(tmp, tmp.out.find("no-usr-x") != std::string::npos);
+    checkUnitSandboxing(sb, "deb", boot);
     Result stop = sb.hutch({"stop", "deb"}, boot);
     REQUIRE_RC(stop, 0);
     Result rm = sb.hutch({"rm", "deb"});
     REQUIRE_RC(rm, 0);
+}
+
+TEST_CASE("e2e: a default systemd container has its own user namespace: sandboxing and NET_ADMIN work", "[e2e][userns][systemd]") {
+    testEnv();
+    const char* v = std::getenv("HUTCH_TEST_SYSTEMD_IMAGE");
+    if (!v || !*v) {
+        WARN("HUTCH_TEST_SYSTEMD_IMAGE is not set (HUTCH_TEST_NO_SYSTEMD=1?): not run");
+        return;
+    }
+    Sandbox sb;
+    const auto boot = RunOptions::withTimeout(std::chrono::seconds(120));
+    Result run = sb.hutch({"run", "-d", "--name", "deb", v}, boot);
+    REQUIRE_RC(run, 0);
+    Result state = sb.hutch({"exec", "deb", "systemctl", "is-system-running", "--wait"}, boot);
+    CHECK_R(state, lastLine(state.out) == "running");
+    // Every id of the session onto itself: files keep their owners, PID 1 is the user.
+    Result mode = sb.hutch({"inspect", "--format", "{{.HostConfig.UsernsMode}} {{.HostConfig.IDMappings.UidMap}} {{.State.Pid}}", "deb"});
+    REQUIRE_RC(mode, 0);
+    std::istringstream m(mode.out);
+    std::string usernsMode, uidMap;
+    long pid = 0;
+    m >> usernsMode >> uidMap >> pid;
+    CHECK(usernsMode == "private");
+    CHECK(uidMap == "[0:0:65537]");
+    CHECK(hostId(pid, "Uid") == static_cast<long>(sb.uid()));
+    Result in = sb.hutch({"exec", "deb", "sh", "-c", "cat /proc/1/uid_map; stat -c %u:%g /usr/bin/systemctl"});
+    REQUIRE_RC(in, 0);
+    CHECK_R(in, in.out.find("0          0          1") != std::string::npos);
+    CHECK_R(in, in.out.find("1          1      65536") != std::string::npos);
+    CHECK_R(in, lastLine(in.out) == "0:0");
+    checkUnitSandboxing(sb, "deb", boot);
+    // The network namespace is the container's: its root configures it (NET_ADMIN).
+    Result net = sb.hutch({"exec", "deb", "sh", "-c",
+                           "ip addr add 10.9.9.9/32 dev lo && ip link set lo mtu 1280 && ip -o addr show lo && ip -o link show lo"});
+    REQUIRE_RC(net, 0);
+    CHECK_R(net, net.out.find("mtu 1280") != std::string::npos);
+    CHECK_R(net, net.out.find("10.9.9.9/32") != std::string::npos);
+    Result stop = sb.hutch({"stop", "deb"}, boot);
+    REQUIRE_RC(stop, 0);
+    // --userns=host keeps the session's namespace, as before.
+    Result host = sb.hutch({"run", "--rm", "--userns=host", "--systemd=always", "busybox", "cat", "/proc/self/uid_map"});
+    REQUIRE_RC(host, 0);
+    CHECK_R(host, host.out.find("1     " + std::to_string(firstSubId("/etc/subuid", sb.user()))) != std::string::npos);
+    Result dflt = sb.hutch({"run", "--rm", "--systemd=always", "busybox", "cat", "/proc/self/uid_map"});
+    REQUIRE_RC(dflt, 0);
+    CHECK_R(dflt, dflt.out.find("1          1      65536") != std::string::npos);
+}
+
+TEST_CASE("e2e: under --uidmap the network namespace is the container's: NET_ADMIN and published ports work", "[e2e][userns][network]") {
+    Sandbox sb;
+    Result r = sb.hutch({"run", "--rm", "--uidmap", "0:1:65536", "--cap-add", "NET_ADMIN", "busybox", "sh", "-c",
+                         "ip link set lo mtu 1300 && ip -o link show lo; cat /proc/sys/net/ipv4/ping_group_range"});
+    REQUIRE_RC(r, 0);
+    CHECK_R(r, r.out.find("mtu 1300") != std::string::npos);
+    CHECK_R(r, lastLine(r.out) == "0\t0");
+    // Without NET_ADMIN its root still may not.
+    Result no = sb.hutch({"run", "--rm", "--uidmap", "0:1:65536", "busybox", "ip", "link", "set", "lo", "mtu", "1300"});
+    CHECK(no.rc != 0);
+    for (const char* net : {"slirp4netns", "pasta"}) {
+        Result d = sb.hutch({"run", "-d", "--name", std::string("w") + net, "--network", net, "--uidmap", "0:1:65536", "-p",
+                             std::string("127.0.0.1:") + (net[0] == 's' ? "18491" : "18492") + ":8080", "busybox", "sh", "-c",
+                             "echo hello > /tmp/i && exec httpd -f -p 8080 -h /tmp"});
+        REQUIRE_RC(d, 0);
+        Result get = sb.hutch({"run", "--rm", "--network", "host", "busybox", "sh", "-c",
+                               std::string("for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://127.0.0.1:") +
+                                   (net[0] == 's' ? "18491" : "18492") + "/i && exit 0; sleep 0.2; done; exit 1"});
+        CHECK_R(get, get.out == "hello\n");
+        Result rm = sb.hutch({"rm", "-f", "-t0", std::string("w") + net});
+        REQUIRE_RC(rm, 0);
+    }
+}
+
+TEST_CASE("e2e: --userns=private and --subuidname", "[e2e][userns]") {
+    Sandbox sb;
+    Result p = sb.hutch({"run", "--rm", "--userns=private", "-v", "pv:/v", "busybox", "sh", "-c",
+                         "cat /proc/self/uid_map; stat -c %u:%g /bin/busybox; touch /v/f; stat -c %u /v/f"});
+    REQUIRE_RC(p, 0);
+    auto l = lines(p.out);
+    REQUIRE(l.size() == 4);
+    CHECK(l[2] == "0:0");
+    CHECK(l[3] == "0");
+    // The same volume in a container without its own namespace: the same owner.
+    Result same = sb.hutch({"run", "--rm", "-v", "pv:/v", "busybox", "stat", "-c", "%u", "/v/f"});
+    REQUIRE_RC(same, 0);
+    CHECK(same.out == "0\n");
+    Result named = sb.hutch({"run", "--rm", "--subuidname", sb.user(), "busybox", "cat", "/proc/self/uid_map"});
+    REQUIRE_RC(named, 0);
+    CHECK_R(named, named.out.find("0          1      65536") != std::string::npos);
+    Result bad = sb.hutch({"run", "--rm", "--subuidname", "hutch-no-such-user", "busybox", "true"});
+    CHECK(bad.rc == 125);
+    CHECK_R(bad, bad.err.find("/etc/subuid grants no range to \"hutch-no-such-user\"") != std::string::npos);
+    Result ps = sb.hutch({"ps", "-a", "-q"});
+    CHECK_R(ps, ps.out.empty());
 }
 
 TEST_CASE("e2e: commit of a --uidmap container records the owners the container saw", "[e2e][userns]") {

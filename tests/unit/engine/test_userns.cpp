@@ -22,7 +22,7 @@ UsernsHost session() {
 }
 
 UsernsPlan resolve(std::string mode, std::vector<std::string> uidmap = {}, std::vector<std::string> gidmap = {}) {
-    return resolveUserns(UsernsFlags{std::move(mode), std::move(uidmap), std::move(gidmap)}, session());
+    return resolveUserns(UsernsFlags{std::move(mode), std::move(uidmap), std::move(gidmap), {}, {}}, session());
 }
 
 std::string errorOf(std::string mode, std::vector<std::string> uidmap = {}, std::vector<std::string> gidmap = {}) {
@@ -96,7 +96,7 @@ TEST_CASE("userns: bad maps name the flag, the range and the fix", "[userns]") {
     CHECK(errorOf("keep-id:uid=70000").find("not below the 65537 ids") != std::string::npos);
     CHECK(errorOf("keep-id:foo=1").find("unknown keep-id option") != std::string::npos);
     CHECK(errorOf("bogus").find("unknown mode") != std::string::npos);
-    CHECK(errorOf("private").find("not supported yet") != std::string::npos);
+    CHECK(errorOf("ns:/proc/1/ns/user").find("not supported yet") != std::string::npos);
 }
 
 TEST_CASE("userns: the spec gets a user namespace with the mappings", "[userns]") {
@@ -132,7 +132,8 @@ TEST_CASE("userns: systemd in its own user namespace gets the capabilities LXC g
     auto own = containerCapabilities(img, c);
     CHECK(has(own, "CAP_SYS_ADMIN"));
     CHECK(has(own, "CAP_NET_ADMIN"));
-    for (const char* hostOnly : {"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_TIME", "CAP_MAC_ADMIN", "CAP_MAC_OVERRIDE"})
+    for (const char* hostOnly : {"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_TIME", "CAP_MAC_ADMIN", "CAP_MAC_OVERRIDE",
+                                 "CAP_SYS_BOOT"})
         CHECK_FALSE(has(own, hostOnly));
     c.capAdd = {"sys_rawio,net_raw"};
     c.capDrop = {"CAP_NET_ADMIN"};
@@ -150,19 +151,19 @@ TEST_CASE("userns: systemd in its own user namespace gets the capabilities LXC g
 TEST_CASE("userns: auto takes the lowest free slice of the image's size, at least 1024", "[userns]") {
     UsernsHost h = session();
     h.imageSpan = 1001;
-    auto p = resolveUserns(UsernsFlags{"auto", {}, {}}, h);
+    auto p = resolveUserns(UsernsFlags{"auto", {}, {}, {}, {}}, h);
     CHECK(p.mode == "auto");
     CHECK(p.uids == std::vector<IdMapping>{{0, 1, 1024}});
     CHECK(p.gids == p.uids);
     h.used = {{1, 1025}, {2049, 3049}};  // two containers' slices; a gap of 1024 between them
-    CHECK(resolveUserns(UsernsFlags{"auto", {}, {}}, h).uids == std::vector<IdMapping>{{0, 1025, 1024}});
-    CHECK(resolveUserns(UsernsFlags{"auto:size=2000", {}, {}}, h).uids == std::vector<IdMapping>{{0, 3049, 2000}});
+    CHECK(resolveUserns(UsernsFlags{"auto", {}, {}, {}, {}}, h).uids == std::vector<IdMapping>{{0, 1025, 1024}});
+    CHECK(resolveUserns(UsernsFlags{"auto:size=2000", {}, {}, {}, {}}, h).uids == std::vector<IdMapping>{{0, 3049, 2000}});
     h.imageSpan = 65535;  // an image with a file owned by nogroup (65534)
     h.used.clear();
-    CHECK(resolveUserns(UsernsFlags{"auto", {}, {}}, h).uids == std::vector<IdMapping>{{0, 1, 65535}});
+    CHECK(resolveUserns(UsernsFlags{"auto", {}, {}, {}, {}}, h).uids == std::vector<IdMapping>{{0, 1, 65535}});
     h.used = {{1, 3}};  // two ids taken: 65534 are left
     try {
-        resolveUserns(UsernsFlags{"auto", {}, {}}, h);
+        resolveUserns(UsernsFlags{"auto", {}, {}, {}, {}}, h);
         FAIL("no error");
     } catch (const InvalidArgument& e) {
         CHECK(std::string(e.what()).find("no free range of 65535 ids") != std::string::npos);
@@ -172,4 +173,52 @@ TEST_CASE("userns: auto takes the lowest free slice of the image's size, at leas
     CHECK(isAutoUserns("auto"));
     CHECK(isAutoUserns("auto:size=10"));
     CHECK_FALSE(isAutoUserns("automatic"));
+}
+
+TEST_CASE("userns: private maps every id of the namespace onto itself", "[userns]") {
+    auto p = resolve("private");
+    CHECK(p.mode == "private");
+    CHECK(p.uids == std::vector<IdMapping>{{0, 0, 65537}});
+    CHECK(p.gids == std::vector<IdMapping>{{0, 0, 65537}});
+    CHECK(isIdentityMapping(p.uids));
+    CHECK(!isIdentityMapping({{0, 1, 65536}}));
+    CHECK(!isIdentityMapping({{0, 0, 1}, {1, 2, 10}}));
+    CHECK(errorOf("private:size=3").find("private takes no options") != std::string::npos);
+    // --userns=private with --uidmap is podman's spelling of the same thing.
+    CHECK(resolve("private", {"0:1:10"}).uids == std::vector<IdMapping>{{0, 1, 10}});
+}
+
+TEST_CASE("userns: --subuidname maps container 0.. onto the named ranges, in the namespace's ids", "[userns]") {
+    UsernsHost h = session();
+    h.ownUids = {{0, 1001, 1}, {1, 100000, 65536}};
+    h.ownGids = {{0, 1002, 1}, {1, 200000, 65536}};
+    h.subuidRanges = {{100000, 65536}};
+    h.subgidRanges = {{210000, 1000}, {200000, 5}};
+    UsernsFlags f;
+    f.subuidname = "me";
+    auto p = resolveUserns(f, h);
+    CHECK(p.mode == "private");
+    CHECK(p.uids == std::vector<IdMapping>{{0, 1, 65536}});
+    CHECK(p.gids == std::vector<IdMapping>{{0, 10001, 1000}, {1000, 1, 5}});
+    auto err = [&](UsernsFlags fl, UsernsHost host) {
+        try {
+            resolveUserns(fl, host);
+        } catch (const InvalidArgument& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    UsernsHost other = h;
+    other.subuidRanges = {{300000, 10}};  // someone else's ids
+    CHECK(err(f, other).find("--subuidname me: its range 300000-300009 in /etc/subuid is not in your user namespace "
+                             "(host ids 1001-1001, 100000-165535)") != std::string::npos);
+    UsernsHost none = h;
+    none.subuidRanges.clear();
+    CHECK(err(f, none).find("/etc/subuid grants no range to \"me\"") != std::string::npos);
+    UsernsFlags both = f;
+    both.uidmap = {"0:1:10"};
+    CHECK(err(both, h).find("cannot be used with --uidmap") != std::string::npos);
+    UsernsFlags keep = f;
+    keep.mode = "keep-id";
+    CHECK(err(keep, h).find("--userns=keep-id cannot be used with --subuidname") != std::string::npos);
 }
