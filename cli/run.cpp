@@ -120,6 +120,7 @@ void registerRun(Registry& r) {
     sub->add_flag("--privileged", o->req.config.privileged, "Give extended privileges to container");
     sub->add_option("--userns", o->req.config.userns.mode,
                     "User namespace to use (host, private, auto[:size=N], keep-id[:uid=N,gid=N], nomap)");
+    sub->add_option("--cgroupns", o->req.config.cgroupns, "cgroup namespace to use (private, host)");
     sub->add_option("--subuidname", o->req.config.userns.subuidname,
                     "Name of range listed in /etc/subuid for use in user namespace");
     sub->add_option("--subgidname", o->req.config.userns.subgidname,

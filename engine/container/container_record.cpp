@@ -36,7 +36,8 @@ json ContainerRecord::toJson() const {
                 {"capAdd", config.capAdd},      {"capDrop", config.capDrop},
                 {"privileged", config.privileged}, {"seccompProfile", config.seccompProfile},
                 {"noNewPrivileges", config.noNewPrivileges}, {"readOnly", config.readOnly},
-                {"systemd", config.systemd},    {"sdNotify", config.sdNotify}};
+                {"systemd", config.systemd},    {"sdNotify", config.sdNotify},
+                {"cgroupns", config.cgroupns}};
     if (config.entrypoint) cfg["entrypoint"] = *config.entrypoint;
     if (!config.uidMappings.empty()) {
         cfg["usernsMode"] = config.usernsMode;
@@ -100,6 +101,7 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.config.readOnly = c.value("readOnly", false);
         r.config.systemd = c.value("systemd", "true");
         r.config.sdNotify = c.value("sdNotify", "");
+        r.config.cgroupns = c.value("cgroupns", "private");
         if (c.contains("net")) r.config.net = NetworkOptions::fromJson(c["net"]);
         if (c.contains("entrypoint")) r.config.entrypoint = c["entrypoint"].get<std::vector<std::string>>();
         r.config.usernsMode = c.value("usernsMode", "");

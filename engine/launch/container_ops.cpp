@@ -151,6 +151,7 @@ nlohmann::ordered_json inspectContainer(Context& ctx, const ContainerRecord& r) 
                  {{"NetworkMode", r.config.network},
                   {"AutoRemove", r.autoRemove},
                   {"UsernsMode", r.config.usernsMode},
+                  {"CgroupMode", r.config.cgroupns},
                   {"IDMappings",
                    {{"UidMap", formatIdMappings(r.config.uidMappings)}, {"GidMap", formatIdMappings(r.config.gidMappings)}}}}},
                 {"Mounts", inspectMounts(ctx, r)}};

@@ -147,6 +147,11 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
         throw InvalidArgument("invalid argument \"" + std::to_string(req.stopTimeout) +
                               "\" for \"--stop-timeout\" flag: must be a number of seconds, 0 or more");
     validateHostname(req.config.hostname);
+    if (req.config.cgroupns != "private" && req.config.cgroupns != "host")
+        throw InvalidArgument("--cgroupns \"" + req.config.cgroupns + "\": must be private or host" +
+                              (req.config.cgroupns.rfind("ns:", 0) == 0 || req.config.cgroupns.rfind("container:", 0) == 0
+                                   ? " (joining another cgroup namespace is not supported)"
+                                   : ""));
     validateNetworkOptions(req.config.net);
     const std::string imageId = imageIdFor(ctx, req);
     log::debug("run: image {} found", imageId);
@@ -176,6 +181,11 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     // CAP_SYS_ADMIN (and NET_ADMIN over its own network) there only, which unit sandboxing
     // (PrivateTmp, ProtectSystem, DynamicUser...) needs. All of the session's ids map onto
     // themselves: files keep their owners, the image is not copied. --userns=host opts out.
+    // systemd mounts cgroup2 for its cgroup: only one rooted at it (its own cgroup namespace)
+    // can be mounted, and written, from a rootless container.
+    if (rec.config.cgroupns == "host" && systemdMode(defaults, req.config))
+        throw InvalidArgument("--cgroupns=host: systemd needs a cgroup namespace of its own to manage its cgroup "
+                              "(a cgroup2 mount rooted there); use --cgroupns=private, or --systemd=false");
     const UsernsFlags& u = rec.config.userns;
     if (ctx.rootless() && !rec.config.privileged && u.mode.empty() && u.uidmap.empty() && u.gidmap.empty() &&
         u.subuidname.empty() && u.subgidname.empty() && systemdMode(defaults, req.config))

@@ -214,7 +214,8 @@ json buildSpec(const SpecInputs& in) {
     }
 
     json namespaces = json::array({json{{"type", "pid"}}, json{{"type", "ipc"}}, json{{"type", "uts"}},
-                                   json{{"type", "mount"}}, json{{"type", "cgroup"}}});
+                                   json{{"type", "mount"}}});
+    if (c.cgroupns != "host") namespaces.push_back(json{{"type", "cgroup"}});
     if (!in.netnsPath.empty())
         namespaces.push_back(json{{"type", "network"}, {"path", in.netnsPath}});
     else if (c.network != "host")

@@ -47,6 +47,7 @@ struct ContainerConfig {
     /// -> id of hutch's namespace. Empty = none (the files and ids of the session).
     std::vector<IdMapping> uidMappings, gidMappings;
     std::string usernsMode;                     ///< UsernsPlan::mode ("" = host)
+    std::string cgroupns = "private";           ///< --cgroupns=private (a cgroup namespace of its own) | host
 };
 
 /// Files the engine generated for the container, bind-mounted in.

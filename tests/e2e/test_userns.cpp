@@ -336,3 +336,25 @@ TEST_CASE("e2e: --userns=auto gives each container ids no other container uses",
     Result rm2 = sb.hutch({"rm", "-f", "-t0", "a2"});
     REQUIRE_RC(rm2, 0);
 }
+
+TEST_CASE("e2e: --cgroupns=private|host", "[e2e][cgroupns]") {
+    Sandbox sb;
+    Result priv = sb.hutch({"run", "--rm", "busybox", "sh", "-c", "grep '^0::' /proc/self/cgroup"});
+    REQUIRE_RC(priv, 0);
+    CHECK(priv.out == "0::/\n");
+    Result host = sb.hutch({"run", "--rm", "--cgroupns=host", "busybox", "sh", "-c", "grep '^0::' /proc/self/cgroup"});
+    REQUIRE_RC(host, 0);
+    CHECK_R(host, host.out.rfind("0::/", 0) == 0);
+    CHECK_R(host, host.out != "0::/\n");  // the path from the host's cgroup root
+    Result mode = sb.hutch({"run", "--name", "h", "--cgroupns=host", "busybox", "true"});
+    REQUIRE_RC(mode, 0);
+    Result in = sb.hutch({"inspect", "--format", "{{.HostConfig.CgroupMode}}", "h"});
+    REQUIRE_RC(in, 0);
+    CHECK(in.out == "host\n");
+    Result bad = sb.hutch({"run", "--rm", "--cgroupns=bogus", "busybox", "true"});
+    CHECK(bad.rc == 125);
+    CHECK_R(bad, bad.err.find("--cgroupns \"bogus\": must be private or host") != std::string::npos);
+    Result sd = sb.hutch({"run", "--rm", "--cgroupns=host", "--systemd=always", "busybox", "true"});
+    CHECK(sd.rc == 125);
+    CHECK_R(sd, sd.err.find("--cgroupns=host: systemd needs a cgroup namespace of its own") != std::string::npos);
+}
