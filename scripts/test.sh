@@ -9,6 +9,8 @@
 #      with systemd, scripts/make-debian-systemd.sh; debootstrap ~1-2 min the first time, then
 #      cached in /var/cache/hutch-test/debian-systemd-<key>/);
 #   4. runs ctest in both trees, label by label: unit, integration, e2e;
+#   4a. runs the e2e cases tagged [podman-ref] against podman too (tests/e2e/podman-shim.sh;
+#      one result; HUTCH_TEST_PODMAN_REF=0 skips it);
 #   4b. builds the libFuzzer targets with clang in build-fuzz/ and runs each one for
 #      HUTCH_TEST_FUZZ_SECONDS (scripts/fuzz.sh); each target counts as one test;
 #   5. stops the registry again (trap, also on failure) if this script started it;
@@ -171,6 +173,26 @@ for tree in $TREES; do
     run_label "$tree" "$label"
   done
 done
+
+# ---------------------------------------------------------------- podman reference
+# The e2e cases tagged [podman-ref] state podman's behaviour: they run against podman 4.3 as
+# well (tests/e2e/podman-shim.sh), so an expectation that is hutch's own and not podman's
+# shows up here. One result.
+REF_E2E=$ROOT/build/tests/test_e2e
+if [[ ${HUTCH_TEST_PODMAN_REF:-1} == 1 && " $TREES " == *" build "* && " $LABELS " == *" e2e "* ]]; then
+  if [[ ! -x $REF_E2E ]] || ! command -v podman >/dev/null; then
+    failed=$((failed + 1))
+    failures+=("podman reference: $REF_E2E or podman missing")
+  else
+    log "podman reference: test_e2e [podman-ref] against podman $(podman --version | awk '{print $3}')"
+    if HUTCH_E2E_BINARY="$ROOT/tests/e2e/podman-shim.sh" timeout 900 "$REF_E2E" "[podman-ref]"; then
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1))
+      failures+=("podman reference: the [podman-ref] e2e cases fail against podman")
+    fi
+  fi
+fi
 
 # ---------------------------------------------------------------- fuzz
 # A short fixed-time run of every libFuzzer target (the seed corpus plus a few seconds of

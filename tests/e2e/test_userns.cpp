@@ -3,6 +3,8 @@
 // user's own uid inside, containers with different mappings cannot read each other's files
 // in a shared volume, :U gives a bind source to the container's root, bad maps are errors
 // that create nothing, and systemd boots under --uidmap 0:1:65536 (the seed's failing case).
+// Cases tagged [podman-ref] state podman 4.3's behaviour too: scripts/test.sh runs them against
+// podman (tests/e2e/podman-shim.sh) as well.
 #include "harness.hpp"
 
 #include <catch2/catch.hpp>
@@ -42,7 +44,7 @@ long hostId(long pid, const std::string& key) {
 
 }  // namespace
 
-TEST_CASE("e2e: --uidmap 0:1:65536 makes the container's root the user's first subuid", "[e2e][userns]") {
+TEST_CASE("e2e: --uidmap 0:1:65536 makes the container's root the user's first subuid", "[e2e][userns][podman-ref]") {
     Sandbox sb;
     std::string id = runDetached(sb, {"--name", "m", "--uidmap", "0:1:65536", "busybox", "sleep", "1000"});
     Result pid = sb.hutch({"inspect", "--format", "{{.State.Pid}}", "m"});
@@ -63,7 +65,7 @@ TEST_CASE("e2e: --uidmap 0:1:65536 makes the container's root the user's first s
     CHECK(l[3] == "1000:1000");
     CHECK(l[4] == "0");
     CHECK_R(in, in.out.find("0          1      65536") != std::string::npos);
-    Result maps = sb.hutch({"inspect", "--format", "{{.HostConfig.UsernsMode}} {{.HostConfig.IDMappings.UidMap}}", "m"});
+    Result maps = sb.hutch({"inspect", "--format", "{{.HostConfig.UsernsMode}} {{.HostConfig.IDMappings.UIDMap}}", "m"});
     REQUIRE_RC(maps, 0);
     CHECK_R(maps, maps.out == "private [0:1:65536]\n");
     REQUIRE_RC(sb.hutch({"rm", "-f", "-t0", "m"}), 0);
@@ -72,7 +74,7 @@ TEST_CASE("e2e: --uidmap 0:1:65536 makes the container's root the user's first s
     REQUIRE_RC(again, 0);
 }
 
-TEST_CASE("e2e: --userns=keep-id keeps the user's uid and their files inside", "[e2e][userns]") {
+TEST_CASE("e2e: --userns=keep-id keeps the user's uid and their files inside", "[e2e][userns][podman-ref]") {
     Sandbox sb;
     fs::path dir = sb.dir() / "work";
     sb.writeFile(dir / "f", "mine\n");
@@ -94,7 +96,7 @@ TEST_CASE("e2e: --userns=keep-id keeps the user's uid and their files inside", "
     CHECK_R(root, root.out == "0\n");
 }
 
-TEST_CASE("e2e: containers with different mappings cannot read each other's files in a volume", "[e2e][userns]") {
+TEST_CASE("e2e: containers with different mappings cannot read each other's files in a volume", "[e2e][userns][podman-ref]") {
     Sandbox sb;
     Result first = sb.hutch({"run", "--rm", "--uidmap", "0:1:65536", "-v", "shared:/v", "busybox", "sh", "-c",
                              "echo secret > /v/a && chmod 600 /v/a && stat -c %u /v/a"});
@@ -111,7 +113,7 @@ TEST_CASE("e2e: containers with different mappings cannot read each other's file
     CHECK(same.out == "secret\n");
 }
 
-TEST_CASE("e2e: -v SRC:DST:U under --uidmap gives the source to the container's root", "[e2e][userns]") {
+TEST_CASE("e2e: -v SRC:DST:U under --uidmap gives the source to the container's root", "[e2e][userns][podman-ref]") {
     Sandbox sb;
     fs::path dir = sb.dir() / "src";
     sb.writeFile(dir / "x", "x\n");
@@ -220,7 +222,7 @@ TEST_CASE("e2e: a default systemd container has its own user namespace: sandboxi
     Result state = sb.hutch({"exec", "deb", "systemctl", "is-system-running", "--wait"}, boot);
     CHECK_R(state, lastLine(state.out) == "running");
     // Every id of the session onto itself: files keep their owners, PID 1 is the user.
-    Result mode = sb.hutch({"inspect", "--format", "{{.HostConfig.UsernsMode}} {{.HostConfig.IDMappings.UidMap}} {{.State.Pid}}", "deb"});
+    Result mode = sb.hutch({"inspect", "--format", "{{.HostConfig.UsernsMode}} {{.HostConfig.IDMappings.UIDMap}} {{.State.Pid}}", "deb"});
     REQUIRE_RC(mode, 0);
     std::istringstream m(mode.out);
     std::string usernsMode, uidMap;
@@ -315,8 +317,8 @@ TEST_CASE("e2e: --userns=auto gives each container ids no other container uses",
     Sandbox sb;
     runDetached(sb, {"--name", "a1", "--userns=auto", "-v", "shared:/v", "busybox", "sleep", "1000"});
     runDetached(sb, {"--name", "a2", "--userns=auto", "-v", "shared:/v", "busybox", "sleep", "1000"});
-    Result m1 = sb.hutch({"inspect", "--format", "{{.HostConfig.UsernsMode}} {{.HostConfig.IDMappings.UidMap}}", "a1"});
-    Result m2 = sb.hutch({"inspect", "--format", "{{.HostConfig.UsernsMode}} {{.HostConfig.IDMappings.UidMap}}", "a2"});
+    Result m1 = sb.hutch({"inspect", "--format", "{{.HostConfig.UsernsMode}} {{.HostConfig.IDMappings.UIDMap}}", "a1"});
+    Result m2 = sb.hutch({"inspect", "--format", "{{.HostConfig.UsernsMode}} {{.HostConfig.IDMappings.UIDMap}}", "a2"});
     REQUIRE_RC(m1, 0);
     REQUIRE_RC(m2, 0);
     CHECK(m1.out == "auto [0:1:1024]\n");  // busybox's owners fit in 1024 ids
