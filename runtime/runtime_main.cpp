@@ -22,11 +22,18 @@ namespace hutch::runtime {
 
 namespace {
 
+/// A detached bind mount to be idmapped with the container's user namespace (option "idmap").
+struct IdmapMount {
+    int fd;
+    std::string source, destination;
+};
+
 /// Clones spec's rootfs and every absolute bind-mount source into detached mounts
 /// (open_tree OPEN_TREE_CLONE, here, where every path is reachable) kept open in `opened`,
 /// and points spec at them as /proc/self/fd/N: the child attaches them in its own mount
-/// namespace (mounts.cpp). Throws SysError naming the path.
-void cloneMountSources(Spec& spec, std::vector<UniqueFd>& opened) {
+/// namespace (mounts.cpp). Those with option "idmap" are listed in `idmapped`. Throws
+/// SysError naming the path.
+void cloneMountSources(Spec& spec, std::vector<UniqueFd>& opened, std::vector<IdmapMount>& idmapped) {
     auto reach = [&](std::string& path, bool recursive) {
         UniqueFd fd(::open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0)));
         if (!fd) throw SysError(errno, "clone the mount of " + path + " (open_tree)");
@@ -35,12 +42,41 @@ void cloneMountSources(Spec& spec, std::vector<UniqueFd>& opened) {
     };
     reach(spec.rootPath, true);
     for (auto& m : spec.mounts) {
-        bool bind = m.type == "bind", rec = false;
+        bool bind = m.type == "bind", rec = false, idmap = false;
         for (const auto& opt : m.options) {
             bind = bind || opt == "bind" || opt == "rbind";
             rec = rec || opt == "rbind";
+            idmap = idmap || opt == "idmap";
         }
-        if (bind && !m.source.empty() && m.source[0] == '/') reach(m.source, rec);
+        if (!bind || m.source.empty() || m.source[0] != '/') continue;
+        std::string source = m.source;
+        reach(m.source, rec);
+        if (idmap) idmapped.push_back({opened.back().get(), source, m.destination});
+    }
+}
+
+/// Makes each of `mounts` an idmapped mount (mount_setattr MOUNT_ATTR_IDMAP) with the user
+/// namespace of `pid`: the files appear inside with their owners mapped through it, as if
+/// they were container ids. Throws Error naming the source and why the kernel refused.
+void idmapMounts(const std::vector<IdmapMount>& mounts, pid_t pid) {
+    if (mounts.empty()) return;
+    std::string nsPath = "/proc/" + std::to_string(pid) + "/ns/user";
+    UniqueFd ns(::open(nsPath.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns) throw SysError(errno, "open " + nsPath);
+    for (const auto& m : mounts) {
+        mount_attr attr{};
+        attr.attr_set = MOUNT_ATTR_IDMAP;
+        attr.userns_fd = static_cast<uint64_t>(ns.get());
+        if (::mount_setattr(m.fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0) continue;
+        int err = errno;
+        std::string why = err == EPERM
+                              ? "an idmapped mount needs privilege over the user namespace that mounted the source's "
+                                "filesystem, which a rootless user has only for filesystems mounted in their own "
+                                "session; use :U (chown the source to the container's user) instead"
+                          : err == EINVAL ? "the source's filesystem (or this kernel) does not support idmapped mounts; use :U instead"
+                                          : std::string(std::strerror(err));
+        throw Error("bind mount " + m.source + " on " + m.destination + " with idmap: the kernel refused it (" +
+                    std::strerror(err) + "): " + why);
     }
 }
 
@@ -90,9 +126,10 @@ int runContainer(const RunOptions& o) noexcept {
         // directories that lead to its rootfs and bind sources (the store's are 0700, owned
         // by ids it does not map): they are opened here and reached through /proc/self/fd.
         std::vector<UniqueFd> opened;
+        std::vector<IdmapMount> idmapped;
         if (flags & CLONE_NEWUSER) {
             try {
-                cloneMountSources(spec, opened);
+                cloneMountSources(spec, opened, idmapped);
             } catch (const Error& e) {
                 return reportFailure(o.statusFd, {"mounts", e.what(), 0, 125});
             }
@@ -105,7 +142,10 @@ int runContainer(const RunOptions& o) noexcept {
         plan.child.startGateFd = o.startGateFd;
         plan.child.seccomp = filter ? &*filter : nullptr;
         plan.prepare = [&](pid_t pid) {
-            if (flags & CLONE_NEWUSER) writeIdMaps(pid, spec.uidMappings, spec.gidMappings);
+            if (flags & CLONE_NEWUSER) {
+                writeIdMaps(pid, spec.uidMappings, spec.gidMappings);
+                idmapMounts(idmapped, pid);
+            }
             if (!cgroupDir.empty()) {
                 // The container's root owns its cgroup (systemd makes its own below it).
                 if (flags & CLONE_NEWUSER)

@@ -191,6 +191,11 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
         u.subuidname.empty() && u.subgidname.empty() && systemdMode(defaults, req.config))
         rec.config.userns.mode = "private";
     auto usernsLock = resolveContainerUserns(ctx, rec.config, imageId);  // so does a bad --uidmap
+    for (const auto& m : rec.config.mounts)
+        if (rec.config.uidMappings.empty() && std::find(m.options.begin(), m.options.end(), "idmap") != m.options.end())
+            throw InvalidArgument(m.flag + " " + m.source + ":" + m.destination +
+                                  ": idmap needs a user namespace of the container's own (--userns=auto|private|keep-id, "
+                                  "--uidmap)");
     auto volumesLock = prepareMounts(ctx, rec, imageVolumes(ctx, imageId));  // held until the record is stored
     try {
         // The store shifts file owners (and --userns=auto counts the ids used) only for a

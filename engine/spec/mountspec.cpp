@@ -164,6 +164,12 @@ MountSpec parseVolumeFlag(const std::string& value) {
             // SELinux relabelling: accepted, nothing to do without SELinux.
         } else if (w == "U") {
             m.chown = true;
+        } else if (w == "idmap") {
+            if (m.type != MountType::Bind)
+                throw InvalidArgument(flag + " \"" + value + "\": idmap is supported on bind mounts (a host path) only");
+            m.options.push_back(w);
+        } else if (w.rfind("idmap=", 0) == 0) {
+            throw InvalidArgument(flag + " \"" + value + "\": idmap takes no mappings here: the container's own are used");
         } else if (w == "nocopy") {
             m.noCopy = true;
         } else if (w == "copy") {
@@ -256,6 +262,10 @@ MountSpec parseMountFlag(const std::string& value) {
             m.noCopy = boolValue();
         } else if (k == "U" || k == "chown") {
             m.chown = boolValue();
+        } else if (k == "idmap") {
+            if (!noValue) throw bad("idmap=" + v + ": idmap takes no mappings here: the container's own are used");
+            onlyFor(k, MountType::Bind);
+            m.options.push_back(k);
         } else if (flagWords().count(k) && noValue) {
             m.options.push_back(k);
         } else if ((k == "relabel" || k == "z" || k == "Z" || k == "volume-label" || k == "consistency")) {

@@ -360,3 +360,40 @@ TEST_CASE("e2e: --cgroupns=private|host", "[e2e][cgroupns]") {
     CHECK(sd.rc == 125);
     CHECK_R(sd, sd.err.find("--cgroupns=host: systemd needs a cgroup namespace of its own") != std::string::npos);
 }
+
+TEST_CASE("e2e: -v SRC:DST:idmap: refused rootless with the fix named, an idmapped mount as root", "[e2e][userns][idmap]") {
+    Sandbox sb;
+    fs::path dir = sb.dir() / "src";
+    fs::create_directories(dir);
+    sb.writeFile(dir / "f", "hi\n");
+    // Rootless the kernel refuses an idmapped mount of the host's filesystem: say why, and :U.
+    Result r = sb.hutch({"run", "--rm", "--uidmap", "0:1:65536", "-v", dir.string() + ":/d:idmap", "busybox", "true"});
+    CHECK(r.rc == 125);
+    CHECK_R(r, r.err.find("with idmap: the kernel refused it") != std::string::npos);
+    CHECK_R(r, r.err.find("use :U") != std::string::npos);
+    Result none = sb.hutch({"run", "--rm", "-v", dir.string() + ":/d:idmap", "busybox", "true"});
+    CHECK(none.rc == 125);
+    CHECK_R(none, none.err.find("idmap needs a user namespace of the container's own") != std::string::npos);
+    Result vol = sb.hutch({"run", "--rm", "--uidmap", "0:1:65536", "-v", "v:/d:idmap", "busybox", "true"});
+    CHECK(vol.rc == 125);
+    CHECK_R(vol, vol.err.find("idmap is supported on bind mounts") != std::string::npos);
+    Result ps = sb.hutch({"ps", "-a", "-q"});
+    CHECK_R(ps, ps.out.empty());
+
+    // As root (no session namespace) the kernel allows it: the host's owners appear as they
+    // are on disk, and what the container's root writes is root's on the host.
+    const fs::path root = sb.dir() / "rootful";
+    const fs::path conf = sb.dir() / "registries.conf";
+    sb.writeFile(conf, "[[registry]]\nlocation = \"" + testEnv().registry + "\"\ninsecure = true\n");
+    ::chown(dir.c_str(), 0, 0);
+    ::chown((dir / "f").c_str(), 1234, 1234);
+    const std::string hutch = "CONTAINERS_REGISTRIES_CONF=" + conf.string() + " " + hutchBinary() + " --root " +
+                              (root / "g").string() + " --runroot " + (root / "r").string();
+    std::string out = hostCommand(hutch + " run --rm --network none --uidmap 0:200000:65536 -v " + dir.string() +
+                                  ":/d:idmap " + testEnv().registry + "/busybox sh -c 'stat -c %u /d/f; touch /d/new'");
+    CHECK(out == "1234\n");
+    struct stat st {};
+    REQUIRE(::stat((dir / "new").c_str(), &st) == 0);
+    CHECK(st.st_uid == 0);
+    hostCommand(hutch + " system reset -f >/dev/null");
+}

@@ -176,3 +176,14 @@ TEST_CASE("OCI mounts of parsed specs", "[engine][mountspec]") {
     auto suid = ociMountFor(parseVolumeFlag("v:/d:suid,nodev"), "/vol/v/_data");
     CHECK(suid["options"] == nlohmann::json(Opts{"rbind", "suid", "nodev", "rprivate", "rw"}));
 }
+
+TEST_CASE("idmap: bind mounts only, without mappings, passed to the runtime", "[engine][mountspec]") {
+    auto b = ociMountFor(parseVolumeFlag("/h:/c:idmap,ro"), "/h");
+    CHECK(b["options"] == nlohmann::json(Opts{"rbind", "idmap", "rprivate", "ro"}));
+    auto m = ociMountFor(parseMountFlag("type=bind,src=/h,dst=/c,idmap"), "/h");
+    CHECK(m["options"] == nlohmann::json(Opts{"rbind", "idmap", "rprivate", "rw"}));
+    CHECK(contains(errorOf([] { parseVolumeFlag("vol:/c:idmap"); }), "idmap is supported on bind mounts (a host path) only"));
+    CHECK(contains(errorOf([] { parseVolumeFlag("/h:/c:idmap=uids=0-1-10"); }), "idmap takes no mappings here"));
+    CHECK(contains(errorOf([] { parseMountFlag("type=volume,src=v,dst=/c,idmap"); }), "only for type=bind"));
+    CHECK(contains(errorOf([] { parseMountFlag("type=bind,src=/h,dst=/c,idmap=uids=0-1-1"); }), "idmap takes no mappings here"));
+}
