@@ -26,6 +26,9 @@
 #   boot     `run -d debian-systemd` until `exec systemctl is-system-running --wait` answers
 #            (N_BOOT=3; image from scripts/make-debian-systemd.sh; HUTCH_TEST_SYSTEMD_IMAGE=
 #            empty leaves it out)
+#   mapping  `run --rm --uidmap 0:1:65536 debian-systemd true` right after a pull (the image's
+#            copy with shifted owners: hutch per layer and mapping, podman its chown copy), then
+#            again (the copy reused) (N_BOOT each)
 # and prints the medians and the ratio podman/hutch (> 1 means hutch is faster / smaller).
 # Targets (issue 14): run >= 10x, exec >= 10x, run --rm peak RSS <= 8 MiB. (issue 15): run --rm
 # --userns=auto within 1.5x of run --rm. (issue 2): run >= 5x, pull >= 1x, hutch pull big peak RSS < 64 MiB. Issue 5: overlay
@@ -295,6 +298,18 @@ DEOF
     timed podman-boot "$N_BOOT" podman_rm_boot boot "${PODMAN[@]}"
     podman_rm_boot
     [[ -n $PODMAN_CGROUP ]] && find "$PODMAN_CGROUP" -depth -type d -exec rmdir {} + 2>/dev/null || true
+
+    # The first container of an image under a new mapping pays for the image's files with
+    # their owners shifted: hutch copies each layer once per mapping (then shares it), podman
+    # copies and chowns the image. The image is pulled again (not timed) before each run.
+    echo "bench: first run --uidmap 0:1:65536 of $SYSTEMD_IMAGE after a fresh pull x$N_BOOT" >&2
+    IMAGE=$SYSTEMD_IMAGE
+    hutch_repull() { hutch_rmi; quiet "${HUTCH[@]}" pull "$SYSTEMD_IMAGE"; }
+    podman_repull() { podman_rmi; quiet "${PODMAN[@]}" pull "$SYSTEMD_IMAGE"; }
+    timed hutch-map-first "$N_BOOT" hutch_repull "${HUTCH[@]}" run --rm --uidmap 0:1:65536 "$SYSTEMD_IMAGE" true
+    timed hutch-map-again "$N_BOOT" none "${HUTCH[@]}" run --rm --uidmap 0:1:65536 "$SYSTEMD_IMAGE" true
+    timed podman-map-first "$N_BOOT" podman_repull "${PODMAN[@]}" run --rm --uidmap 0:1:65536 "$SYSTEMD_IMAGE" true
+    timed podman-map-again "$N_BOOT" none "${PODMAN[@]}" run --rm --uidmap 0:1:65536 "$SYSTEMD_IMAGE" true
   fi
   exit 0
 fi
@@ -423,6 +438,8 @@ if [[ -n $SYSTEMD_IMAGE ]]; then
   row "systemd run -d -> running (n=$N_BOOT)" "$(median "$R/hutch-boot")" "$(median "$R/podman-boot")" ms
   echo "(podman given a delegated cgroup2 dir by hand: --cgroupns=private -v CGROUP:/sys/fs/cgroup:rw)"
   echo "final states: hutch $(sort -u "$R/boot-state-hutch" | tr '\n' ' ')podman $(sort -u "$R/boot-state-podman" | tr '\n' ' ')"
+  row "first run --uidmap 0:1:65536, systemd image (n=$N_BOOT)" "$(median "$R/hutch-map-first")" "$(median "$R/podman-map-first")" ms
+  row "next run, same mapping (n=$N_BOOT)" "$(median "$R/hutch-map-again")" "$(median "$R/podman-map-again")" ms
 fi
 echo
 echo "targets: network setup < 30 ms, published port >= 1.00x podman;"
