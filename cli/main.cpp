@@ -7,6 +7,8 @@
 
 #include <cstring>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
@@ -22,6 +24,41 @@ namespace {
 int printError(const std::string& msg, int code) {
     std::cerr << "Error: " << msg << std::endl;
     return code;
+}
+
+/// argv with each "--flag=" (an empty value, as scripts write it: --userns= --hostname=) of
+/// an option that takes a value given as "--flag" "": CLI11 would take the next argument as
+/// the value, where podman reads an empty one. Walks the verbs (subcommands) and skips option
+/// values; stops at the first other positional (an image: the container's command after it
+/// is passed on as it is) or at "--".
+std::vector<std::string> emptyValuesSplit(CLI::App& app, int argc, char** argv) {
+    std::vector<std::string> out(argv, argv + argc);
+    std::vector<std::string> res{out[0]};
+    CLI::App* cur = &app;
+    size_t i = 1;
+    for (; i < out.size(); ++i) {
+        const std::string& t = out[i];
+        if (t == "--") break;
+        if (t.size() > 1 && t[0] == '-') {
+            size_t eq = t.find('=');
+            const CLI::Option* o = cur->get_option_no_throw(t.substr(0, eq));
+            bool takesValue = o && o->get_type_size_max() > 0 && o->get_expected_min() > 0;  // not a flag
+            if (takesValue && eq != std::string::npos && eq + 1 == t.size()) {
+                res.push_back(t.substr(0, eq));
+                res.push_back("");
+                continue;
+            }
+            res.push_back(t);
+            if (takesValue && eq == std::string::npos && i + 1 < out.size()) res.push_back(out[++i]);
+            continue;
+        }
+        auto subs = cur->get_subcommands([&](CLI::App* a) { return a->check_name(t); });
+        if (subs.empty()) break;
+        cur = subs.front();
+        res.push_back(t);
+    }
+    res.insert(res.end(), out.begin() + static_cast<long>(i), out.end());
+    return res;
 }
 
 }  // namespace
@@ -118,7 +155,10 @@ int main(int argc, char** argv) {
             if (v.add != cli::registerTag || std::strcmp(v.name, "tag") == 0) v.add(reg);  // registerTag adds tag and untag
 
     try {
-        app.parse(argc, argv);
+        std::vector<std::string> args = emptyValuesSplit(app, argc, argv);
+        std::vector<char*> ptrs;
+        for (auto& a : args) ptrs.push_back(a.data());
+        app.parse(static_cast<int>(ptrs.size()), ptrs.data());
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {

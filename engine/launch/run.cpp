@@ -147,7 +147,7 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
         throw InvalidArgument("invalid argument \"" + std::to_string(req.stopTimeout) +
                               "\" for \"--stop-timeout\" flag: must be a number of seconds, 0 or more");
     validateHostname(req.config.hostname);
-    if (req.config.cgroupns != "private" && req.config.cgroupns != "host")
+    if (!req.config.cgroupns.empty() && req.config.cgroupns != "private" && req.config.cgroupns != "host")
         throw InvalidArgument("--cgroupns \"" + req.config.cgroupns + "\": must be private or host" +
                               (req.config.cgroupns.rfind("ns:", 0) == 0 || req.config.cgroupns.rfind("container:", 0) == 0
                                    ? " (joining another cgroup namespace is not supported)"
@@ -165,6 +165,7 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     rec.imageName = image.names.empty() ? imageId : image.names[0];
     rec.imageId = imageId;
     rec.config = req.config;
+    if (rec.config.cgroupns.empty()) rec.config.cgroupns = "private";  // --cgroupns= : the default
     prepareNetworkConfig(ctx, rec.config, imageId);  // fails before anything is created
     rec.autoRemove = req.autoRemove;
     rec.detached = req.detach;

@@ -93,3 +93,14 @@ TEST_CASE("e2e: image verbs word flag and argument count errors as podman", "[e2
         CHECK_R(r, r.err.rfind(c.err, 0) == 0);
     }
 }
+
+TEST_CASE("e2e: --flag= is an empty value (the default), never the next argument", "[e2e][cli]") {
+    Sandbox sb;
+    Result r = sb.hutch({"run", "--rm", "--hostname=", "--userns=", "--cgroupns=", "--name=", "-e", "A=1", "busybox", "sh",
+                         "-c", "echo $A \"$1\"", "sh", "--keep="});
+    REQUIRE_RC(r, 0);
+    CHECK(r.out == "1 --keep=\n");  // after the image, arguments are the container's, as given
+    Result host = sb.hutch({"run", "--rm", "--hostname=", "busybox", "hostname"});
+    REQUIRE_RC(host, 0);
+    CHECK(host.out.size() == 13);  // the container id's first 12 characters
+}
