@@ -181,6 +181,12 @@ void Launch::spawn(const RuntimeStdio& stdio) {
             net_.attach(pid);
         }
         net_.waitReady();
+        const NetworkState& now = net_.state();
+        if (now.address != rec_.netState.address || now.gateway != rec_.netState.gateway ||
+            now.dnsForwarder != rec_.netState.dnsForwarder) {
+            rec_.netState = now;
+            rewriteNetworkFiles();
+        }
     } catch (...) {
         gate.fail();  // the container's process ends at its gate (125)
         waited_ = true;
@@ -189,6 +195,30 @@ void Launch::spawn(const RuntimeStdio& stdio) {
     }
     rec_.netState = net_.state();
     gate.open();
+}
+
+void Launch::rewriteNetworkFiles() {
+    // The helper fell back (slirp4netns -> pasta) after the bundle was written: /etc/hosts
+    // and /etc/resolv.conf get its addresses. Rewritten in place: the container's bind
+    // mounts hold these inodes, and its process has not run yet (it waits at the gate).
+    std::string runDir = ctx_.store().containerRunDir(rec_.id);
+    std::string hostname = effectiveHostname(rec_.config, rec_.id);
+    auto rewrite = [](const std::string& path, const std::string& data) {
+        UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+        if (!fd) {
+            if (errno == ENOENT) return;  // --no-hosts
+            throw SysError(errno, "open " + path);
+        }
+        if (::write(fd.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size()))
+            throw SysError(errno, "write " + path);
+    };
+    if (!rec_.config.net.noHosts) rewrite(runDir + "/hosts", containerHostsFile(rec_, hostname));
+    std::string hostResolv;
+    try {
+        hostResolv = fsutil::readFile("/etc/resolv.conf");
+    } catch (const Error&) {
+    }
+    rewrite(runDir + "/resolv.conf", containerResolvConf(rec_, hostResolv));
 }
 
 const RuntimeStatus& Launch::awaitStarted() {

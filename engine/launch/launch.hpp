@@ -75,6 +75,8 @@ public:
     int finish(int runtimeCode);
 
 private:
+    /// /etc/hosts and /etc/resolv.conf again, in place, for the network's final addresses.
+    void rewriteNetworkFiles();
     Context& ctx_;
     ContainerRecord& rec_;
     std::optional<RootfsMount> mounted_;

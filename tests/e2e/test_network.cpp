@@ -454,6 +454,14 @@ TEST_CASE("e2e: a slirp4netns that fails: private falls back to pasta, --network
     CHECK_R(r, r.out == "1\n");
     CHECK_R(r, r.err.find("falling back to pasta") != std::string::npos);
     CHECK_R(r, r.err.find("boom: cannot open /dev/net/tun") != std::string::npos);
+    // /etc/hosts and /etc/resolv.conf name pasta's addresses, not slirp4netns's (written
+    // before the fallback), with the container's own user namespace too.
+    for (const char* userns : {"--userns=host", "--userns=auto"}) {
+        Result files = sb.hutch({"run", "--rm", userns, "busybox", "sh", "-c", "cat /etc/hosts /etc/resolv.conf"}, opt);
+        REQUIRE_RC(files, 0);
+        CHECK_R(files, files.out.find("10.0.2.") == std::string::npos);
+        CHECK_R(files, files.out.find("nameserver 169.254.1.1") != std::string::npos);
+    }
 
     Result e = sb.hutch({"run", "--rm", "--network", "slirp4netns", "busybox", "echo", "ran"}, opt);
     CHECK_R(e, e.rc == 125);
