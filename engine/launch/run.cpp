@@ -98,7 +98,14 @@ std::optional<fsutil::FileLock> resolveContainerUserns(Context& ctx, ContainerCo
             for (const auto& m : other.uidMap) host.used.emplace_back(m.hostId, uint64_t{m.hostId} + m.size);
             for (const auto& m : other.gidMap) host.used.emplace_back(m.hostId, uint64_t{m.hostId} + m.size);
         }
-        if (c.userns.mode.find("size=") == std::string::npos) host.imageSpan = ctx.store().imageOwnerSpan(imageId);
+        if (c.userns.mode.find("size=") == std::string::npos) {
+            host.imageSpan = ctx.store().imageOwnerSpan(imageId);
+            // A numeric -u UID[:GID] must be mapped too (podman sizes the range for it).
+            auto [u, g] = str::cut(c.user, ':');
+            for (const std::string& id : {u, g})
+                if (!id.empty() && id.size() < 10 && id.find_first_not_of("0123456789") == std::string::npos)
+                    host.imageSpan = std::max<uint32_t>(host.imageSpan, static_cast<uint32_t>(std::stoul(id)) + 1);
+        }
     }
     auto uids = runtime::sessionUidMap(), gids = runtime::sessionGidMap();
     host.uidCount = mappedCount(uids);

@@ -337,6 +337,11 @@ TEST_CASE("e2e: --userns=auto gives each container ids no other container uses",
     CHECK_R(again, again.out.find("0          1       1024") != std::string::npos);
     Result rm2 = sb.hutch({"rm", "-f", "-t0", "a2"});
     REQUIRE_RC(rm2, 0);
+    // A numeric -u past the image's owners widens the range to map it (as podman).
+    Result user = sb.hutch({"run", "--rm", "--userns=auto", "-u", "5000", "busybox", "sh", "-c", "id -u; cat /proc/self/uid_map"});
+    REQUIRE_RC(user, 0);
+    CHECK_R(user, user.out.find("5000\n") == 0);
+    CHECK_R(user, user.out.find("5001") != std::string::npos);
 }
 
 TEST_CASE("e2e: --cgroupns=private|host", "[e2e][cgroupns]") {
