@@ -11,7 +11,8 @@ namespace {
 
 uint32_t number(const std::string& flag, const std::string& value, const std::string& part) {
     if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos)
-        throw InvalidArgument(flag + " " + value + ": \"" + part + "\" is not a number (the form is CONTAINER:INTERMEDIATE:SIZE, e.g. 0:1:65536)");
+        throw InvalidArgument(flag + " " + value + ": \"" + part + "\" is not a number" +
+                              (flag == "--userns" ? std::string() : " (the form is CONTAINER:INTERMEDIATE:SIZE, e.g. 0:1:65536)"));
     if (part.size() > 10 || std::stoull(part) > UINT32_MAX)
         throw InvalidArgument(flag + " " + value + ": " + part + " is too large");
     uint64_t v = std::stoull(part);
@@ -26,7 +27,7 @@ void check(const std::string& flag, const std::vector<IdMapping>& maps, uint64_t
         const IdMapping& m = maps[i];
         std::string shown = flag + " " + std::to_string(m.containerId) + ":" + std::to_string(m.hostId) + ":" + std::to_string(m.size);
         if (uint64_t{m.hostId} + m.size > count)
-            throw InvalidArgument(shown + ": intermediate ids " + range(m.hostId, m.size) + " are past the " +
+            throw InvalidArgument(shown + ": intermediate ids " + range(m.hostId, m.size) + " go past the " +
                                   std::to_string(count) + " ids of your user namespace (0 is you, 1-" +
                                   std::to_string(count - 1) + " your range in " + subFile +
                                   "): use intermediate ids below " + std::to_string(count) + ", or grant a larger range in " +
@@ -129,12 +130,13 @@ UsernsPlan resolveUserns(const UsernsFlags& flags, const UsernsHost& host) {
         for (const auto& v : flags.gidmap) plan.gids.push_back(parseIdMapFlag("--gidmap", v));
         if (plan.gids.empty()) plan.gids = plan.uids;  // as podman: --gidmap defaults to --uidmap
         if (plan.uids.empty()) plan.uids = plan.gids;
-        check("--uidmap", plan.uids, host.uidCount, "/etc/subuid");
+        check(flags.uidmap.empty() ? "--gidmap" : "--uidmap", plan.uids, host.uidCount, "/etc/subuid");
         check(flags.gidmap.empty() ? "--uidmap" : "--gidmap", plan.gids, host.gidCount, "/etc/subgid");
         return plan;
     }
+    const bool colon = flags.mode.find(':') != std::string::npos;
     if (mode.empty() || mode == "host") {
-        if (!opts.empty()) throw InvalidArgument("--userns=" + flags.mode + ": host takes no options");
+        if (colon) throw InvalidArgument("--userns=" + flags.mode + ": host takes no options");
         plan.mode = "host";
         return plan;
     }
@@ -154,7 +156,7 @@ UsernsPlan resolveUserns(const UsernsFlags& flags, const UsernsHost& host) {
         return plan;
     }
     if (mode == "nomap") {
-        if (!opts.empty()) throw InvalidArgument("--userns=" + flags.mode + ": nomap takes no options");
+        if (colon) throw InvalidArgument("--userns=" + flags.mode + ": nomap takes no options");
         if (host.uidCount < 2 || host.gidCount < 2)
             throw InvalidArgument("--userns=nomap needs a subordinate id range in /etc/subuid and /etc/subgid");
         plan.mode = "nomap";
@@ -190,7 +192,7 @@ UsernsPlan resolveUserns(const UsernsFlags& flags, const UsernsHost& host) {
         return plan;
     }
     if (mode == "private") {
-        if (!opts.empty()) throw InvalidArgument("--userns=" + flags.mode + ": private takes no options");
+        if (colon) throw InvalidArgument("--userns=" + flags.mode + ": private takes no options");
         plan.mode = "private";
         plan.uids = {{0, 0, static_cast<uint32_t>(std::min<uint64_t>(host.uidCount, UINT32_MAX))}};
         plan.gids = {{0, 0, static_cast<uint32_t>(std::min<uint64_t>(host.gidCount, UINT32_MAX))}};

@@ -133,7 +133,7 @@ TEST_CASE("e2e: bad --uidmap, --gidmap and --userns values are errors that creat
         std::string says;
     };
     const Case cases[] = {
-        {{"--uidmap", "0:70000:10"}, "intermediate ids 70000-70009 are past the 65537 ids"},
+        {{"--uidmap", "0:70000:10"}, "intermediate ids 70000-70009 go past the 65537 ids"},
         {{"--uidmap", "0:1:65537"}, "/etc/subuid"},
         {{"--uidmap", "0:1:100", "--gidmap", "0:65500:100"}, "/etc/subgid"},
         {{"--uidmap", "0:1:100", "--uidmap", "50:200:10"}, "overlap"},

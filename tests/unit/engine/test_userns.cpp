@@ -184,6 +184,11 @@ TEST_CASE("userns: private maps every id of the namespace onto itself", "[userns
     CHECK(!isIdentityMapping({{0, 1, 65536}}));
     CHECK(!isIdentityMapping({{0, 0, 1}, {1, 2, 10}}));
     CHECK(errorOf("private:size=3").find("private takes no options") != std::string::npos);
+    CHECK(errorOf("private:").find("private takes no options") != std::string::npos);
+    CHECK(errorOf("host:").find("host takes no options") != std::string::npos);
+    CHECK(errorOf("keep-id:uid=abc").find("\"abc\" is not a number") != std::string::npos);
+    CHECK(errorOf("keep-id:uid=abc").find("CONTAINER:INTERMEDIATE:SIZE") == std::string::npos);
+    CHECK(errorOf("", {}, {"0:1:70000"}).find("--gidmap 0:1:70000") == 0);
     // --userns=private with --uidmap is podman's spelling of the same thing.
     CHECK(resolve("private", {"0:1:10"}).uids == std::vector<IdMapping>{{0, 1, 10}});
 }
