@@ -56,8 +56,19 @@ std::vector<ContainerRecord> listContainers(Context& ctx) {
     return out;
 }
 
+fsutil::FileLock lockContainerStart(Context& ctx, const std::string& id) {
+    std::string dir = fsutil::join(ctx.store().runRoot(), "locks");
+    fsutil::mkdirAll(dir, 0700);
+    return fsutil::FileLock(fsutil::join(dir, id + ".start"), fsutil::FileLock::Mode::Exclusive);
+}
+
 void removeContainer(Context& ctx, const std::string& nameOrId, bool force) {
-    ContainerRecord r = loadContainer(ctx, nameOrId);
+    auto c = ctx.store().lookupContainer(nameOrId);
+    if (!c) throw NotFound("no container with name or ID \"" + nameOrId + "\" found: no such container");
+    // A start under way (run -d, start, restart) ends first: then the container is running
+    // (and killed below) or its start failed, never half made.
+    fsutil::FileLock starting = lockContainerStart(ctx, c->id);
+    ContainerRecord r = loadContainer(ctx, c->id);
     if (effectiveStatus(r) == ContainerStatus::Running) {
         if (!force)
             throw Error("cannot remove container " + r.id +
@@ -68,6 +79,7 @@ void removeContainer(Context& ctx, const std::string& nameOrId, bool force) {
     }
     cleanupNetwork(r.netState);  // its monitor does it too, unless it was killed
     ctx.store().removeContainer(r.id);
+    ::unlink(fsutil::join(ctx.store().runRoot(), "locks/" + r.id + ".start").c_str());
 }
 
 }  // namespace hutch::engine

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hutch/common/fsutil.hpp"
 #include "hutch/engine/container/container_record.hpp"
 #include "hutch/engine/core/context.hpp"
 
@@ -24,8 +25,15 @@ void saveContainer(Context& ctx, const ContainerRecord& r);
 std::vector<ContainerRecord> listContainers(Context& ctx);
 
 /// `rm`: removes a container and its rootfs. A running one needs `force` (then it is
-/// killed with SIGKILL first), else Error naming it. Throws NotFound.
+/// killed with SIGKILL first), else Error naming it. Waits for a start under way
+/// (lockContainerStart) to end first, so a container is never removed under its own start.
+/// Throws NotFound.
 void removeContainer(Context& ctx, const std::string& nameOrId, bool force);
+
+/// The lock a start of container `id` holds from before its rootfs is mounted until its
+/// record says running (or the start failed): <runroot>/locks/<id>.start, exclusive,
+/// blocking. Taken by every start (Launch) and by `rm`. Throws SysError.
+fsutil::FileLock lockContainerStart(Context& ctx, const std::string& id);
 
 
 }  // namespace hutch::engine

@@ -148,6 +148,10 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::str
 }
 
 Launch::Launch(Context& ctx, ContainerRecord& rec, const std::string& notifySocketDir) : ctx_(ctx), rec_(rec) {
+    // rm waits for this start to end; one that got in first removed the container.
+    starting_.emplace(lockContainerStart(ctx, rec.id));
+    if (!ctx.store().lookupContainer(rec.id))
+        throw NotFound("container " + rec.id + " was removed before it could start");
     mounted_.emplace(ctx, rec.id, rec.autoRemove);
     // The network helper starts now and configures the namespace while the runtime sets the
     // container up; the container's process waits at the start gate until it is ready.
@@ -237,6 +241,7 @@ const RuntimeStatus& Launch::awaitStarted() {
     rec_.exitCode = 0;
     rec_.error.clear();
     saveContainer(ctx_, rec_);
+    starting_.reset();  // running: rm may kill it now
     return status_;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "hutch/common/fd.hpp"
+#include "hutch/common/fsutil.hpp"
 #include "hutch/engine/container/container_record.hpp"
 #include "hutch/engine/core/context.hpp"
 #include "hutch/engine/network/network.hpp"
@@ -79,6 +80,9 @@ private:
     void rewriteNetworkFiles();
     Context& ctx_;
     ContainerRecord& rec_;
+    /// lockContainerStart, held until the record says running (awaitStarted) or, when the
+    /// start fails, until all of it is undone (declared first: released last).
+    std::optional<fsutil::FileLock> starting_;
     std::optional<RootfsMount> mounted_;
     NetworkHandle net_;
     std::string bundle_;

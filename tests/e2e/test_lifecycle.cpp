@@ -158,3 +158,31 @@ TEST_CASE("e2e: top lists the container's processes with in-container pids", "[e
     CHECK_R(stopped, stopped.rc == 125);
     sb.hutch({"rm", "-f", "busy"});
 }
+
+TEST_CASE("e2e: rm -f while run -d is still starting the container: neither hangs, nothing is left", "[e2e][race]") {
+    Sandbox sb;
+    for (int i = 0; i < 8; ++i) {
+        const std::string name = "race" + std::to_string(i);
+        const std::string marker = "sleep 1000; : hutch-race-" + std::to_string(i) + "-" + uniqueTag();
+        Child run = sb.spawn({"run", "-d", "--name", name, "busybox", "sh", "-c", marker});
+        std::this_thread::sleep_for(std::chrono::milliseconds(5 * i));
+        Result rm = sb.hutch({"rm", "-f", name}, RunOptions::withTimeout(std::chrono::seconds(30)));
+        Result r = run.wait(std::chrono::seconds(30));
+        CHECK_FALSE(r.timedOut);
+        // Either rm came first (run fails: the container is gone) or run did (rm kills it).
+        CHECK_R(r, (r.rc == 0 || r.rc == 125));
+        CHECK_R(rm, rm.rc == 0);
+        if (rm.out.empty()) {  // rm -f came before the container existed (nothing to do, as podman):
+                               // it runs; a second rm ends it
+            CHECK_R(r, r.rc == 0);
+            Result again = sb.hutch({"rm", "-f", name});
+            CHECK_R(again, again.rc == 0);
+        }
+        Result ps = sb.hutch({"ps", "-a", "-q"});
+        CHECK_R(ps, ps.out.empty());
+        CHECK(findProcesses({"sh", "-c", marker}).empty());
+    }
+    std::error_code ec;
+    auto it = fs::directory_iterator(sb.runRoot() / "netns", ec);
+    CHECK((ec || it == fs::directory_iterator()));
+}
