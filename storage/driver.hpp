@@ -55,6 +55,10 @@ public:
     /// reused; vfs re-owns the layer's copy in place. Throws InvalidArgument (an owner the
     /// mapping leaves out), SysError.
     virtual void shiftLayer(const std::string& id, const fsutil::IdShift& shift) = 0;
+    /// Removes the shifted copies made for `shift` of layer `id` and its parents (overlay's
+    /// per-mapping copies), once no container uses that mapping. No-op for vfs. Never throws
+    /// (a failure is logged: the copies are only disk).
+    virtual void dropShifted(const std::string& id, const fsutil::IdShift& shift) noexcept { (void)id, (void)shift; }
     /// The largest uid or gid owning a file layer `id` holds itself (overlay: its diff;
     /// vfs: its whole tree). Throws SysError.
     virtual uint32_t maxOwnerId(const std::string& id) const = 0;

@@ -302,6 +302,22 @@ void OverlayDriver::shiftLayer(const std::string& id, const fsutil::IdShift& shi
     fsutil::writeFileAtomic(dir + "/idmap", text, 0644, fsutil::Sync::Volatile);
 }
 
+void OverlayDriver::dropShifted(const std::string& id, const fsutil::IdShift& shift) noexcept {
+    try {
+        std::string key = Digest::sha256Of(mapText(shift)).encoded.substr(0, 16);
+        std::vector<std::string> layers = chain(id);
+        layers.insert(layers.begin(), id);
+        for (const auto& l : layers) {
+            std::string dir = layerDir(l) + "/mapped/" + key;
+            if (!fsutil::exists(dir)) continue;
+            fsutil::removeAll(dir);
+            log::debug("overlay: copy of layer {} for mapping {} removed (no container uses it)", l, key);
+        }
+    } catch (const std::exception& e) {
+        log::warn("overlay: removing the shifted copies of layer {}: {}", id, e.what());
+    }
+}
+
 std::vector<std::string> OverlayDriver::shiftedLowers(const std::string& id, const std::string& text) const {
     fsutil::IdShift shift = parseMapText(text, layerDir(id) + "/idmap");
     std::string key = Digest::sha256Of(text).encoded.substr(0, 16);

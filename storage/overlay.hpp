@@ -47,6 +47,7 @@ public:
     /// parents' shifted copies, overlay/<parent>/mapped/<key> (key: a hash of the mapping),
     /// made there once (a temporary directory renamed into place).
     void shiftLayer(const std::string& id, const fsutil::IdShift& shift) override;
+    void dropShifted(const std::string& id, const fsutil::IdShift& shift) noexcept override;
     uint32_t maxOwnerId(const std::string& id) const override { return fsutil::maxOwnerId(layerDir(id) + "/diff"); }
 
     /// The lower short links of layer `id` ("l/SHORT"), nearest parent first, from its

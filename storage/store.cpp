@@ -544,11 +544,24 @@ void Store::removeContainer(const std::string& id) {
     driver_->unmount(c.layerId);
     ctrs.erase(ctrs.begin() + static_cast<long>(*i));
     containers_.save(ctrs);
+    std::string parent;
     {
         Lock ll(paths::layersLock(g), Mode::Exclusive);
         auto layers = layers_.load();
+        for (const auto& l : layers)
+            if (l.id == c.layerId) parent = l.parent;
         removeLayerLocked(layers, c.layerId);
         layers_.save(layers, fsutil::Sync::Volatile);
+    }
+    // The image's copies for this container's mapping go with the last container that has
+    // it (a create with the same mapping waits for the containers lock we hold).
+    bool mapped = !c.uidMap.empty() || !c.gidMap.empty();
+    bool shared = std::any_of(ctrs.begin(), ctrs.end(), [&](const Container& o) { return o.uidMap == c.uidMap && o.gidMap == c.gidMap; });
+    if (mapped && !shared && !parent.empty()) {
+        fsutil::IdShift shift;
+        shift.uids = c.uidMap;
+        shift.gids = c.gidMap;
+        driver_->dropShifted(parent, shift);
     }
     fsutil::removeAll(paths::containerDir(g, c.id));
     std::string run = fsutil::join(opts_.runRoot, "containers/" + c.id);

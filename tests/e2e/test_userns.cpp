@@ -70,8 +70,25 @@ TEST_CASE("e2e: --uidmap 0:1:65536 makes the container's root the user's first s
     CHECK_R(maps, maps.out == "private [0:1:65536]\n");
     REQUIRE_RC(sb.hutch({"rm", "-f", "-t0", "m"}), 0);
     // A second container with the same mapping reuses the image's mapped copy.
+    auto copies = [&] {
+        size_t n = 0;
+        std::error_code ec;
+        for (const auto& layer : fs::directory_iterator(sb.storageRoot() / "overlay", ec))
+            if (fs::is_directory(layer.path() / "mapped"))
+                for (auto it = fs::directory_iterator(layer.path() / "mapped"); it != fs::directory_iterator(); ++it) ++n;
+        return n;
+    };
+    Result keep = sb.hutch({"run", "--name", "k", "--uidmap", "0:1:65536", "busybox", "true"});
+    REQUIRE_RC(keep, 0);
+    const size_t made = copies();
+    CHECK(made > 0);
     Result again = sb.hutch({"run", "--rm", "--uidmap", "0:1:65536", "busybox", "true"});
     REQUIRE_RC(again, 0);
+    CHECK(copies() == made);  // reused, and kept while k has the mapping
+    // The copies go with the last container that has the mapping.
+    Result rmk = sb.hutch({"rm", "k"});
+    REQUIRE_RC(rmk, 0);
+    CHECK(copies() == 0);
 }
 
 TEST_CASE("e2e: --userns=keep-id keeps the user's uid and their files inside", "[e2e][userns][podman-ref]") {
