@@ -8,6 +8,8 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -247,8 +249,18 @@ bool stopRootlessSession() {
     const char* joined = std::getenv(kSessionDirEnv);
     std::string dir = joined && *joined ? joined : sessionDir(::getuid());
     auto pause = livePauseProcess(dir);
-    if (pause && ::kill(pause->first, SIGKILL) != 0 && errno != ESRCH)
-        throw SysError(errno, "stop the rootless session's pause process " + std::to_string(pause->first));
+    if (pause) {
+        // Returns once it is dead (a pidfd polls readable at its exit), not just signalled:
+        // the next command must not find the old session still there.
+        UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pause->first, 0)));
+        if (::kill(pause->first, SIGKILL) != 0 && errno != ESRCH)
+            throw SysError(errno, "stop the rootless session's pause process " + std::to_string(pause->first));
+        if (pidfd) {
+            pollfd p{pidfd.get(), POLLIN, 0};
+            while (::poll(&p, 1, 5000) < 0 && errno == EINTR) {
+            }
+        }
+    }
     if (::unlink((dir + "/pause.pid").c_str()) != 0 && errno != ENOENT) throw SysError(errno, "remove " + dir + "/pause.pid");
     return pause.has_value();
 }
