@@ -56,10 +56,22 @@ std::vector<ContainerRecord> listContainers(Context& ctx) {
     return out;
 }
 
+namespace {
+std::string startLockPath(Context& ctx, const std::string& id) {
+    return fsutil::join(ctx.store().runRoot(), "locks/" + id + ".start");
+}
+}  // namespace
+
 fsutil::FileLock lockContainerStart(Context& ctx, const std::string& id) {
-    std::string dir = fsutil::join(ctx.store().runRoot(), "locks");
-    fsutil::mkdirAll(dir, 0700);
-    return fsutil::FileLock(fsutil::join(dir, id + ".start"), fsutil::FileLock::Mode::Exclusive);
+    fsutil::mkdirAll(fsutil::join(ctx.store().runRoot(), "locks"), 0700);
+    return fsutil::FileLock(startLockPath(ctx, id), fsutil::FileLock::Mode::Exclusive);
+}
+
+void removeContainerStartLock(Context& ctx, const std::string& id) noexcept {
+    try {
+        ::unlink(startLockPath(ctx, id).c_str());
+    } catch (const std::exception&) {
+    }
 }
 
 void removeContainer(Context& ctx, const std::string& nameOrId, bool force) {
@@ -79,7 +91,7 @@ void removeContainer(Context& ctx, const std::string& nameOrId, bool force) {
     }
     cleanupNetwork(r.netState);  // its monitor does it too, unless it was killed
     ctx.store().removeContainer(r.id);
-    ::unlink(fsutil::join(ctx.store().runRoot(), "locks/" + r.id + ".start").c_str());
+    removeContainerStartLock(ctx, r.id);
 }
 
 }  // namespace hutch::engine

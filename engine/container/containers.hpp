@@ -34,6 +34,8 @@ void removeContainer(Context& ctx, const std::string& nameOrId, bool force);
 /// record says running (or the start failed): <runroot>/locks/<id>.start, exclusive,
 /// blocking. Taken by every start (Launch) and by `rm`. Throws SysError.
 fsutil::FileLock lockContainerStart(Context& ctx, const std::string& id);
+/// Removes that lock's file, once the container is gone. Never throws.
+void removeContainerStartLock(Context& ctx, const std::string& id) noexcept;
 
 
 }  // namespace hutch::engine

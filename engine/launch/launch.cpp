@@ -278,6 +278,7 @@ int Launch::finish(int runtimeCode) {
         if (!status_.started) now.error = rec_.error;
         if (now.autoRemove) {
             ctx_.store().removeContainer(now.id);
+            removeContainerStartLock(ctx_, now.id);
             log::debug("launch: container {} removed", now.id);
             removeAnonymousVolumes(ctx_, now.anonymousVolumes);
         } else {
