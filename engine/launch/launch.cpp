@@ -69,6 +69,20 @@ RootfsMount::~RootfsMount() {
     }
 }
 
+namespace {
+
+/// The host's /etc/resolv.conf, "" when unreadable (containerResolvConf then has no host
+/// servers to copy).
+std::string hostResolvConf() {
+    try {
+        return fsutil::readFile("/etc/resolv.conf");
+    } catch (const Error&) {
+        return "";
+    }
+}
+
+}  // namespace
+
 std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::string& notifySocketDir) {
     auto& store = ctx.store();
     std::string rootfs = store.containerRootfs(rec.id);
@@ -132,12 +146,7 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::str
         put(in.files.hosts, hosts);
     else
         in.files.hosts.clear();  // --no-hosts
-    std::string hostResolv;
-    try {
-        hostResolv = fsutil::readFile("/etc/resolv.conf");
-    } catch (const Error&) {
-    }
-    put(in.files.resolvConf, containerResolvConf(rec, hostResolv));
+    put(in.files.resolvConf, containerResolvConf(rec, hostResolvConf()));
     if (auto root = containerRootIds(rec.config.uidMappings, rec.config.gidMappings)) {  // its root edits them, as its own
         for (const std::string* f : {&in.files.hostname, &in.files.hosts, &in.files.resolvConf})
             if (!f->empty() && ::chown(f->c_str(), root->first, root->second) != 0) throw SysError(errno, "chown " + *f);
@@ -217,12 +226,7 @@ void Launch::rewriteNetworkFiles() {
             throw SysError(errno, "write " + path);
     };
     if (!rec_.config.net.noHosts) rewrite(runDir + "/hosts", containerHostsFile(rec_, hostname));
-    std::string hostResolv;
-    try {
-        hostResolv = fsutil::readFile("/etc/resolv.conf");
-    } catch (const Error&) {
-    }
-    rewrite(runDir + "/resolv.conf", containerResolvConf(rec_, hostResolv));
+    rewrite(runDir + "/resolv.conf", containerResolvConf(rec_, hostResolvConf()));
 }
 
 const RuntimeStatus& Launch::awaitStarted() {

@@ -177,26 +177,27 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     rec.autoRemove = req.autoRemove;
     rec.detached = req.detach;
     rec.stopSignal = !req.stopSignal.empty() ? req.stopSignal : defaults.stopSignal;
+    const bool systemd = systemdMode(defaults, req.config);
     // systemd shuts down cleanly on SIGRTMIN+3 (podman's default in systemd mode).
-    if (rec.stopSignal.empty() && systemdMode(defaults, req.config)) rec.stopSignal = "SIGRTMIN+3";
+    if (rec.stopSignal.empty() && systemd) rec.stopSignal = "SIGRTMIN+3";
     rec.stopTimeout = req.stopTimeout;
     // Decided once, from the image and flags: the monitor of every start reads it.
     if (rec.config.sdNotify.empty())
         rec.config.sdNotify = sdNotifyMode(defaults, req.config) == SdNotify::Container ? "container" : "conmon";
     rec.created = nowRfc3339();
     rec.args = effectiveCommand(defaults, req.config);  // fails before anything is created
+    // systemd mounts cgroup2 for its cgroup: only one rooted at it (its own cgroup namespace)
+    // can be mounted, and written, from a rootless container.
+    if (rec.config.cgroupns == "host" && systemd)
+        throw InvalidArgument("--cgroupns=host: systemd needs a cgroup namespace of its own to manage its cgroup "
+                              "(a cgroup2 mount rooted there); use --cgroupns=private, or --systemd=false");
     // systemd gets a user namespace of its own by default, rootless: its PID 1 then holds
     // CAP_SYS_ADMIN (and NET_ADMIN over its own network) there only, which unit sandboxing
     // (PrivateTmp, ProtectSystem, DynamicUser...) needs. All of the session's ids map onto
     // themselves: files keep their owners, the image is not copied. --userns=host opts out.
-    // systemd mounts cgroup2 for its cgroup: only one rooted at it (its own cgroup namespace)
-    // can be mounted, and written, from a rootless container.
-    if (rec.config.cgroupns == "host" && systemdMode(defaults, req.config))
-        throw InvalidArgument("--cgroupns=host: systemd needs a cgroup namespace of its own to manage its cgroup "
-                              "(a cgroup2 mount rooted there); use --cgroupns=private, or --systemd=false");
     const UsernsFlags& u = rec.config.userns;
     if (ctx.rootless() && !rec.config.privileged && u.mode.empty() && u.uidmap.empty() && u.gidmap.empty() &&
-        u.subuidname.empty() && u.subgidname.empty() && systemdMode(defaults, req.config))
+        u.subuidname.empty() && u.subgidname.empty() && systemd)
         rec.config.userns.mode = "private";
     auto usernsLock = resolveContainerUserns(ctx, rec.config, imageId);  // so does a bad --uidmap
     for (const auto& m : rec.config.mounts)

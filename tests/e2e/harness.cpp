@@ -61,6 +61,13 @@ std::string delegatedCgroup() {
 
 }  // namespace
 
+std::string systemdImage() {
+    testEnv();
+    const char* v = std::getenv("HUTCH_TEST_SYSTEMD_IMAGE");
+    if (!v || !*v) WARN("HUTCH_TEST_SYSTEMD_IMAGE is not set (HUTCH_TEST_NO_SYSTEMD=1?): systemd tests not run");
+    return v ? v : "";
+}
+
 std::string hutchBinary() {
     std::string b = envOr("HUTCH_E2E_BINARY");
     return b.empty() ? std::string(HUTCH_BINARY) : b;

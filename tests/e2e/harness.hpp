@@ -44,6 +44,11 @@ const TestEnv& testEnv();
 /// The binary under test: $HUTCH_E2E_BINARY if set, else HUTCH_BINARY (build/hutch).
 std::string hutchBinary();
 
+/// The seeded systemd image (HUTCH_TEST_SYSTEMD_IMAGE), or "" with a Catch2 warning when
+/// scripts/test.sh was told not to build it (HUTCH_TEST_NO_SYSTEMD=1): the caller returns.
+/// FAILs as testEnv() when the harness environment is missing.
+std::string systemdImage();
+
 /// Outcome of one hutch invocation.
 struct Result {
     std::string cmd;        ///< the command line, for messages

@@ -76,12 +76,8 @@ std::string failureReport(const Sandbox& sb, const std::string& name) {
 }  // namespace
 
 TEST_CASE("e2e: the Debian server suite boots under systemd, rootless, with no unit failing", "[e2e][systemd][suite]") {
-    testEnv();
-    const std::string base = envOr("HUTCH_TEST_SYSTEMD_IMAGE");
-    if (base.empty()) {
-        WARN("HUTCH_TEST_SYSTEMD_IMAGE is not set (HUTCH_TEST_NO_SYSTEMD=1?): the server suite test is not run");
-        return;
-    }
+    const std::string base = systemdImage();
+    if (base.empty()) return;
     Sandbox sb;
 
     // ---- step 1: the image

@@ -15,15 +15,6 @@ using namespace hutch::e2e;
 
 namespace {
 
-/// The seeded systemd image, or "" (with a warning) when scripts/test.sh was told not to
-/// build it (HUTCH_TEST_NO_SYSTEMD=1).
-std::string systemdImage() {
-    testEnv();  // fails the test when the harness environment is missing
-    const char* v = std::getenv("HUTCH_TEST_SYSTEMD_IMAGE");
-    if (!v || !*v) WARN("HUTCH_TEST_SYSTEMD_IMAGE is not set (HUTCH_TEST_NO_SYSTEMD=1?): systemd tests not run");
-    return v ? v : "";
-}
-
 std::string delegatedCgroup() {
     std::ifstream f("/run/hutch-test/cgroup");
     std::string p;

@@ -205,12 +205,8 @@ void checkUnitSandboxing(const Sandbox& sb, const std::string& name, const RunOp
 }  // namespace
 
 TEST_CASE("e2e: systemd boots under --uidmap 0:1:65536, and PrivateTmp, ProtectSystem, DynamicUser work", "[e2e][userns][systemd]") {
-    testEnv();
-    const char* v = std::getenv("HUTCH_TEST_SYSTEMD_IMAGE");
-    if (!v || !*v) {
-        WARN("HUTCH_TEST_SYSTEMD_IMAGE is not set (HUTCH_TEST_NO_SYSTEMD=1?): not run");
-        return;
-    }
+    const std::string v = systemdImage();
+    if (v.empty()) return;
     Sandbox sb;
     const auto boot = RunOptions::withTimeout(std::chrono::seconds(120));
     Result run = sb.hutch({"run", "-d", "--name", "deb", "--uidmap", "0:1:65536", "--gidmap", "0:1:65536", v}, boot);
@@ -231,12 +227,8 @@ TEST_CASE("e2e: systemd boots under --uidmap 0:1:65536, and PrivateTmp, ProtectS
 }
 
 TEST_CASE("e2e: a default systemd container has its own user namespace: sandboxing and NET_ADMIN work", "[e2e][userns][systemd]") {
-    testEnv();
-    const char* v = std::getenv("HUTCH_TEST_SYSTEMD_IMAGE");
-    if (!v || !*v) {
-        WARN("HUTCH_TEST_SYSTEMD_IMAGE is not set (HUTCH_TEST_NO_SYSTEMD=1?): not run");
-        return;
-    }
+    const std::string v = systemdImage();
+    if (v.empty()) return;
     Sandbox sb;
     const auto boot = RunOptions::withTimeout(std::chrono::seconds(120));
     Result run = sb.hutch({"run", "-d", "--name", "deb", v}, boot);
