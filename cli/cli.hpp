@@ -37,6 +37,7 @@ void registerPull(Registry& r);
 void registerBuild(Registry& r);
 void registerImages(Registry& r);
 void registerRun(Registry& r);
+void registerCreate(Registry& r);
 void registerPs(Registry& r);
 void registerRm(Registry& r);
 void registerRmi(Registry& r);
@@ -57,8 +58,11 @@ void registerTop(Registry& r);
 void registerAttach(Registry& r);
 void registerPort(Registry& r);
 void registerVolume(Registry& r);
-void registerContainer(Registry& r);  ///< container prune|inspect
-void registerImage(Registry& r);      ///< image prune|inspect
+void registerContainer(Registry& r);  ///< container prune|inspect|exists (other verbs: aliases in main.cpp)
+void registerImage(Registry& r);      ///< image prune|inspect|exists (other verbs: aliases in main.cpp)
+/// `container exists` / `image exists` under `parent`.
+void addContainerExists(CLI::App* parent, Registry& r);
+void addImageExists(CLI::App* parent, Registry& r);
 void registerSystem(Registry& r);     ///< system prune|df|reset
 void registerCommit(Registry& r);
 void registerTag(Registry& r);        ///< tag, untag

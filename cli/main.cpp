@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,29 @@ std::vector<std::string> emptyValuesSplit(CLI::App& app, int argc, char** argv) 
     return res;
 }
 
+/// The top-level verb `group sub` stands for ("container ls" -> "ps", "image rm" -> "rmi",
+/// "container run" -> "run"), or nullptr when `sub` is the group's own (inspect, prune,
+/// exists) or unknown.
+const char* aliasOf(const std::string& group, const std::string& sub) {
+    static const std::map<std::string, const char*> kContainer = {
+        {"ls", "ps"},           {"list", "ps"},         {"ps", "ps"},         {"attach", "attach"},
+        {"commit", "commit"},   {"cp", "cp"},           {"create", "create"}, {"diff", "diff"},
+        {"exec", "exec"},       {"export", "export"},   {"kill", "kill"},     {"logs", "logs"},
+        {"mount", "mount"},     {"port", "port"},       {"rename", "rename"}, {"restart", "restart"},
+        {"rm", "rm"},           {"run", "run"},         {"start", "start"},   {"stop", "stop"},
+        {"top", "top"},         {"unmount", "unmount"}, {"umount", "unmount"}, {"wait", "wait"},
+    };
+    static const std::map<std::string, const char*> kImage = {
+        {"ls", "images"},       {"list", "images"},   {"rm", "rmi"},       {"build", "build"},
+        {"diff", "diff"},       {"history", "history"}, {"import", "import"}, {"load", "load"},
+        {"pull", "pull"},       {"push", "push"},     {"save", "save"},    {"search", "search"},
+        {"tag", "tag"},         {"untag", "untag"},
+    };
+    const auto& table = group == "container" ? kContainer : kImage;
+    auto it = table.find(sub);
+    return it == table.end() ? nullptr : it->second;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -101,6 +125,7 @@ int main(int argc, char** argv) {
         {"build", cli::registerBuild},
         {"images", cli::registerImages},
         {"run", cli::registerRun},
+        {"create", cli::registerCreate},
         {"ps", cli::registerPs},
         {"rm", cli::registerRm},
         {"rmi", cli::registerRmi},
@@ -131,6 +156,29 @@ int main(int argc, char** argv) {
         {"import", cli::registerImport},
         {"export", cli::registerExport},
     };
+    // `container VERB` and `image VERB` are the top-level verbs under another name (podman's
+    // management commands): the group's word is dropped and the verb renamed where it differs
+    // ("container ls" is ps, "image rm" is rmi). The groups' own children (inspect, prune,
+    // exists) stay as they are.
+    std::vector<char*> args(argv, argv + argc);
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--root" || a == "--runroot" || a == "--storage-driver" || a == "--log-level") {
+            ++i;
+            continue;
+        }
+        if (a[0] == '-') continue;
+        if (i + 1 < argc && (a == "container" || a == "image")) {
+            const char* alias = aliasOf(a, argv[i + 1]);
+            if (alias) {
+                args.erase(args.begin() + i);
+                args[i] = const_cast<char*>(alias);
+                argc = static_cast<int>(args.size());
+                argv = args.data();
+            }
+        }
+        break;
+    }
     const char* verb = nullptr;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];

@@ -67,6 +67,7 @@ void registerContainer(Registry& r) {
     c->require_subcommand(1);
     registerContainerPrune(c, r);
     addInspect(c, r, "container");
+    addContainerExists(c, r);
 }
 
 void registerImage(Registry& r) {
@@ -74,6 +75,7 @@ void registerImage(Registry& r) {
     i->require_subcommand(1);
     registerImagePrune(i, r);
     addInspect(i, r, "image");
+    addImageExists(i, r);
 }
 
 }  // namespace hutch::cli

@@ -1,168 +1,18 @@
 // hutch run [flags] IMAGE [COMMAND [ARG...]]
-#include <cstdlib>
-#include <fstream>
 #include <iostream>
 
-#include "hutch/cli/cli.hpp"
-#include "hutch/common/error.hpp"
-#include "hutch/common/fsutil.hpp"
-#include "hutch/engine/spec/mountspec.hpp"
-#include "hutch/engine/launch/run.hpp"
+#include "hutch/cli/container_flags.hpp"
 
 namespace hutch::cli {
-namespace {
-
-}  // namespace
-
-std::optional<std::string> envEntry(const std::string& e) {
-    if (e.empty() || e[0] == '=') throw InvalidArgument("invalid environment variable: \"" + e + "\"");
-    if (e.find('=') != std::string::npos) return e;
-    if (const char* v = std::getenv(e.c_str())) return e + "=" + v;
-    return std::nullopt;
-}
-
-std::vector<std::string> readEnvFile(const std::string& path) {
-    std::string text;
-    try {
-        text = fsutil::readFile(path);
-    } catch (const NotFound&) {
-        throw InvalidArgument("--env-file " + path + ": no such file or directory");
-    }
-    std::vector<std::string> out;
-    int lineNo = 0;
-    for (const auto& raw : str::split(text, '\n')) {
-        ++lineNo;
-        std::string line = str::trim(raw);
-        if (line.empty() || line[0] == '#') continue;
-        if (line[0] == '=')
-            throw InvalidArgument(path + ":" + std::to_string(lineNo) + ": invalid environment variable \"" + line + "\"");
-        if (auto e = envEntry(line)) out.push_back(*e);
-    }
-    return out;
-}
-
-namespace {
-
-std::vector<std::string> parseEntrypoint(const std::string& s) {
-    if (s.empty()) return {};
-    if (s[0] == '[') {
-        try {
-            return nlohmann::json::parse(s).get<std::vector<std::string>>();
-        } catch (const nlohmann::json::exception&) {
-            // Not a JSON array of strings: taken as one word, as podman does.
-        }
-    }
-    return {s};
-}
-
-/// --security-opt as podman: seccomp=unconfined|PATH, no-new-privileges[=true|false];
-/// label= and apparmor= are accepted and ignored (no SELinux/AppArmor here).
-void applySecurityOpts(const std::vector<std::string>& opts, engine::ContainerConfig& c) {
-    for (const auto& o : opts) {
-        bool hasValue = false;
-        auto [key, value] = str::cut(o, o.find('=') != std::string::npos ? '=' : ':', &hasValue);
-        if (key == "seccomp")
-            c.seccompProfile = value;
-        else if (key == "no-new-privileges")
-            c.noNewPrivileges = !hasValue || value == "true";
-        else if (key == "label" || key == "apparmor" || key == "mask" || key == "unmask")
-            continue;
-        else
-            throw InvalidArgument("invalid --security-opt 1: \"" + o + "\"");
-    }
-}
-
-}  // namespace
 
 void registerRun(Registry& r) {
-    struct Opts {
-        engine::RunRequest req;
-        std::vector<std::string> env, envFiles;
-        std::string entrypoint;
-        bool entrypointSet = false;
-        std::string network = "private";
-        std::vector<std::string> securityOpts, publish;
-        std::vector<std::string> volumes, mounts, tmpfs;
-    };
-    auto o = std::make_shared<Opts>();
     auto* sub = r.app.add_subcommand("run", "Run a command in a new container");
-    sub->set_help_flag("--help", "Print this help message and exit");
-    sub->prefix_command();
-    sub->fallthrough(false);  // arguments after the image belong to the container
-    sub->add_flag("--rm", o->req.autoRemove, "Remove container (and pod if created) after exit");
-    sub->add_option("--name", o->req.name, "Assign a name to the container");
-    sub->add_option("-h,--hostname", o->req.config.hostname, "Set container hostname");
-    sub->add_option("-e,--env", o->env, "Set environment variables in container")->allow_extra_args(false);
-    sub->add_option("--env-file", o->envFiles, "Read in a file of environment variables")->allow_extra_args(false);
-    sub->add_option("-w,--workdir", o->req.config.workdir, "Working directory inside the container");
-    sub->add_option("-u,--user", o->req.config.user, "Username or UID (format: <name|uid>[:<group|gid>])");
-    sub->add_flag("-i,--interactive", o->req.config.interactive, "Keep STDIN open even if not attached");
-    sub->add_flag("-t,--tty", o->req.config.tty, "Allocate a pseudo-TTY for container");
-    auto* ep = sub->add_option("--entrypoint", o->entrypoint, "Overwrite the default ENTRYPOINT of the image");
-    sub->add_option("--pull", o->req.pull, "Pull image policy (always, missing, never, newer)")
-        ->check(CLI::IsMember({"always", "missing", "never", "newer"}));
-    sub->add_option("--net,--network", o->network,
-                    "Connect a container to a network (private, pasta, slirp4netns, host, none, container:NAME)");
-    auto& net = o->req.config.net;
-    sub->add_option("-p,--publish", o->publish, "Publish a container's port, or a range of ports, to the host")
-        ->allow_extra_args(false);
-    sub->add_flag("-P,--publish-all", net.publishAll, "Publish all exposed ports to random ports on the host interfaces");
-    sub->add_option("--dns", net.dns, "Set custom DNS servers")->allow_extra_args(false);
-    sub->add_option("--dns-search", net.dnsSearch, "Set custom DNS search domains")->allow_extra_args(false);
-    sub->add_option("--dns-option,--dns-opt", net.dnsOptions, "Set custom DNS options")->allow_extra_args(false);
-    sub->add_option("--add-host", net.addHosts, "Add a custom host-to-IP mapping (host:ip)")->allow_extra_args(false);
-    sub->add_flag("--no-hosts", net.noHosts, "Do not create /etc/hosts within the container");
-    sub->add_option("--platform", o->req.platform, "Specify the platform for selecting the image");
-    sub->add_flag("-q,--quiet", o->req.quietPull, "Suppress output information when pulling images");
+    auto o = addContainerFlags(sub);
     sub->add_flag("-d,--detach", o->req.detach, "Run container in background and print container ID");
-    sub->add_option("--cap-add", o->req.config.capAdd, "Add capabilities to the container")->allow_extra_args(false);
-    sub->add_option("--cap-drop", o->req.config.capDrop, "Drop capabilities from the container")->allow_extra_args(false);
-    sub->add_flag("--privileged", o->req.config.privileged, "Give extended privileges to container");
-    sub->add_option("--userns", o->req.config.userns.mode,
-                    "User namespace to use (host, private, auto[:size=N], keep-id[:uid=N,gid=N], nomap)");
-    sub->add_option("--cgroupns", o->req.config.cgroupns, "cgroup namespace to use (private, host)");
-    sub->add_option("--subuidname", o->req.config.userns.subuidname,
-                    "Name of range listed in /etc/subuid for use in user namespace");
-    sub->add_option("--subgidname", o->req.config.userns.subgidname,
-                    "Name of range listed in /etc/subgid for use in user namespace");
-    sub->add_option("--uidmap", o->req.config.userns.uidmap,
-                    "UID map for the user namespace (CONTAINER:INTERMEDIATE:SIZE)")->allow_extra_args(false);
-    sub->add_option("--gidmap", o->req.config.userns.gidmap,
-                    "GID map for the user namespace (CONTAINER:INTERMEDIATE:SIZE)")->allow_extra_args(false);
-    sub->add_flag("--read-only", o->req.config.readOnly, "Make containers root filesystem read-only");
-    sub->add_option("--systemd", o->req.config.systemd, "Run container in systemd mode (true, false, always)")
-        ->check(CLI::IsMember({"true", "false", "always"}));
-    sub->add_option("--sdnotify", o->req.config.sdNotify,
-                    "control sd-notify behavior (container, conmon, ignore; default: container in systemd mode)")
-        ->check(CLI::IsMember({"container", "conmon", "ignore"}));
-    sub->add_option("--security-opt", o->securityOpts, "Security Options")->allow_extra_args(false);
-    sub->add_option("-v,--volume", o->volumes, "Bind mount a volume into the container")->allow_extra_args(false);
-    sub->add_option("--mount", o->mounts, "Attach a filesystem mount to the container")->allow_extra_args(false);
-    sub->add_option("--tmpfs", o->tmpfs, "Mount a temporary filesystem (tmpfs) into a container")->allow_extra_args(false);
-    sub->add_option("--stop-signal", o->req.stopSignal, "Signal to stop a container. Default is SIGTERM");
-    sub->add_option("--stop-timeout", o->req.stopTimeout, "Timeout (in seconds) to stop a container. Default is 10");
-    sub->callback([o, ep, sub, &r] {
-        auto rest = sub->remaining();
-        if (rest.empty()) throw CLI::ValidationError("run", "requires at least 1 arg(s), only received 0");
-        // Flags stop at the image; before it, an unknown one is an error (not an image name).
-        if (rest[0].size() > 1 && rest[0][0] == '-') throw CLI::ValidationError("unknown flag: " + rest[0]);
-        o->req.image = rest[0];
-        o->req.config.command.assign(rest.begin() + 1, rest.end());
-        o->entrypointSet = ep->count() > 0;
-        r.chosen.action = [o](engine::Context& ctx) {
-            engine::RunRequest req = o->req;
-            if (req.pull == "newer") req.pull = "missing";
-            for (const auto& f : o->envFiles)
-                for (auto& e : readEnvFile(f)) req.config.env.push_back(e);
-            for (const auto& e : o->env)
-                if (auto v = envEntry(e)) req.config.env.push_back(*v);
-            if (o->entrypointSet) req.config.entrypoint = parseEntrypoint(o->entrypoint);
-            applySecurityOpts(o->securityOpts, req.config);
-            req.config.network = o->network;
-            for (const auto& p : o->publish) req.config.net.ports.push_back(engine::parsePublish(p));
-            for (const auto& v : o->volumes) req.config.mounts.push_back(engine::parseVolumeFlag(v));
-            for (const auto& m : o->mounts) req.config.mounts.push_back(engine::parseMountFlag(m));
-            for (const auto& t : o->tmpfs) req.config.mounts.push_back(engine::parseTmpfsFlag(t));
+    sub->callback([o, sub, &r] {
+        checkImageArgument(sub);
+        r.chosen.action = [o, sub](engine::Context& ctx) {
+            engine::RunRequest req = containerRequest(sub, *o);
             auto res = engine::runContainer(ctx, req);
             if (req.detach) std::cout << res.id << std::endl;
             return res.exitCode;

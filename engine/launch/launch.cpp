@@ -13,6 +13,7 @@
 #include "hutch/engine/spec/capabilities.hpp"
 #include "hutch/engine/container/containers.hpp"
 #include "hutch/engine/spec/etcfiles.hpp"
+#include "hutch/engine/info.hpp"
 #include "hutch/engine/spec/host_devices.hpp"
 #include "hutch/engine/image/images.hpp"
 #include "hutch/engine/spec/user.hpp"
@@ -136,7 +137,7 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::str
     rlimit rl{};
     if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) in.nofileLimit = rl.rlim_max;
     std::string hostname = effectiveHostname(rec.config, rec.id);
-    in.files = {runDir + "/hostname", runDir + "/hosts", runDir + "/resolv.conf"};
+    in.files = {runDir + "/hostname", runDir + "/hosts", runDir + "/resolv.conf", runDir + "/containerenv"};
     auto put = [](const std::string& path, const std::string& data) {
         fsutil::writeFileAtomic(path, data, 0644, fsutil::Sync::Volatile);
     };
@@ -147,6 +148,8 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::str
     else
         in.files.hosts.clear();  // --no-hosts
     put(in.files.resolvConf, containerResolvConf(rec, hostResolvConf()));
+    put(in.files.containerEnv,
+        containerEnvFile(rec.config, version(), rec.name, rec.id, rec.imageName, rec.imageId, ctx.rootless()));
     if (auto root = containerRootIds(rec.config.uidMappings, rec.config.gidMappings)) {  // its root edits them, as its own
         for (const std::string* f : {&in.files.hostname, &in.files.hosts, &in.files.resolvConf})
             if (!f->empty() && ::chown(f->c_str(), root->first, root->second) != 0) throw SysError(errno, "chown " + *f);

@@ -63,11 +63,11 @@ void autoRemove(Context& ctx, const ContainerRecord& rec) {
 }
 
 /// Foreground `run`: the container's streams are ours; signals to us go to it.
-int runForeground(Context& ctx, ContainerRecord& rec) {
+int runForeground(Context& ctx, ContainerRecord& rec, bool keepStdin) {
     Launch launch(ctx, rec);
     RuntimeStdio stdio;
     UniqueFd devnull;
-    if (!rec.config.interactive) {
+    if (!keepStdin) {
         devnull.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
         stdio.in = devnull.get();
     }
@@ -228,7 +228,18 @@ RunResult runContainer(Context& ctx, const RunRequest& req) {
             startDetached(ctx, rec);
             return {rec.id, 0};
         }
-        return {rec.id, runForeground(ctx, rec)};
+        return {rec.id, runForeground(ctx, rec, rec.config.interactive)};
+    } catch (...) {
+        autoRemove(ctx, rec);
+        throw;
+    }
+}
+
+int startAttached(Context& ctx, ContainerRecord rec, bool keepStdin) {
+    rec.status = ContainerStatus::Created;
+    rec.detached = false;
+    try {
+        return runForeground(ctx, rec, keepStdin);
     } catch (...) {
         autoRemove(ctx, rec);
         throw;

@@ -38,6 +38,11 @@ RunResult runContainer(Context& ctx, const RunRequest& req);
 /// in state "created". Throws as runContainer.
 ContainerRecord createContainer(Context& ctx, const RunRequest& req);
 
+/// `start --attach`: starts the created or exited container `rec` in the foreground as `run`
+/// does (its output on ours, signals forwarded, stdin only with `keepStdin`) and returns its
+/// exit code; --rm removes it afterwards. Throws as runContainer.
+int startAttached(Context& ctx, ContainerRecord rec, bool keepStdin);
+
 /// Re-exec entry for the embedded runtime (`hutch __runtime ...`).
 int runtimeEntry(int argc, char** argv);
 

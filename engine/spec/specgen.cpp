@@ -29,6 +29,15 @@ std::vector<std::string> effectiveCommand(const ImageDefaults& image, const Cont
     return args;
 }
 
+std::string containerEnvFile(const ContainerConfig& config, const std::string& engineVersion, const std::string& name,
+                             const std::string& id, const std::string& image, const std::string& imageId, bool rootless) {
+    if (!config.privileged) return "";
+    auto quoted = [](const std::string& v) { return nlohmann::json(v).dump(); };  // "..." with \" and \\ escaped
+    return "engine=" + quoted("hutch-" + engineVersion) + "\nname=" + quoted(name) + "\nid=" + quoted(id) +
+           "\nimage=" + quoted(image) + "\nimageid=" + quoted(imageId) + "\nrootless=" + (rootless ? "1" : "0") +
+           "\n";
+}
+
 std::string effectiveHostname(const ContainerConfig& config, const std::string& containerId) {
     return config.hostname.empty() ? containerId.substr(0, 12) : config.hostname;
 }
@@ -48,7 +57,9 @@ std::vector<std::string> effectiveEnv(const ImageDefaults& image, const Containe
     };
     set("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     if (config.tty) set("TERM=xterm");
-    set("container=hutch");
+    // podman's value: systemd-detect-virt, toolbox and distrobox know it ("hutch" would read
+    // as container-other).
+    set("container=podman");
     set("HOSTNAME=" + hostname);  // an image's own HOSTNAME wins, as in Docker
     for (const auto& e : image.env) set(e);
     if (!index.count("HOME")) set("HOME=" + home);
@@ -207,6 +218,9 @@ json buildSpec(const SpecInputs& in) {
         mounts = all;
     }
 
+    if (!in.files.containerEnv.empty())
+        // After the user's mounts and systemd's /run tmpfs, which would hide it.
+        mounts.push_back(mount("/run/.containerenv", "bind", in.files.containerEnv, {"bind", "rprivate", "nosuid", "nodev"}));
     if (!in.notifySocketDir.empty()) {
         // Last: in systemd mode /run is a fresh tmpfs mounted above.
         mounts.push_back(mount(kNotifySocketDir, "bind", in.notifySocketDir, {"bind", "rprivate", "nosuid", "nodev", "noexec"}));

@@ -53,6 +53,7 @@ struct ContainerConfig {
 /// Files the engine generated for the container, bind-mounted in.
 struct GeneratedFiles {
     std::string hostname, hosts, resolvConf;
+    std::string containerEnv;  ///< /run/.containerenv (containerEnvFile), "" = none
 };
 
 /// Inputs to buildSpec. `user` must already be resolved against the rootfs.
@@ -82,10 +83,17 @@ struct SpecInputs {
 /// InvalidArgument when the result is empty.
 std::vector<std::string> effectiveCommand(const ImageDefaults& image, const ContainerConfig& config);
 
-/// The container environment: PATH default, TERM with -t, container=hutch, HOSTNAME,
+/// The container environment: PATH default, TERM with -t, container=podman, HOSTNAME,
 /// HOME from the user, then the image's Env, then the run's -e entries (later wins).
 std::vector<std::string> effectiveEnv(const ImageDefaults& image, const ContainerConfig& config,
                                       const std::string& hostname, const std::string& home);
+
+/// The text of /run/.containerenv, which tells programs inside (toolbox, distrobox,
+/// systemd-detect-virt via container=podman) that they run in a podman-style container: as
+/// podman writes it, the key="value" lines engine, name, id, image, imageid, rootless=0|1 for
+/// a --privileged container, and an empty file otherwise.
+std::string containerEnvFile(const ContainerConfig& config, const std::string& engineVersion, const std::string& name,
+                             const std::string& id, const std::string& image, const std::string& imageId, bool rootless);
 
 /// The hostname the container gets: -h, else the first 12 characters of its id.
 std::string effectiveHostname(const ContainerConfig& config, const std::string& containerId);

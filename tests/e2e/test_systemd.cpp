@@ -58,7 +58,7 @@ TEST_CASE("e2e: systemd boots rootless to running, exec, hostname, journal, clea
     Result journal = sb.hutch({"exec", "deb", "journalctl", "-b", "--no-pager", "-q"});
     CHECK_R(journal, journal.out.find("Journal started") != std::string::npos);
     Result env = sb.hutch({"exec", "deb", "sh", "-c", "tr '\\0' '\\n' < /proc/1/environ | grep ^container="});
-    CHECK_R(env, lastLine(env.out) == "container=hutch");
+    CHECK_R(env, lastLine(env.out) == "container=podman");
     Result mid = sb.hutch({"exec", "deb", "cat", "/etc/machine-id"});
     CHECK_R(mid, lastLine(mid.out) == id.substr(0, 32));
 
