@@ -127,6 +127,13 @@ std::shared_ptr<ContainerFlags> addContainerFlags(CLI::App* sub) {
     sub->add_option("--tmpfs", o->tmpfs, "Mount a temporary filesystem (tmpfs) into a container")->allow_extra_args(false);
     sub->add_option("--stop-signal", o->req.stopSignal, "Signal to stop a container. Default is SIGTERM");
     sub->add_option("--stop-timeout", o->req.stopTimeout, "Timeout (in seconds) to stop a container. Default is 10");
+
+    // The container's record and lifecycle: labels, names, files written for scripts.
+
+    // The process's kernel settings and resources (specgen, runtime).
+
+    // Health checks and restart policy (the monitor).
+
     return o;
 }
 

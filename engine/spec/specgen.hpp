@@ -48,6 +48,12 @@ struct ContainerConfig {
     std::vector<IdMapping> uidMappings, gidMappings;
     std::string usernsMode;                     ///< UsernsPlan::mode ("" = host)
     std::string cgroupns = "private";           ///< --cgroupns=private (a cgroup namespace of its own) | host
+
+    // Labels, annotations and the record's other flags.
+
+    // The process's kernel settings and resources.
+
+    // Health checks and restart policy.
 };
 
 /// Files the engine generated for the container, bind-mounted in.
