@@ -87,8 +87,12 @@ std::optional<std::string> envEntry(const std::string& e);
 std::vector<std::string> readEnvFile(const std::string& path);
 
 /// Prints rows as podman's tabwriter does (columns padded to the widest cell + 2 spaces,
-/// and at least `minWidth` wide: podman's report writer uses 12).
-void printTable(const std::vector<std::vector<std::string>>& rows, size_t minWidth = 0);
+/// and at least `minWidth` wide: podman's report writer uses 12). The first row is the
+/// header: left out after -n/--noheading (addNoHeading).
+void printTable(std::vector<std::vector<std::string>> rows, size_t minWidth = 0);
+/// Adds podman's -n/--noheading to a listing verb: printTable and a "table" printTemplate
+/// then leave out the header row. `shortN`: also as -n (not in ps, where -n is --last).
+void addNoHeading(CLI::App* sub, bool shortN = true);
 /// Prints `--format TEMPLATE` output (not "json", which callers handle) as podman does: the Go
 /// template (common/gotemplate) executed against each of `rows`, a newline added unless the
 /// template ends with one, \t and \n escapes honoured. A "table " prefix makes spaces column

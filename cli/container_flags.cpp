@@ -1,6 +1,8 @@
 // The flags `run` and `create` share: podman's container flags -> engine::RunRequest.
 #include "hutch/cli/container_flags.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -39,6 +41,28 @@ std::vector<std::string> readEnvFile(const std::string& path) {
 }
 
 namespace {
+
+/// A --label-file: KEY[=VALUE] lines, blank lines and # comments skipped. Throws
+/// InvalidArgument naming the file (and line).
+std::vector<std::pair<std::string, std::string>> readLabelFile(const std::string& path) {
+    std::string text;
+    try {
+        text = fsutil::readFile(path);
+    } catch (const NotFound&) {
+        throw InvalidArgument("--label-file " + path + ": no such file or directory");
+    }
+    std::vector<std::pair<std::string, std::string>> out;
+    int lineNo = 0;
+    for (const auto& raw : str::split(text, '\n')) {
+        ++lineNo;
+        std::string line = str::trim(raw);
+        if (line.empty() || line[0] == '#') continue;
+        auto [k, v] = str::cut(line, '=');
+        if (k.empty()) throw InvalidArgument(path + ":" + std::to_string(lineNo) + ": label without a key");
+        out.emplace_back(k, v);
+    }
+    return out;
+}
 
 std::vector<std::string> parseEntrypoint(const std::string& s) {
     if (s.empty()) return {};
@@ -129,6 +153,20 @@ std::shared_ptr<ContainerFlags> addContainerFlags(CLI::App* sub) {
     sub->add_option("--stop-timeout", o->req.stopTimeout, "Timeout (in seconds) to stop a container. Default is 10");
 
     // The container's record and lifecycle: labels, names, files written for scripts.
+    auto& c = o->req.config;
+    sub->add_option("-l,--label", o->labels, "Set metadata on container")->allow_extra_args(false);
+    sub->add_option("--label-file", o->labelFiles, "Read in a line delimited file of labels")->allow_extra_args(false);
+    sub->add_option("--annotation", o->annotations, "Add annotations to container (key=value)")->allow_extra_args(false);
+    sub->add_option("--cidfile", o->req.cidFile, "Write the container ID to the file");
+    sub->add_flag("--replace", o->req.replace, "If a container with the same name exists, replace it");
+    sub->add_flag("--rmi", o->req.removeImage, "Remove image unless used by other containers, implies --rm");
+    sub->add_flag("--env-host", c.envHost, "Use all current host environment variables in container");
+    sub->add_option("--unsetenv", c.unsetEnv, "Unset environment default variables in container")->allow_extra_args(false);
+    sub->add_flag("--unsetenv-all", c.unsetEnvAll, "Unset all default environment variables in container");
+    sub->add_option("--tz", c.timezone, "Set timezone in container (local, or a zone such as Europe/Berlin)");
+    sub->add_flag("--no-hostname", c.noHostname, "Do not create /etc/hostname within the container");
+    sub->add_option("--log-driver", c.logDriver, "Logging driver for the container (k8s-file, none)");
+    sub->add_option("--log-opt", o->logOpts, "Logging driver options (path=FILE, max-size=SIZE, tag=)")->allow_extra_args(false);
 
     // The process's kernel settings and resources (specgen, runtime).
 
@@ -163,6 +201,32 @@ engine::RunRequest containerRequest(CLI::App* sub, ContainerFlags& o) {
     for (const auto& v : o.volumes) req.config.mounts.push_back(engine::parseVolumeFlag(v));
     for (const auto& m : o.mounts) req.config.mounts.push_back(engine::parseMountFlag(m));
     for (const auto& t : o.tmpfs) req.config.mounts.push_back(engine::parseTmpfsFlag(t));
+    if (req.config.envHost) {
+        // Before -e entries (which win), as podman.
+        std::vector<std::string> host;
+        for (char** e = environ; e && *e; ++e) host.emplace_back(*e);
+        req.config.env.insert(req.config.env.begin(), host.begin(), host.end());
+    }
+    for (const auto& f : o.labelFiles)
+        for (const auto& l : readLabelFile(f)) req.config.labels[l.first] = l.second;
+    for (const auto& l : o.labels) {
+        auto [k, v] = str::cut(l, '=');
+        if (k.empty()) throw InvalidArgument("--label \"" + l + "\": no key");
+        req.config.labels[k] = v;
+    }
+    for (const auto& a : o.annotations) {
+        bool has = false;
+        auto [k, v] = str::cut(a, '=', &has);
+        if (k.empty() || !has) throw InvalidArgument("annotations must be formatted KEY=VALUE: \"" + a + "\"");
+        req.config.annotations[k] = v;
+    }
+    for (const auto& l : o.logOpts) {
+        bool has = false;
+        auto [k, v] = str::cut(l, '=', &has);
+        if (!has) throw InvalidArgument("--log-opt \"" + l + "\": must be KEY=VALUE");
+        req.config.logOptions[k] = v;
+    }
+    if (req.removeImage) req.autoRemove = true;
     return req;
 }
 

@@ -21,6 +21,7 @@ struct ContainerFlags {
     std::string network = "private";
     std::vector<std::string> securityOpts, publish;
     std::vector<std::string> volumes, mounts, tmpfs;
+    std::vector<std::string> labels, labelFiles, annotations, logOpts;
 };
 
 /// Adds the container flags to `sub` (the `run` or `create` verb, or `container run|create`)

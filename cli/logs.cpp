@@ -1,7 +1,9 @@
-// hutch logs [-f] [--tail N] CONTAINER
+// hutch logs [-f] [--tail N] [--since T] [--until T] [-t] CONTAINER
+#include <chrono>
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
+#include "hutch/engine/container/container_record.hpp"
 #include "hutch/engine/launch/lifecycle.hpp"
 
 namespace hutch::cli {
@@ -9,19 +11,27 @@ namespace hutch::cli {
 void registerLogs(Registry& r) {
     struct Opts {
         std::string name;
-        bool follow = false;
-        int tail = -1;
+        engine::LogOptions log;
+        std::string since, until;
     };
     auto o = std::make_shared<Opts>();
     auto* sub = r.app.add_subcommand("logs", "Fetch the logs of a container");
-    sub->add_flag("-f,--follow", o->follow, "Follow log output");
-    sub->add_option("--tail", o->tail, "Output the specified number of LINES at the end of the logs");
+    sub->add_flag("-f,--follow", o->log.follow, "Follow log output");
+    sub->add_option("--tail", o->log.tail, "Output the specified number of LINES at the end of the logs");
+    sub->add_option("--since", o->since, "Show logs since TIMESTAMP (RFC 3339, Unix time or a duration such as 10m)");
+    sub->add_option("--until", o->until, "Show logs until TIMESTAMP (RFC 3339, Unix time or a duration such as 10m)");
+    sub->add_flag("-t,--timestamps", o->log.timestamps, "Output the timestamps in the log");
     sub->add_option("CONTAINER", o->name, "Container")->required();
     sub->callback([o, &r] {
         r.chosen.readOnly = true;
         r.chosen.action = [o](engine::Context& ctx) {
             std::cout << std::flush;
-            engine::printLogs(ctx, o->name, o->follow, o->tail);
+            engine::LogOptions opts = o->log;
+            int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+            if (!o->since.empty()) opts.sinceNs = engine::parseTimeArg(o->since, now, "--since");
+            if (!o->until.empty()) opts.untilNs = engine::parseTimeArg(o->until, now, "--until");
+            engine::printLogs(ctx, o->name, opts);
             return 0;
         };
     });

@@ -29,7 +29,8 @@ int printError(const std::string& msg, int code) {
 
 /// argv with each "--flag=" (an empty value, as scripts write it: --userns= --hostname=) of
 /// an option that takes a value given as "--flag" "": CLI11 would take the next argument as
-/// the value, where podman reads an empty one. Walks the verbs (subcommands) and skips option
+/// the value, where podman reads an empty one. A shorthand with "=" (pflag's "-t=false",
+/// "-e=K=V") becomes "--tty=false" for a flag, "-e" "K=V" for an option with a value. Walks the verbs (subcommands) and skips option
 /// values; stops at the first other positional (an image: the container's command after it
 /// is passed on as it is) or at "--".
 std::vector<std::string> emptyValuesSplit(CLI::App& app, int argc, char** argv) {
@@ -40,6 +41,19 @@ std::vector<std::string> emptyValuesSplit(CLI::App& app, int argc, char** argv) 
     for (; i < out.size(); ++i) {
         const std::string& t = out[i];
         if (t == "--") break;
+        if (t.size() > 2 && t[0] == '-' && t[1] != '-' && t[2] == '=') {
+            // pflag's "-t=false" / "-e=K=V": the shorthand with its value after "=".
+            const CLI::Option* o = cur->get_option_no_throw(t.substr(0, 2));
+            if (o && !(o->get_type_size_max() > 0 && o->get_expected_min() > 0) && !o->get_lnames().empty()) {
+                res.push_back("--" + o->get_lnames().front() + t.substr(2));  // a flag: --tty=false
+                continue;
+            }
+            if (o) {
+                res.push_back(t.substr(0, 2));
+                res.push_back(t.substr(3));
+                continue;
+            }
+        }
         if (t.size() > 1 && t[0] == '-') {
             size_t eq = t.find('=');
             const CLI::Option* o = cur->get_option_no_throw(t.substr(0, eq));

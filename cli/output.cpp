@@ -54,7 +54,16 @@ std::string headerOf(const std::string& field) {
 
 }  // namespace
 
-void printTable(const std::vector<std::vector<std::string>>& rows, size_t minWidth) {
+namespace {
+bool gNoHeading = false;  // -n/--noheading of the verb being run
+}  // namespace
+
+void addNoHeading(CLI::App* sub, bool shortN) {
+    sub->add_flag(shortN ? "-n,--noheading" : "--noheading", gNoHeading, "Do not print headers");
+}
+
+void printTable(std::vector<std::vector<std::string>> rows, size_t minWidth) {
+    if (gNoHeading && !rows.empty()) rows.erase(rows.begin());
     std::vector<size_t> w;
     for (const auto& r : rows)
         for (size_t i = 0; i < r.size(); ++i) {
@@ -81,7 +90,7 @@ void printTemplate(const std::string& name, const std::string& format, const std
     if (text.empty() || text.back() != '\n') text += '\n';
     auto tmpl = gotemplate::Template::parse(name, text);
     std::string out;
-    if (table) {
+    if (table && !gNoHeading) {
         // podman executes the template against the column headers to print the header row.
         gotemplate::Json head = gotemplate::Json::object();
         if (!rows.empty() && rows[0].is_object())

@@ -121,6 +121,7 @@ void registerLs(CLI::App* vol, Registry& r) {
     };
     auto o = std::make_shared<Opts>();
     auto* sub = vol->add_subcommand("ls", "List volumes");
+    addNoHeading(sub);
     sub->alias("list");
     sub->add_option("--format", o->format, "Format volume output using Go template");
     sub->add_option("-f,--filter", o->filters, "Filter volume output")->allow_extra_args(false);

@@ -1,4 +1,5 @@
 #include "hutch/engine/launch/container_ops.hpp"
+#include "hutch/engine/launch/monitor.hpp"
 
 #include <signal.h>
 
@@ -146,9 +147,14 @@ nlohmann::ordered_json inspectContainer(Context& ctx, const ContainerRecord& r) 
                   {"Entrypoint", r.config.entrypoint ? json(*r.config.entrypoint) : json(nullptr)},
                   {"User", r.config.user},
                   {"Tty", r.config.tty},
-                  {"OpenStdin", r.config.interactive}}},
+                  {"OpenStdin", r.config.interactive},
+                  {"Labels", r.config.labels.empty() ? json(nullptr) : json(r.config.labels)},
+                  {"Annotations", r.config.annotations},
+                  {"Timezone", r.config.timezone}}},
                 {"HostConfig",
                  {{"NetworkMode", r.config.network},
+                  {"LogConfig", {{"Type", r.config.logDriver}, {"Config", r.config.logOptions},
+                                 {"Path", r.config.logDriver == "none" ? std::string() : logPath(ctx, r)}}},
                   {"AutoRemove", r.autoRemove},
                   {"UsernsMode", r.config.usernsMode},
                   {"CgroupMode", r.config.cgroupns},

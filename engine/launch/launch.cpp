@@ -137,11 +137,19 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::str
     rlimit rl{};
     if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) in.nofileLimit = rl.rlim_max;
     std::string hostname = effectiveHostname(rec.config, rec.id);
-    in.files = {runDir + "/hostname", runDir + "/hosts", runDir + "/resolv.conf", runDir + "/containerenv"};
+    in.files = {runDir + "/hostname", runDir + "/hosts", runDir + "/resolv.conf", runDir + "/containerenv", ""};
     auto put = [](const std::string& path, const std::string& data) {
         fsutil::writeFileAtomic(path, data, 0644, fsutil::Sync::Volatile);
     };
-    put(in.files.hostname, hostnameFile(hostname));
+    if (rec.config.noHostname)
+        in.files.hostname.clear();
+    else
+        put(in.files.hostname, hostnameFile(hostname));
+    if (!rec.config.timezone.empty()) {
+        // A copy: the host's zone file may be a symlink the container cannot follow.
+        in.files.localtime = runDir + "/localtime";
+        put(in.files.localtime, fsutil::readFile(zoneFile(rec.config.timezone)));
+    }
     in.netnsPath = rec.netState.nsPath;
     if (std::string hosts = containerHostsFile(rec, hostname); !hosts.empty())
         put(in.files.hosts, hosts);

@@ -103,22 +103,31 @@ int waitContainer(Context& ctx, const std::string& nameOrId) {
     return done.exitCode;
 }
 
-void printLogs(Context& ctx, const std::string& nameOrId, bool follow, int tail) {
+void printLogs(Context& ctx, const std::string& nameOrId, const LogOptions& opts) {
+    const bool follow = opts.follow;
+    const int tail = opts.tail;
     ContainerRecord rec = loadContainer(ctx, nameOrId);
-    std::string path = logPath(ctx, rec.id);
+    if (rec.config.logDriver == "none")
+        throw Error("this container is using the 'none' log driver, cannot read logs: this container is not logging output");
+    std::string path = logPath(ctx, rec);
     std::string text;
     try {
         text = fsutil::readFile(path);
     } catch (const NotFound&) {
     }
-    auto emit = [](const std::string& line) {
+    auto emit = [&opts](const std::string& line) {
         // "TIMESTAMP STREAM TAG TEXT"
         auto a = line.find(' ');
         auto b = a == std::string::npos ? a : line.find(' ', a + 1);
         auto c = b == std::string::npos ? b : line.find(' ', b + 1);
         if (c == std::string::npos) return;
+        if (opts.sinceNs || opts.untilNs) {
+            auto ts = parseTimestampNs(line.substr(0, a));
+            if (ts && opts.sinceNs && *ts < *opts.sinceNs) return;
+            if (ts && opts.untilNs && *ts > *opts.untilNs) return;
+        }
         std::string stream = line.substr(a + 1, b - a - 1), tag = line.substr(b + 1, c - b - 1);
-        std::string msg = line.substr(c + 1) + (tag == "P" ? "" : "\n");
+        std::string msg = (opts.timestamps ? line.substr(0, a) + " " : "") + line.substr(c + 1) + (tag == "P" ? "" : "\n");
         int fd = stream == "stderr" ? 2 : 1;
         ssize_t rc = ::write(fd, msg.data(), msg.size());
         (void)rc;

@@ -28,9 +28,18 @@ void killContainer(Context& ctx, const std::string& nameOrId, const std::string&
 /// `wait`: blocks until the container has exited; returns its exit code. Throws NotFound.
 int waitContainer(Context& ctx, const std::string& nameOrId);
 
-/// `logs`: writes the container's output (stdout lines to stdout, stderr lines to stderr);
-/// `tail` < 0 = all; `follow` keeps reading until the container exits. Throws NotFound.
-void printLogs(Context& ctx, const std::string& nameOrId, bool follow, int tail);
+/// What `logs` prints (podman's flags).
+struct LogOptions {
+    bool follow = false;              ///< -f: keep reading until the container exits
+    int tail = -1;                    ///< --tail N: the last N lines (< 0 = all)
+    std::optional<int64_t> sinceNs;   ///< --since: lines written at or after (ns since the epoch)
+    std::optional<int64_t> untilNs;   ///< --until: lines written at or before
+    bool timestamps = false;          ///< -t: each line prefixed with its time (RFC 3339)
+};
+
+/// `logs`: writes the container's output (stdout lines to stdout, stderr lines to stderr) as
+/// `opts` select. Throws NotFound.
+void printLogs(Context& ctx, const std::string& nameOrId, const LogOptions& opts);
 
 /// `system migrate`: stops every running container (they live in the rootless session's
 /// user namespace) and ends the session, so the next command makes a new one with the

@@ -4,11 +4,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -33,7 +35,39 @@
 namespace hutch::engine {
 
 
-std::string logPath(Context& ctx, const std::string& id) { return ctx.store().containerDir(id) + "/ctr.log"; }
+std::string logPath(Context& ctx, const ContainerRecord& rec) {
+    if (auto p = rec.config.logOptions.find("path"); p != rec.config.logOptions.end()) return p->second;
+    return ctx.store().containerDir(rec.id) + "/ctr.log";
+}
+
+uint64_t logMaxSize(const ContainerConfig& c) {
+    auto it = c.logOptions.find("max-size");
+    if (it == c.logOptions.end() || it->second == "-1") return 0;
+    const std::string& v = it->second;
+    size_t digits = v.find_first_not_of("0123456789");
+    std::string unit = digits == std::string::npos ? "" : v.substr(digits);
+    for (char& ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    uint64_t mult = unit.empty() || unit == "b" ? 1 : unit == "k" || unit == "kb" ? 1000 : unit == "m" || unit == "mb" ? 1000000
+                  : unit == "g" || unit == "gb" ? 1000000000 : 0;
+    if (digits == 0 || mult == 0 || digits > 12)
+        throw InvalidArgument("--log-opt max-size=" + v + ": not a size (e.g. 10m, 512k, 1g)");
+    return std::stoull(v.substr(0, digits)) * mult;
+}
+
+void validateLogConfig(const ContainerConfig& c) {
+    if (c.logDriver == "journald" || c.logDriver == "passthrough" || c.logDriver == "passthrough-tty")
+        throw InvalidArgument("--log-driver " + c.logDriver + ": hutch keeps a container's output in a file; use k8s-file (the default) or none");
+    if (c.logDriver != "k8s-file" && c.logDriver != "none")
+        throw InvalidArgument("--log-driver " + c.logDriver + ": invalid log driver (k8s-file, none)");
+    for (const auto& [k, v] : c.logOptions) {
+        if (k == "path") {
+            if (v.empty() || v[0] != '/') throw InvalidArgument("--log-opt path=" + v + ": must be an absolute path");
+        } else if (k != "max-size" && k != "tag") {
+            throw InvalidArgument("--log-opt " + k + ": unknown log option (path, max-size, tag)");
+        }
+    }
+    logMaxSize(c);
+}
 
 namespace {
 
@@ -53,23 +87,34 @@ void writeLine(int fd, const std::string& s) {
 /// more arrives or the stream ends (then it is written with the P tag).
 class LogWriter {
 public:
-    explicit LogWriter(int fd) : fd_(fd) {}
+    /// `maxSize`: --log-opt max-size (0 = unlimited): the file is emptied before a line that
+    /// would take it past that (as conmon's k8s-file does).
+    LogWriter(int fd, uint64_t maxSize) : fd_(fd), max_(maxSize) {
+        struct stat st {};
+        if (::fstat(fd, &st) == 0) size_ = static_cast<uint64_t>(st.st_size);
+    }
     void feed(const char* stream, std::string& pending, const char* data, size_t n) {
         pending.append(data, n);
         size_t start = 0;
         for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1)
-            writeLine(fd_, nowRfc3339() + " " + stream + " F " + pending.substr(start, nl - start) + "\n");
+            put(nowRfc3339() + " " + stream + " F " + pending.substr(start, nl - start) + "\n");
         pending.erase(0, start);
         if (pending.size() > 16384) flush(stream, pending);
     }
     void flush(const char* stream, std::string& pending) {
         if (pending.empty()) return;
-        writeLine(fd_, nowRfc3339() + " " + stream + " P " + pending + "\n");
+        put(nowRfc3339() + " " + stream + " P " + pending + "\n");
         pending.clear();
     }
 
 private:
+    void put(const std::string& line) {
+        if (max_ > 0 && size_ + line.size() > max_ && ::ftruncate(fd_, 0) == 0) size_ = 0;
+        writeLine(fd_, line);
+        size_ += line.size();
+    }
     int fd_;
+    uint64_t max_ = 0, size_ = 0;
 };
 
 /// Answers the caller on `fd` (ipc::MonitorReply; closes it and sets it to -1).
@@ -100,7 +145,8 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
         report(syncFd, {false, 125, e.what(), ""});
         return 125;
     }
-    UniqueFd logFd(::open(logPath(ctx, id).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    UniqueFd logFd(::open(rec.config.logDriver == "none" ? "/dev/null" : logPath(ctx, rec).c_str(),
+                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
     if (!logFd) {
         report(syncFd, {false, 125, "open log file: " + std::string(std::strerror(errno)), ""});
         return 125;
@@ -159,7 +205,7 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
 
     // Copy the container's output into the log (and to attached clients) until both pipes
     // close; take attach clients and their input meanwhile.
-    LogWriter logw(logFd.get());
+    LogWriter logw(logFd.get(), logMaxSize(rec.config));
     std::string pendOut, pendErr;
     int streams[2] = {outR.get(), errR.get()};
     int open = 2;

@@ -12,8 +12,16 @@
 
 namespace hutch::engine {
 
-/// Path of the container's log file.
-std::string logPath(Context& ctx, const std::string& id);
+/// Path of the container's log file: --log-opt path=, else ctr.log in its directory.
+std::string logPath(Context& ctx, const ContainerRecord& rec);
+
+/// --log-driver and --log-opt checked as podman's run does: the driver k8s-file or none
+/// (journald and passthrough are podman's too, but hutch only writes files: refused, naming
+/// the flag), options path=ABSOLUTE and max-size=SIZE. Throws InvalidArgument.
+void validateLogConfig(const ContainerConfig& c);
+
+/// --log-opt max-size in bytes (0 = unlimited). Throws InvalidArgument for a bad size.
+uint64_t logMaxSize(const ContainerConfig& c);
 
 /// Starts `rec` under a new monitor and returns once the container runs (rec updated to
 /// running). Throws CommandError(126/127) or Error with the runtime's message when it

@@ -138,6 +138,14 @@ std::optional<fsutil::FileLock> resolveContainerUserns(Context& ctx, ContainerCo
 
 ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     auto& store = ctx.store();
+    if (!req.cidFile.empty() && ::access(req.cidFile.c_str(), F_OK) == 0)
+        throw AlreadyExists("container id file exists. Ensure another container is not using it or delete " + req.cidFile);
+    if (!req.config.timezone.empty()) zoneFile(req.config.timezone);
+    if (req.replace && !req.name.empty()) {
+        if (auto existing = store.lookupContainer(req.name);
+            existing && std::find(existing->names.begin(), existing->names.end(), req.name) != existing->names.end())
+            removeContainer(ctx, existing->id, true);
+    }
     if (!req.name.empty()) {
         validateName(req.name);
         if (auto existing = store.lookupContainer(req.name);
@@ -160,6 +168,7 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
                                    ? " (joining another cgroup namespace is not supported)"
                                    : ""));
     validateNetworkOptions(req.config.net);
+    validateLogConfig(req.config);
     const std::string imageId = imageIdFor(ctx, req);
     log::debug("run: image {} found", imageId);
     ImageDefaults defaults = imageDefaults(ctx, imageId);
@@ -172,6 +181,11 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     rec.imageName = image.names.empty() ? imageId : image.names[0];
     rec.imageId = imageId;
     rec.config = req.config;
+    // The image's labels, under the run's own (as podman: --label wins).
+    if (const auto& l = image.config.value("config", nlohmann::json::object()).value("Labels", nlohmann::json(nullptr));
+        l.is_object())
+        for (auto it = l.begin(); it != l.end(); ++it)
+            if (it.value().is_string()) rec.config.labels.emplace(it.key(), it.value().get<std::string>());
     if (rec.config.cgroupns.empty()) rec.config.cgroupns = "private";  // --cgroupns= : the default
     prepareNetworkConfig(ctx, rec.config, imageId);  // fails before anything is created
     rec.autoRemove = req.autoRemove;
@@ -218,6 +232,14 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
         throw;
     }
     log::debug("run: container {} created", rec.id);
+    if (!req.cidFile.empty()) {
+        try {
+            fsutil::writeFileAtomic(req.cidFile, rec.id, 0644, fsutil::Sync::Volatile);
+        } catch (const std::exception& e) {
+            removeContainer(ctx, rec.id, true);
+            throw Error("--cidfile " + req.cidFile + ": " + e.what());
+        }
+    }
     return rec;
 }
 
@@ -228,7 +250,16 @@ RunResult runContainer(Context& ctx, const RunRequest& req) {
             startDetached(ctx, rec);
             return {rec.id, 0};
         }
-        return {rec.id, runForeground(ctx, rec, rec.config.interactive)};
+        int code = runForeground(ctx, rec, rec.config.interactive);
+        if (req.removeImage) {
+            // --rmi: the image goes too, unless another container still uses it.
+            try {
+                removeImage(ctx, rec.imageId, false);
+            } catch (const std::exception& e) {
+                log::warn("--rmi: image {} kept: {}", rec.imageName, e.what());
+            }
+        }
+        return {rec.id, code};
     } catch (...) {
         autoRemove(ctx, rec);
         throw;

@@ -21,6 +21,9 @@ struct RunRequest {
     bool detach = false;          ///< -d: print the id and leave it running under a monitor
     std::string stopSignal;       ///< --stop-signal ("" = image's STOPSIGNAL or SIGTERM)
     int stopTimeout = 10;         ///< --stop-timeout seconds
+    bool replace = false;         ///< --replace: a container of the same name is removed first
+    bool removeImage = false;     ///< --rmi: the image is removed after the container (implies --rm)
+    std::string cidFile;          ///< --cidfile: the id is written there once created (must not exist)
 };
 
 struct RunResult {

@@ -1,7 +1,11 @@
 #include "hutch/engine/spec/etcfiles.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <sstream>
+
+#include "hutch/common/error.hpp"
 
 namespace hutch::engine {
 
@@ -76,6 +80,17 @@ std::string resolvConfFile(const std::string& hostResolvConf, bool hostNetwork) 
     ResolvInput in;
     in.noNetwork = true;
     return resolvConfFile(hostResolvConf, in);
+}
+
+std::string zoneFile(const std::string& tz) {
+    if (tz == "local") return "/etc/localtime";
+    bool bad = tz.empty() || tz[0] == '/' || tz.find("..") != std::string::npos ||
+               tz.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-/") != std::string::npos;
+    std::string path = "/usr/share/zoneinfo/" + tz;
+    struct stat st {};
+    if (bad || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+        throw InvalidArgument("--tz " + tz + ": unknown time zone (a name from /usr/share/zoneinfo, e.g. Europe/Berlin, or local)");
+    return path;
 }
 
 }  // namespace hutch::engine

@@ -47,4 +47,9 @@ std::string resolvConfFile(const std::string& hostResolvConf, bool hostNetwork);
 /// True for 127.0.0.0/8 and ::1 addresses.
 bool isLoopbackAddress(const std::string& ip);
 
+/// --tz: the zone file on this host for "local" (/etc/localtime) or an Area/City name under
+/// /usr/share/zoneinfo. Throws InvalidArgument for an unknown zone or a name that would leave
+/// the zoneinfo directory ("..", absolute).
+std::string zoneFile(const std::string& tz);
+
 }  // namespace hutch::engine

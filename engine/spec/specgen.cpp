@@ -55,17 +55,24 @@ std::vector<std::string> effectiveEnv(const ImageDefaults& image, const Containe
         else
             env[it->second].second = std::move(v);
     };
-    set("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    if (config.tty) set("TERM=xterm");
+    if (!config.unsetEnvAll) {
+        set("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        if (config.tty) set("TERM=xterm");
     // podman's value: systemd-detect-virt, toolbox and distrobox know it ("hutch" would read
     // as container-other).
     set("container=podman");
-    set("HOSTNAME=" + hostname);  // an image's own HOSTNAME wins, as in Docker
-    for (const auto& e : image.env) set(e);
-    if (!index.count("HOME")) set("HOME=" + home);
-    for (const auto& e : config.env) set(e);
+        set("HOSTNAME=" + hostname);  // an image's own HOSTNAME wins, as in Docker
+        for (const auto& e : image.env) set(e);
+        if (!index.count("HOME")) set("HOME=" + home);
+    }
+    std::set<std::string> unset(config.unsetEnv.begin(), config.unsetEnv.end());
+    for (const auto& e : config.env) {
+        set(e);
+        unset.erase(e.substr(0, e.find('=')));  // an -e entry stays
+    }
     std::vector<std::string> out;
-    for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+    for (const auto& [k, v] : env)
+        if (!unset.count(k)) out.push_back(k + "=" + v);
     return out;
 }
 
@@ -180,7 +187,9 @@ json buildSpec(const SpecInputs& in) {
         mounts.push_back(mount("/sys/fs/cgroup", "cgroup2", "cgroup2", {"nosuid", "noexec", "nodev", "relatime", "rw"}));
     else if (!(in.rootless && c.network == "host"))  // the rbind of /sys already brings the host's cgroup mounts
         mounts.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"}));
-    mounts.push_back(mount("/etc/hostname", "bind", in.files.hostname, {"bind", "rprivate"}));
+    if (!in.files.hostname.empty()) mounts.push_back(mount("/etc/hostname", "bind", in.files.hostname, {"bind", "rprivate"}));
+    if (!in.files.localtime.empty())
+        mounts.push_back(mount("/etc/localtime", "bind", in.files.localtime, {"bind", "rprivate", "ro"}));
     if (!in.files.hosts.empty()) mounts.push_back(mount("/etc/hosts", "bind", in.files.hosts, {"bind", "rprivate"}));
     mounts.push_back(mount("/etc/resolv.conf", "bind", in.files.resolvConf, {"bind", "rprivate"}));
 
@@ -279,12 +288,14 @@ json buildSpec(const SpecInputs& in) {
     if (c.network != "host" && (c.uidMappings.empty() || c.network.rfind("container:", 0) != 0))
         linux["sysctl"] = {{"net.ipv4.ping_group_range", "0 0"}};
 
+    json annotations = c.annotations;
+    annotations["io.hutch.container.id"] = in.containerId;
     return json{{"ociVersion", "1.0.2"},
                 {"process", process},
                 {"root", {{"path", in.rootfs}, {"readonly", c.readOnly}}},
                 {"hostname", hostname},
                 {"mounts", mounts},
-                {"annotations", {{"io.hutch.container.id", in.containerId}}},
+                {"annotations", annotations},
                 {"linux", linux}};
 }
 

@@ -50,6 +50,15 @@ struct ContainerConfig {
     std::string cgroupns = "private";           ///< --cgroupns=private (a cgroup namespace of its own) | host
 
     // Labels, annotations and the record's other flags.
+    std::map<std::string, std::string> labels;       ///< the image's labels, then --label/--label-file
+    std::map<std::string, std::string> annotations;  ///< --annotation (OCI spec annotations)
+    bool envHost = false;                            ///< --env-host: hutch's environment first
+    std::vector<std::string> unsetEnv;               ///< --unsetenv NAME: default variables left out
+    bool unsetEnvAll = false;                        ///< --unsetenv-all: only -e/--env-file variables
+    std::string timezone;                            ///< --tz: "local" or an Area/City zone ("" = the image's)
+    bool noHostname = false;                         ///< --no-hostname: no /etc/hostname is made
+    std::string logDriver = "k8s-file";              ///< --log-driver: k8s-file (hutch logs reads it) | none
+    std::map<std::string, std::string> logOptions;   ///< --log-opt: path=FILE, max-size=SIZE (bytes, k, m, g)
 
     // The process's kernel settings and resources.
 
@@ -60,6 +69,7 @@ struct ContainerConfig {
 struct GeneratedFiles {
     std::string hostname, hosts, resolvConf;
     std::string containerEnv;  ///< /run/.containerenv (containerEnvFile), "" = none
+    std::string localtime;     ///< --tz: the zone file for /etc/localtime, "" = none
 };
 
 /// Inputs to buildSpec. `user` must already be resolved against the rootfs.
@@ -91,6 +101,8 @@ std::vector<std::string> effectiveCommand(const ImageDefaults& image, const Cont
 
 /// The container environment: PATH default, TERM with -t, container=podman, HOSTNAME,
 /// HOME from the user, then the image's Env, then the run's -e entries (later wins).
+/// --unsetenv NAME leaves a default (not an -e entry) out; --unsetenv-all leaves only the
+/// -e entries.
 std::vector<std::string> effectiveEnv(const ImageDefaults& image, const ContainerConfig& config,
                                       const std::string& hostname, const std::string& home);
 
