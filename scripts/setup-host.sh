@@ -32,6 +32,7 @@ PACKAGES=(
   catch2 libtomlplusplus-dev libcli11-dev libfmt-dev libzstd-dev zlib1g-dev
   uidmap passt slirp4netns busybox-static docker-registry skopeo podman runc
   python3 zstd time procps util-linux debootstrap
+  autopkgtest distrobox
   clang libclang-rt-14-dev llvm
 )
 

@@ -259,9 +259,19 @@ void Sandbox::writeFile(const fs::path& path, const std::string& text) const {
         chownOrThrow(p, uid_, gid_);
 }
 
+fs::path Sandbox::podmanShimDir() const {
+    fs::path bin = dir_ / "podman-shim";
+    std::string script = "#!/bin/sh\nexec '" + hutchBinary() + "' --root '" + storageRoot().string() + "' --runroot '" +
+                         runRoot().string() + "' \"$@\"\n";
+    writeFile(bin / "podman", script);
+    fs::permissions(bin / "podman", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                        fs::perms::others_read | fs::perms::others_exec);
+    return bin;
+}
+
 Child Sandbox::spawn(const std::vector<std::string>& args, const RunOptions& opt) const {
-    std::vector<std::string> argv{hutchBinary()};
-    if (opt.storeFlags) {
+    std::vector<std::string> argv{opt.program.empty() ? hutchBinary() : opt.program};
+    if (opt.storeFlags && opt.program.empty()) {
         argv.insert(argv.end(), {"--root", storageRoot().string(), "--runroot",
                                  runRoot().string()});
     }

@@ -90,6 +90,10 @@ struct RunOptions {
     /// in a session of its own), as in an interactive shell; what it prints is Result::out.
     /// Nothing is typed into it (stdinFile is not used).
     bool pty = false;
+    /// Run this program (absolute path) instead of hutch, with the sandbox's user and
+    /// environment and without the store flags: a tool that drives hutch as `podman`
+    /// (distrobox, autopkgtest) after Sandbox::podmanShimDir() is put first in PATH.
+    std::string program;
 
     /// Options with only the timeout changed.
     static RunOptions withTimeout(std::chrono::milliseconds t) {
@@ -122,6 +126,11 @@ public:
     void writeFile(const fs::path& path, const std::string& text) const;
     /// Replaces the sandbox registries.conf.
     void writeRegistriesConf(const std::string& text) const { writeFile(registriesConf(), text); }
+
+    /// A directory (in the sandbox, created on first use) holding `podman`: a script that runs
+    /// the binary under test with this sandbox's --root and --runroot, so tools that drive
+    /// podman drive it.
+    fs::path podmanShimDir() const;
 
     /// Runs `hutch ARGS...` as the user and waits for it.
     Result hutch(const std::vector<std::string>& args, const RunOptions& opt = {}) const;
