@@ -10,6 +10,7 @@ namespace hutch::cli {
 void registerBuild(Registry& r) {
     auto o = std::make_shared<engine::build::BuildOptions>();
     auto context = std::make_shared<std::vector<std::string>>();
+    auto reg = std::make_shared<RegistryFlags>();
     auto* sub = r.app.add_subcommand("build", "Build an image using instructions from Containerfiles");
     sub->alias("build-image");
     sub->add_option("-t,--tag", o->tags, "tagged name to apply to the built image")->allow_extra_args(false);
@@ -26,8 +27,11 @@ void registerBuild(Registry& r) {
     sub->add_option("--iidfile", o->iidfile, "Write the image ID to the file");
     sub->add_flag("-q,--quiet", o->quiet, "refrain from announcing build instructions and image read/write progress");
     sub->add_flag("--squash", o->squash, "squash newly built layers into a single new layer");
+    addRegistryFlags(sub, *reg);
     sub->add_option("CONTEXT", *context, "build context directory")->expected(0, 1);
-    sub->callback([o, context, &r] {
+    sub->callback([o, context, reg, &r] {
+        o->tlsVerify = reg->tls();
+        o->authFile = reg->authFile;
         // Relative paths are made absolute (and the context normalized) once, here, so the
         // builder's messages and its joins with Dockerfile paths see one spelling.
         namespace fs = std::filesystem;

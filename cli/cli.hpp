@@ -72,6 +72,23 @@ void registerSave(Registry& r);
 void registerLoad(Registry& r);
 void registerImport(Registry& r);
 void registerExport(Registry& r);
+void registerLogin(Registry& r);
+void registerLogout(Registry& r);
+
+/// podman's --tls-verify[=true|false] and --authfile FILE of the verbs that reach registries
+/// (pull, push, build; login's own --tls-verify too). tls() is nullopt when --tls-verify was
+/// not given (registries.conf decides), else its value.
+struct RegistryFlags {
+    bool tlsVerify = true;
+    CLI::Option* tlsOpt = nullptr;
+    std::string authFile;
+    std::optional<bool> tls() const {
+        return tlsOpt && tlsOpt->count() > 0 ? std::optional<bool>(tlsVerify) : std::nullopt;
+    }
+};
+/// Adds --tls-verify (a flag: "--tls-verify", "--tls-verify=false", "--tls-verify=true") and,
+/// with `authFile`, --authfile to `sub`, bound to `f` (which must outlive parsing).
+void addRegistryFlags(CLI::App* sub, RegistryFlags& f, bool authFile = true);
 
 /// Prints `warning` and podman's "Are you sure you want to continue? [y/N] ", reads one
 /// line of stdin: true when it starts with y/Y (EOF = no).

@@ -169,6 +169,8 @@ int main(int argc, char** argv) {
         {"load", cli::registerLoad},
         {"import", cli::registerImport},
         {"export", cli::registerExport},
+        {"login", cli::registerLogin},
+        {"logout", cli::registerLogout},
     };
     // `container VERB` and `image VERB` are the top-level verbs under another name (podman's
     // management commands): the group's word is dropped and the verb renamed where it differs

@@ -46,8 +46,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     };
     std::unordered_map<std::string, Token> tokens;   // by scope
 
+    http::TlsFiles tls;   // from opts.certDir
+
     explicit Impl(ClientOptions o) : opts(std::move(o)) {
         if (opts.maxTries < 1) opts.maxTries = 1;
+        tls = http::readCertDir(opts.certDir);
         if (!opts.creds && opts.readAuthFiles) opts.creds = lookupCredentials(opts.host);
     }
 
@@ -98,6 +101,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         http::Request req;
         req.url = b + "/v2/";
         req.verifyTls = verify;
+        req.tls = &tls;
         req.maxBody = kMaxErrorBody;
         for (int attempt = 1;; ++attempt) {
             try {
@@ -143,6 +147,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             } catch (const http::TransportError& e) {
                 lastErr = e.what();
                 log::debug("registry {}: {} failed: {}", opts.host, b, lastErr);
+                // OpenSSL's word for a plain-HTTP answer to the TLS handshake.
+                if (verify && lastErr.find("wrong version number") != std::string::npos)
+                    lastErr += " (the server answers plain HTTP, as to an HTTPS client; it is used over HTTP only "
+                               "with --tls-verify=false or insecure = true for it in registries.conf)";
             }
         }
         throw RegistryError(0, "", "pinging container registry " + opts.host + ": " + lastErr);
@@ -162,6 +170,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             throw AuthError(401, opts.host + ": bearer challenge without a realm");
         http::Request req;
         req.verifyTls = verifyTls;
+        req.tls = &tls;
         req.maxBody = 1u << 20;
         req.headers.push_back("Accept: application/json");
         std::string service = p.count("service") ? p.at("service") : "";
@@ -298,6 +307,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         ensurePinged();
         if (req.url.rfind("/", 0) == 0) req.url = base + req.url;
         req.verifyTls = verifyTls;
+        req.tls = &tls;
         if (req.maxBody == (16u << 20)) req.maxBody = kMaxErrorBody;
         const auto baseHeaders = req.headers;
         std::string scopeNow = scope;
@@ -331,6 +341,45 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         }
     }
 
+    void checkCredentials() {
+        ensurePinged();
+        std::string auth;
+        {
+            std::lock_guard lk(mu);
+            if (!challenge) return;  // /v2/ answered without asking for credentials
+            if (challenge->scheme == "bearer")
+                auth = "Authorization: Bearer " + tokenLocked("");
+            else if (opts.creds && !opts.creds->username.empty())
+                auth = basicHeader();
+        }
+        http::Request req;
+        req.url = base + "/v2/";
+        req.verifyTls = verifyTls;
+        req.tls = &tls;
+        req.maxBody = kMaxErrorBody;
+        if (!auth.empty()) req.headers.push_back(auth);
+        http::Response r;
+        for (int attempt = 1;; ++attempt) {
+            try {
+                r = http::perform(req);
+            } catch (const http::TransportError& e) {
+                if (!e.retryable() || attempt >= opts.maxTries)
+                    throw RegistryError(0, "", "pinging container registry " + opts.host + ": " + e.what());
+                std::this_thread::sleep_for(backoff(attempt));
+                continue;
+            }
+            if (retryableStatus(r.status) && attempt < opts.maxTries) {
+                std::this_thread::sleep_for(delayFor(r.status, r.header("Retry-After"), attempt));
+                continue;
+            }
+            break;
+        }
+        if (r.status == 200) return;
+        if (r.status == 401 || r.status == 403)
+            throw AuthError(static_cast<int>(r.status), opts.host + ": invalid username/password");
+        throwHttp("", r.status, r.body, "GET /v2/");
+    }
+
     struct HopResult {
         long status = 0;
         std::string location, retryAfter, body;
@@ -345,6 +394,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             req.url = url;
             req.verifyTls = http::origin(url) == base ? verifyTls : true;
             if (http::origin(url) != base && opts.insecure) req.verifyTls = false;
+            req.tls = &tls;
             req.headers = headers;
             if (!auth.empty()) req.headers.push_back(auth);
             req.maxBody = maxBody;
@@ -420,6 +470,7 @@ private:
             req.url = url;
             bool ours = http::origin(url) == c_->base;
             req.verifyTls = ours ? c_->verifyTls : !c_->opts.insecure;
+            req.tls = &c_->tls;
             if (!auth.empty()) req.headers.push_back(auth);
             if (offset > 0) req.headers.push_back("Range: bytes=" + std::to_string(offset) + "-");
             stream_.reset();
@@ -510,6 +561,10 @@ FetchedManifest Client::getManifest(const std::string& repo, const std::string& 
         }
     }
     return m;
+}
+
+void Client::checkCredentials() {
+    impl_->checkCredentials();
 }
 
 std::string Client::getBlob(const std::string& repo, const Digest& digest, int64_t size) {

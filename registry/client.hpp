@@ -23,6 +23,9 @@ struct ClientOptions {
     /// Credentials; when unset and readAuthFiles, lookupCredentials(host) is used.
     std::optional<Credentials> creds;
     bool readAuthFiles = true;
+    /// podman's --cert-dir: *.crt CAs trusted besides the system's, a *.cert/*.key client
+    /// pair (http::readCertDir; "" = none).
+    std::string certDir;
     int maxTries = 3;                                   ///< attempts per request (>= 1)
     std::chrono::milliseconds retryBase{200};           ///< backoff: base, 2*base, 4*base...
     std::chrono::milliseconds maxRetryAfter{10000};     ///< cap on a 429's Retry-After
@@ -61,6 +64,12 @@ public:
     Client& operator=(const Client&) = delete;
 
     const std::string& host() const;
+
+    /// Verifies the credentials as `login` does: GET /v2/ with them (Basic, or a bearer token
+    /// asked for without a scope). Returns when the registry accepts them or asks for none.
+    /// Throws AuthError when it refuses them, RegistryError for anything else (an unreachable
+    /// registry: "pinging container registry HOST: ...").
+    void checkCredentials();
 
     /// GET /v2/<repo>/manifests/<tagOrDigest> accepting OCI manifest/index and Docker
     /// schema 2 manifest/list. Schema 1 is refused (Error "manifest schema 1 ... is not

@@ -1,7 +1,9 @@
 #include "hutch/registry/http.hpp"
 
+#include "hutch/common/fsutil.hpp"
 #include "hutch/registry/curl_lib.hpp"
 
+#include <dirent.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -154,6 +156,14 @@ struct Easy {
         curl().easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
         curl().easy_setopt(h, CURLOPT_SSL_VERIFYPEER, req.verifyTls ? 1L : 0L);
         curl().easy_setopt(h, CURLOPT_SSL_VERIFYHOST, req.verifyTls ? 2L : 0L);
+        if (req.tls && !req.tls->caPem.empty()) {
+            curl_blob ca{const_cast<char*>(req.tls->caPem.data()), req.tls->caPem.size(), CURL_BLOB_COPY};
+            curl().easy_setopt(h, CURLOPT_CAINFO_BLOB, &ca);
+        }
+        if (req.tls && !req.tls->certFile.empty()) {
+            curl().easy_setopt(h, CURLOPT_SSLCERT, req.tls->certFile.c_str());
+            curl().easy_setopt(h, CURLOPT_SSLKEY, req.tls->keyFile.c_str());
+        }
         if (req.method == "HEAD") curl().easy_setopt(h, CURLOPT_NOBODY, 1L);
         else if (req.method == "POST") {
             curl().easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.postBody.size()));
@@ -394,6 +404,52 @@ std::string urlEncode(std::string_view s) {
         }
     }
     return out;
+}
+
+TlsFiles readCertDir(const std::string& dir) {
+    TlsFiles t;
+    if (dir.empty()) return t;
+    std::vector<std::string> names;
+    if (DIR* d = ::opendir(dir.c_str())) {
+        while (dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
+        ::closedir(d);
+    } else {
+        if (errno == ENOENT) return t;
+        throw SysError(errno, "reading --cert-dir " + dir);
+    }
+    std::sort(names.begin(), names.end());
+    auto endsWith = [](const std::string& s, std::string_view suf) {
+        return s.size() > suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+    };
+    auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+    std::string extra;
+    for (const auto& n : names) {
+        const std::string path = dir + "/" + n;
+        if (endsWith(n, ".crt")) {
+            extra += fsutil::readFile(path);
+            extra += "\n";
+        } else if (endsWith(n, ".cert")) {
+            std::string key = n.substr(0, n.size() - 5) + ".key";
+            if (!has(key)) throw InvalidArgument("missing key " + key + " for client certificate " + path);
+            t.certFile = path;
+            t.keyFile = dir + "/" + key;
+        } else if (endsWith(n, ".key")) {
+            std::string cert = n.substr(0, n.size() - 4) + ".cert";
+            if (!has(cert)) throw InvalidArgument("missing client certificate " + cert + " for key " + path);
+        }
+    }
+    if (!extra.empty()) {
+        // A CA blob replaces libcurl's default bundle: keep the system's CAs in it too.
+        for (const char* sys : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"}) {
+            try {
+                t.caPem = fsutil::readFile(sys) + "\n";
+                break;
+            } catch (const Error&) {
+            }
+        }
+        t.caPem += extra;
+    }
+    return t;
 }
 
 }  // namespace hutch::registry::http

@@ -15,6 +15,18 @@
 
 namespace hutch::registry::http {
 
+/// TLS material beyond the system's (podman's --cert-dir).
+struct TlsFiles {
+    std::string caPem;               ///< PEM CA certificates trusted besides the system's ("" = none)
+    std::string certFile, keyFile;   ///< PEM client certificate and its key ("" = none)
+};
+
+/// Reads a --cert-dir as containers/image does: every *.crt is a CA certificate (added to
+/// the system bundle), a *.cert with its *.key (same base name) the client identity. A
+/// missing directory gives empty TlsFiles. Throws SysError for an unreadable file,
+/// InvalidArgument naming the file for a *.cert without its *.key (or the reverse).
+TlsFiles readCertDir(const std::string& dir);
+
 struct Request {
     std::string method = "GET";        ///< GET, HEAD, POST, PUT, PATCH or DELETE
     std::string url;
@@ -25,6 +37,7 @@ struct Request {
     int bodyFd = -1;
     int64_t bodyOffset = 0, bodyLength = 0;
     bool verifyTls = true;
+    const TlsFiles* tls = nullptr;     ///< extra CAs / client certificate (must outlive the request)
     size_t maxBody = 16u << 20;        ///< perform(): larger bodies fail (bytes)
 };
 

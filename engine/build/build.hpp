@@ -7,6 +7,7 @@
 
 #include <iosfwd>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ struct BuildOptions {
     std::string iidfile;                   ///< --iidfile: the image id is written there
     bool quiet = false;                    ///< -q: only the final id (RUN output still shown)
     bool squash = false;                   ///< --squash: accepted; layers are not merged (see README)
+    std::optional<bool> tlsVerify;         ///< --tls-verify for FROM pulls (PullOptions::tlsVerify)
+    std::string authFile;                  ///< --authfile for FROM pulls (PullOptions::authFile)
 };
 
 /// A -t name as stored: engine::normalizeLocalName (tag.hpp), "x" -> "localhost/x:latest".

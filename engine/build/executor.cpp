@@ -160,6 +160,8 @@ std::string Executor::resolveBase(const std::string& image, int line) {
     auto progress = Progress::forStderr(o_.quiet);
     PullOptions po;
     po.platform = o_.platform;
+    po.tlsVerify = o_.tlsVerify;
+    po.authFile = o_.authFile;
     return pullImage(ctx_, image, po, *progress).imageId;
 }
 

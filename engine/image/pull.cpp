@@ -107,8 +107,9 @@ PullResult pullFrom(Context& ctx, const registry::Reference& ref, const registry
                     const PullOptions& opts, Progress& progress) {
     registry::ClientOptions co;
     co.host = src.host;
-    co.insecure = src.insecure;
-    co.creds = registry::lookupCredentials(src.host);
+    co.insecure = opts.tlsVerify ? !*opts.tlsVerify : src.insecure;
+    co.creds = registry::lookupCredentialsIn(src.host, src.ref.path, registry::authFilesFor(opts.authFile));
+    co.readAuthFiles = false;
     registry::Client client(co);
     const std::string repo = src.ref.path;
     const std::string tagOrDigest = !src.ref.digest.empty() ? src.ref.digest : src.ref.tag;
@@ -178,6 +179,7 @@ bool isNotFound(const std::exception_ptr& e) {
 }  // namespace
 
 PullResult pullImage(Context& ctx, const std::string& name, const PullOptions& opts, Progress& progress) {
+    registry::checkAuthFile(opts.authFile);
     registry::Resolution res = registry::resolve(name, ctx.registries());
     std::vector<std::string> errors;
     bool allNotFound = true;

@@ -4,6 +4,7 @@
 // extracted in parallel where the storage driver allows it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,12 @@ namespace hutch::engine {
 
 struct PullOptions {
     std::string platform;  ///< "os/arch[/variant]"; "" = the host's
+    /// --tls-verify: nullopt = registries.conf's `insecure` for each source; false = plain
+    /// http and unverified https allowed for every source; true = verified https only, even
+    /// for a registry registries.conf marks insecure.
+    std::optional<bool> tlsVerify;
+    /// --authfile: the only credentials file read ("" = registry::authFilePaths()). Must exist.
+    std::string authFile;
 };
 
 struct PullResult {
@@ -24,7 +31,8 @@ struct PullResult {
 /// Pulls `name` (short or fully-qualified, tag or digest). Each candidate from
 /// registries.conf is tried in order (mirrors first); if all fail, throws NotFound (when
 /// every registry said the image is unknown) or Error, listing each source tried and why.
-/// Throws InvalidArgument for a malformed name, ConfigError for a bad registries.conf.
+/// Throws InvalidArgument for a malformed name, ConfigError for a bad registries.conf,
+/// Error "stat FILE: ..." for a missing opts.authFile.
 PullResult pullImage(Context& ctx, const std::string& name, const PullOptions& opts, Progress& progress);
 
 /// Chain ID of layer i (image-spec config.md "Layer ChainID"): ChainID(L0) = DiffID(L0),

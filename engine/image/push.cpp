@@ -113,6 +113,7 @@ PushResult pushImage(Context& ctx, const std::string& image, const std::string& 
     if (format == "docker") format = "v2s2";
     if (!format.empty() && format != "oci" && format != "v2s2")
         throw InvalidArgument("unsupported manifest type \"" + opts.format + "\" (use oci or v2s2)");
+    registry::checkAuthFile(opts.authFile);
     const storage::Image img = requireImage(ctx, stripTransport(image));
     const std::string destText = stripTransport(destination.empty() ? image : destination);
     registry::Reference ref;
@@ -156,7 +157,10 @@ PushResult pushImage(Context& ctx, const std::string& image, const std::string& 
         auto [u, p] = str::cut(opts.creds, ':');
         if (u.empty()) throw InvalidArgument("--creds \"" + opts.creds + "\": the user name is empty");
         co.creds = registry::Credentials{u, p, ""};
+    } else {
+        co.creds = registry::lookupCredentialsIn(ref.domain, ref.path, registry::authFilesFor(opts.authFile));
     }
+    co.readAuthFiles = false;
     registry::Client client(co);
     registry::Uploader up(client, ref.path);
 

@@ -17,6 +17,9 @@ struct PushOptions {
     std::string creds;              ///< "user[:password]" ("" = auth files)
     std::string format;             ///< "" = the image's own manifest type, "oci", "v2s2"/"docker"
     std::string digestFile;         ///< write the pushed manifest digest there ("" = no)
+    /// --authfile: the only credentials file read ("" = registry::authFilePaths()); must
+    /// exist. Not read when `creds` is set.
+    std::string authFile;
 };
 
 struct PushResult {
@@ -27,6 +30,7 @@ struct PushResult {
 /// Pushes local image `image` to `destination` ("" = the image name as given; a
 /// "docker://" prefix is accepted). Throws NotFound "IMAGE: image not known",
 /// InvalidArgument (bad destination, other transports, unknown --format, bad --creds),
+/// Error "stat FILE: ..." for a missing opts.authFile,
 /// RegistryError/AuthError naming the registry (e.g. "pinging container registry HOST: ...").
 PushResult pushImage(Context& ctx, const std::string& image, const std::string& destination,
                      const PushOptions& opts, Progress& progress);

@@ -47,6 +47,8 @@ std::string imageIdFor(Context& ctx, const RunRequest& req) {
     auto progress = Progress::forStderr(req.quietPull);
     PullOptions po;
     po.platform = req.platform;
+    po.tlsVerify = req.tlsVerify;
+    po.authFile = req.authFile;
     return pullImage(ctx, req.image, po, *progress).imageId;
 }
 

@@ -2,6 +2,7 @@
 // embedded runtime in the foreground, record its state, clean up with --rm.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "hutch/engine/container/container_record.hpp"
@@ -18,6 +19,8 @@ struct RunRequest {
     std::string pull = "missing"; ///< --pull=always|missing|never|newer
     std::string platform;         ///< --platform for a pull
     bool quietPull = false;       ///< -q/--quiet: no pull progress
+    std::optional<bool> tlsVerify; ///< --tls-verify for a pull (PullOptions::tlsVerify; nullopt = registries.conf)
+    std::string authFile;         ///< --authfile for a pull (PullOptions::authFile; "" = the default files)
     bool detach = false;          ///< -d: print the id and leave it running under a monitor
     std::string stopSignal;       ///< --stop-signal ("" = image's STOPSIGNAL or SIGTERM)
     int stopTimeout = 10;         ///< --stop-timeout seconds

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
@@ -119,4 +120,149 @@ TEST_CASE("lookupCredentials follows containers' file order", "[auth]") {
     EnvVar e6("REGISTRY_AUTH_FILE", custom);
     CHECK_THROWS_AS(lookupCredentials("reg.example:5000"), ConfigError);
     CHECK_THROWS_WITH(lookupCredentials("reg.example:5000"), Catch::Contains(custom));
+}
+
+namespace {
+
+nlohmann::json readJson(const std::string& path) {
+    return nlohmann::json::parse(fsutil::readFile(path));
+}
+
+unsigned modeOf(const std::string& path) {
+    return static_cast<unsigned>(fs::status(path).permissions()) & 0777;
+}
+
+}  // namespace
+
+TEST_CASE("storeCredentials creates the file, its directory and the podman format", "[auth][login]") {
+    TempDir d;
+    const std::string file = d.path + "/run/containers/auth.json";
+    storeCredentials(file, "reg.example:5000", "alice", "s3cret:x");
+    CHECK(modeOf(file) == 0600);
+    CHECK(modeOf(d.path + "/run/containers") == 0700);
+    CHECK(modeOf(d.path + "/run") == 0700);
+    auto j = readJson(file);
+    CHECK(j == nlohmann::json::parse(R"({"auths":{"reg.example:5000":{"auth":")" + base64Encode("alice:s3cret:x") +
+                                     R"("}}})"));
+    auto c = lookupCredentialsIn("reg.example:5000", {file});
+    REQUIRE(c);
+    CHECK(c->username == "alice");
+    CHECK(c->password == "s3cret:x");
+    // Tab-indented, as podman writes it.
+    CHECK(fsutil::readFile(file).find("\n\t\"auths\"") != std::string::npos);
+}
+
+TEST_CASE("storeCredentials keeps the other entries and keys of the file", "[auth][login]") {
+    TempDir d;
+    const std::string file = d.path + "/auth.json";
+    fsutil::writeFileAtomic(file, R"({"auths":{"other.example":{"auth":")" + base64Encode("bob:pw") +
+                                      R"(","email":"b@x"},"reg.example":{"identitytoken":"tok","auth":""}},
+                                      "credHelpers":{"gcr.io":"gcloud"},"custom":[1,2]})",
+                            0644);
+    storeCredentials(file, "reg.example", "carol", "pw2");
+    auto j = readJson(file);
+    CHECK(j["credHelpers"] == nlohmann::json{{"gcr.io", "gcloud"}});
+    CHECK(j["custom"] == nlohmann::json::array({1, 2}));
+    CHECK(j["auths"]["other.example"]["email"] == "b@x");
+    // The entry written is replaced as a whole (the identity token goes).
+    CHECK(j["auths"]["reg.example"] == nlohmann::json{{"auth", base64Encode("carol:pw2")}});
+    CHECK(modeOf(file) == 0600);
+    CHECK(lookupCredentialsIn("other.example", {file})->username == "bob");
+    CHECK(readAuthEntry(file, "reg.example")->username == "carol");
+    CHECK_FALSE(readAuthEntry(file, "reg.example/ns"));
+    CHECK_FALSE(readAuthEntry(d.path + "/missing.json", "reg.example"));
+}
+
+TEST_CASE("removeCredentials and removeAllCredentials", "[auth][login]") {
+    TempDir d;
+    const std::string file = d.path + "/auth.json";
+    CHECK_FALSE(removeCredentials(file, "reg.example"));
+    CHECK_FALSE(fs::exists(file));   // nothing to remove: no file made
+    storeCredentials(file, "reg.example", "a", "b");
+    storeCredentials(file, "reg.example/team", "c", "d");
+    fsutil::writeFileAtomic(file, [&] {
+        auto j = readJson(file);
+        j["auths"]["https://legacy.example"] = {{"auth", base64Encode("e:f")}};
+        j["credHelpers"] = nlohmann::json::object();
+        return j.dump();
+    }());
+    CHECK_FALSE(removeCredentials(file, "nowhere.example"));
+    CHECK(removeCredentials(file, "reg.example"));
+    auto j = readJson(file);
+    CHECK_FALSE(j["auths"].contains("reg.example"));
+    CHECK(j["auths"].contains("reg.example/team"));   // only the exact key goes
+    CHECK(removeCredentials(file, "legacy.example"));  // an old-style URL key for the same host
+    CHECK_FALSE(readJson(file)["auths"].contains("https://legacy.example"));
+    removeAllCredentials(file);
+    j = readJson(file);
+    CHECK(j["auths"] == nlohmann::json::object());
+    CHECK(j.contains("credHelpers"));
+    // A missing file gets an empty auths, as podman's logout --all writes it.
+    const std::string fresh = d.path + "/new/auth.json";
+    removeAllCredentials(fresh);
+    CHECK(readJson(fresh) == nlohmann::json::parse(R"({"auths":{}})"));
+}
+
+TEST_CASE("a broken auth file is never overwritten", "[auth][login]") {
+    TempDir d;
+    const std::string file = d.path + "/auth.json";
+    for (std::string text : {"{not json", "[1,2]", R"({"auths":[]})"}) {
+        fsutil::writeFileAtomic(file, text);
+        CHECK_THROWS_AS(storeCredentials(file, "reg.example", "a", "b"), ConfigError);
+        CHECK_THROWS_WITH(storeCredentials(file, "reg.example", "a", "b"), Catch::Contains(file));
+        CHECK_THROWS_AS(removeAllCredentials(file), ConfigError);
+        CHECK(fsutil::readFile(file) == text);
+    }
+}
+
+TEST_CASE("namespaced keys: the most specific one in each file wins", "[auth][login]") {
+    TempDir d;
+    const std::string first = d.path + "/first.json", second = d.path + "/second.json";
+    storeCredentials(first, "reg.example", "host", "1");
+    storeCredentials(first, "reg.example/team", "team", "2");
+    storeCredentials(second, "reg.example/team/app", "app", "3");
+    CHECK(lookupCredentialsIn("reg.example", "team/app", {first})->username == "team");
+    CHECK(lookupCredentialsIn("reg.example", "team", {first})->username == "team");
+    CHECK(lookupCredentialsIn("reg.example", "teams/app", {first})->username == "host");
+    CHECK(lookupCredentialsIn("reg.example", "", {first})->username == "host");
+    // Files in order first: the first file's match is used even if a later one is more specific.
+    CHECK(lookupCredentialsIn("reg.example", "team/app", {first, second})->username == "team");
+    CHECK(lookupCredentialsIn("reg.example", "team/app", {second, first})->username == "app");
+    CHECK_FALSE(lookupCredentialsIn("other.example", "team/app", {first, second}));
+}
+
+TEST_CASE("parseAuthKey: login's argument as a key and a host", "[auth][login]") {
+    auto k = parseAuthKey("127.0.0.1:5000");
+    CHECK(k.key == "127.0.0.1:5000");
+    CHECK(k.host == "127.0.0.1:5000");
+    k = parseAuthKey("https://reg.example:443/v2/");
+    CHECK(k.key == "reg.example:443");
+    CHECK(k.host == "reg.example:443");
+    k = parseAuthKey("http://reg.example");
+    CHECK(k.key == "reg.example");
+    k = parseAuthKey("reg.example/team/app");
+    CHECK(k.key == "reg.example/team/app");
+    CHECK(k.host == "reg.example");
+    CHECK_THROWS_AS(parseAuthKey("reg.example/app:tag"), InvalidArgument);
+    CHECK_THROWS_AS(parseAuthKey("reg.example/app@sha256:abc"), InvalidArgument);
+    CHECK_THROWS_AS(parseAuthKey("reg.example/App"), InvalidArgument);
+    CHECK_THROWS_AS(parseAuthKey("/x"), InvalidArgument);
+}
+
+TEST_CASE("--authfile: the only file read, the file written; a missing one is refused", "[auth][login]") {
+    TempDir d;
+    EnvVar e1("REGISTRY_AUTH_FILE", std::nullopt), e2("XDG_RUNTIME_DIR", d.path + "/run");
+    CHECK(authFilesFor(d.path + "/mine.json") == std::vector<std::string>{d.path + "/mine.json"});
+    CHECK(authFilesFor("") == authFilePaths());
+    CHECK(authFileToWrite("") == d.path + "/run/containers/auth.json");
+    CHECK(authFileToWrite(d.path + "/mine.json") == d.path + "/mine.json");
+    {
+        EnvVar e3("REGISTRY_AUTH_FILE", d.path + "/env.json");
+        CHECK(authFileToWrite("") == d.path + "/env.json");
+    }
+    checkAuthFile("");
+    CHECK_THROWS_WITH(checkAuthFile(d.path + "/mine.json"),
+                      "stat " + d.path + "/mine.json: no such file or directory");
+    fsutil::writeFileAtomic(d.path + "/mine.json", "{}");
+    checkAuthFile(d.path + "/mine.json");
 }

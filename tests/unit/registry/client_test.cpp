@@ -373,3 +373,69 @@ TEST_CASE("client: streaming a 64 MiB blob keeps memory flat", "[client][memory]
     CHECK(whole.size() == 64u << 20);
     CHECK(vmHwmKiB() - before2 > 48 * 1024);
 }
+
+TEST_CASE("client: checkCredentials verifies a login as the registry sees it", "[client][auth][login]") {
+    SECTION("basic: right, wrong, none") {
+        FakeRegistry reg({"--auth", "basic", "--user", "alice", "--password", "secret"});
+        auto o = opts(reg);
+        o.creds = Credentials{"alice", "secret", ""};
+        Client(o).checkCredentials();
+        o.creds = Credentials{"alice", "wrong", ""};
+        CHECK_THROWS_AS(Client(o).checkCredentials(), AuthError);
+        o.creds = std::nullopt;
+        CHECK_THROWS_AS(Client(o).checkCredentials(), AuthError);
+    }
+    SECTION("bearer: a token without scope, then GET /v2/ with it") {
+        FakeRegistry reg({"--auth", "bearer", "--user", "u", "--password", "p"});
+        auto o = opts(reg);
+        o.creds = Credentials{"u", "p", ""};
+        Client(o).checkCredentials();
+        auto st = reg.stats();
+        CHECK(st["token_requests"] == 1);
+        CHECK(st["token_scopes"][0] == "");
+        o.creds = Credentials{"u", "wrong", ""};
+        try {
+            Client(o).checkCredentials();
+            FAIL("no error");
+        } catch (const AuthError& e) {
+            CHECK(e.status() == 401);
+            CHECK_THAT(e.what(), Catch::Contains("invalid username/password"));
+        }
+    }
+    SECTION("a registry without authentication accepts anything") {
+        FakeRegistry reg({});
+        auto o = opts(reg);
+        o.creds = Credentials{"whoever", "whatever", ""};
+        Client(o).checkCredentials();
+    }
+    SECTION("an unreachable registry is not an authentication failure") {
+        ClientOptions o;
+        o.host = "127.0.0.1:1";
+        o.insecure = true;
+        o.readAuthFiles = false;
+        o.maxTries = 1;
+        o.creds = Credentials{"u", "p", ""};
+        try {
+            Client(o).checkCredentials();
+            FAIL("no error");
+        } catch (const AuthError&) {
+            FAIL("AuthError for an unreachable registry");
+        } catch (const RegistryError& e) {
+            CHECK_THAT(e.what(), Catch::Contains("pinging container registry 127.0.0.1:1"));
+        }
+    }
+}
+
+TEST_CASE("client: plain http without insecure says why https failed", "[client][tls]") {
+    FakeRegistry reg({});
+    auto o = opts(reg);
+    o.insecure = false;
+    o.maxTries = 1;
+    try {
+        Client(o).checkCredentials();
+        FAIL("no error");
+    } catch (const RegistryError& e) {
+        CHECK_THAT(e.what(), Catch::Contains("pinging container registry " + reg.host()));
+        CHECK_THAT(e.what(), Catch::Contains("--tls-verify=false"));
+    }
+}
