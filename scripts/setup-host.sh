@@ -31,7 +31,7 @@ PACKAGES=(
   libarchive-dev libcurl4-openssl-dev nettle-dev nlohmann-json3-dev libseccomp-dev
   catch2 libtomlplusplus-dev libcli11-dev libfmt-dev libzstd-dev zlib1g-dev
   uidmap passt slirp4netns busybox-static docker-registry skopeo podman runc
-  python3 zstd time procps util-linux debootstrap
+  python3 zstd time procps util-linux debootstrap openssl
   autopkgtest distrobox
   clang libclang-rt-14-dev llvm
 )

@@ -53,17 +53,31 @@ std::string base64(const std::string& in) {
 }
 
 /// A docker-registry with htpasswd authentication (kUser / kPassword) on 127.0.0.1 and a
-/// port of its choosing, holding busybox; killed (by pid) and removed at the end.
+/// port of its choosing, holding busybox; killed (by pid) and removed at the end. With
+/// `tls`, it serves https with a certificate from a CA of its own, whose ca.crt is in
+/// certDir() (a --cert-dir).
 class AuthRegistry {
 public:
-    AuthRegistry() {
+    explicit AuthRegistry(bool tls = false) {
         char tmpl[] = "/var/tmp/hutch-e2e-authreg-XXXXXX";
         REQUIRE(::mkdtemp(tmpl) != nullptr);
         dir_ = tmpl;
+        ::chmod(dir_.c_str(), 0755);
         std::ofstream(dir_ / "htpasswd") << kUser << ":" << kHash << "\n";
+        std::string tlsConf;
+        if (tls) {
+            fs::create_directory(dir_ / "certs");
+            const std::string d = dir_.string();
+            hostCommand("cd " + d + " && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=hutch-e2e-ca "
+                        "-keyout ca.key -out certs/ca.crt 2>&1 && openssl req -newkey rsa:2048 -nodes "
+                        "-subj /CN=127.0.0.1 -keyout srv.key -out srv.csr 2>&1 && echo subjectAltName=IP:127.0.0.1 > "
+                        "ext && openssl x509 -req -in srv.csr -CA certs/ca.crt -CAkey ca.key -CAcreateserial "
+                        "-days 2 -extfile ext -out srv.crt 2>&1 && chmod 644 certs/ca.crt");
+            tlsConf = "  tls:\n    certificate: " + d + "/srv.crt\n    key: " + d + "/srv.key\n";
+        }
         std::ofstream(dir_ / "config.yml")
             << "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: " << (dir_ / "data").string()
-            << "\n  maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: 127.0.0.1:0\n"
+            << "\n  maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: 127.0.0.1:0\n" << tlsConf
             << "auth:\n  htpasswd:\n    realm: hutch-e2e\n    path: " << (dir_ / "htpasswd").string() << "\n";
         const std::string log = (dir_ / "log").string(), conf = (dir_ / "config.yml").string();
         pid_ = ::fork();
@@ -111,6 +125,8 @@ public:
 
     /// "127.0.0.1:PORT"
     const std::string& host() const { return host_; }
+    /// The directory holding the CA certificate (tls only).
+    fs::path certDir() const { return dir_ / "certs"; }
 
 private:
     fs::path dir_;
@@ -331,4 +347,16 @@ TEST_CASE("e2e: --tls-verify=false reaches a plain-http registry registries.conf
     Result b = sb.hutch({"build", "-q", "--pull=always", "--tls-verify=false", "--authfile", file.string(), ctx.string()});
     REQUIRE_RC(b, 0);
     CHECK_R(b, isHexId(lastLine(b.out)));
+}
+
+TEST_CASE("e2e: login --cert-dir trusts the CA certificates in it", "[e2e][login][podman-ref]") {
+    AuthRegistry reg(true);
+    Sandbox sb;
+    Result untrusted = sb.hutch(loginArgs(reg.host(), {"--tls-verify=true"}));
+    REQUIRE_RC(untrusted, 125);
+    CHECK_R(untrusted, contains(untrusted.err, "authenticating creds for \"" + reg.host() + "\""));
+    CHECK_R(untrusted, contains(untrusted.err, "certificate"));
+    Result trusted = sb.hutch(loginArgs(reg.host(), {"--tls-verify=true", "--cert-dir", reg.certDir().string()}));
+    REQUIRE_RC(trusted, 0);
+    CHECK_R(trusted, contains(trusted.out, "Login Succeeded!"));
 }
