@@ -144,6 +144,12 @@ fs::path defaultAuthFile(const Sandbox& sb) {
     return sb.dir() / "run" / "containers" / "auth.json";
 }
 
+/// Runs `hutch ARGS...` in `sb` and REQUIREs exit 0.
+void hutchOk(const Sandbox& sb, const std::vector<std::string>& args) {
+    Result r = sb.hutch(args);
+    REQUIRE_RC(r, 0);
+}
+
 std::vector<std::string> loginArgs(const std::string& host, std::vector<std::string> extra = {}) {
     std::vector<std::string> a{"login", "-u", kUser, "-p", kPassword};
     a.insert(a.end(), extra.begin(), extra.end());
@@ -266,13 +272,13 @@ TEST_CASE("e2e: stored credentials are used by pull and push; --authfile names t
     REQUIRE_RC(pushFile, 0);
 
     // The default file: pull and push find the credentials without being told.
-    REQUIRE_RC(sb.hutch({"rmi", image}), 0);
-    REQUIRE_RC(sb.hutch(loginArgs(reg.host())), 0);
+    hutchOk(sb, {"rmi", image});
+    hutchOk(sb, loginArgs(reg.host()));
     Result pull = sb.hutch({"pull", "-q", image});
     REQUIRE_RC(pull, 0);
     Result push = sb.hutch({"push", "-q", image, reg.host() + "/pushed/busybox:" + uniqueTag()});
     REQUIRE_RC(push, 0);
-    REQUIRE_RC(sb.hutch({"logout", reg.host()}), 0);
+    hutchOk(sb, {"logout", reg.host()});
     Result after = sb.hutch({"pull", "-q", pushed});
     REQUIRE_RC(after, 125);
     CHECK_R(after, contains(after.err, "authentication required"));
@@ -286,8 +292,8 @@ TEST_CASE("e2e: login keeps the other entries of the auth file, logout --all emp
     // An entry for another registry, written by someone else, stays through login and logout.
     const fs::path file = defaultAuthFile(sb);
     sb.writeFile(file, R"({"auths":{"other.example":{"auth":")" + base64("bob:pw") + R"("}}})");
-    REQUIRE_RC(sb.hutch(loginArgs(reg.host())), 0);
-    REQUIRE_RC(sb.hutch(loginArgs(reg.host() + "/busybox")), 0);
+    hutchOk(sb, loginArgs(reg.host()));
+    hutchOk(sb, loginArgs(reg.host() + "/busybox"));
     json j = json::parse(readText(file));
     CHECK(j["auths"]["other.example"]["auth"] == base64("bob:pw"));
     CHECK(j["auths"].contains(reg.host()));
@@ -336,7 +342,7 @@ TEST_CASE("e2e: --tls-verify=false reaches a plain-http registry registries.conf
     CHECK_R(strict, contains(strict.err, "authenticating creds for \"" + reg.host() + "\""));
     CHECK_R(strict, contains(strict.err, "pinging container registry " + reg.host()));
     const fs::path file = sb.dir() / "auth.json";
-    REQUIRE_RC(sb.hutch(loginArgs(reg.host(), {"--tls-verify=false", "--authfile", file.string()})), 0);
+    hutchOk(sb, loginArgs(reg.host(), {"--tls-verify=false", "--authfile", file.string()}));
     Result noFlag = sb.hutch({"pull", "-q", "--authfile", file.string(), image});
     REQUIRE_RC(noFlag, 125);
     Result pull = sb.hutch({"pull", "-q", "--tls-verify=false", "--authfile", file.string(), image});
