@@ -1,13 +1,18 @@
-// hutch volume create|ls|inspect|rm|prune|exists (podman 4.3's flags and output).
+// hutch volume create|ls|inspect|rm|prune|exists|export|import (podman 4.3's flags and output).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <ctime>
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/regex_search.hpp"
 #include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/volume/volume_archive.hpp"
 #include "hutch/engine/volume/volumes.hpp"
 
 namespace hutch::cli {
@@ -260,6 +265,81 @@ void registerExists(CLI::App* vol, Registry& r) {
     });
 }
 
+void registerExport(CLI::App* vol, Registry& r) {
+    struct Opts {
+        std::string name, output;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* sub = vol->add_subcommand("export", "Export volumes");
+    auto* out = sub->add_option("-o,--output", o->output, "Write to a specified file (default: stdout, which must be redirected)");
+    sub->add_option("VOLUME", o->name, "Volume name")->required();
+    sub->callback([o, out, &r] {
+        if (out->count() > 0 && o->output.empty()) throw CLI::ValidationError("expects output path, use --output=[path]");
+        // podman 4.3 writes the tar to a terminal; later podman refuses, as `export` does.
+        if (o->output.empty() && ::isatty(STDOUT_FILENO))
+            throw CLI::ValidationError("cannot write to terminal, use command-line redirection or the --output flag");
+        r.chosen.readOnly = true;
+        r.chosen.action = [o](engine::Context& ctx) {
+            UniqueFd file;
+            int fd = STDOUT_FILENO;
+            auto write = [&](const void* data, size_t n) {
+                if (!o->output.empty() && !file) {  // created at the first byte: a missing volume leaves no file
+                    file.reset(::open(o->output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+                    if (!file) throw SysError(errno, "unable to create target file path \"" + o->output + "\"");
+                    fd = file.get();
+                }
+                auto* p = static_cast<const char*>(data);
+                while (n > 0) {
+                    ssize_t w = ::write(fd, p, n);
+                    if (w < 0 && errno == EINTR) continue;
+                    if (w < 0) throw SysError(errno, "writing " + (o->output.empty() ? std::string("stdout") : o->output));
+                    p += w;
+                    n -= static_cast<size_t>(w);
+                }
+            };
+            try {
+                engine::exportVolume(ctx, o->name, write);
+            } catch (...) {
+                if (file) ::unlink(o->output.c_str());
+                throw;
+            }
+            return 0;
+        };
+    });
+}
+
+void registerImport(CLI::App* vol, Registry& r) {
+    struct Opts {
+        std::vector<std::string> args;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* sub = vol->add_subcommand("import", "Import a tarball contents into a hutch volume");
+    sub->add_option("VOLUME SOURCE", o->args, "The volume and the tarball (- for standard input)");
+    sub->callback([o, &r] {
+        if (o->args.size() != 2)
+            throw CLI::ValidationError("accepts 2 arg(s), received " + std::to_string(o->args.size()));
+        r.chosen.action = [o](engine::Context& ctx) {
+            const std::string& src = o->args[1];
+            UniqueFd file;
+            int fd = STDIN_FILENO;
+            if (src != "-") {
+                file.reset(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+                if (!file) throw SysError(errno, "open " + src);
+                fd = file.get();
+            }
+            engine::importVolume(ctx, o->args[0], [&](void* buf, size_t n) -> size_t {
+                for (;;) {
+                    ssize_t k = ::read(fd, buf, n);
+                    if (k < 0 && errno == EINTR) continue;
+                    if (k < 0) throw SysError(errno, "reading " + (src == "-" ? std::string("standard input") : src));
+                    return static_cast<size_t>(k);
+                }
+            });
+            return 0;
+        };
+    });
+}
+
 }  // namespace
 
 void registerVolume(Registry& r) {
@@ -271,6 +351,8 @@ void registerVolume(Registry& r) {
     registerRm(vol, r);
     registerPrune(vol, r);
     registerExists(vol, r);
+    registerExport(vol, r);
+    registerImport(vol, r);
 }
 
 }  // namespace hutch::cli

@@ -162,7 +162,7 @@ public:
         for (auto& c : comps) parent = joinRel(parent, c);
         std::string rel = joinRel(parent, base);
 
-        if (base.compare(0, kWhiteoutPrefix.size(), kWhiteoutPrefix) == 0) {
+        if (opts_.whiteouts != WhiteoutFormat::None && base.compare(0, kWhiteoutPrefix.size(), kWhiteoutPrefix) == 0) {
             if (base == kOpaqueMarker) return opaque(parent, name);
             std::string target = base.substr(kWhiteoutPrefix.size());
             if (target.empty() || target == "." || target == "..")

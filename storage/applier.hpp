@@ -30,6 +30,9 @@ enum class WhiteoutFormat {
     /// directory. Tar xattrs in the trusted.overlay. and user.overlay. namespaces are dropped
     /// (a layer must not forge overlay metadata).
     Overlay,
+    /// Plain extraction (`volume import`, as a tar tool does): `.wh.` names are ordinary
+    /// entries, nothing is removed or marked.
+    None,
 };
 
 /// Options of applyLayer.

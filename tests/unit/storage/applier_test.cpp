@@ -193,3 +193,19 @@ TEST_CASE("a failing reader's error propagates; garbage is an error", "[applier]
     CHECK_THROWS_AS(hutch::storage::applyLayer(t.path, bad), hutch::DigestMismatch);
     CHECK_THROWS_AS(applyString(t.path, std::string(3000, 'z')), hutch::Error);
 }
+
+TEST_CASE("WhiteoutFormat::None extracts .wh. names as ordinary files and removes nothing", "[applier]") {
+    TempDir t;
+    applyString(t.path, TarBuilder().dir("a").file("a/keep", "k").file("gone", "g").finish());
+    hutch::storage::ApplyOptions ao;
+    ao.whiteouts = hutch::storage::WhiteoutFormat::None;
+    hutch::storage::applyLayer(
+        t.path, reader(TarBuilder().file(".wh.gone", "w").file("a/.wh..wh..opq", "o").finish()), ao);
+    CHECK(fs::readFile(t / "gone") == "g");
+    CHECK(fs::readFile(t / "a/keep") == "k");
+    CHECK(fs::readFile(t / ".wh.gone") == "w");
+    CHECK(fs::readFile(t / "a/.wh..wh..opq") == "o");
+    // the path rules are the same: ".." above the root is still refused
+    CHECK_THROWS_AS(hutch::storage::applyLayer(t.path, reader(TarBuilder().file("../evil", "x").finish()), ao),
+                    hutch::InvalidArgument);
+}
