@@ -171,6 +171,7 @@ int main(int argc, char** argv) {
         {"export", cli::registerExport},
         {"login", cli::registerLogin},
         {"logout", cli::registerLogout},
+        {"search", cli::registerSearch},
     };
     // `container VERB` and `image VERB` are the top-level verbs under another name (podman's
     // management commands): the group's word is dropped and the verb renamed where it differs
