@@ -1,4 +1,5 @@
-// hutch system prune|df|reset (podman 4.3's prompts, tables and exit codes).
+// hutch system prune|df|reset|migrate (podman 4.3's prompts, tables and exit codes) and
+// system check (hutch's own: rootless readiness).
 #include <fmt/format.h>
 
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "hutch/engine/image/images.hpp"
 #include "hutch/engine/launch/lifecycle.hpp"
 #include "hutch/engine/prune.hpp"
+#include "hutch/engine/system_check.hpp"
 
 namespace hutch::cli {
 namespace {
@@ -191,6 +193,27 @@ void registerMigrate(CLI::App* sys, Registry& r) {
     });
 }
 
+/// `system check`: one line per check; exit 0 when none found a problem, else 1 (the checks
+/// ran: not an engine error, which stays 125). Needs no store, so it also runs for a user
+/// without subordinate ids (whose session could not start).
+void registerCheck(CLI::App* sys, Registry& r) {
+    auto* sub = sys->add_subcommand("check", "Check that this host and user are ready for rootless containers");
+    sub->callback([&r] {
+        r.chosen.needsStore = false;
+        r.chosen.readOnly = true;
+        r.chosen.action = [](engine::Context&) {
+            bool problems = false;
+            std::string out;
+            for (const auto& c : engine::runSystemChecks()) {
+                out += engine::formatCheck(c) + "\n";
+                problems = problems || c.status == engine::CheckStatus::Problem;
+            }
+            std::cout << out << std::flush;
+            return problems ? 1 : 0;
+        };
+    });
+}
+
 }  // namespace
 
 void registerSystem(Registry& r) {
@@ -200,6 +223,7 @@ void registerSystem(Registry& r) {
     registerDf(sys, r);
     registerReset(sys, r);
     registerMigrate(sys, r);
+    registerCheck(sys, r);
 }
 
 }  // namespace hutch::cli
