@@ -90,6 +90,7 @@ struct RegistryFlags {
 /// with `authFile`, --authfile to `sub`, bound to `f` (which must outlive parsing).
 void addRegistryFlags(CLI::App* sub, RegistryFlags& f, bool authFile = true);
 void registerSearch(Registry& r);  ///< search (registry catalogs and tag lists)
+void registerCp(Registry& r);          ///< cp (copy_paths.hpp, engine/copy.hpp)
 
 /// Prints `warning` and podman's "Are you sure you want to continue? [y/N] ", reads one
 /// line of stdin: true when it starts with y/Y (EOF = no).

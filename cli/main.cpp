@@ -172,6 +172,7 @@ int main(int argc, char** argv) {
         {"login", cli::registerLogin},
         {"logout", cli::registerLogout},
         {"search", cli::registerSearch},
+        {"cp", cli::registerCp},
     };
     // `container VERB` and `image VERB` are the top-level verbs under another name (podman's
     // management commands): the group's word is dropped and the verb renamed where it differs
