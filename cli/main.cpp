@@ -57,6 +57,11 @@ std::vector<std::string> emptyValuesSplit(CLI::App& app, int argc, char** argv) 
         if (t.size() > 1 && t[0] == '-') {
             size_t eq = t.find('=');
             const CLI::Option* o = cur->get_option_no_throw(t.substr(0, eq));
+            // pflag's "-a=false" for a boolean shorthand: CLI11 reads it as "--archive=false".
+            if (o && eq == 2 && t[1] != '-' && !(o->get_type_size_max() > 0 && o->get_expected_min() > 0) && !o->get_lnames().empty()) {
+                res.push_back("--" + o->get_lnames().front() + t.substr(eq));
+                continue;
+            }
             bool takesValue = o && o->get_type_size_max() > 0 && o->get_expected_min() > 0;  // not a flag
             if (takesValue && eq != std::string::npos && eq + 1 == t.size()) {
                 res.push_back(t.substr(0, eq));

@@ -30,6 +30,12 @@ std::string sh(const Sandbox& sb, const std::string& name, const std::string& cm
     return r.out;
 }
 
+/// `hutch ARGS...` REQUIREd to succeed (REQUIRE_RC evaluates its argument twice).
+void okRun(const Sandbox& sb, const std::vector<std::string>& args) {
+    Result r = sb.hutch(args);
+    REQUIRE_RC(r, 0);
+}
+
 /// `hutch cp ARGS...` REQUIREd to succeed.
 void cpOk(const Sandbox& sb, const std::vector<std::string>& args, const RunOptions& opt = {}) {
     std::vector<std::string> a{"cp"};
@@ -104,11 +110,11 @@ TEST_CASE("e2e: cp host -> container, podman's destination rules, running and ex
     exited(sb, "stopped", "cat /tmp/hostfile0 /srv/x.txt 2>/dev/null; true", {"-w", "/srv"});
     cpOk(sb, {(src / "hostfile0").string(), "stopped:/tmp"});
     cpOk(sb, {(src / "hostfile1").string(), "stopped:x.txt"});
-    REQUIRE_RC(sb.hutch({"start", "stopped"}), 0);
-    REQUIRE_RC(sb.hutch({"wait", "stopped"}), 0);
+    okRun(sb, {"start", "stopped"});
+    okRun(sb, {"wait", "stopped"});
     Result logs = sb.hutch({"logs", "stopped"});
     CHECK_R(logs, (logs.rc == 0 && logs.out == "content-0\ncontent-1\n"));
-    REQUIRE_RC(sb.hutch({"rm", "-f", "-t", "0", "run1"}), 0);
+    okRun(sb, {"rm", "-f", "-t", "0", "run1"});
 }
 
 TEST_CASE("e2e: cp container -> host and container -> container, running and exited", "[e2e][cp][podman-ref]") {
@@ -152,11 +158,11 @@ TEST_CASE("e2e: cp container -> host and container -> container, running and exi
     // running -> exited destination: there once it runs.
     exited(sb, "dstx", "cat /tmp/containerfile0 2>/dev/null; true");
     cpOk(sb, {"src:/srv/containerfile0", "dstx:/tmp/"});
-    REQUIRE_RC(sb.hutch({"start", "dstx"}), 0);
-    REQUIRE_RC(sb.hutch({"wait", "dstx"}), 0);
+    okRun(sb, {"start", "dstx"});
+    okRun(sb, {"wait", "dstx"});
     Result logs = sb.hutch({"logs", "dstx"});
     CHECK_R(logs, (logs.rc == 0 && logs.out == "c0\n"));
-    REQUIRE_RC(sb.hutch({"rm", "-f", "-t", "0", "src", "dst"}), 0);
+    okRun(sb, {"rm", "-f", "-t", "0", "src", "dst"});
 }
 
 TEST_CASE("e2e: cp - (a tar on stdin) into a container, and a container path to stdout as a tar", "[e2e][cp][podman-ref]") {
@@ -171,6 +177,7 @@ TEST_CASE("e2e: cp - (a tar on stdin) into a container, and a container path to 
     in.stdinFile = tar.string();
     cpOk(sb, {"-", "c:/tmp"}, in);
     in.stdinFile = tar.string() + ".gz";  // compressed works too
+    sh(sb, "c", "mkdir /srv");
     cpOk(sb, {"-", "c:/srv"}, in);
     CHECK(sh(sb, "c", "cat /tmp/d/in-tar.txt /srv/d/in-tar.txt") == "from-tar\nfrom-tar\n");
 
@@ -197,7 +204,7 @@ TEST_CASE("e2e: cp - (a tar on stdin) into a container, and a container path to 
     { std::ofstream(outTar) << dir.out; }
     CHECK(hostCommand("tar -xOf " + outTar.string() + " tmp/file.txt") == "rand\n");
     CHECK(contains(hostCommand("tar -tf " + outTar.string()), "tmp/empty.txt\n"));
-    REQUIRE_RC(sb.hutch({"rm", "-f", "-t", "0", "c"}), 0);
+    okRun(sb, {"rm", "-f", "-t", "0", "c"});
 }
 
 TEST_CASE("e2e: cp --archive chowns to the container's user, --archive=false keeps the tar's owners", "[e2e][cp][podman-ref]") {
@@ -228,7 +235,7 @@ TEST_CASE("e2e: cp --archive chowns to the container's user, --archive=false kee
     REQUIRE_RC(pid, 0);
     const std::string sub = hostCommand("awk -F: '$1==\"" + sb.user() + "\"{print $2; exit}' /etc/subuid");
     CHECK(hostCommand("stat -c %u /proc/" + lastLine(pid.out) + "/root/tmp/hostfile") == sub);
-    REQUIRE_RC(sb.hutch({"rm", "-f", "-t", "0", "u", "m"}), 0);
+    okRun(sb, {"rm", "-f", "-t", "0", "u", "m"});
 }
 
 TEST_CASE("e2e: cp --overwrite lets a file replace a directory and the other way round", "[e2e][cp][podman-ref]") {
@@ -262,7 +269,7 @@ TEST_CASE("e2e: cp --overwrite lets a file replace a directory and the other way
     CHECK_R(dirOverFile, (dirOverFile.rc == 125 && contains(dirOverFile.err, "file exists")));
     cpOk(sb, {"--overwrite", "d:/tmp/bar", host.string()});
     CHECK(readHost(host / "bar" / "x") == "dirbar\n");
-    REQUIRE_RC(sb.hutch({"rm", "-f", "-t", "0", "f", "d"}), 0);
+    okRun(sb, {"rm", "-f", "-t", "0", "f", "d"});
 }
 
 TEST_CASE("e2e: cp writes into a container's volumes, bind mounts and tmpfs", "[e2e][cp][podman-ref]") {
@@ -271,7 +278,7 @@ TEST_CASE("e2e: cp writes into a container's volumes, bind mounts and tmpfs", "[
     sb.writeFile(sb.dir() / "hostfile", "into-volume\n");
     const fs::path bind = sb.dir() / "bind";
     mkdirAs(sb, bind);
-    REQUIRE_RC(sb.hutch({"volume", "create", "v1"}), 0);
+    okRun(sb, {"volume", "create", "v1"});
     Result mp = sb.hutch({"volume", "inspect", "--format", "{{.Mountpoint}}", "v1"});
     REQUIRE_RC(mp, 0);
     const std::string v1 = lastLine(mp.out);
@@ -292,7 +299,7 @@ TEST_CASE("e2e: cp writes into a container's volumes, bind mounts and tmpfs", "[
     mkdirAs(sb, out);
     cpOk(sb, {"r:/data/inside", out.string()});
     CHECK(readHost(out / "inside") == "written-inside\n");
-    REQUIRE_RC(sb.hutch({"rm", "-f", "-t", "0", "r", "x"}), 0);
+    okRun(sb, {"rm", "-f", "-t", "0", "r", "x"});
 }
 
 TEST_CASE("e2e: cp never follows a container's symlinks out of its root", "[e2e][cp]") {
@@ -353,5 +360,5 @@ TEST_CASE("e2e: cp never follows a container's symlinks out of its root", "[e2e]
     cpOk(sb, {"-", "r:/tmp"}, in);
     CHECK_FALSE(fs::exists("/tmp/z-" + tag));
     CHECK(sh(sb, "r", "cat /tmp/z-" + tag) == "tar\n");
-    REQUIRE_RC(sb.hutch({"rm", "-f", "-t", "0", "r", "x"}), 0);
+    okRun(sb, {"rm", "-f", "-t", "0", "r", "x"});
 }
