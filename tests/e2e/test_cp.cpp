@@ -62,8 +62,9 @@ TEST_CASE("e2e: cp host -> container, podman's destination rules, running and ex
     sb.writeFile(src / "hostfile0", "content-0\n");
     sb.writeFile(src / "hostfile1", "content-1\n");
     sb.writeFile(src / "dir" / "sub" / "f", "in-dir\n");
-    runDetached(sb, {"--name", "run1", "-w", "/srv", "busybox", "sleep", "600"});
-    sh(sb, "run1", "mkdir -p /srv/subdir");
+    // -w: a directory the image has (podman 4.3 refuses a missing one).
+    runDetached(sb, {"--name", "run1", "-w", "/home", "busybox", "sleep", "600"});
+    sh(sb, "run1", "mkdir -p /home/subdir");
 
     // destination as given -> where the file lands (relative paths: the working directory).
     const std::vector<std::pair<std::string, std::string>> table = {
@@ -72,9 +73,9 @@ TEST_CASE("e2e: cp host -> container, podman's destination rules, running and ex
         {"/tmp", "/tmp/hostfile0"},
         {"/tmp/.", "/tmp/hostfile0"},
         {"/tmp/new.txt", "/tmp/new.txt"},
-        {".", "/srv/hostfile0"},
-        {"rel.txt", "/srv/rel.txt"},
-        {"subdir", "/srv/subdir/hostfile0"},
+        {".", "/home/hostfile0"},
+        {"rel.txt", "/home/rel.txt"},
+        {"subdir", "/home/subdir/hostfile0"},
     };
     for (const auto& [dest, landed] : table) {
         INFO("cp hostfile0 run1:" << dest);
@@ -89,9 +90,9 @@ TEST_CASE("e2e: cp host -> container, podman's destination rules, running and ex
     // Directories: into an existing one, as a new one, and DIR/. (its content).
     cpOk(sb, {(src / "dir").string(), "run1:/tmp"});
     cpOk(sb, {(src / "dir").string() + "/", "run1:/newdir1"});
-    cpOk(sb, {(src / "dir").string() + "/.", "run1:/srv/subdir"});
+    cpOk(sb, {(src / "dir").string() + "/.", "run1:/home/subdir"});
     cpOk(sb, {(src / "dir").string() + "/.", "run1:/newdir2"});
-    CHECK(sh(sb, "run1", "cat /tmp/dir/sub/f /newdir1/sub/f /srv/subdir/sub/f /newdir2/sub/f") == "in-dir\nin-dir\nin-dir\nin-dir\n");
+    CHECK(sh(sb, "run1", "cat /tmp/dir/sub/f /newdir1/sub/f /home/subdir/sub/f /newdir2/sub/f") == "in-dir\nin-dir\nin-dir\nin-dir\n");
 
     // Errors: missing source (named), destination "DIR/" that does not exist, a directory
     // onto a file, a missing container.
@@ -107,7 +108,7 @@ TEST_CASE("e2e: cp host -> container, podman's destination rules, running and ex
     CHECK_R(nosuch, (nosuch.rc == 125 && nosuch.err == "Error: container \"nosuch\" does not exist\n"));
 
     // An exited container: the copy is there when it starts again.
-    exited(sb, "stopped", "cat /tmp/hostfile0 /srv/x.txt 2>/dev/null; true", {"-w", "/srv"});
+    exited(sb, "stopped", "cat /tmp/hostfile0 /home/x.txt 2>/dev/null; true", {"-w", "/home"});
     cpOk(sb, {(src / "hostfile0").string(), "stopped:/tmp"});
     cpOk(sb, {(src / "hostfile1").string(), "stopped:x.txt"});
     okRun(sb, {"start", "stopped"});
@@ -121,43 +122,43 @@ TEST_CASE("e2e: cp container -> host and container -> container, running and exi
     Sandbox sb;
     pullOk(sb, "busybox");
     const std::string setup =
-        "mkdir -p /srv/subdir && echo c0 > /srv/containerfile0 && echo c1 > /srv/subdir/containerfile1 && "
-        "ln -s /srv /tmp/weirdlink";
-    runDetached(sb, {"--name", "src", "-w", "/srv", "busybox", "sleep", "600"});
+        "mkdir -p /home/subdir && echo c0 > /home/containerfile0 && echo c1 > /home/subdir/containerfile1 && "
+        "ln -s /home /tmp/weirdlink";
+    runDetached(sb, {"--name", "src", "-w", "/home", "busybox", "sleep", "600"});
     sh(sb, "src", setup);
-    exited(sb, "srcx", setup, {"-w", "/srv"});
+    exited(sb, "srcx", setup, {"-w", "/home"});
     runDetached(sb, {"--name", "dst", "busybox", "sleep", "600"});
 
     for (const std::string c : {"src", "srcx"}) {
         INFO("source container " << c);
         const fs::path out = sb.dir() / ("out-" + c);
         mkdirAs(sb, out);
-        cpOk(sb, {c + ":/srv/containerfile0", out.string()});         // into a directory
+        cpOk(sb, {c + ":/home/containerfile0", out.string()});         // into a directory
         cpOk(sb, {c + ":subdir/containerfile1", (out / "renamed").string()});  // relative, new name
-        cpOk(sb, {c + ":/srv", out.string()});                         // a directory
-        cpOk(sb, {c + ":/srv/.", (out / "content").string()});         // DIR/. onto a new directory
+        cpOk(sb, {c + ":/home", out.string()});                         // a directory
+        cpOk(sb, {c + ":/home/.", (out / "content").string()});         // DIR/. onto a new directory
         cpOk(sb, {c + ":/tmp/weirdlink", (out / "vialink").string()});  // a symlinked directory: its target
         CHECK(readHost(out / "containerfile0") == "c0\n");
         CHECK(readHost(out / "renamed") == "c1\n");
-        CHECK(readHost(out / "srv" / "subdir" / "containerfile1") == "c1\n");
+        CHECK(readHost(out / "home" / "subdir" / "containerfile1") == "c1\n");
         CHECK(readHost(out / "content" / "containerfile0") == "c0\n");
         CHECK(readHost(out / "vialink" / "subdir" / "containerfile1") == "c1\n");
         // Files written on the host are the caller's.
-        CHECK(hostCommand("stat -c %U " + (out / "srv" / "subdir" / "containerfile1").string()) == sb.user() + "\n");
+        CHECK(hostCommand("stat -c %U " + (out / "home" / "subdir" / "containerfile1").string()) == sb.user() + "\n");
 
         // container -> container (running destination), into a dir and with DIR/.
-        cpOk(sb, {c + ":/srv/containerfile0", "dst:/tmp/from-" + c});
-        cpOk(sb, {c + ":/srv/.", "dst:/tmp"});
+        cpOk(sb, {c + ":/home/containerfile0", "dst:/tmp/from-" + c});
+        cpOk(sb, {c + ":/home/.", "dst:/tmp"});
         CHECK(sh(sb, "dst", "cat /tmp/from-" + c + " /tmp/subdir/containerfile1") == "c0\nc1\n");
     }
-    Result dirOnFile = sb.hutch({"cp", "srcx:/srv", (sb.dir() / "out-src" / "containerfile0").string()});
+    Result dirOnFile = sb.hutch({"cp", "srcx:/home", (sb.dir() / "out-src" / "containerfile0").string()});
     CHECK_R(dirOnFile, (dirOnFile.rc == 125 && contains(dirOnFile.err, "destination must be a directory when copying a directory")));
     Result miss = sb.hutch({"cp", "src:/tmp/*", sb.dir().string()});  // no globbing
     CHECK_R(miss, (miss.rc == 125 && contains(miss.err, "Error: \"/tmp/*\" could not be found on container src")));
 
     // running -> exited destination: there once it runs.
     exited(sb, "dstx", "cat /tmp/containerfile0 2>/dev/null; true");
-    cpOk(sb, {"src:/srv/containerfile0", "dstx:/tmp/"});
+    cpOk(sb, {"src:/home/containerfile0", "dstx:/tmp/"});
     okRun(sb, {"start", "dstx"});
     okRun(sb, {"wait", "dstx"});
     Result logs = sb.hutch({"logs", "dstx"});
