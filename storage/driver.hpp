@@ -8,6 +8,7 @@
 
 #include "hutch/common/fscopy.hpp"
 #include "hutch/storage/applier.hpp"
+#include "hutch/storage/changes.hpp"
 #include "hutch/storage/layer_tar.hpp"
 
 namespace hutch::storage {
@@ -46,6 +47,10 @@ public:
     /// missing, else layer_tar.hpp's errors.
     virtual LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out,
                                 const fsutil::IdShift* unshift = nullptr) = 0;
+    /// Layer `id`'s own changes relative to `parent` ("" = base layer) as `diff` lists them
+    /// (changes.hpp): overlay from its diff dir against the parents' diffs, vfs by comparing
+    /// its tree with the parent's. Throws NotFound when the data are missing, SysError.
+    virtual std::vector<Change> changes(const std::string& id, const std::string& parent) = 0;
     /// True if the driver has data for `id`.
     virtual bool exists(const std::string& id) const = 0;
     /// Gives the container layer `id` (just created, never mounted) the owners of a

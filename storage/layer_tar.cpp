@@ -76,7 +76,7 @@ Xattrs readXattrs(const std::string& path) {
     return out;
 }
 
-bool isOpaque(const std::string& path) {
+bool isOpaqueDir(const std::string& path) {
     for (const char* x : {"trusted.overlay.opaque", "user.overlay.opaque"}) {
         char v[4];
         ssize_t n = ::lgetxattr(path.c_str(), x, v, sizeof v);
@@ -336,7 +336,7 @@ std::vector<WalkNode> walkOverlay(const std::string& root) {
         out.push_back(std::move(n));
         if (!S_ISDIR(it.st.st_mode)) continue;
         const size_t self = out.size() - 1;
-        if (isOpaque(fsutil::fdPath(cur.fd(), it.name)))
+        if (isOpaqueDir(fsutil::fdPath(cur.fd(), it.name)))
             out.push_back(WalkNode{Node::Opaque, self, depth + 1, "", kOpaqueMarker, {}});
         cur.down(it.name, &it.st);
         stack.push_back({items(), 0, self});
@@ -485,5 +485,59 @@ LayerTarResult writeTreeDiff(const std::string& parentDir, const std::string& la
                              const fsutil::IdShift* unshift) {
     return writeNodes(layerDir, walkTree(layerDir, parentDir), out, unshift);
 }
+
+namespace {
+
+// The walk's nodes as changeset entries: paths rebuilt from the parent links, opaque markers
+// folded into their directory, and each directory's entries re-sorted by their real names.
+std::vector<ChangesetEntry> toChangeset(const std::vector<WalkNode>& nodes) {
+    std::vector<std::string> paths(nodes.size());
+    std::vector<std::vector<size_t>> children(nodes.size());
+    std::vector<size_t> top;
+    std::vector<bool> opaque(nodes.size(), false);
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        const WalkNode& n = nodes[i];
+        if (n.kind == Node::Opaque) {
+            if (n.parent != kNoParent) opaque[n.parent] = true;
+            continue;
+        }
+        paths[i] = (n.parent == kNoParent ? std::string() : paths[n.parent]) + "/" + n.name;
+        (n.parent == kNoParent ? top : children[n.parent]).push_back(i);
+    }
+    auto byName = [&](size_t a, size_t b) { return nodes[a].name < nodes[b].name; };
+    std::vector<ChangesetEntry> out;
+    std::vector<std::pair<const std::vector<size_t>*, size_t>> stack;
+    std::sort(top.begin(), top.end(), byName);
+    stack.emplace_back(&top, 0);
+    while (!stack.empty()) {
+        auto& [list, next] = stack.back();
+        if (next == list->size()) {
+            stack.pop_back();
+            continue;
+        }
+        size_t i = (*list)[next++];
+        ChangesetEntry e;
+        e.path = paths[i];
+        e.whiteout = nodes[i].kind == Node::Whiteout;
+        e.opaque = opaque[i];
+        if (!e.whiteout) e.st = nodes[i].st;
+        out.push_back(std::move(e));
+        if (!children[i].empty()) {
+            std::sort(children[i].begin(), children[i].end(), byName);
+            stack.emplace_back(&children[i], 0);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<ChangesetEntry> overlayChangeset(const std::string& diffDir) { return toChangeset(walkOverlay(diffDir)); }
+
+std::vector<ChangesetEntry> treeChangeset(const std::string& parentDir, const std::string& layerDir) {
+    return toChangeset(walkTree(layerDir, parentDir));
+}
+
+bool overlayOpaque(const std::string& path) { return isOpaqueDir(path); }
 
 }  // namespace hutch::storage

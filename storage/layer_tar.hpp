@@ -19,9 +19,12 @@
 //  - sockets are skipped (tar cannot hold them); the root directory itself is not written.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "hutch/common/fscopy.hpp"
 #include "hutch/storage/applier.hpp"
@@ -51,5 +54,28 @@ LayerTarResult writeOverlayDiff(const std::string& diffDir, const WriteFn& out, 
 /// writeOverlayDiff.
 LayerTarResult writeTreeDiff(const std::string& parentDir, const std::string& layerDir, const WriteFn& out,
                              const fsutil::IdShift* unshift = nullptr);
+
+/// One path of a layer's changeset: what the layer tar of the same walk holds, for `diff`.
+struct ChangesetEntry {
+    std::string path;       ///< absolute in the layer: "/etc/passwd"
+    bool whiteout = false;  ///< removed by this layer (no `st`)
+    bool opaque = false;    ///< a directory that hides the lower layers' content (overlay opaque)
+    struct stat st {};      ///< its lstat
+};
+
+/// The changeset held in the overlay layer directory `diffDir` (as writeOverlayDiff walks it),
+/// depth first, a directory before its content, the names of each directory in byte order of
+/// the real names (a whiteout sorts as the name it removes, as containers/storage walks a
+/// layer). Throws SysError naming the path.
+std::vector<ChangesetEntry> overlayChangeset(const std::string& diffDir);
+
+/// The changes of the tree `layerDir` relative to the tree `parentDir` ("" = none), as
+/// writeTreeDiff finds them (directories above a change included), in overlayChangeset's order.
+/// Throws SysError naming the path.
+std::vector<ChangesetEntry> treeChangeset(const std::string& parentDir, const std::string& layerDir);
+
+/// True when the directory `path` carries an overlay opaque marker (trusted.overlay.opaque or
+/// user.overlay.opaque = "y").
+bool overlayOpaque(const std::string& path);
 
 }  // namespace hutch::storage

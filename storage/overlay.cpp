@@ -219,6 +219,13 @@ LayerTarResult OverlayDriver::diff(const std::string& id, const std::string&, co
     return writeOverlayDiff(layerDir(id) + "/diff", out, unshift);
 }
 
+std::vector<Change> OverlayDriver::changes(const std::string& id, const std::string&) {
+    if (!exists(id)) throw NotFound("overlay layer " + id + " not found");
+    std::vector<std::string> lowerDirs;
+    for (const auto& parent : chain(id)) lowerDirs.push_back(layerDir(parent) + "/diff");
+    return classifyChanges(overlayChangeset(layerDir(id) + "/diff"), overlayLowerView(std::move(lowerDirs)));
+}
+
 std::string OverlayDriver::path(const std::string& id) const { return layerDir(id) + "/merged"; }
 
 bool OverlayDriver::exists(const std::string& id) const { return fsutil::exists(layerDir(id) + "/diff"); }

@@ -43,6 +43,9 @@ public:
     LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out,
                         const fsutil::IdShift* unshift = nullptr) override;
     void unmount(const std::string& id) override;
+    /// The diff dir against the parents' diffs (overlayChangeset, overlayLowerView); `parent`
+    /// is not needed.
+    std::vector<Change> changes(const std::string& id, const std::string& parent) override;
     /// Writes the mapping to overlay/<id>/idmap and re-owns diff/; mount() then stacks the
     /// parents' shifted copies, overlay/<parent>/mapped/<key> (key: a hash of the mapping),
     /// made there once (a temporary directory renamed into place).

@@ -79,6 +79,11 @@ public:
     /// NotFound (missing or incomplete layer), whatever `out` throws, layer_tar.hpp's errors.
     ApplyResult layerDiff(const std::string& layerId, const WriteFn& out);
 
+    /// Layer `layerId`'s changes relative to its parent, as `diff` lists them (changes.hpp).
+    /// The caller keeps the layer in use meanwhile (no store lock is held). Throws NotFound
+    /// (missing or incomplete layer), SysError.
+    std::vector<Change> layerChanges(const std::string& layerId);
+
     /// False for vfs: a layer's parent must be complete before it is created. True for
     /// overlay: the layers of an image may be created in any order.
     bool parallelLayerApply() const;

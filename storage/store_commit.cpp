@@ -1,5 +1,6 @@
-// Store::commitContainer and Store::layerDiff: a container's or a layer's changes as a layer
-// tar (layer_tar.hpp), kept apart from store.cpp's record keeping.
+// Store::commitContainer, Store::layerDiff and Store::layerChanges: a container's or a layer's
+// changes as a layer tar (layer_tar.hpp) or a list (changes.hpp), kept apart from store.cpp's
+// record keeping.
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -77,6 +78,12 @@ ApplyResult Store::layerDiff(const std::string& layerId, const WriteFn& out) {
     auto rec = layer(layerId);
     if (!rec || rec->incomplete) throw NotFound("layer " + layerId + " not found");
     return driver_->diff(rec->id, rec->parent, out);
+}
+
+std::vector<Change> Store::layerChanges(const std::string& layerId) {
+    auto rec = layer(layerId);
+    if (!rec || rec->incomplete) throw NotFound("layer " + layerId + " not found");
+    return driver_->changes(rec->id, rec->parent);
 }
 
 }  // namespace hutch::storage

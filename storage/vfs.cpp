@@ -45,6 +45,13 @@ LayerTarResult VfsDriver::diff(const std::string& id, const std::string& parent,
     return writeTreeDiff(parent.empty() ? std::string() : path(parent), path(id), out);
 }
 
+std::vector<Change> VfsDriver::changes(const std::string& id, const std::string& parent) {
+    if (!exists(id)) throw NotFound("vfs layer " + id + " not found");
+    if (!parent.empty() && !exists(parent)) throw NotFound("vfs parent layer " + parent + " of " + id + " not found");
+    std::string below = parent.empty() ? std::string() : path(parent);
+    return classifyChanges(treeChangeset(below, path(id)), treeLowerView(below));
+}
+
 std::unique_ptr<Driver> makeDriver(const std::string& name, const std::string& graphRoot) {
     if (name == "vfs") return std::make_unique<VfsDriver>(graphRoot);
     if (name == "overlay") return std::make_unique<OverlayDriver>(graphRoot);

@@ -25,6 +25,8 @@ public:
     /// Not for a shifted layer (`unshift`: Error): every file's owner differs from its parent's.
     LayerTarResult diff(const std::string& id, const std::string& parent, const WriteFn& out,
                         const fsutil::IdShift* unshift = nullptr) override;
+    /// The layer's tree against the parent's (treeChangeset, treeLowerView).
+    std::vector<Change> changes(const std::string& id, const std::string& parent) override;
     /// Re-owns the layer's copy in place (fsutil::shiftTreeInPlace).
     void shiftLayer(const std::string& id, const fsutil::IdShift& shift) override {
         fsutil::shiftTreeInPlace(path(id), shift);
