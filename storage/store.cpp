@@ -534,6 +534,20 @@ void Store::setContainerMetadata(const std::string& id, const std::string& metad
     containers_.save(v);
 }
 
+void Store::renameContainer(const std::string& id, const std::string& name,
+                            const std::function<std::string(const std::string&)>& metadata) {
+    Lock l(paths::containersLock(root_), Mode::Exclusive);
+    auto v = containers_.load();
+    auto i = ContainerRecords::lookup(v, id);
+    if (!i) throw NotFound("container " + id + " not found");
+    for (size_t k = 0; k < v.size(); ++k)
+        if (k != *i && std::find(v[k].names.begin(), v[k].names.end(), name) != v[k].names.end())
+            throw AlreadyExists("the container name \"" + name + "\" is already in use by " + v[k].id);
+    v[*i].names = {name};
+    v[*i].metadata = metadata(v[*i].metadata);
+    containers_.save(v);
+}
+
 void Store::removeContainer(const std::string& id) {
     const paths::Root& g = root_;
     Lock cl(paths::containersLock(g), Mode::Exclusive);

@@ -135,6 +135,12 @@ public:
     /// runroot/containers/<id>/userdata (created on demand).
     std::string containerRunDir(const std::string& id);
     void setContainerMetadata(const std::string& id, const std::string& metadata);
+    /// `rename`: gives container `id` the single name `name` and the metadata
+    /// `metadata(old metadata)` in one update under the containers lock, so no other
+    /// container can take the name meanwhile. The old names are free afterwards. Throws
+    /// NotFound (container), AlreadyExists naming the container that holds `name`.
+    void renameContainer(const std::string& id, const std::string& name,
+                         const std::function<std::string(const std::string&)>& metadata);
     /// Unmounts the rootfs, removes the container record, its rw layer and its directories.
     /// Throws NotFound.
     void removeContainer(const std::string& id);

@@ -10,6 +10,7 @@
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
+#include "hutch/engine/container/names.hpp"
 #include "hutch/engine/container/network_cleanup.hpp"
 #include "hutch/storage/store.hpp"
 
@@ -28,6 +29,9 @@ ContainerRecord loadContainer(Context& ctx, const std::string& nameOrId) {
         throw Error("container " + c->id + ": metadata is not JSON: " + e.what());
     }
     auto r = ContainerRecord::fromJson(j);
+    // The store's name is the container's name: `rename` changes it there and in the record
+    // together, but a monitor may write back a record it loaded before.
+    if (!c->names.empty()) r.name = c->names.front();
     // The effective state only: loading never kills or writes (recoverContainers() does).
     if (r.status == ContainerStatus::Running && monitorGone(r)) {
         r.exitCode = 137;
@@ -54,6 +58,21 @@ std::vector<ContainerRecord> listContainers(Context& ctx) {
     }
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.created > b.created; });
     return out;
+}
+
+void renameContainer(Context& ctx, const std::string& nameOrId, const std::string& newName) {
+    ContainerRecord r = loadContainer(ctx, nameOrId);
+    validateName(newName);
+    try {
+        ctx.store().renameContainer(r.id, newName, [&](const std::string& metadata) {
+            json j = jsonbytes::parse(metadata);
+            j["name"] = newName;
+            return jsonbytes::dump(j);
+        });
+    } catch (const AlreadyExists&) {
+        throw Error("renaming container " + r.id + ": name " + newName + " already in use, cannot rename container " +
+                    r.id + ": container already exists");
+    }
 }
 
 namespace {

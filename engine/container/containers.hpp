@@ -24,6 +24,12 @@ void saveContainer(Context& ctx, const ContainerRecord& r);
 /// Every container, newest first, with effective status applied.
 std::vector<ContainerRecord> listContainers(Context& ctx);
 
+/// `rename`: gives the container named or id'd by `nameOrId` (any state) the name
+/// `newName`, checked as `--name` is (validateName); its old name is free afterwards.
+/// Renaming to its own name is a no-op. Throws NotFound, InvalidArgument (the name),
+/// AlreadyExists (podman's message: the name is another container's).
+void renameContainer(Context& ctx, const std::string& nameOrId, const std::string& newName);
+
 /// `rm`: removes a container and its rootfs. A running one needs `force` (then it is
 /// killed with SIGKILL first), else Error naming it. Waits for a start under way
 /// (lockContainerStart) to end first, so a container is never removed under its own start.
