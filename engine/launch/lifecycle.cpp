@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <thread>
 
+#include "hutch/builder/instructions.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/jsonbytes.hpp"
@@ -101,6 +103,56 @@ int waitContainer(Context& ctx, const std::string& nameOrId) {
     }
     ContainerRecord done = awaitExited(ctx, rec.id, std::nullopt);
     return done.exitCode;
+}
+
+std::chrono::milliseconds parseWaitInterval(const std::string& s) {
+    int64_t ns = 0;
+    try {
+        ns = builder::parseGoDuration(s);
+    } catch (const InvalidArgument& first) {
+        try {
+            ns = builder::parseGoDuration(s + "ms");
+        } catch (const InvalidArgument&) {
+            throw first;
+        }
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(ns));
+}
+
+void checkWaitConditions(const std::vector<std::string>& conditions) {
+    static const char* const known[] = {"unknown", "created", "initialized", "running", "stopped",
+                                        "paused",  "exited",  "removing"};
+    for (const auto& c : conditions)
+        if (std::find(std::begin(known), std::end(known), c) == std::end(known))
+            throw InvalidArgument("unknown container state: " + c + ": invalid argument");
+}
+
+int waitContainerCondition(Context& ctx, const std::string& nameOrId, const std::vector<std::string>& conditions,
+                           std::chrono::milliseconds interval) {
+    checkWaitConditions(conditions);
+    bool forExit = conditions.empty();
+    bool forCreated = false, forRunning = false;
+    for (const auto& c : conditions) {
+        forExit = forExit || c == "stopped" || c == "exited";
+        forCreated = forCreated || c == "created";
+        forRunning = forRunning || c == "running";
+    }
+    std::string id = loadContainer(ctx, nameOrId).id;
+    if (interval <= std::chrono::milliseconds(0)) interval = std::chrono::milliseconds(1);
+    for (;;) {
+        ContainerRecord rec = loadContainer(ctx, id);
+        if ((forCreated && rec.status == ContainerStatus::Created) ||
+            (forRunning && rec.status == ContainerStatus::Running))
+            return -1;
+        if (forExit) {
+            // The exit is watched closely (awaitExited's pace), the other states each interval.
+            bool others = forCreated || forRunning;
+            ContainerRecord raw = awaitExited(ctx, id, others ? std::optional(Clock::now() + interval) : std::nullopt);
+            if (raw.status != ContainerStatus::Running) return raw.exitCode;
+        } else {
+            std::this_thread::sleep_for(interval);
+        }
+    }
 }
 
 void printLogs(Context& ctx, const std::string& nameOrId, const LogOptions& opts) {

@@ -3,6 +3,7 @@
 // container's monitor (or records them itself when the monitor is gone).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,23 @@ void killContainer(Context& ctx, const std::string& nameOrId, const std::string&
 
 /// `wait`: blocks until the container has exited; returns its exit code. Throws NotFound.
 int waitContainer(Context& ctx, const std::string& nameOrId);
+
+/// `wait --condition`: the states podman 4.3 accepts ("created", "initialized", "running",
+/// "stopped", "exited", "paused", "removing", "unknown"); "stopped" and "exited" mean the
+/// container's exit. Throws InvalidArgument ("unknown container state: X: invalid argument").
+void checkWaitConditions(const std::vector<std::string>& conditions);
+
+/// `wait --interval`: a Go duration ("250ms", "2s"), else a number of milliseconds ("500"),
+/// as podman reads it. Throws InvalidArgument (`time: invalid duration "X"`).
+std::chrono::milliseconds parseWaitInterval(const std::string& s);
+
+/// `wait --condition C...` (checkWaitConditions; empty = "stopped"): blocks until one holds.
+/// Returns the exit code when the exit is what it waited for, else -1 (podman's). Another
+/// state is polled every `interval`; states hutch never has ("paused", "removing",
+/// "initialized", "unknown") never hold. Throws NotFound (also when the container is removed
+/// while waited for a state other than its exit).
+int waitContainerCondition(Context& ctx, const std::string& nameOrId, const std::vector<std::string>& conditions,
+                           std::chrono::milliseconds interval);
 
 /// What `logs` prints (podman's flags).
 struct LogOptions {
