@@ -13,6 +13,7 @@
 
 #include "hutch/common/gotemplate.hpp"
 #include "hutch/engine/core/context.hpp"
+#include "hutch/engine/image/changes.hpp"
 
 namespace hutch::cli {
 
@@ -91,6 +92,14 @@ struct RegistryFlags {
 void addRegistryFlags(CLI::App* sub, RegistryFlags& f, bool authFile = true);
 void registerSearch(Registry& r);  ///< search (registry catalogs and tag lists)
 void registerCp(Registry& r);          ///< cp (copy_paths.hpp, engine/copy.hpp)
+void registerRename(Registry& r);
+void registerDiff(Registry& r);
+/// `diff` under `parent` (the top level, container, image): `target` is what the name is
+/// looked up as (engine/image/changes.hpp).
+void addDiff(CLI::App* parent, Registry& r, engine::DiffTarget target);
+void registerMount(Registry& r);    ///< mount
+void registerUnmount(Registry& r);  ///< unmount, umount
+void registerUnshare(Registry& r);
 
 /// Prints `warning` and podman's "Are you sure you want to continue? [y/N] ", reads one
 /// line of stdin: true when it starts with y/Y (EOF = no).

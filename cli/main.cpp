@@ -178,6 +178,12 @@ int main(int argc, char** argv) {
         {"logout", cli::registerLogout},
         {"search", cli::registerSearch},
         {"cp", cli::registerCp},
+        {"rename", cli::registerRename},
+        {"diff", cli::registerDiff},
+        {"mount", cli::registerMount},
+        {"unmount", cli::registerUnmount},
+        {"umount", cli::registerUnmount},
+        {"unshare", cli::registerUnshare},
     };
     // `container VERB` and `image VERB` are the top-level verbs under another name (podman's
     // management commands): the group's word is dropped and the verb renamed where it differs
@@ -223,7 +229,9 @@ int main(int argc, char** argv) {
         }
     if (!one)
         for (const auto& v : kVerbs)
-            if (v.add != cli::registerTag || std::strcmp(v.name, "tag") == 0) v.add(reg);  // registerTag adds tag and untag
+            if ((v.add != cli::registerTag || std::strcmp(v.name, "tag") == 0) &&
+                (v.add != cli::registerUnmount || std::strcmp(v.name, "unmount") == 0))
+                v.add(reg);  // registerTag adds tag and untag, registerUnmount unmount and umount
 
     try {
         std::vector<std::string> args = emptyValuesSplit(app, argc, argv);

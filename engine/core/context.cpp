@@ -71,6 +71,9 @@ storage::Store& Context::store() {
     return *store_;
 }
 
+std::string Context::graphRoot() { return store().graphRoot(); }
+std::string Context::runRoot() { return store().runRoot(); }
+
 const conf::RegistriesConf& Context::registries() {
     if (!registries_) registries_ = std::make_unique<conf::RegistriesConf>(conf::loadRegistriesConf());
     return *registries_;

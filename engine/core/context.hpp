@@ -55,6 +55,9 @@ public:
     /// storage.conf's [storage] driver/graphroot/runroot (conf/storage_conf.hpp), else the
     /// defaults. Throws on open errors, ConfigError naming storage.conf and the key.
     storage::Store& store();
+    /// The store's graph root and run root directories (opens the store as store() does).
+    std::string graphRoot();
+    std::string runRoot();
     /// The storage.conf the store was opened with ("" = none). Valid after store().
     const std::string& storageConfFile() const { return storageConfFile_; }
     /// registries.conf, loaded on first use. Throws ConfigError naming the file and line.
