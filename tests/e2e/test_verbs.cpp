@@ -45,11 +45,17 @@ std::pair<int, int> twoPorts() {
     return {a, a + 1 + static_cast<int>(rng() % 4000)};
 }
 
+/// Runs `hutch ARGS...` once and REQUIREs exit 0 (REQUIRE_RC evaluates its argument twice).
+void requireOk(const Sandbox& sb, const std::vector<std::string>& args) {
+    Result r = sb.hutch(args);
+    REQUIRE_RC(r, 0);
+}
+
 }  // namespace
 
 TEST_CASE("e2e: rename by name or id, running or stopped; taken, bad and unknown names", "[e2e][verbs][podman-ref]") {
     Sandbox sb;
-    REQUIRE_RC(sb.hutch({"run", "--name", "a", "busybox", "true"}), 0);
+    requireOk(sb, {"run", "--name", "a", "busybox", "true"});
     std::string bid = runDetached(sb, {"--name", "b", "busybox", "sleep", "300"});
 
     Result taken = sb.hutch({"rename", "a", "b"});
@@ -80,17 +86,16 @@ TEST_CASE("e2e: rename by name or id, running or stopped; taken, bad and unknown
     Result all = sb.hutch({"ps", "-a", "--format", "{{.Names}}"});
     CHECK_R(all, sortedLines(all.out) == std::vector<std::string>{"b", "c"});
     // still the same container under its new name
-    REQUIRE_RC(sb.hutch({"rm", "-f", "c"}), 0);
+    requireOk(sb, {"rm", "-f", "c"});
     Result left = sb.hutch({"ps", "-a", "--format", "{{.Names}}"});
     CHECK_R(left, left.out == "b\n");
 }
 
 TEST_CASE("e2e: diff lists a container's changes and an image's layer; json; errors", "[e2e][verbs][podman-ref]") {
     Sandbox sb;
-    REQUIRE_RC(sb.hutch({"run", "--name", "d", "busybox", "sh", "-c",
-                         "touch /newf; rm /etc/group; mkdir -p /nd/sub; echo x > /nd/sub/f; "
-                         "echo y >> /etc/passwd; touch /tmp/t"}),
-               0);
+    requireOk(sb, {"run", "--name", "d", "busybox", "sh", "-c",
+                  "touch /newf; rm /etc/group; mkdir -p /nd/sub; echo x > /nd/sub/f; "
+                  "echo y >> /etc/passwd; touch /tmp/t"});
     const std::vector<std::string> expect = {"A /nd",   "A /nd/sub", "A /nd/sub/f", "A /newf",    "A /tmp/t",
                                              "C /etc",  "C /etc/passwd", "C /tmp",  "D /etc/group"};
     Result d = sb.hutch({"diff", "d"});
@@ -113,13 +118,13 @@ TEST_CASE("e2e: diff lists a container's changes and an image's layer; json; err
     CHECK_R(img, std::find(il.begin(), il.end(), "A /bin/sh") != il.end());
     CHECK_R(img, std::all_of(il.begin(), il.end(), [](const std::string& l) { return l.rfind("A /", 0) == 0; }));
     // A committed image's top layer is the container's changes.
-    REQUIRE_RC(sb.hutch({"commit", "-q", "d", "dimg"}), 0);
+    requireOk(sb, {"commit", "-q", "d", "dimg"});
     Result ci = sb.hutch({"diff", "dimg"});
     REQUIRE_RC(ci, 0);
     CHECK_R(ci, sortedLines(ci.out) == expect);
 
     // A container that changed nothing the runtime does not make itself: no added file.
-    REQUIRE_RC(sb.hutch({"run", "--name", "quiet", "busybox", "true"}), 0);
+    requireOk(sb, {"run", "--name", "quiet", "busybox", "true"});
     Result q = sb.hutch({"diff", "--format", "json", "quiet"});
     REQUIRE_RC(q, 0);
     CHECK_R(q, !contains(q.out, "\"added\""));
@@ -134,10 +139,9 @@ TEST_CASE("e2e: diff lists a container's changes and an image's layer; json; err
 
 TEST_CASE("e2e: diff lists in podman's overlay order, a whiteout where its name sorts", "[e2e][verbs]") {
     Sandbox sb;
-    REQUIRE_RC(sb.hutch({"run", "--name", "d", "busybox", "sh", "-c",
-                         "touch /newf; rm /etc/group; mkdir -p /nd/sub; echo x > /nd/sub/f; "
-                         "echo y >> /etc/passwd; touch /tmp/t; touch /usr/zz"}),
-               0);
+    requireOk(sb, {"run", "--name", "d", "busybox", "sh", "-c",
+                  "touch /newf; rm /etc/group; mkdir -p /nd/sub; echo x > /nd/sub/f; "
+                  "echo y >> /etc/passwd; touch /tmp/t; touch /usr/zz"});
     Result d = sb.hutch({"diff", "d"});
     REQUIRE_RC(d, 0);
     CHECK_R(d, d.out ==
@@ -173,13 +177,14 @@ TEST_CASE("e2e: port --all lists every running container's ports by id", "[e2e][
     Result noArgs = sb.hutch({"port"});
     CHECK_R(noArgs, noArgs.rc == 125);
     CHECK_R(noArgs, contains(noArgs.err, "you must supply a running container name or id"));
-    REQUIRE_RC(sb.hutch({"rm", "-f", "-a"}), 0);
+    requireOk(sb, {"rm", "-f", "-a"});
 }
 
 TEST_CASE("e2e: wait --condition, several containers, --interval, unknown container", "[e2e][verbs][podman-ref]") {
     Sandbox sb;
-    runDetached(sb, {"--name", "w1", "busybox", "sh", "-c", "sleep 1; exit 3"});
+    // w1 still runs when it is waited for below (a slow `run -d` must not outlast it).
     runDetached(sb, {"--name", "w2", "busybox", "sh", "-c", "exit 4"});
+    runDetached(sb, {"--name", "w1", "busybox", "sh", "-c", "sleep 2; exit 3"});
     Result running = sb.hutch({"wait", "--condition", "running", "w1"});
     REQUIRE_RC(running, 0);
     CHECK_R(running, running.out == "-1\n");
@@ -187,9 +192,9 @@ TEST_CASE("e2e: wait --condition, several containers, --interval, unknown contai
     REQUIRE_RC(both, 0);
     CHECK_R(both, both.out == "3\n4\n");
     Result either = sb.hutch({"wait", "--condition", "running", "--condition", "exited", "w2"});
-    CHECK_R(either, either.rc == 0 && either.out == "4\n");
+    CHECK_R(either, (either.rc == 0 && either.out == "4\n"));
     Result list = sb.hutch({"wait", "--condition", "stopped,running", "-i", "100", "w1"});
-    CHECK_R(list, list.rc == 0 && list.out == "3\n");
+    CHECK_R(list, (list.rc == 0 && list.out == "3\n"));
 
     Result unknown = sb.hutch({"wait", "w1", "nope"});
     CHECK_R(unknown, unknown.rc == 125);
@@ -256,7 +261,7 @@ TEST_CASE("e2e: unshare runs a command as root of the session with the store's e
 
 TEST_CASE("e2e: mount needs unshare rootless; inside it shows the rootfs, unmount releases it", "[e2e][verbs][podman-ref]") {
     Sandbox sb;
-    REQUIRE_RC(sb.hutch({"run", "--name", "m", "busybox", "sh", "-c", "echo mounted-content > /marker"}), 0);
+    requireOk(sb, {"run", "--name", "m", "busybox", "sh", "-c", "echo mounted-content > /marker"});
     runDetached(sb, {"--name", "r", "busybox", "sleep", "300"});
 
     for (const auto& args : std::vector<std::vector<std::string>>{{"mount", "m"}, {"mount"}}) {
@@ -284,5 +289,5 @@ TEST_CASE("e2e: mount needs unshare rootless; inside it shows the rootfs, unmoun
     CHECK_R(in, contains(in.out, "\nr\nrunning-kept\n"));
     CHECK_R(in, contains(in.out, "umount-rc=125"));
     CHECK_R(in, contains(in.err, "no container with name or ID \"nope\" found"));
-    REQUIRE_RC(sb.hutch({"rm", "-f", "-a"}), 0);
+    requireOk(sb, {"rm", "-f", "-a"});
 }

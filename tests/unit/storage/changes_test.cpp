@@ -108,7 +108,7 @@ TEST_CASE("changes of a vfs tree against its parent's", "[changes]") {
     ::unlink((layer + "/zz").c_str());
     fs::mkdirAll(layer + "/nd");
     writeFile(layer + "/nd/f", "f");
-    for (const char* f : {"/etc/passwd", "/zz"}) sameMtime(parent + f, layer + f);
+    sameMtime(parent + "/etc/passwd", layer + "/etc/passwd");
     for (const char* d : {"/usr/bin", "/usr", "/etc"}) sameMtime(parent + d, layer + d);
     // /etc lost a file: its size differs on some filesystems, so only the deletion is checked
     auto changes = render(classifyChanges(treeChangeset(parent, layer), treeLowerView(parent)));
