@@ -80,42 +80,18 @@ struct SavedImage {
     std::vector<storage::Layer> layers;
 };
 
-/// The stored name that `name` (as typed) refers to: itself, its normalised form, its local
-/// form (localhost/NAME), or for a short name a stored name with the same repository path
-/// and tag (as findLocalImage resolves it). "" when none does.
-std::string storedNameFor(const std::vector<std::string>& stored, const std::string& name) {
-    std::vector<std::string> want{name};
-    try {
-        want.push_back(registry::parseNormalized(name).str());
-        want.push_back(normalizeLocalName(name));
-    } catch (const Error&) {
-    }
-    for (const auto& w : want)
-        if (std::find(stored.begin(), stored.end(), w) != stored.end()) return w;
-    if (!registry::isShortName(name)) return "";
-    auto strip = [](std::string p) { return p.rfind("library/", 0) == 0 ? p.substr(8) : p; };
-    try {
-        auto r = registry::parseNormalized(name);
-        for (const auto& n : stored) {
-            auto s = registry::parseNormalized(n);
-            if (strip(s.path) == strip(r.path) && s.tag == r.tag) return n;
-        }
-    } catch (const Error&) {
-    }
-    return "";
-}
-
 SavedImage resolveImage(Context& ctx, const std::string& name) {
     auto& store = ctx.store();
-    auto img = requireImage(ctx, name);
+    auto match = matchLocalImage(ctx, name);
+    auto found = match ? store.lookupImage(match->id) : std::nullopt;
+    if (!found) throw NotFound(name + ": image not known");
+    const storage::Image& img = *found;
     SavedImage s;
-    std::string refName;
     s.id = img.id;
     bool byId = img.id.rfind(name, 0) == 0 || name == "sha256:" + img.id;
     if (!byId) {
         // The stored name the argument resolves to (short names -> the stored full name).
-        refName = storedNameFor(img.names, name);
-        if (refName.empty() && !img.names.empty()) refName = img.names.front();
+        std::string refName = match->name.empty() && !img.names.empty() ? img.names.front() : match->name;
         if (!refName.empty()) s.refNames.push_back(refName);
     }
     s.config = json::parse(store.imageBigData(img.id, "config"));

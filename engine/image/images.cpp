@@ -29,47 +29,71 @@ std::pair<std::string, std::string> splitRepoTag(const std::string& name) {
 
 namespace {
 
-// "docker.io/library/busybox:latest" -> path "library/busybox", tag "latest".
-bool samePathAndTag(const std::string& stored, const registry::Reference& want) {
-    registry::Reference r;
+/// libimage's inRepoTags: stored name `stored` has tag `tag` and its repository (with the
+/// registry) is `repo` or ends in "/" + `repo` ("lab/busybox" matches
+/// 127.0.0.1:5000/lab/busybox, "sybox" does not match .../busybox).
+bool repoTagMatches(const std::string& stored, const std::string& repo, const std::string& tag) {
+    conf::ImageReference r;
     try {
-        r = registry::parseNormalized(stored);
+        r = conf::parseReference(stored);
     } catch (const Error&) {
         return false;
     }
-    auto strip = [](std::string p) { return p.rfind("library/", 0) == 0 ? p.substr(8) : p; };
-    if (!want.digest.empty()) return false;
-    return strip(r.path) == strip(want.path) && r.tag == want.tag;
+    if (r.tag != tag || !r.digest.empty()) return false;
+    const std::string full = r.name();
+    if (full.size() < repo.size() || full.compare(full.size() - repo.size(), repo.size(), repo) != 0) return false;
+    return full.size() == repo.size() || full[full.size() - repo.size() - 1] == '/';
 }
 
 }  // namespace
 
 std::optional<LocalImageMatch> matchLocalImage(Context& ctx, const std::string& name) {
     auto& store = ctx.store();
-    if (auto img = store.lookupImage(name)) {
-        bool byName = std::find(img->names.begin(), img->names.end(), name) != img->names.end();
-        return LocalImageMatch{img->id, byName ? name : std::string()};
+    const std::vector<storage::Image> images = store.images();
+    auto byName = [&](const std::string& n) -> std::optional<LocalImageMatch> {
+        for (const auto& img : images)
+            if (std::find(img.names.begin(), img.names.end(), n) != img.names.end()) return LocalImageMatch{img.id, n};
+        return std::nullopt;
+    };
+    // A stored name as typed, then a full id (with or without "sha256:").
+    if (auto m = byName(name)) return m;
+    const std::string hex = name.rfind("sha256:", 0) == 0 ? name.substr(7) : name;
+    if (hex.size() == 64 && hex.find_first_not_of("0123456789abcdef") == std::string::npos) {
+        if (auto img = store.lookupImage(hex); img && img->id == hex) return LocalImageMatch{img->id, ""};
+        return std::nullopt;
     }
-    if (name.rfind("sha256:", 0) == 0)
-        if (auto img = store.lookupImage(name.substr(7))) return LocalImageMatch{img->id, ""};
+    if (name.rfind("sha256:", 0) == 0) {
+        if (auto img = store.lookupImage(hex)) return LocalImageMatch{img->id, ""};
+        return std::nullopt;
+    }
+    conf::ImageReference raw;
     registry::Reference ref;
     try {
+        raw = conf::parseReference(name);
         ref = registry::parseNormalized(name);
     } catch (const Error&) {
-        return std::nullopt;  // not a reference, and not an id either
+        if (auto img = store.lookupImage(name)) return LocalImageMatch{img->id, ""};  // an id prefix
+        return std::nullopt;
     }
-    if (auto img = store.lookupImage(ref.str())) return LocalImageMatch{img->id, ref.str()};
-    if (!registry::isShortName(name)) return std::nullopt;
+    // shortnames.ResolveLocally's candidates (alias, localhost/, each search registry; a
+    // qualified name itself), then the Docker Hub normalisation.
+    std::vector<std::string> candidates;
     try {
-        for (const auto& c : registry::resolve(name, ctx.registries()).candidates)
-            if (auto img = store.lookupImage(c.ref.str())) return LocalImageMatch{img->id, c.ref.str()};
+        for (const auto& c : registry::resolveLocally(name, ctx.registries())) candidates.push_back(c.str());
     } catch (const InvalidArgument&) {
     }
-    std::string local = "localhost/" + ref.path.substr(ref.path.rfind("library/", 0) == 0 ? 8 : 0) + ":" + ref.tag;
-    if (auto img = store.lookupImage(local)) return LocalImageMatch{img->id, local};
-    for (const auto& img : store.images())
+    candidates.push_back(ref.str());
+    for (const auto& c : candidates)
+        if (auto m = byName(c)) return m;
+    // A short id (after the names, as podman: "abc" may name an image and prefix an id).
+    if (auto img = store.lookupImage(name)) return LocalImageMatch{img->id, ""};
+    // Last, libimage's repo-tag match: a short name finds the first image (in the store's
+    // order) with a name whose repository ends in "/" + the name as typed, with the same tag.
+    if (!registry::isShortName(name) || !raw.digest.empty()) return std::nullopt;
+    const std::string repo = raw.name(), tag = raw.tag.empty() ? "latest" : raw.tag;
+    for (const auto& img : images)
         for (const auto& n : img.names)
-            if (samePathAndTag(n, ref)) return LocalImageMatch{img.id, n};
+            if (repoTagMatches(n, repo, tag)) return LocalImageMatch{img.id, n};
     return std::nullopt;
 }
 

@@ -21,9 +21,14 @@ struct LocalImageMatch {
     std::string name;  ///< e.g. "localhost/n1:a" for "n1:a"; "" when found by id
 };
 
-/// Finds a local image by full id, unique id prefix, fully-qualified name, or short name
-/// (tried as each registries.conf candidate, as localhost/NAME, then as any stored name
-/// whose repository path equals it). nullopt when none matches.
+/// Finds a local image as podman's libimage LookupImage does, in this order: a stored name
+/// as typed; a full id (with or without "sha256:"; then nothing else is tried); the
+/// shortnames.ResolveLocally candidates (alias, localhost/NAME, each unqualified-search
+/// registry; a qualified name itself) and the Docker Hub normalisation; a unique id prefix;
+/// last, for a short name, the first image in the store's order with a name of the same tag
+/// whose repository ends in "/NAME" ("busybox" finds 127.0.0.1:5000/lab/busybox:latest,
+/// "sybox" does not). nullopt when none matches. Throws InvalidArgument for an ambiguous id
+/// prefix.
 std::optional<LocalImageMatch> matchLocalImage(Context& ctx, const std::string& name);
 
 /// matchLocalImage's id.
