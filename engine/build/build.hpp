@@ -17,8 +17,11 @@ namespace hutch::engine::build {
 
 /// podman build's flags (see `podman build --help`).
 struct BuildOptions {
-    std::string contextDir = ".";          ///< the build context directory
-    std::string file;                      ///< -f ("" = Containerfile, else Dockerfile in the context)
+    /// The build context directory; "-": read from stdin, a tar archive (plain, gzip, zstd)
+    /// of the context, or else the Containerfile itself with an empty context; "": an
+    /// empty context (`-f -` without a context directory).
+    std::string contextDir = ".";
+    std::string file;                      ///< -f ("" = Containerfile, else Dockerfile in the context; "-" = stdin)
     std::vector<std::string> tags;         ///< -t as given (normalised with normalizeTag)
     std::vector<std::string> buildArgs;    ///< --build-arg KEY=VALUE (KEY alone: from hutch's environment)
     std::string target;                    ///< --target stage name ("" = last stage)
@@ -31,9 +34,43 @@ struct BuildOptions {
     std::string platform;                  ///< --platform: only the host's (linux/amd64)
     std::string iidfile;                   ///< --iidfile: the image id is written there
     bool quiet = false;                    ///< -q: only the final id (RUN output still shown)
-    bool squash = false;                   ///< --squash: accepted; layers are not merged (see README)
+    bool squash = false;                   ///< --squash: the target stage's new layers as one layer on its base
+    bool squashAll = false;                ///< --squash-all: the whole image as one layer
     std::optional<bool> tlsVerify;         ///< --tls-verify for FROM pulls (PullOptions::tlsVerify)
     std::string authFile;                  ///< --authfile for FROM pulls (PullOptions::authFile)
+    std::vector<std::string> ulimits;      ///< --ulimit TYPE=SOFT[:HARD] for RUN (engine/spec/ulimit.hpp)
+};
+
+/// Which of podman build's flags whose meaning depends on the others were given on the
+/// command line (podman 4.3 cmd/podman/images/build.go), with --pull's value.
+struct BuildFlagsGiven {
+    bool pull = false;        ///< --pull or --pull=VALUE
+    std::string pullValue;    ///< "true" for a bare --pull
+    bool pullAlways = false;  ///< --pull-always
+    bool pullNever = false;   ///< --pull-never
+    bool layers = false;      ///< --layers[=BOOL]
+};
+
+/// Applies podman 4.3's rules to `o`: the pull policy (`--pull`, `--pull=true|always` and
+/// `--pull-always`: always; `--pull=never|NEVER` and `--pull-never`: never; none of them,
+/// `--pull=false|missing|newer` and other values: missing, with a warning for a value
+/// podman does not know); `--squash` builds without the cache, `--squash-all` too unless
+/// `--layers` was given; each --ulimit is checked. Throws InvalidArgument for two pull
+/// flags, --squash with --layers or --squash-all, and a malformed --ulimit.
+void applyFlagRules(BuildOptions& o, const BuildFlagsGiven& given);
+
+/// --logfile: while it lives, hutch's stdout and stderr (file descriptors 1 and 2: progress,
+/// RUN output, warnings, the image id) go to `path` instead, created mode 0600 or
+/// truncated, as podman's --logfile. Throws SysError naming the file.
+class OutputToFile {
+public:
+    explicit OutputToFile(const std::string& path);
+    ~OutputToFile();  ///< flushes and restores both descriptors
+    OutputToFile(const OutputToFile&) = delete;
+    OutputToFile& operator=(const OutputToFile&) = delete;
+
+private:
+    int savedOut_ = -1, savedErr_ = -1;
 };
 
 /// A -t name as stored: engine::normalizeLocalName (tag.hpp), "x" -> "localhost/x:latest".

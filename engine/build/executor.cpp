@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -34,6 +35,7 @@
 #include "hutch/engine/image/pull.hpp"
 #include "hutch/engine/image/tag.hpp"
 #include "hutch/engine/spec/user.hpp"
+#include "hutch/storage/applier.hpp"
 #include "hutch/storage/store.hpp"
 
 namespace hutch::engine::build {
@@ -68,30 +70,108 @@ Executor::~Executor() {
     }
 }
 
+namespace {
+
+/// Reads all of fd 0, passing it to `sink` piece by piece; returns the byte count. Throws
+/// InvalidArgument when stdin is a terminal (`what` names the flag that reads it), SysError
+/// for a read error, and what `sink` throws.
+uint64_t readStdin(const std::string& what, const std::function<void(const char*, size_t)>& sink) {
+    if (::isatty(0))
+        throw InvalidArgument(what + " reads stdin, which is a terminal: pipe or redirect the input into hutch");
+    char buf[65536];
+    uint64_t total = 0;
+    for (;;) {
+        ssize_t n = ::read(0, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw SysError(errno, "read stdin (" + what + ")");
+        if (n == 0) return total;
+        sink(buf, static_cast<size_t>(n));
+        total += static_cast<uint64_t>(n);
+    }
+}
+
+}  // namespace
+
+/// The context of `build -` (stdin: a tar archive of it, else the Containerfile alone, as
+/// podman's) and of `-f -` without a context directory (empty), in a temporary directory
+/// of the graph root.
+void Executor::prepareContext() {
+    contextDir_ = o_.contextDir;
+    if (!contextDir_.empty() && contextDir_ != "-") return;
+    if (contextDir_ == "-" && o_.file == "-")
+        throw InvalidArgument("build -f - -: the Containerfile and the context cannot both be read from stdin");
+    const std::string parent = ctx_.store().graphRoot();
+    fsutil::TempDir::removeStale(parent, "build-context-");  // left by a killed build
+    contextTmp_ = std::make_unique<fsutil::TempDir>(parent, "build-context-");
+    contextDir_ = contextTmp_->path() + "/context";
+    fsutil::mkdirAll(contextDir_, 0755);
+    if (o_.contextDir.empty()) return;
+    const std::string data = contextTmp_->path() + "/stdin";
+    UniqueFd fd(::open(data.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) throw SysError(errno, "create " + data);
+    auto toFile = [&](const char* b, size_t n) {
+        for (size_t off = 0; off < n;) {
+            ssize_t w = ::write(fd.get(), b + off, n - off);
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) throw SysError(errno, "write " + data);
+            off += static_cast<size_t>(w);
+        }
+    };
+    if (readStdin("build -", toFile) == 0)
+        throw InvalidArgument("build -: stdin is empty: expected a Containerfile or a tar archive of the build context");
+    if (!looksLikeArchive(fd.get())) {  // the Containerfile itself
+        fd.reset();
+        checkSys(::rename(data.c_str(), (contextDir_ + "/Dockerfile").c_str()), "rename " + data);
+        return;
+    }
+    checkSys(static_cast<int>(::lseek(fd.get(), 0, SEEK_SET)), "seek " + data);
+    try {
+        int f = fd.get();
+        storage::applyLayer(contextDir_, [f](void* b, size_t len) -> size_t {
+            for (;;) {
+                ssize_t r = ::read(f, b, len);
+                if (r < 0 && errno == EINTR) continue;
+                if (r < 0) throw SysError(errno, "read the context archive");
+                return static_cast<size_t>(r);
+            }
+        });
+    } catch (const Error& e) {
+        throw InvalidArgument(std::string("build -: the build context archive on stdin: ") + e.what());
+    }
+}
+
 void Executor::loadInputs() {
+    prepareContext();
     struct stat st {};
-    if (::stat(o_.contextDir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        throw InvalidArgument("context directory " + o_.contextDir + ": no such directory");
+    if (::stat(contextDir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw InvalidArgument("context directory " + contextDir_ + ": no such directory");
     std::string path = o_.file;
     if (path.empty()) {
         for (const char* n : {"Containerfile", "Dockerfile"})
-            if (fsutil::exists(fsutil::join(o_.contextDir, n))) {
-                path = fsutil::join(o_.contextDir, n);
+            if (fsutil::exists(fsutil::join(contextDir_, n))) {
+                path = fsutil::join(contextDir_, n);
                 break;
             }
         if (path.empty())
             throw InvalidArgument("no Containerfile or Dockerfile specified or found in context directory, " +
-                                  o_.contextDir + ": no such file or directory");
-    } else if (path != "-" && !fsutil::exists(path) && fsutil::exists(fsutil::join(o_.contextDir, path))) {
-        path = fsutil::join(o_.contextDir, path);
+                                  (o_.contextDir == "-" ? std::string("the archive on stdin") : contextDir_) +
+                                  ": no such file or directory");
+    } else if (path != "-" && !fsutil::exists(path) && fsutil::exists(fsutil::join(contextDir_, path))) {
+        path = fsutil::join(contextDir_, path);
     }
     std::string text;
-    try {
-        text = fsutil::readFile(path);
-    } catch (const NotFound&) {
-        throw InvalidArgument("the Containerfile " + path + ": no such file or directory");
+    if (path == "-") {
+        readStdin("-f -", [&text](const char* b, size_t n) { text.append(b, n); });
+        if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+            throw InvalidArgument("no stages to build: the Containerfile read from stdin (-f -) is empty");
+    } else {
+        try {
+            text = fsutil::readFile(path);
+        } catch (const NotFound&) {
+            throw InvalidArgument("the Containerfile " + path + ": no such file or directory");
+        }
     }
-    fileShown_ = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+    fileShown_ = path == "-" ? "stdin" : path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
     df_ = loadDockerfile(text, fileShown_);
     lexer_.escapeToken = static_cast<char32_t>(df_.escapeToken);
     for (const auto& w : df_.warnings) log::warn("{}", w);
@@ -120,9 +200,9 @@ void Executor::loadInputs() {
         else if (a.value) v = expandWordAt(lexer_, *a.value, env, fileShown_, 0);
         metaArgs_[a.key] = v;
     }
-    ignore_ = DockerIgnore::load(o_.contextDir);
-    contextFd_.reset(::open(o_.contextDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!contextFd_) throw SysError(errno, "open " + o_.contextDir);
+    ignore_ = DockerIgnore::load(contextDir_);
+    contextFd_.reset(::open(contextDir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!contextFd_) throw SysError(errno, "open " + contextDir_);
 }
 
 std::optional<std::string> Executor::expandedArg(const std::string& key) const {
@@ -156,7 +236,8 @@ std::string Executor::resolveBase(const std::string& image, int line) {
     std::optional<std::string> id;
     if (o_.pull != "always") id = findLocalImage(ctx_, image);
     if (id) return *id;
-    if (o_.pull == "never") throw errorAt(line, image + ": image not known");
+    if (o_.pull == "never")
+        throw errorAt(line, "creating build container: " + image + ": image not known (the pull policy is never)");
     auto progress = Progress::forStderr(o_.quiet);
     PullOptions po;
     po.platform = o_.platform;
@@ -274,6 +355,7 @@ void Executor::doStep(Stage& st, const Instruction& raw, bool finalStep, const s
         history["created_by"] = by;
         if (!layer) history["empty_layer"] = true;
         commit(st, layer, history);
+        if (inTarget_) targetMade_.push_back(st.imageId);
         if (o_.layers) cache_.store(key, st.imageId);
     }
     if (finalStep) {
@@ -298,6 +380,7 @@ void Executor::runStage(size_t index, size_t count, bool last) {
          << (s.from.stageName.empty() ? "" : " AS " + s.from.stageName) << "\n";
     out_.flush();
     Stage st;
+    inTarget_ = last;
     st.imageId = resolveBase(from.as<FromInstr>()->image, s.line);
     if (last) targetBase_ = st.imageId;
     std::optional<json> baseConfig;
@@ -326,6 +409,7 @@ void Executor::runStage(size_t index, size_t count, bool last) {
         json history = {{"created", nowRfc3339()}, {"created_by", "/bin/sh -c #(nop) " + str::trim(s.original)}, {"empty_layer", true}};
         if (last) out_ << prefix << "COMMIT" << (o_.tags.empty() ? "" : " " + o_.tags[0]) << "\n";
         commit(st, std::nullopt, history);
+        if (inTarget_) targetMade_.push_back(st.imageId);
         out_ << "--> " << st.imageId.substr(0, 11) << "\n";
     }
     stageImages_.push_back(st.imageId);
@@ -334,7 +418,7 @@ void Executor::runStage(size_t index, size_t count, bool last) {
 std::string Executor::run() {
     if (o_.format != "oci" && o_.format != "docker")
         throw InvalidArgument("unrecognized image type \"" + o_.format + "\"");
-    if (o_.pull != "missing" && o_.pull != "always" && o_.pull != "never" && o_.pull != "true" && o_.pull != "false")
+    if (o_.pull != "missing" && o_.pull != "always" && o_.pull != "never")
         throw InvalidArgument("invalid pull policy \"" + o_.pull + "\"");
     if (!o_.platform.empty() && o_.platform != "linux/amd64" && o_.platform != "linux/x86_64")
         throw InvalidArgument("--platform " + o_.platform + ": only the host platform (linux/amd64) can be built");
@@ -364,7 +448,22 @@ std::string Executor::run() {
         if (!declared.count(k)) unused.push_back(k);
     if (!unused.empty()) std::cerr << "[Warning] one or more build args were not consumed: [" << str::join(unused, " ") << "]\n";
     std::string id = stageImages_[target];
-    if (o_.squash) id = squash(targetBase_, id);
+    if (o_.squash || o_.squashAll) {
+        const std::string unsquashed = id;
+        id = squash(targetBase_, id, o_.squashAll, !df_.stages[target].commands.empty());
+        // Without the cache nothing can reuse the target stage's images this build made
+        // (podman makes none): they go, newest first, unless something else took them.
+        if (!o_.layers && id != unsquashed) {
+            for (auto it = targetMade_.rbegin(); it != targetMade_.rend(); ++it) {
+                try {
+                    auto img = ctx_.store().lookupImage(*it);
+                    if (img && img->names.empty()) ctx_.store().removeImage(*it);
+                } catch (const std::exception& e) {
+                    log::debug("build: removing the unsquashed image {}: {}", *it, e.what());
+                }
+            }
+        }
+    }
     if (!tags_.empty()) {
         auto img = ctx_.store().lookupImage(id);
         std::vector<std::string> names = img ? img->names : std::vector<std::string>{};
@@ -378,9 +477,6 @@ std::string Executor::run() {
     return id;
 }
 
-/// --squash: the layers the target stage added on its base become one layer (podman's
-/// --squash; the base image's layers stay). The new layer is the difference between a
-/// container of the base made equal to the built image (syncTree) and the base.
 }  // namespace detail
 
 std::string buildImage(Context& ctx, const BuildOptions& opts, std::ostream& out) {

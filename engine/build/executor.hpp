@@ -67,6 +67,7 @@ public:
     std::string run();
 
 private:
+    void prepareContext();
     void loadInputs();
     void runStage(size_t index, size_t count, bool last);
     std::string resolveBase(const std::string& image, int line);
@@ -90,7 +91,7 @@ private:
     std::optional<storage::Layer> doCopy(Stage& st, const Instruction& in, CopyPlan& plan);
     std::optional<storage::Layer> doRun(Stage& st, const Instruction& in);
     std::optional<storage::Layer> doWorkdir(Stage& st);
-    std::string squash(const std::string& baseId, const std::string& finalId);
+    std::string squash(const std::string& baseId, const std::string& finalId, bool all, bool hasSteps);
     ConfigError errorAt(int line, const std::string& msg) const { return ConfigError(fileShown_, line, msg); }
 
     Context& ctx_;
@@ -104,11 +105,15 @@ private:
     std::map<std::string, std::string> cliArgs_;
     ArgMap metaArgs_;
     DockerIgnore ignore_;
+    std::string contextDir_;  ///< o_.contextDir, or the one made from stdin (prepareContext)
+    std::unique_ptr<fsutil::TempDir> contextTmp_;  ///< holds a context made by prepareContext
     UniqueFd contextFd_;
     std::vector<std::string> stageImages_;
     std::vector<std::string> labels_;
     std::vector<std::string> tags_;
     std::string targetBase_;  ///< the target stage's FROM image ("" = scratch)
+    bool inTarget_ = false;   ///< the stage being built is the target
+    std::vector<std::string> targetMade_;  ///< images the target stage's steps committed, in order
     std::vector<std::string> helpers_;  ///< empty images made for scratch stages' containers
     std::unique_ptr<BuildOwner> owner_;  ///< made with the first container (owner())
     /// The build's owner tag for its containers' names; the first call sweeps what killed

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -54,7 +55,7 @@ std::unique_ptr<Executor::CopyPlan> Executor::planCopy(const Instruction& in) {
         throw errorAt(in.startLine, "When using " + kw +
                                         " with more than one source file, the destination must be a directory and end with a /");
     auto plan = std::make_unique<CopyPlan>();
-    plan->root = SourceRoot{contextFd_.get(), o_.contextDir, &ignore_};
+    plan->root = SourceRoot{contextFd_.get(), contextDir_, &ignore_};
     if (!from.empty()) {
         std::string imageId;
         std::string lower = from;
@@ -208,6 +209,7 @@ std::optional<storage::Layer> Executor::doRun(Stage& st, const Instruction& in) 
     cfg.command = runArgv(cmd, st.config);
     cfg.entrypoint = std::vector<std::string>{};
     cfg.network = !r->network.empty() && r->network != "default" ? r->network : o_.network;
+    cfg.ulimits = o_.ulimits;
     cfg.systemd = "false";
     auto env = envMap(st.config);
     for (const auto& [k, v] : st.args)
@@ -221,16 +223,45 @@ std::optional<storage::Layer> Executor::doRun(Stage& st, const Instruction& in) 
     }
 }
 
-std::string Executor::squash(const std::string& baseId, const std::string& finalId) {
+namespace {
+
+/// A layer with no change on `parent` (the image-spec's empty tar: two zero blocks), made
+/// as Store::commitContainer would make it.
+storage::Layer emptyLayer(storage::Store& store, const std::string& parent) {
+    const std::string tar(1024, '\0');
+    const Digest diff = Digest::sha256Of(tar);
+    const std::string id = parent.empty() ? diff.encoded : Digest::sha256Of("sha256:" + parent + " " + diff.str()).encoded;
+    size_t off = 0;
+    return store.createLayer(
+        id, parent,
+        [&](void* b, size_t n) -> size_t {
+            size_t k = std::min(n, tar.size() - off);
+            std::memcpy(b, tar.data() + off, k);
+            off += k;
+            return k;
+        },
+        diff, Digest{});
+}
+
+}  // namespace
+
+/// --squash (`all` false): the layers the target stage added on its base become one layer
+/// on it, written even when empty, as podman's; a stage without instructions is left as it
+/// is. --squash-all: the whole image as one layer. The layer is the difference between a
+/// container of the base (or of an empty image) made equal to the built image (syncTree)
+/// and that base. History as podman's: the base's entries (not with --squash-all), then
+/// the stage's, each marked empty_layer but the last, which carries the layer.
+std::string Executor::squash(const std::string& baseId, const std::string& finalId, bool all, bool hasSteps) {
     auto& store = ctx_.store();
-    auto fin = store.lookupImage(finalId);
-    if (!fin) throw NotFound("image " + finalId + " not found");
-    std::string baseTop;
-    if (!baseId.empty()) baseTop = store.lookupImage(baseId)->topLayer;
-    if (fin->topLayer == baseTop) return finalId;  // no new layer
+    if (!store.lookupImage(finalId)) throw NotFound("image " + finalId + " not found");
+    if (!all && !hasSteps) return finalId;
+    const json finalConfig = imageInfo(ctx_, finalId).config;
+    const json baseHistory = baseId.empty() ? json::array() : imageInfo(ctx_, baseId).config.value("history", json::array());
+    const json history = finalConfig.value("history", json::array());
+    const std::string onto = all ? "" : baseId;
     Stage scratch;
     scratch.config = initialConfig(std::nullopt);
-    std::string dstImage = baseId.empty() ? ensureImage(scratch) : baseId;
+    std::string dstImage = onto.empty() ? ensureImage(scratch) : onto;
     WorkingContainer src(ctx_, finalId, owner().tag()), dst(ctx_, dstImage, owner().tag());
     std::string sp = src.mount(), dp = dst.mount();
     {
@@ -240,12 +271,25 @@ std::string Executor::squash(const std::string& baseId, const std::string& final
         syncTree(sfd.get(), dfd.get());
     }
     auto layer = dst.commit();
+    if (!layer) layer = emptyLayer(store, onto.empty() ? "" : store.lookupImage(onto)->topLayer);
+    json h = all ? json::array() : baseHistory;
+    json last = {{"created", nowRfc3339()}, {"created_by", "/bin/sh"}};
+    for (size_t i = baseHistory.size(); i < history.size(); ++i) {
+        if (i + 1 == history.size()) {
+            last = history[i];
+            break;
+        }
+        json e = history[i];
+        e["empty_layer"] = true;
+        h.push_back(e);
+    }
+    last.erase("empty_layer");
     ImageCommit c;
-    c.baseImageId = baseId;
+    c.baseImageId = onto;
     c.layer = layer;
-    c.config = imageInfo(ctx_, finalId).config;
-    c.config["history"] = baseId.empty() ? json::array() : imageInfo(ctx_, baseId).config.value("history", json::array());
-    c.historyEntry = {{"created", nowRfc3339()}, {"created_by", "/bin/sh -c #(nop) squashed build layers"}};
+    c.config = finalConfig;
+    c.config["history"] = h;
+    c.historyEntry = last;
     c.format = o_.format;
     std::string id = commitImage(ctx_, c);
     out_ << "--> " << id.substr(0, 11) << "\n";

@@ -50,6 +50,7 @@ json ContainerRecord::toJson() const {
     if (config.noHostname) cfg["noHostname"] = true;
     if (config.logDriver != "k8s-file") cfg["logDriver"] = config.logDriver;
     if (!config.logOptions.empty()) cfg["logOptions"] = config.logOptions;
+    if (!config.ulimits.empty()) cfg["ulimits"] = config.ulimits;
     if (!config.uidMappings.empty()) {
         cfg["usernsMode"] = config.usernsMode;
         cfg["uidMappings"] = formatIdMappings(config.uidMappings);
@@ -124,6 +125,7 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.config.noHostname = c.value("noHostname", false);
         r.config.logDriver = c.value("logDriver", "k8s-file");
         r.config.logOptions = c.value("logOptions", std::map<std::string, std::string>{});
+        r.config.ulimits = c.value("ulimits", std::vector<std::string>{});
         r.config.usernsMode = c.value("usernsMode", "");
         for (const auto& m : c.value("uidMappings", std::vector<std::string>{})) r.config.uidMappings.push_back(parseIdMapFlag("uidMappings", m));
         for (const auto& m : c.value("gidMappings", std::vector<std::string>{})) r.config.gidMappings.push_back(parseIdMapFlag("gidMappings", m));
