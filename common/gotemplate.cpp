@@ -21,7 +21,7 @@ bool iequals(const std::string& a, const std::string& b) {
 
 /// Fields whose values are Go maps in podman's types: unknown keys print "<no value>".
 bool mapField(const std::string& name) {
-    for (const char* m : {"Labels", "Annotations", "Options", "Sysctls", "Opts", "StorageOpt"})
+    for (const char* m : {"Labels", "Annotations", "Options", "Sysctls", "Opts", "StorageOpt", "Attributes"})
         if (iequals(name, m)) return true;
     return false;
 }

@@ -32,7 +32,7 @@ public:
     /// Executes the template with `data` as dot and `$`. Throws hutch::InvalidArgument on an
     /// execution error, e.g. `template: inspect:1:2: executing "inspect" at <.Nope>: can't
     /// evaluate field Nope in type map`. Unknown fields of objects are errors, except in
-    /// objects reached through a field named Labels, Annotations, Options or Sysctls (Go maps
+    /// objects reached through a field named Labels, Annotations, Options, Sysctls or Attributes (Go maps
     /// in podman), where a missing key prints "<no value>".
     std::string execute(const Json& data) const;
 
