@@ -5,6 +5,7 @@
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
+#include "hutch/engine/core/events.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/engine/image/archive.hpp"
 #include "hutch/engine/image/progress.hpp"
@@ -44,6 +45,7 @@ void registerSave(Registry& r) {
                 req.images = {o->args.front()};
                 req.extraTags.assign(o->args.begin() + 1, o->args.end());
             }
+            req.destination = o->output;
             UniqueFd file;
             bool opened = false;
             auto openOutput = [&]() -> int {
@@ -94,6 +96,7 @@ void registerLoad(Registry& r) {
                 fd = file.get();
             }
             auto res = engine::loadImages(ctx, fd);
+            engine::recordEvent(ctx, "image", "loadfromarchive", "", o->input.empty() ? "/dev/stdin" : o->input, "");
             std::string out;
             for (const auto& n : res.names) out += "Loaded image: " + n + "\n";
             std::fputs(out.c_str(), stdout);

@@ -29,6 +29,7 @@
 #include "hutch/engine/build/fetch.hpp"
 #include "hutch/engine/build/working_container.hpp"
 #include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/core/events.hpp"
 #include "hutch/engine/image/image_commit.hpp"
 #include "hutch/engine/image/images.hpp"
 #include "hutch/engine/image/progress.hpp"
@@ -481,7 +482,9 @@ std::string Executor::run() {
 
 std::string buildImage(Context& ctx, const BuildOptions& opts, std::ostream& out) {
     detail::Executor ex(ctx, opts, out);
-    return ex.run();
+    std::string id = ex.run();
+    recordEvent(ctx, "image", "build", id, id, "");
+    return id;
 }
 
 }  // namespace hutch::engine::build

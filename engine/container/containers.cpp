@@ -11,6 +11,7 @@
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/container/names.hpp"
+#include "hutch/engine/container/container_events.hpp"
 #include "hutch/engine/container/network_cleanup.hpp"
 #include "hutch/storage/store.hpp"
 
@@ -111,6 +112,7 @@ void removeContainer(Context& ctx, const std::string& nameOrId, bool force) {
     cleanupNetwork(r.netState);  // its monitor does it too, unless it was killed
     ctx.store().removeContainer(r.id);
     removeContainerStartLock(ctx, r.id);
+    recordContainerEvent(ctx, r, "remove");
 }
 
 }  // namespace hutch::engine

@@ -13,6 +13,7 @@
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/engine/spec/capabilities.hpp"
 #include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/container/container_events.hpp"
 #include "hutch/engine/core/runtime_proc.hpp"
 #include "hutch/engine/spec/user.hpp"
 #include "hutch/storage/store.hpp"
@@ -120,7 +121,9 @@ int execInContainer(Context& ctx, const ExecRequest& req) {
     statusWrite.reset();
     SignalForwarder fwd(pid);
     RuntimeStatus st = ipc::receiveRuntimeStatus(statusRead.get());
+    if (st.started) recordContainerEvent(ctx, rec, "exec");
     int code = waitExit(pid);
+    if (st.started) recordContainerEvent(ctx, rec, "exec_died", {}, code);
     if (!st.started) {
         if (st.error.empty()) st = ipc::receiveRuntimeStatus(statusRead.get());
         std::string msg = st.error.empty() ? "exec failed (" + std::to_string(code) + ")" : st.error;

@@ -19,6 +19,7 @@ struct SaveRequest {
     std::vector<std::string> images;
     std::vector<std::string> extraTags;
     std::string format = "docker-archive";  ///< "docker-archive" | "oci-archive"
+    std::string destination;                ///< the output file, for the save event ("" = stdout)
 };
 
 /// Writes the requested images as one archive to the fd `openOutput` returns; it is called

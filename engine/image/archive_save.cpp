@@ -9,6 +9,7 @@
 #include <set>
 
 #include "hutch/common/error.hpp"
+#include "hutch/engine/core/events.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/image/archive.hpp"
@@ -200,6 +201,7 @@ void saveImages(Context& ctx, const SaveRequest& req, const std::function<int()>
         saveOci(ctx, images, tw, progress);
     progress.message("Writing manifest to image destination");
     tw.close();
+    for (const auto& i : images) recordEvent(ctx, "image", "save", i.id, req.destination, "");
     progress.message("Storing signatures");
 }
 

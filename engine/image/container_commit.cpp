@@ -6,6 +6,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/log.hpp"
+#include "hutch/engine/container/container_events.hpp"
 #include "hutch/engine/container/container_record.hpp"
 #include "hutch/engine/container/containers.hpp"
 #include "hutch/engine/image/image_commit.hpp"
@@ -210,7 +211,9 @@ std::string commitContainer(Context& ctx, const CommitOptions& o) {
     c.config = std::move(config);
     c.format = o.format;
     if (!name.empty()) c.names = {name};
-    return commitImage(ctx, c);
+    std::string id = commitImage(ctx, c);
+    recordContainerEvent(ctx, rec, "commit");
+    return id;
 }
 
 }  // namespace hutch::engine

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "hutch/common/error.hpp"
+#include "hutch/engine/core/events.hpp"
 #include "hutch/engine/image/image_tree.hpp"
 #include "hutch/engine/container/containers.hpp"
 #include "hutch/registry/reference.hpp"
@@ -193,6 +194,7 @@ std::vector<std::string> removeImage(Context& ctx, const std::string& name, bool
         for (const auto& n : img.names)
             if (n != matchedName) rest.push_back(n);
         store.setImageNames(img.id, rest);
+        recordEvent(ctx, "image", "untag", img.id, matchedName, "");
         lines.push_back("Untagged: " + matchedName);
         return lines;
     }
@@ -209,6 +211,8 @@ std::vector<std::string> removeImage(Context& ctx, const std::string& name, bool
     std::vector<ImageInfo> all = listImages(ctx);
     std::optional<std::string> parent = parentImageId(all, img.id);
     store.removeImage(img.id);
+    for (const auto& n : img.names) recordEvent(ctx, "image", "untag", img.id, n, "");
+    recordEvent(ctx, "image", "remove", img.id, img.id, "");
     lines.push_back("Deleted: " + img.id);
     // The untagged parents (a build's intermediate images) go too, as podman's rmi does:
     // up the parent chain until an image that has a name, another child, or a container.
@@ -224,6 +228,7 @@ std::vector<std::string> removeImage(Context& ctx, const std::string& name, bool
         if (used) break;
         std::optional<std::string> next = parentImageId(all, it->id);
         store.removeImage(it->id);
+        recordEvent(ctx, "image", "remove", it->id, it->id, "");
         lines.push_back("Deleted: " + it->id);
         forget(*parent);
         parent = next;

@@ -8,6 +8,7 @@
 
 #include "hutch/common/digest.hpp"
 #include "hutch/common/error.hpp"
+#include "hutch/engine/core/events.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/registry/auth.hpp"
 #include "hutch/registry/client.hpp"
@@ -192,7 +193,9 @@ PullResult pullImage(Context& ctx, const std::string& name, const PullOptions& o
             }
             progress.message("Trying to pull " + src.ref.str() + "...");
             try {
-                return pullFrom(ctx, cand.ref, src, opts, progress);
+                PullResult pulled = pullFrom(ctx, cand.ref, src, opts, progress);
+                recordEvent(ctx, "image", "pull", pulled.imageId, name, "");
+                return pulled;
             } catch (const CommandError&) {
                 throw;
             } catch (const std::exception& e) {

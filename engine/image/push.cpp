@@ -11,6 +11,7 @@
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/conf/registries.hpp"
+#include "hutch/engine/core/events.hpp"
 #include "hutch/engine/image/archive_layers.hpp"
 #include "hutch/engine/image/images.hpp"
 #include "hutch/registry/auth.hpp"
@@ -255,6 +256,7 @@ PushResult pushImage(Context& ctx, const std::string& image, const std::string& 
     Digest pushed = up.putManifest(ref.digest.empty() ? ref.tag : ref.digest, mediaType, body);
     progress.message("Storing signatures");
     if (!opts.digestFile.empty()) fsutil::writeFileAtomic(opts.digestFile, pushed.str());
+    recordEvent(ctx, "image", "push", img.id, destination.empty() ? image : destination, "");
     return {pushed.str(), ref.str()};
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hutch/common/error.hpp"
+#include "hutch/engine/core/events.hpp"
 #include "hutch/engine/image/images.hpp"
 #include "hutch/registry/reference.hpp"
 #include "hutch/storage/store.hpp"
@@ -58,6 +59,7 @@ void tagImage(Context& ctx, const std::string& image, const std::vector<std::str
     for (const auto& n : add)
         if (std::find(all.begin(), all.end(), n) == all.end()) all.push_back(n);
     store.setImageNames(id, all);
+    for (const auto& n : names) recordEvent(ctx, "image", "tag", id, n, "");
 }
 
 void untagImage(Context& ctx, const std::string& image, const std::vector<std::string>& names) {
@@ -68,6 +70,7 @@ void untagImage(Context& ctx, const std::string& image, const std::vector<std::s
     auto& store = ctx.store();
     if (names.empty()) {
         store.setImageNames(id, {});
+        for (const auto& n : img.names) recordEvent(ctx, "image", "untag", id, n, "");
         return;
     }
     std::vector<std::string> keep = img.names;
@@ -77,6 +80,7 @@ void untagImage(Context& ctx, const std::string& image, const std::vector<std::s
         keep.erase(it);
     }
     store.setImageNames(id, keep);
+    for (const auto& n : drop) recordEvent(ctx, "image", "untag", id, n, "");
 }
 
 }  // namespace hutch::engine

@@ -8,6 +8,7 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
+#include "hutch/engine/container/container_events.hpp"
 #include "hutch/engine/container/containers.hpp"
 #include "hutch/engine/container/network_cleanup.hpp"
 #include "hutch/engine/spec/signals.hpp"
@@ -42,6 +43,7 @@ int recoverContainers(Context& ctx) {
         if (r.finishedAt.empty()) r.finishedAt = nowRfc3339();
         r.pid = 0;
         r.monitorPid = 0;
+        recordContainerEvent(ctx, r, "died", {}, 137);
         try {
             if (r.autoRemove) {
                 ctx.store().removeContainer(r.id);

@@ -12,6 +12,7 @@
 #include "hutch/conf/seccomp.hpp"
 #include "hutch/engine/spec/capabilities.hpp"
 #include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/container/container_events.hpp"
 #include "hutch/engine/spec/etcfiles.hpp"
 #include "hutch/engine/info.hpp"
 #include "hutch/engine/spec/host_devices.hpp"
@@ -256,6 +257,8 @@ const RuntimeStatus& Launch::awaitStarted() {
     rec_.exitCode = 0;
     rec_.error.clear();
     saveContainer(ctx_, rec_);
+    recordContainerEvent(ctx_, rec_, "init");
+    recordContainerEvent(ctx_, rec_, "start");
     starting_.reset();  // running: rm may kill it now
     return status_;
 }
@@ -268,7 +271,9 @@ int Launch::wait() {
 }
 
 int Launch::finish(int runtimeCode) {
+    if (status_.started) recordContainerEvent(ctx_, rec_, "died", {}, runtimeCode);
     net_.teardown();
+    recordContainerEvent(ctx_, rec_, "cleanup");
     rec_.netState = {};
     rec_.status = ContainerStatus::Exited;
     rec_.pid = 0;
@@ -295,6 +300,7 @@ int Launch::finish(int runtimeCode) {
             ctx_.store().removeContainer(now.id);
             removeContainerStartLock(ctx_, now.id);
             log::debug("launch: container {} removed", now.id);
+            recordContainerEvent(ctx_, now, "remove");
             removeAnonymousVolumes(ctx_, now.anonymousVolumes);
         } else {
             saveContainer(ctx_, now);

@@ -14,6 +14,7 @@
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/container/container_events.hpp"
 #include "hutch/engine/launch/monitor.hpp"
 #include "hutch/engine/spec/signals.hpp"
 #include "hutch/runtime/session.hpp"
@@ -85,6 +86,7 @@ void stopContainer(Context& ctx, const std::string& nameOrId, std::optional<int>
     } catch (const NotFound&) {
         // It stopped and was removed meanwhile (--rm, or an rm -f racing us): stopped.
     }
+    recordContainerEvent(ctx, rec, "stop");
 }
 
 void killContainer(Context& ctx, const std::string& nameOrId, const std::string& signal) {
@@ -94,6 +96,7 @@ void killContainer(Context& ctx, const std::string& nameOrId, const std::string&
         throw Error("can only kill running containers. " + rec.id + " is in state " +
                     statusName(effectiveStatus(rec)) + ": container state improper");
     if (::kill(rec.pid, sig) != 0) throw SysError(errno, "kill container " + rec.id);
+    recordContainerEvent(ctx, rec, "kill", {{"signal", std::to_string(sig)}});
 }
 
 int waitContainer(Context& ctx, const std::string& nameOrId) {

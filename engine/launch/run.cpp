@@ -14,6 +14,7 @@
 #include "hutch/conf/seccomp.hpp"
 #include "hutch/engine/spec/capabilities.hpp"
 #include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/container/container_events.hpp"
 #include "hutch/engine/spec/etcfiles.hpp"
 #include "hutch/engine/spec/host_devices.hpp"
 #include "hutch/engine/image/images.hpp"
@@ -58,6 +59,7 @@ void autoRemove(Context& ctx, const ContainerRecord& rec) {
     try {
         ctx.store().removeContainer(rec.id);
         log::debug("run: container {} removed", rec.id);
+        recordContainerEvent(ctx, rec, "remove");
         removeAnonymousVolumes(ctx, rec.anonymousVolumes);
     } catch (const std::exception& e) {
         log::error("removing container {}: {}", rec.id, e.what());
@@ -76,6 +78,7 @@ int runForeground(Context& ctx, ContainerRecord& rec, bool keepStdin) {
     launch.spawn(stdio);
     SignalForwarder fwd(launch.runtimePid());
     const RuntimeStatus& st = launch.awaitStarted();
+    if (st.started) recordContainerEvent(ctx, rec, "attach");
     int code = launch.finish(launch.wait());
     if (!st.started) {
         if (code == 126 || code == 127) throw CommandError(code, rec.error);
@@ -234,6 +237,7 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
         throw;
     }
     log::debug("run: container {} created", rec.id);
+    recordContainerEvent(ctx, rec, "create");
     if (!req.cidFile.empty()) {
         try {
             fsutil::writeFileAtomic(req.cidFile, rec.id, 0644, fsutil::Sync::Volatile);

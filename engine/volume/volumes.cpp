@@ -11,6 +11,7 @@
 #include "hutch/common/log.hpp"
 #include "hutch/engine/container/container_record.hpp"
 #include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/core/events.hpp"
 #include "hutch/engine/spec/mountspec.hpp"
 #include "hutch/storage/store.hpp"
 
@@ -177,6 +178,7 @@ Volume createVolume(Context& ctx, const VolumeCreateOptions& opts, bool locked) 
     }
     v.mountpoint = fsutil::join(volumeDir(ctx, name), "_data");
     log::debug("volumes: created {}", name);
+    recordEvent(ctx, "volume", "create", "", name, "");
     return v;
 }
 
@@ -232,6 +234,7 @@ void removeVolume(Context& ctx, const std::string& name, bool force) {
     }
     cleanLeftovers(volumesDir(ctx));
     removeVolumeDir(ctx, name);
+    recordEvent(ctx, "volume", "remove", "", name, "");
 }
 
 std::vector<std::string> pruneVolumes(Context& ctx) {
@@ -243,6 +246,7 @@ std::vector<std::string> pruneVolumes(Context& ctx) {
         if (n.empty() || n[0] == '.' || n == "volumes.lock" || !findVolume(ctx, n)) continue;
         if (std::find(used.begin(), used.end(), n) != used.end()) continue;
         removeVolumeDir(ctx, n);
+        recordEvent(ctx, "volume", "prune", "", n, "");
         removed.push_back(n);
     }
     cleanLeftovers(volumesDir(ctx));
@@ -285,6 +289,7 @@ void removeAnonymousVolumes(Context& ctx, const std::vector<std::string>& names)
             auto v = findVolume(ctx, n);
             if (!v || !v->anonymous || !usersLocked(ctx, n).empty()) continue;
             removeVolumeDir(ctx, n);
+            recordEvent(ctx, "volume", "remove", "", n, "");
             log::debug("volumes: removed anonymous volume {}", n);
         }
     } catch (const std::exception& e) {
