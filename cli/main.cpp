@@ -20,6 +20,10 @@
 
 using namespace hutch;
 
+namespace hutch::cli {
+void registerEvents(Registry& r);  // cli/events.cpp
+}
+
 namespace {
 
 int printError(const std::string& msg, int code) {
@@ -184,6 +188,7 @@ int main(int argc, char** argv) {
         {"unmount", cli::registerUnmount},
         {"umount", cli::registerUnmount},
         {"unshare", cli::registerUnshare},
+        {"events", cli::registerEvents},
     };
     // `container VERB` and `image VERB` are the top-level verbs under another name (podman's
     // management commands): the group's word is dropped and the verb renamed where it differs

@@ -14,6 +14,8 @@
 #include "hutch/engine/system_check.hpp"
 
 namespace hutch::cli {
+/// `system events` (cli/events.cpp).
+void addSystemEvents(CLI::App* system, Registry& r);
 namespace {
 
 /// go-units HumanSize as `system df` prints it: decimal units, 4 significant digits, no
@@ -224,6 +226,7 @@ void registerSystem(Registry& r) {
     registerReset(sys, r);
     registerMigrate(sys, r);
     registerCheck(sys, r);
+    addSystemEvents(sys, r);
 }
 
 }  // namespace hutch::cli
