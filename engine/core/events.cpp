@@ -256,6 +256,9 @@ void appendEvent(const std::string& path, Event e, uint64_t maxSize) {
         r.name = path;
         r.timeNano = e.timeNano;
         rotation = eventToJson(r).dump() + "\n";
+        // Strictly after the rotation: a follower skips what is not newer than it has read.
+        e.timeNano = std::max(nowNano(), r.timeNano + 1);
+        line = eventToJson(e).dump() + "\n";
     }
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
     if (!fd) throw SysError(errno, "open " + path);
