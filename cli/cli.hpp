@@ -100,6 +100,7 @@ void addDiff(CLI::App* parent, Registry& r, engine::DiffTarget target);
 void registerMount(Registry& r);    ///< mount
 void registerUnmount(Registry& r);  ///< unmount, umount
 void registerUnshare(Registry& r);
+void registerHealthcheck(Registry& r);  ///< healthcheck run
 
 /// Prints `warning` and podman's "Are you sure you want to continue? [y/N] ", reads one
 /// line of stdin: true when it starts with y/Y (EOF = no).

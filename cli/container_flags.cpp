@@ -171,6 +171,15 @@ std::shared_ptr<ContainerFlags> addContainerFlags(CLI::App* sub) {
     // The process's kernel settings and resources (specgen, runtime).
 
     // Health checks and restart policy (the monitor).
+    sub->add_option("--restart", o->req.config.restart.name,
+                    "Restart policy to apply when a container exits (\"always\"|\"no\"|\"on-failure\"|\"unless-stopped\")");
+    auto& health = o->req.config.health;
+    sub->add_option("--health-cmd", health.cmd, "set a healthcheck command for the container ('none' disables the existing healthcheck)");
+    sub->add_option("--health-interval", health.interval, "set an interval for the healthcheck (a value of disable results in no automatic timer setup)");
+    sub->add_option("--health-retries", health.retries, "the number of retries allowed before a healthcheck is considered to be unhealthy");
+    sub->add_option("--health-timeout", health.timeout, "the maximum time allowed to complete the healthcheck before an interval is considered failed");
+    sub->add_option("--health-start-period", health.startPeriod, "the initialization time needed for a container to bootstrap");
+    sub->add_flag("--no-healthcheck", health.none, "Disable healthchecks on container");
 
     return o;
 }
@@ -227,6 +236,10 @@ engine::RunRequest containerRequest(CLI::App* sub, ContainerFlags& o) {
         req.config.logOptions[k] = v;
     }
     if (req.removeImage) req.autoRemove = true;
+    req.config.restart = engine::parseRestartPolicy(req.config.restart.name);
+    if (req.autoRemove && !req.config.restart.name.empty() && req.config.restart.name != "no")
+        throw InvalidArgument("the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"");
+    engine::validateHealthFlags(req.config.health);
     return req;
 }
 

@@ -189,6 +189,7 @@ int main(int argc, char** argv) {
         {"umount", cli::registerUnmount},
         {"unshare", cli::registerUnshare},
         {"events", cli::registerEvents},
+        {"healthcheck", cli::registerHealthcheck},
     };
     // `container VERB` and `image VERB` are the top-level verbs under another name (podman's
     // management commands): the group's word is dropped and the verb renamed where it differs

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "hutch/cli/cli.hpp"
+#include "hutch/engine/launch/healthcheck.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/jsonbytes.hpp"
@@ -111,8 +112,11 @@ void registerPs(Registry& r) {
                 std::string id = o->noTrunc ? c.id : c.id.substr(0, 12);
                 std::string created = engine::humanAgo(engine::parseRfc3339(c.created));
                 std::string status;
-                if (st == engine::ContainerStatus::Running)
+                if (st == engine::ContainerStatus::Running) {
                     status = "Up " + engine::humanAgo(engine::parseRfc3339(c.startedAt));
+                    // With a health check: "Up 5 seconds ago (healthy)".
+                    if (auto h = engine::loadHealth(ctx, c.id); !h.status.empty()) status += " (" + h.status + ")";
+                }
                 else if (st == engine::ContainerStatus::Exited)
                     status = "Exited (" + std::to_string(c.exitCode) + ") " +
                              engine::humanAgo(engine::parseRfc3339(c.finishedAt));

@@ -57,6 +57,19 @@ json ContainerRecord::toJson() const {
         cfg["gidMappings"] = formatIdMappings(config.gidMappings);
     }
     cfg["net"] = config.net.toJson();
+    // Health checks and restart policy.
+    if (!config.restart.name.empty()) cfg["restart"] = {{"name", config.restart.name}, {"retries", config.restart.retries}};
+    {
+        const HealthFlags& h = config.health;
+        json hj = json::object();
+        if (!h.cmd.empty()) hj["cmd"] = h.cmd;
+        if (!h.interval.empty()) hj["interval"] = h.interval;
+        if (!h.timeout.empty()) hj["timeout"] = h.timeout;
+        if (!h.startPeriod.empty()) hj["startPeriod"] = h.startPeriod;
+        if (h.retries) hj["retries"] = *h.retries;
+        if (h.none) hj["none"] = true;
+        if (!hj.empty()) cfg["health"] = hj;
+    }
     if (!config.mounts.empty()) {
         json ms = json::array();
         for (const auto& m : config.mounts) ms.push_back(m.toJson());
@@ -85,6 +98,8 @@ json ContainerRecord::toJson() const {
                   {"startedAt", startedAt},
                   {"finishedAt", finishedAt},
                   {"error", error},
+                  {"restartCount", restartCount},
+                  {"stoppedByUser", stoppedByUser},
                   {"network", netState.toJson()}}}};
 }
 
@@ -131,6 +146,20 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         for (const auto& m : c.value("gidMappings", std::vector<std::string>{})) r.config.gidMappings.push_back(parseIdMapFlag("gidMappings", m));
         if (c.contains("mounts"))
             for (const auto& m : c["mounts"]) r.config.mounts.push_back(MountSpec::fromJson(m));
+        // Health checks and restart policy.
+        if (c.contains("restart")) {
+            r.config.restart.name = c["restart"].value("name", "");
+            r.config.restart.retries = c["restart"].value("retries", 0u);
+        }
+        if (c.contains("health")) {
+            const json& h = c["health"];
+            r.config.health.cmd = h.value("cmd", "");
+            r.config.health.interval = h.value("interval", "");
+            r.config.health.timeout = h.value("timeout", "");
+            r.config.health.startPeriod = h.value("startPeriod", "");
+            if (h.contains("retries")) r.config.health.retries = h["retries"].get<int>();
+            r.config.health.none = h.value("none", false);
+        }
         r.volumes = j.value("volumes", std::vector<std::string>{});
         r.anonymousVolumes = j.value("anonymousVolumes", std::vector<std::string>{});
         r.autoRemove = j.value("autoRemove", false);
@@ -148,6 +177,8 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.startedAt = s.value("startedAt", "");
         r.finishedAt = s.value("finishedAt", "");
         r.error = s.value("error", "");
+        r.restartCount = s.value("restartCount", 0u);
+        r.stoppedByUser = s.value("stoppedByUser", false);
         if (s.contains("network")) r.netState = NetworkState::fromJson(s["network"]);
         return r;
     } catch (const json::exception& e) {

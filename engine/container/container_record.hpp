@@ -41,6 +41,8 @@ struct ContainerRecord {
     NetworkState netState;          ///< the private network while running (netconf.hpp)
     std::vector<std::string> volumes;           ///< named volumes it mounts (anonymous ones too)
     std::vector<std::string> anonymousVolumes;  ///< the anonymous ones: removed by rm -v and --rm
+    unsigned restartCount = 0;      ///< restarts the monitor made by the --restart policy since the last start
+    bool stoppedByUser = false;     ///< stop/kill through hutch since the last start: not restarted
 
     nlohmann::json toJson() const;
     /// Throws Error naming the container when the metadata is not a record.

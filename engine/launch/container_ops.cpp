@@ -11,6 +11,7 @@
 #include "hutch/engine/container/container_events.hpp"
 #include "hutch/engine/container/containers.hpp"
 #include "hutch/engine/container/network_cleanup.hpp"
+#include "hutch/engine/launch/healthcheck.hpp"
 #include "hutch/engine/spec/signals.hpp"
 #include "hutch/engine/volume/volumes.hpp"
 #include "hutch/storage/store.hpp"
@@ -106,13 +107,32 @@ nlohmann::ordered_json inspectMounts(Context& ctx, const ContainerRecord& r) {
 
 }  // namespace
 
+namespace {
+
+/// Health checks and restart policy: HostConfig.RestartPolicy, Config.Healthcheck and
+/// State.Health (with a health check) as podman shows them.
+void addMonitorFields(Context& ctx, const ContainerRecord& r, nlohmann::ordered_json& j) {
+    j["HostConfig"]["RestartPolicy"] = {{"Name", r.config.restart.name},
+                                        {"MaximumRetryCount", r.config.restart.retries}};
+    std::optional<HealthConfig> hc;
+    try {
+        hc = containerHealthcheck(ctx, r);
+    } catch (const NotFound&) {
+    }
+    if (!hc) return;
+    j["Config"]["Healthcheck"] = hc->toInspect();
+    j["State"]["Health"] = loadHealth(ctx, r.id).toJson();
+}
+
+}  // namespace
+
 nlohmann::ordered_json inspectContainer(Context& ctx, const ContainerRecord& r) {
     auto& store = ctx.store();
     ContainerStatus st = effectiveStatus(r);
     std::string path = r.args.empty() ? "" : r.args[0];
     std::vector<std::string> args(r.args.begin() + (r.args.empty() ? 0 : 1), r.args.end());
     std::string runDir = store.containerRunDir(r.id);
-    return nlohmann::ordered_json{{"Id", r.id},
+    nlohmann::ordered_json j{{"Id", r.id},
                 {"Created", r.created},
                 {"Path", path},
                 {"Args", args},
@@ -136,7 +156,7 @@ nlohmann::ordered_json inspectContainer(Context& ctx, const ContainerRecord& r) 
                 {"HostnamePath", runDir + "/hostname"},
                 {"HostsPath", runDir + "/hosts"},
                 {"Name", r.name},
-                {"RestartCount", 0},
+                {"RestartCount", r.restartCount},
                 {"Driver", store.driverName()},
                 {"Config",
                  {{"Hostname", effectiveHostname(r.config, r.id)},
@@ -163,6 +183,8 @@ nlohmann::ordered_json inspectContainer(Context& ctx, const ContainerRecord& r) 
                   {"IDMappings",
                    {{"UidMap", formatIdMappings(r.config.uidMappings)}, {"GidMap", formatIdMappings(r.config.gidMappings)}}}}},
                 {"Mounts", inspectMounts(ctx, r)}};
+    addMonitorFields(ctx, r, j);
+    return j;
 }
 
 }  // namespace hutch::engine

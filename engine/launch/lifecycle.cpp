@@ -52,18 +52,39 @@ ContainerRecord awaitExited(Context& ctx, const std::string& id, std::optional<C
     }
 }
 
+/// A container stopped or killed through hutch is not restarted by its --restart policy
+/// (the monitor reads this after the exit; also when it is between two runs).
+void markStoppedByUser(Context& ctx, ContainerRecord& rec) {
+    const std::string& policy = rec.config.restart.name;
+    if (policy.empty() || policy == "no" || rec.stoppedByUser) return;
+    if (rec.status == ContainerStatus::Created) return;
+    rec.stoppedByUser = true;
+    // Only the flag changes: the stored record, not the effective one read for the verb.
+    auto c = ctx.store().lookupContainer(rec.id);
+    if (!c) return;
+    ContainerRecord raw = ContainerRecord::fromJson(jsonbytes::parse(c->metadata));
+    raw.stoppedByUser = true;
+    saveContainer(ctx, raw);
+}
+
 }  // namespace
 
 bool startContainer(Context& ctx, const std::string& nameOrId) {
     ContainerRecord rec = loadContainer(ctx, nameOrId);
     if (alive(rec)) return false;
     rec.status = ContainerStatus::Created;
+    if (rec.stoppedByUser || rec.restartCount != 0) {  // a start by the user begins the policy anew
+        rec.stoppedByUser = false;
+        rec.restartCount = 0;
+        saveContainer(ctx, rec);
+    }
     startDetached(ctx, rec);
     return true;
 }
 
 void stopContainer(Context& ctx, const std::string& nameOrId, std::optional<int> timeout) {
     ContainerRecord rec = loadContainer(ctx, nameOrId);
+    markStoppedByUser(ctx, rec);
     if (!alive(rec)) return;
     int sig = rec.stopSignal.empty() ? SIGTERM : parseSignal(rec.stopSignal);
     int secs = timeout.value_or(rec.stopTimeout);
@@ -95,6 +116,7 @@ void killContainer(Context& ctx, const std::string& nameOrId, const std::string&
     if (!alive(rec))
         throw Error("can only kill running containers. " + rec.id + " is in state " +
                     statusName(effectiveStatus(rec)) + ": container state improper");
+    markStoppedByUser(ctx, rec);
     if (::kill(rec.pid, sig) != 0) throw SysError(errno, "kill container " + rec.id);
     recordContainerEvent(ctx, rec, "kill", {{"signal", std::to_string(sig)}});
 }

@@ -26,6 +26,7 @@
 #include "hutch/engine/container/attach.hpp"
 #include "hutch/engine/container/containers.hpp"
 #include "hutch/engine/network/network.hpp"
+#include "hutch/engine/launch/healthcheck.hpp"
 #include "hutch/engine/launch/launch.hpp"
 #include "hutch/engine/core/runtime_proc.hpp"
 #include "hutch/engine/launch/sdnotify.hpp"
@@ -124,7 +125,34 @@ void report(int& fd, const ipc::MonitorReply& m) {
     fd = -1;
 }
 
-int monitor(Context& ctx, const std::string& id, int& syncFd) {
+/// Runs `hutch healthcheck run ID` (our own binary, with our global options) with no
+/// standard streams; returns its pid, -1 when it could not be started.
+pid_t spawnHealthcheck(Context& ctx, const std::string& id) {
+    const auto& g = ctx.options();
+    std::vector<std::string> args = {"hutch"};
+    if (!g.root.empty()) args.insert(args.end(), {"--root", g.root});
+    if (!g.runroot.empty()) args.insert(args.end(), {"--runroot", g.runroot});
+    if (!g.storageDriver.empty()) args.insert(args.end(), {"--storage-driver", g.storageDriver});
+    args.insert(args.end(), {"healthcheck", "run", id});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        int nul = ::open("/dev/null", O_RDWR);
+        ::dup2(nul, 0);
+        ::dup2(nul, 1);
+        ::dup2(nul, 2);
+        ::execv("/proc/self/exe", argv.data());
+        _exit(125);
+    }
+    return pid;
+}
+
+/// One run of the container under this monitor, from its start to its recorded exit.
+/// `started` says whether the container's process ran. Returns the monitor's exit code.
+int monitorRun(Context& ctx, const std::string& id, int& syncFd, bool& started) {
+    started = false;
     ContainerRecord rec = loadContainer(ctx, id);
     // --sdnotify: with "container" the container reports READY=1 on our socket and the
     // caller (run -d, start) is answered only then; our own caller's NOTIFY_SOCKET (hutch
@@ -191,6 +219,23 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
     bool waitingReady = false;  // the caller waits for READY=1 until readyBy
     Clock::time_point readyBy{};
     const RuntimeStatus& st = launch->awaitStarted();
+    started = st.started;
+    // The health check runs every interval while the container runs (interval 0: only by
+    // `healthcheck run`).
+    std::optional<HealthConfig> health;
+    if (st.started) {
+        try {
+            health = containerHealthcheck(ctx, rec);
+            if (health) resetHealth(ctx, id);
+        } catch (const std::exception& e) {
+            log::warn("container {}: health check: {}", id, e.what());
+        }
+        if (health && health->intervalNs <= 0) health.reset();
+    }
+    auto interval = std::chrono::nanoseconds(health ? health->intervalNs : 0);
+    Clock::time_point nextCheck = Clock::now() + interval;
+    pid_t checkPid = -1;
+    UniqueFd checkDone;  // pidfd of the running check
     if (st.started) {
         if (notify) {
             waitingReady = true;
@@ -222,7 +267,8 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
         if (open == 0 && (!rtExited || readable(rtExited.get()))) break;  // exited before READY=1: answered below
         std::vector<pollfd> fds = {{streams[0], POLLIN, 0}, {streams[1], POLLIN, 0},
                                    {notify ? notify->fd() : -1, POLLIN, 0},
-                                   {open == 0 ? rtExited.get() : -1, POLLIN, 0}};
+                                   {open == 0 ? rtExited.get() : -1, POLLIN, 0},
+                                   {checkDone ? checkDone.get() : -1, POLLIN, 0}};
         const size_t firstAttach = fds.size();
         if (attach) {
             fds.push_back({attach->listenFd(), POLLIN, 0});
@@ -233,10 +279,30 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(readyBy - Clock::now()).count();
             timeout = static_cast<int>(std::clamp<long long>(left, 0, 1 << 30));
         }
+        if (health && checkPid < 0 && open > 0) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(nextCheck - Clock::now()).count();
+            int t = static_cast<int>(std::clamp<long long>(left, 0, 1 << 30));
+            timeout = timeout < 0 ? t : std::min(timeout, t);
+        }
         int n = ::poll(fds.data(), fds.size(), timeout);
         if (n < 0) {
             if (errno == EINTR) continue;
             break;
+        }
+        if (checkPid > 0 && (fds[4].revents & POLLIN)) {
+            ::waitpid(checkPid, nullptr, 0);
+            checkPid = -1;
+            checkDone.reset();
+            nextCheck = Clock::now() + interval;
+        }
+        if (health && checkPid < 0 && open > 0 && Clock::now() >= nextCheck) {
+            checkPid = spawnHealthcheck(ctx, id);
+            if (checkPid > 0) checkDone.reset(static_cast<int>(::syscall(SYS_pidfd_open, checkPid, 0)));
+            if (checkPid <= 0 || !checkDone) {
+                if (checkPid > 0) ::waitpid(checkPid, nullptr, 0);
+                checkPid = -1;
+                nextCheck = Clock::now() + interval;
+            }
         }
         if (notify && (fds[2].revents & POLLIN) && notify->drainReady() && waitingReady) {
             waitingReady = false;
@@ -271,6 +337,10 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
     }
     logw.flush("stdout", pendOut);
     logw.flush("stderr", pendErr);
+    if (checkPid > 0) {  // the container is gone: so is what the check was running in it
+        ::kill(checkPid, SIGKILL);
+        ::waitpid(checkPid, nullptr, 0);
+    }
     int code = launch->wait();
     if (waitingReady) answer({true, 0, "", "container " + id + " exited before it reported READY=1 (--sdnotify=container)"});
     inW.reset();
@@ -281,6 +351,28 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
     // Attached clients learn the exit code last, once it is recorded.
     if (attach) attach->broadcast(AttachKind::Exit, std::to_string(code));
     return 0;
+}
+
+/// The monitor: runs the container, and again as its --restart policy says, until it ends
+/// for good (stopped or killed through hutch, removed, policy done, or a start failed).
+int monitor(Context& ctx, const std::string& id, int& syncFd) {
+    for (;;) {
+        bool started = false;
+        int rc = monitorRun(ctx, id, syncFd, started);
+        if (rc != 0 || !started) return rc;
+        ContainerRecord now;
+        try {
+            now = loadContainer(ctx, id);
+        } catch (const NotFound&) {
+            return 0;  // removed (--rm, rm -f)
+        }
+        if (now.status != ContainerStatus::Exited || now.autoRemove ||
+            !shouldRestart(now.config.restart, now.exitCode, now.restartCount, now.stoppedByUser))
+            return 0;
+        ++now.restartCount;
+        saveContainer(ctx, now);
+        log::debug("monitor: restarting container {} ({} restarts)", id, now.restartCount);
+    }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hutch/engine/spec/health.hpp"
 #include "hutch/engine/spec/host_devices.hpp"
 #include "hutch/engine/spec/netconf.hpp"
 #include "hutch/engine/spec/mountspec.hpp"
@@ -64,6 +65,8 @@ struct ContainerConfig {
     // The process's kernel settings and resources.
 
     // Health checks and restart policy.
+    RestartPolicy restart;                      ///< --restart (name "" = not given: no)
+    HealthFlags health;                         ///< --health-*, --no-healthcheck as given (effectiveHealthcheck)
 };
 
 /// Files the engine generated for the container, bind-mounted in.
