@@ -112,6 +112,28 @@ CheckRun execCheck(Context& ctx, const std::string& id, const std::vector<std::s
     return out;
 }
 
+/// A duration as Go prints a time.Duration: "1s", "1m30s", "1h0m0s", "1.5s", "500ms".
+std::string goDuration(int64_t ns) {
+    if (ns == 0) return "0s";
+    if (ns < 1'000'000'000) {
+        if (ns % 1'000'000 == 0) return std::to_string(ns / 1'000'000) + "ms";
+        if (ns % 1'000 == 0) return std::to_string(ns / 1'000) + "µs";
+        return std::to_string(ns) + "ns";
+    }
+    int64_t h = ns / 3'600'000'000'000, m = ns / 60'000'000'000 % 60;
+    int64_t sec = ns / 1'000'000'000 % 60, frac = ns % 1'000'000'000;
+    std::string s = std::to_string(sec);
+    if (frac) {
+        std::string f = fmt::format("{:09d}", frac);
+        while (f.back() == '0') f.pop_back();
+        s += "." + f;
+    }
+    s += "s";
+    if (h) return std::to_string(h) + "h" + std::to_string(m) + "m" + s;
+    if (m) return std::to_string(m) + "m" + s;
+    return s;
+}
+
 }  // namespace
 
 std::optional<HealthConfig> containerHealthcheck(Context& ctx, const ContainerRecord& rec) {
@@ -160,8 +182,6 @@ bool runHealthcheck(Context& ctx, const std::string& nameOrId) {
     res.exitCode = run.timedOut ? -1 : (run.exitCode == 0 ? 0 : 1);
     std::string text = run.output;
     while (!text.empty() && text.back() == '\n') text.pop_back();
-    if (run.timedOut)
-        text = fmt::format("healthcheck command exceeded timeout of {}s", static_cast<double>(hc->timeoutNs) / 1e9);
     if (text.size() > kMaxOutput) text.resize(kMaxOutput);
     res.output = text;
     bool inStartPeriod = false;
@@ -175,6 +195,8 @@ bool runHealthcheck(Context& ctx, const std::string& nameOrId) {
         recordHealthResult(s, res, hc->retries, inStartPeriod);
         saveHealth(ctx, rec.id, s);
     }
+    // podman records the result, then fails the command (125).
+    if (run.timedOut) throw Error("healthcheck command exceeded timeout of " + goDuration(hc->timeoutNs));
     return res.exitCode == 0;
 }
 

@@ -25,8 +25,9 @@ void resetHealth(Context& ctx, const std::string& id);
 
 /// `healthcheck run`: runs the check once now (in the container, output and exit code
 /// recorded, killed after its timeout) and records the result. Returns true when it passed.
-/// Throws NotFound, Error("container ID is not running") and Error("container ID has no
-/// defined healthcheck") as podman (exit 125).
+/// Throws NotFound, Error("container ID is not running"), Error("container ID has no
+/// defined healthcheck") and, with the result recorded (exit code -1), Error("healthcheck
+/// command exceeded timeout of 1s") as podman (exit 125).
 bool runHealthcheck(Context& ctx, const std::string& nameOrId);
 
 }  // namespace hutch::engine
