@@ -169,6 +169,55 @@ std::shared_ptr<ContainerFlags> addContainerFlags(CLI::App* sub) {
     sub->add_option("--log-opt", o->logOpts, "Logging driver options (path=FILE, max-size=SIZE, tag=)")->allow_extra_args(false);
 
     // The process's kernel settings and resources (specgen, runtime).
+    auto& proc = o->req.config.proc;
+    auto intFlag = [](const std::string& flag, const std::string& v, bool isUnsigned) {
+        size_t i = (!isUnsigned && !v.empty() && (v[0] == '-' || v[0] == '+')) ? 1 : 0;
+        bool ok = i < v.size() && v.size() - i <= 18;
+        for (size_t k = i; ok && k < v.size(); ++k) ok = v[k] >= '0' && v[k] <= '9';
+        if (!ok)
+            throw CLI::ValidationError("invalid argument \"" + v + "\" for \"" + flag + "\" flag: strconv." +
+                                       (isUnsigned ? "ParseUint" : "ParseInt") + ": parsing \"" + v + "\": invalid syntax");
+        return std::stoll(v);
+    };
+    sub->add_option("--ulimit", proc.ulimits, "Ulimit options (TYPE=SOFT[:HARD], or host)")->allow_extra_args(false);
+    sub->add_option("--sysctl", proc.sysctls, "Sysctl options (NAME=VALUE)")->allow_extra_args(false);
+    sub->add_option_function<std::string>(
+        "--shm-size",
+        [o](const std::string& v) {
+            try {
+                o->req.config.proc.shmSize = engine::parseShmSize(v);
+            } catch (const InvalidArgument& e) {
+                throw CLI::ValidationError(e.what());
+            }
+        },
+        "Size of /dev/shm (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))");
+    sub->add_option_function<std::string>(
+        "--oom-score-adj",
+        [o, intFlag](const std::string& v) {
+            long long n = intFlag("--oom-score-adj", v, false);
+            if (n < -1000 || n > 1000)
+                throw CLI::ValidationError("oom_score_adj must be between -1000 and 1000: " + v);
+            o->req.config.proc.oomScoreAdj = static_cast<int>(n);
+        },
+        "Tune the host's OOM preferences (-1000 to 1000)");
+    sub->add_option_function<std::string>(
+        "--pids-limit", [o, intFlag](const std::string& v) { o->req.config.proc.pidsLimit = intFlag("--pids-limit", v, false); },
+        "Tune container pids limit (set -1 for unlimited)");
+    sub->add_option("--umask", proc.umask, "Set umask in container (default 0022)");
+    sub->add_option("--group-add", proc.groupAdd, "Add additional groups to the primary container process. 'keep-groups' allows container processes to use supplementary groups.")
+        ->allow_extra_args(false);
+    sub->add_option("--device", proc.devices, "Add a host device to the container (HOST[:CONTAINER][:PERMS])")
+        ->allow_extra_args(false);
+    sub->add_option("--device-cgroup-rule", proc.deviceCgroupRules, "Add a rule to the cgroup allowed devices list")
+        ->allow_extra_args(false);
+    sub->add_option("--ipc", proc.ipc, "IPC namespace to use (private, shareable, host, none, container:NAME)");
+    sub->add_option("--pid", proc.pid, "PID namespace to use (private, host, container:NAME)");
+    sub->add_flag("--init", proc.init, "Run an init binary inside the container that forwards signals and reaps processes");
+    sub->add_option("--init-path", proc.initPath, "Path to the container-init binary");
+    sub->add_option_function<std::string>(
+        "--preserve-fds",
+        [o, intFlag](const std::string& v) { o->req.config.proc.preserveFds = static_cast<unsigned>(intFlag("--preserve-fds", v, true)); },
+        "Pass a number of additional file descriptors into the container");
 
     // Health checks and restart policy (the monitor).
     sub->add_option("--restart", o->req.config.restart.name,
@@ -240,6 +289,7 @@ engine::RunRequest containerRequest(CLI::App* sub, ContainerFlags& o) {
     if (req.autoRemove && !req.config.restart.name.empty() && req.config.restart.name != "no")
         throw InvalidArgument("the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"");
     engine::validateHealthFlags(req.config.health);
+    engine::checkProcessFlags(req.config.proc, req.config.network);
     return req;
 }
 

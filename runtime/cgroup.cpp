@@ -125,4 +125,15 @@ void removeCgroup(const std::string& dir) noexcept {
     log::warn("cgroup {} could not be removed: {}", dir, std::strerror(errno));
 }
 
+void setPidsLimit(const std::string& dir, int64_t limit) {
+    std::string path = dir + "/pids.max";
+    std::string v = limit <= 0 ? "max" : std::to_string(limit);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);  // cgroupfs: written in place
+    if (fd < 0) throw SysError(errno, "open " + path + " (linux.resources.pids.limit)");
+    ssize_t n = ::write(fd, v.data(), v.size());
+    int err = errno;
+    ::close(fd);
+    if (n != static_cast<ssize_t>(v.size())) throw SysError(n < 0 ? err : EIO, "write " + v + " to " + path);
+}
+
 }  // namespace hutch::runtime

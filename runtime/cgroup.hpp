@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 
 namespace hutch::runtime {
@@ -34,5 +35,9 @@ std::string cgroupDirOf(pid_t pid);
 /// Removes the cgroup directory (and empty child cgroups the container made), retrying
 /// briefly while the last processes exit. Failures are logged, never thrown.
 void removeCgroup(const std::string& dir) noexcept;
+
+/// Writes `limit` to DIR/pids.max ("max" for a negative or zero limit), from
+/// linux.resources.pids.limit. Throws SysError naming the file.
+void setPidsLimit(const std::string& dir, int64_t limit);
 
 }  // namespace hutch::runtime

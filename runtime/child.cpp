@@ -84,6 +84,9 @@ void terminal(const Ctx& c) {
 }
 
 void sysctls(const Ctx& c) { applySysctl(c.spec->sysctl); }
+void oomScore(const Ctx& c) {
+    if (c.spec->process.oomScoreAdj) applyOomScoreAdj(*c.spec->process.oomScoreAdj);
+}
 void rlimits(const Ctx& c) { applyRlimits(c.spec->process.rlimits); }
 void cwd(const Ctx& c) {
     // The init's working directory is made when missing (as runc does); exec's must exist.
@@ -115,7 +118,7 @@ void parentDeathSignal(const Ctx&) {
 
 void closeInheritedFds(const Ctx&) {
     // Nothing the runtime inherited (engine pipes, the status fd, lock files) leaks into the
-    // container: fds >= 3 become close-on-exec. (A future --preserve-fds starts above them.)
+    // container: fds >= 3 become close-on-exec (--preserve-fds: execProcess dup2s its own).
 #ifdef SYS_close_range
     if (::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) == 0) return;
 #endif
@@ -147,7 +150,22 @@ void startGate(const Ctx& c) {
     if (n != 1) throw Error("the engine did not release the container (its network setup failed)");
 }
 
-[[noreturn]] void execProcess(const Ctx& c) { execWithReport(c.spec->process, gExe, c.origMask, c.syncFd); }
+[[noreturn]] void execProcess(const Ctx& c) {
+    int syncFd = c.syncFd;
+    if (c.preserveFds) {
+        // The preserved fds (RunOptions::preserveFds) take 3..3+N-1, without close-on-exec;
+        // the sync socket moves above them first when it is in the way.
+        int end = 3 + static_cast<int>(c.preserveFds);
+        if (syncFd < end && (syncFd = ::fcntl(c.syncFd, F_DUPFD_CLOEXEC, end)) < 0) syncFd = c.syncFd;
+        for (int i = 0; i < static_cast<int>(c.preserveFds); ++i)
+            if (::dup2(kPreservedFdBase + i, 3 + i) < 0) {
+                sendMsg(syncFd, SyncMsg::error("preserve-fds", errno, 125,
+                                               "--preserve-fds: fd " + std::to_string(3 + i) + " is not open"));
+                ::_exit(125);
+            }
+    }
+    execWithReport(c.spec->process, gExe, c.origMask, syncFd);
+}
 
 /// Which processes a step is for.
 enum class For { Create, Both };
@@ -179,6 +197,7 @@ const Step kSteps[] = {
     {"hostname", utsNames, For::Create},
     {"terminal", terminal, For::Both},
     {"rlimits", rlimits, For::Both},
+    {"oom-score-adj", oomScore, For::Both},
     {"cwd", cwd, For::Both},
     {"bounding-set", boundingSet, For::Both},
     {"seccomp", seccompEarly, For::Both},

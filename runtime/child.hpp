@@ -15,6 +15,9 @@
 namespace hutch::runtime {
 
 /// What the child gets from the parent (copied memory, no sharing).
+/// Where the runtime receives the fds to preserve (RunOptions::preserveFds).
+inline constexpr int kPreservedFdBase = 1000;
+
 struct ChildContext {
     const Spec* spec = nullptr;
     int syncFd = -1;       ///< child end of the sync socket (O_CLOEXEC)
@@ -23,6 +26,7 @@ struct ChildContext {
     const SeccompProgram* seccomp = nullptr;  ///< compiled linux.seccomp (parent), or null
     int startGateFd = -1;  ///< RunOptions::startGateFd: one byte to read before the exec
     bool joining = false;  ///< exec: the container exists; only the process steps run
+    unsigned preserveFds = 0;  ///< RunOptions::preserveFds: 1000.. become 3.. at the exec
 };
 
 /// Resets signal handlers, restores `mask` and execve()s `exe` with p.args and p.env. On

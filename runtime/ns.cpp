@@ -146,7 +146,7 @@ void joinNamespaces(const Spec& spec) {
     for (const auto& n : spec.namespaces) {
         if (n.path.empty()) continue;
         const NsKind* k = kindOf(n.type);
-        if (!k || !(k->flag & (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)))
+        if (!k || !(k->flag & (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID)))
             throw Error("linux.namespaces: cannot join a " + n.type + " namespace by path");
         UniqueFd fd(::open(n.path.c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd) throw SysError(errno, "open " + n.type + " namespace " + n.path);

@@ -51,7 +51,9 @@ void applyRlimits(const std::vector<Rlimit>& rlimits) {
 
 void switchUser(const Process& p) {
     std::vector<gid_t> groups(p.additionalGids.begin(), p.additionalGids.end());
-    if (::setgroups(groups.size(), groups.data()) != 0) {
+    if (p.keepOriginalGroups) {
+        // --group-add keep-groups: the caller's groups stay (they show as the overflow gid).
+    } else if (::setgroups(groups.size(), groups.data()) != 0) {
         // setgroups is denied in a user namespace whose gid_map was written unprivileged;
         // an empty list is then what we have anyway.
         if (!(errno == EPERM && groups.empty())) throw SysError(errno, "setgroups (process.user.additionalGids)");
@@ -144,6 +146,18 @@ void applySysctl(const std::vector<std::pair<std::string, std::string>>& sysctl)
         ::close(fd);
         if (n != static_cast<ssize_t>(v.size())) throw SysError(n < 0 ? err : EIO, "sysctl " + k + "=" + v);
     }
+}
+
+void applyOomScoreAdj(int value) {
+    std::string v = std::to_string(value);
+    int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) throw SysError(errno, "open /proc/self/oom_score_adj (process.oomScoreAdj)");
+    ssize_t n = ::write(fd, v.data(), v.size());
+    int err = errno;
+    ::close(fd);
+    if (n != static_cast<ssize_t>(v.size()))
+        throw SysError(n < 0 ? err : EIO, "write oom_score_adj " + v +
+                                              " (process.oomScoreAdj; lowering it needs CAP_SYS_RESOURCE on the host)");
 }
 
 }  // namespace hutch::runtime

@@ -42,4 +42,8 @@ std::string lookupExecutable(const std::string& cmd, const std::vector<std::stri
 /// Writes linux.sysctl entries to /proc/sys. Throws SysError naming the key.
 void applySysctl(const std::vector<std::pair<std::string, std::string>>& sysctl);
 
+/// Writes /proc/self/oom_score_adj (process.oomScoreAdj, -1000..1000). Throws SysError:
+/// lowering it below the current value needs CAP_SYS_RESOURCE over the host.
+void applyOomScoreAdj(int value);
+
 }  // namespace hutch::runtime

@@ -27,6 +27,9 @@ struct RunOptions {
     /// runtime first writes the container's pid on it (4 bytes, host byte order) once the
     /// process exists in its namespaces (its id maps written, its cgroup joined).
     int startGateFd = -1;
+    /// --preserve-fds N: fds 1000..1000+N-1 (the engine's kPreservedFdBase) become the
+    /// container process's 3..3+N-1.
+    unsigned preserveFds = 0;
 };
 
 /// Runs the container of `opts.bundle` to completion. Returns the init's exit code

@@ -100,6 +100,7 @@ int runContainer(const RunOptions& o) noexcept {
         if (!spec.cgroupsPath.empty()) {
             try {
                 cgroupDir = createCgroup(spec.cgroupsPath);
+                if (spec.pidsLimit) setPidsLimit(cgroupDir, *spec.pidsLimit);
             } catch (const Error& e) {
                 return reportFailure(o.statusFd, {"cgroup", e.what(), 0, 125});
             }
@@ -140,6 +141,7 @@ int runContainer(const RunOptions& o) noexcept {
         plan.child.spec = &spec;
         plan.child.cloneFlags = flags;
         plan.child.startGateFd = o.startGateFd;
+        plan.child.preserveFds = o.preserveFds;
         plan.child.seccomp = filter ? &*filter : nullptr;
         plan.prepare = [&](pid_t pid) {
             if (flags & CLONE_NEWUSER) {
@@ -209,6 +211,14 @@ int runtimeMain(int argc, char** argv) {
                 o.startGateFd = std::stoi(*v);
             } catch (...) {
                 return usage("--start-gate-fd: not a number: " + *v);
+            }
+        } else if (a == "--preserve-fds" || a.rfind("--preserve-fds=", 0) == 0) {
+            auto v = value("--preserve-fds");
+            if (!v) return usage("--preserve-fds needs a value");
+            try {
+                o.preserveFds = static_cast<unsigned>(std::stoul(*v));
+            } catch (const std::exception&) {
+                return usage("--preserve-fds: not a number: " + *v);
             }
         } else if (a == "--seccomp-cache" || a.rfind("--seccomp-cache=", 0) == 0) {
             auto v = value("--seccomp-cache");

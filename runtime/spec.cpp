@@ -98,6 +98,9 @@ Spec parseSpec(const std::string& text, const std::string& bundleDir, const std:
     pr.cwd = r.get<std::string>(*p, "cwd", "process");
     if (pr.cwd.empty() || pr.cwd[0] != '/') r.fail("process.cwd must be an absolute path, got \"" + pr.cwd + "\"");
     pr.noNewPrivileges = r.get<bool>(*p, "noNewPrivileges", "process");
+    if (p->contains("oomScoreAdj")) pr.oomScoreAdj = r.get<int>(*p, "oomScoreAdj", "process");
+    if (const json* an = r.obj(j, "annotations", ""))
+        pr.keepOriginalGroups = an->value("run.oci.keep_original_groups", "") == "1";
     if (const json* c = r.obj(*p, "capabilities", "process")) {
         Capabilities caps;
         using V = std::vector<std::string>;
@@ -135,9 +138,9 @@ Spec parseSpec(const std::string& text, const std::string& bundleDir, const std:
                 bool known = false;
                 for (const char* t : kNamespaceTypes) known |= ns.type == t;
                 if (!known) r.fail("linux.namespaces: unknown type \"" + ns.type + "\"");
-                if (!ns.path.empty() && ns.type != "network" && ns.type != "ipc" && ns.type != "uts")
+                if (!ns.path.empty() && ns.type != "network" && ns.type != "ipc" && ns.type != "uts" && ns.type != "pid")
                     r.fail("linux.namespaces: joining an existing " + ns.type + " namespace (path \"" + ns.path +
-                           "\") is not supported; only network, ipc and uts namespaces can be joined");
+                           "\") is not supported; only network, ipc, uts and pid namespaces can be joined");
                 if (!ns.path.empty() && ns.path[0] != '/')
                     r.fail("linux.namespaces[].path must be absolute, got \"" + ns.path + "\"");
                 s.namespaces.push_back(std::move(ns));
@@ -169,6 +172,9 @@ Spec parseSpec(const std::string& text, const std::string& bundleDir, const std:
         s.rootfsPropagation = r.get<std::string>(*l, "rootfsPropagation", "linux");
         if (const json* sc = r.obj(*l, "seccomp", "linux")) s.seccomp = parseSeccomp(*sc, fileName);
         s.cgroupsPath = r.get<std::string>(*l, "cgroupsPath", "linux");
+        if (const json* res = r.obj(*l, "resources", "linux"))
+            if (const json* pids = r.obj(*res, "pids", "linux.resources"))
+                s.pidsLimit = r.get<int64_t>(*pids, "limit", "linux.resources.pids");
         if (!s.cgroupsPath.empty() && (s.cgroupsPath[0] != '/' || s.cgroupsPath.find("..") != std::string::npos))
             r.fail("linux.cgroupsPath must be an absolute cgroup path without \"..\", got \"" + s.cgroupsPath + "\"");
     }

@@ -22,7 +22,7 @@ struct Mount {
 
 /// config-linux.md "Namespaces": type is pid|network|mount|ipc|uts|user|cgroup; a path
 /// (an nsfs file such as /proc/PID/ns/net or a bind mount of one) joins that namespace
-/// with setns(2) instead of creating one: supported for network, ipc and uts.
+/// with setns(2) instead of creating one: supported for network, ipc, uts and pid.
 struct Namespace {
     std::string type, path;
 };
@@ -56,6 +56,10 @@ struct Process {
     std::optional<Capabilities> capabilities;  ///< absent = leave capabilities alone
     std::vector<Rlimit> rlimits;
     bool noNewPrivileges = false;
+    std::optional<int> oomScoreAdj;  ///< process.oomScoreAdj, written to /proc/self/oom_score_adj
+    /// crun's annotation run.oci.keep_original_groups=1 (podman's --group-add keep-groups):
+    /// setgroups is not called, the caller's supplementary groups stay.
+    bool keepOriginalGroups = false;
 };
 
 /// The parsed config.json.
@@ -74,6 +78,7 @@ struct Spec {
     std::string rootfsPropagation;  ///< "" = rslave
     std::optional<Seccomp> seccomp; ///< linux.seccomp; absent = no filter
     std::string cgroupsPath;        ///< linux.cgroupsPath (absolute, cgroup v2); "" = stay in ours
+    std::optional<int64_t> pidsLimit;  ///< linux.resources.pids.limit (-1 = max), with cgroupsPath
 
     bool hasNamespace(const std::string& type) const;
 };

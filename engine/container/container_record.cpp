@@ -70,6 +70,7 @@ json ContainerRecord::toJson() const {
         if (h.none) hj["none"] = true;
         if (!hj.empty()) cfg["health"] = hj;
     }
+    if (auto proc = config.proc.toJson(); !proc.empty()) cfg["proc"] = proc;
     if (!config.mounts.empty()) {
         json ms = json::array();
         for (const auto& m : config.mounts) ms.push_back(m.toJson());
@@ -130,6 +131,7 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.config.sdNotify = c.value("sdNotify", "");
         r.config.cgroupns = c.value("cgroupns", "private");
         if (c.contains("net")) r.config.net = NetworkOptions::fromJson(c["net"]);
+        if (c.contains("proc")) r.config.proc = ProcessFlags::fromJson(c["proc"]);
         if (c.contains("entrypoint")) r.config.entrypoint = c["entrypoint"].get<std::vector<std::string>>();
         r.config.labels = c.value("labels", std::map<std::string, std::string>{});
         r.config.annotations = c.value("annotations", std::map<std::string, std::string>{});

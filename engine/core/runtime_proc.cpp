@@ -59,11 +59,16 @@ pid_t spawnRuntimeVerb(const std::string& verb, const std::vector<std::string>& 
     std::vector<const char*> argv;
     for (size_t i = 1; i < cmd.size(); ++i) argv.push_back(cmd[i].c_str());
     argv.insert(argv.end(), {"--status-fd", "3"});
+    std::string preserve = std::to_string(stdio.preserveFds);
+    if (stdio.preserveFds) argv.insert(argv.end(), {"--preserve-fds", preserve.c_str()});
     for (const auto& a : args) argv.push_back(a.c_str());
     argv.push_back(nullptr);
     pid_t pid = ::fork();
     if (pid < 0) throw SysError(errno, "fork");
     if (pid == 0) {
+        // First, before 3 and 4 are taken: the caller's fds for the container, moved up.
+        for (unsigned i = 0; i < stdio.preserveFds; ++i)
+            if (::dup2(3 + static_cast<int>(i), kPreservedFdBase + static_cast<int>(i)) < 0) _exit(125);
         if (stdio.in >= 0) ::dup2(stdio.in, 0);
         if (stdio.out >= 0) ::dup2(stdio.out, 1);
         if (stdio.err >= 0) ::dup2(stdio.err, 2);

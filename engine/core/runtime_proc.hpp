@@ -21,7 +21,14 @@ using RuntimeStatus = ipc::RuntimeStatus;
 /// Standard streams for the runtime: -1 keeps ours.
 struct RuntimeStdio {
     int in = -1, out = -1, err = -1;
+    /// --preserve-fds: our fds 3..3+N-1 become the container process's 3..3+N-1 (handed to
+    /// the runtime as kPreservedFdBase.. with `--preserve-fds N`).
+    unsigned preserveFds = 0;
 };
+
+/// Where the runtime receives the fds to preserve (RuntimeStdio::preserveFds): far above
+/// the status and start gate fds.
+inline constexpr int kPreservedFdBase = 1000;
 
 /// Where the runtime caches compiled seccomp programs (`--seccomp-cache`): set once the
 /// store is open (<runroot>/seccomp); "" = no cache.

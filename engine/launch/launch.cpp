@@ -17,6 +17,7 @@
 #include "hutch/engine/info.hpp"
 #include "hutch/engine/spec/host_devices.hpp"
 #include "hutch/engine/image/images.hpp"
+#include "hutch/engine/launch/procflags_host.hpp"
 #include "hutch/engine/spec/user.hpp"
 #include "hutch/engine/volume/volume_mounts.hpp"
 #include "hutch/engine/volume/volumes.hpp"
@@ -135,6 +136,7 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::str
         }
     }
     if (rec.config.privileged) in.hostDevices = hostDevices("/dev", ctx.rootless());
+    in.procHost = resolveProcessHost(ctx, rec, rootfs, containerCgroupPath(rec.id));
     rlimit rl{};
     if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) in.nofileLimit = rl.rlim_max;
     std::string hostname = effectiveHostname(rec.config, rec.id);

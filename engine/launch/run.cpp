@@ -70,6 +70,7 @@ void autoRemove(Context& ctx, const ContainerRecord& rec) {
 int runForeground(Context& ctx, ContainerRecord& rec, bool keepStdin) {
     Launch launch(ctx, rec);
     RuntimeStdio stdio;
+    stdio.preserveFds = rec.config.proc.preserveFds;
     UniqueFd devnull;
     if (!keepStdin) {
         devnull.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));

@@ -306,13 +306,15 @@ json buildSpec(const SpecInputs& in) {
 
     json annotations = c.annotations;
     annotations["io.hutch.container.id"] = in.containerId;
-    return json{{"ociVersion", "1.0.2"},
-                {"process", process},
-                {"root", {{"path", in.rootfs}, {"readonly", c.readOnly}}},
-                {"hostname", hostname},
-                {"mounts", mounts},
-                {"annotations", annotations},
-                {"linux", linux}};
+    json spec = {{"ociVersion", "1.0.2"},
+                 {"process", process},
+                 {"root", {{"path", in.rootfs}, {"readonly", c.readOnly}}},
+                 {"hostname", hostname},
+                 {"mounts", mounts},
+                 {"annotations", annotations},
+                 {"linux", linux}};
+    applyProcessFlags(spec, c.proc, in.procHost, in.rootless, c.network);
+    return spec;
 }
 
 }  // namespace hutch::engine

@@ -11,6 +11,7 @@
 #include "hutch/engine/spec/health.hpp"
 #include "hutch/engine/spec/host_devices.hpp"
 #include "hutch/engine/spec/netconf.hpp"
+#include "hutch/engine/spec/procflags.hpp"
 #include "hutch/engine/spec/mountspec.hpp"
 #include "hutch/engine/spec/user.hpp"
 #include "hutch/engine/spec/userns.hpp"
@@ -63,6 +64,7 @@ struct ContainerConfig {
     std::map<std::string, std::string> logOptions;   ///< --log-opt: path=FILE, max-size=SIZE (bytes, k, m, g)
 
     // The process's kernel settings and resources.
+    ProcessFlags proc;                          ///< --ulimit, --sysctl, --device, --ipc, --pid, --init, ... (procflags.hpp)
 
     // Health checks and restart policy.
     RestartPolicy restart;                      ///< --restart (name "" = not given: no)
@@ -96,6 +98,7 @@ struct SpecInputs {
     /// The run's mounts as OCI mounts, sources resolved (engine/run.cpp writeBundle). They
     /// replace default mounts at the same destination and go last, parents before children.
     nlohmann::json userMounts = nlohmann::json::array();
+    ProcessHost procHost;            ///< host facts for config.proc (procflags.hpp)
 };
 
 /// Entrypoint + Cmd as Docker combines them: --entrypoint replaces the image's
