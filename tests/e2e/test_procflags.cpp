@@ -48,13 +48,16 @@ TEST_CASE("e2e: --ulimit sets the container's limits; bad values are refused nam
 
 TEST_CASE("e2e: --ulimit host gives the caller's limits; rootless cannot raise a hard limit", "[e2e][procflags]") {
     Sandbox sb;
-    // The caller's (the test user's) limits, as a shell of theirs reports them.
-    std::string mine = hostCommand("runuser -u " + sb.user() + " -- sh -c 'ulimit -n; ulimit -Hn'");
+    // The caller's limits: hutch inherits this process's.
+    rlimit rl{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &rl) == 0);
+    REQUIRE(rl.rlim_max != RLIM_INFINITY);
+    auto str = [](rlim_t v) { return std::to_string(static_cast<unsigned long long>(v)); };
     Result r = runSh(sb, {"--ulimit", "host"}, "ulimit -n; ulimit -Hn");
     REQUIRE_RC(r, 0);
-    CHECK_R(r, r.out == mine);
+    CHECK_R(r, r.out == str(rl.rlim_cur) + "\n" + str(rl.rlim_max) + "\n");
     // Above the caller's hard limit: the kernel refuses it (podman: the OCI runtime's EPERM).
-    long hard = std::stol(lines(mine).at(1));
+    unsigned long long hard = rl.rlim_max;
     Result up = runSh(sb, {"--ulimit", "nofile=100:" + std::to_string(hard * 4)}, "true");
     CHECK_R(up, up.rc == 126);
     CHECK_R(up, contains(up.err, "operation not permitted"));
@@ -154,9 +157,9 @@ TEST_CASE("e2e: --ipc and --pid container:NAME join the other container's namesp
 
 TEST_CASE("e2e: --ipc host, --pid host and distrobox's flags together", "[e2e][procflags]") {
     Sandbox sb;
-    std::string ipc = hostCommand("runuser -u " + sb.user() + " -- readlink /proc/self/ns/ipc");
-    std::string pid = hostCommand("runuser -u " + sb.user() + " -- readlink /proc/self/ns/pid");
-    Result r = runSh(sb, {"--ipc", "host", "--pid", "host"}, "readlink /proc/self/ns/ipc /proc/self/ns/pid");
+    std::string ipc = hostCommand("readlink /proc/self/ns/ipc");
+    std::string pid = hostCommand("readlink /proc/self/ns/pid");
+    Result r = runSh(sb, {"--ipc", "host", "--pid", "host"}, "readlink /proc/self/ns/ipc; readlink /proc/self/ns/pid");
     REQUIRE_RC(r, 0);
     CHECK_R(r, r.out == ipc + pid);
     Result none = runSh(sb, {"--ipc", "none"}, "test -e /dev/shm && echo shm || echo no-shm");
@@ -190,4 +193,20 @@ TEST_CASE("e2e: --init runs the command under an init that forwards signals and 
     CHECK_R(code, lastLine(code.out) == "3");
     expectRefused(runSh(sb, {"--init", "--init-path", "/nonexistent/init"}, "true"), "container-init binary not found");
     sb.hutch({"rm", "-f", id});
+}
+
+TEST_CASE("e2e: --preserve-fds passes the caller's fds 3.. to the container", "[e2e][procflags][podman-ref]") {
+    Sandbox sb;
+    sb.writeFile(sb.dir() / "three.txt", "from-fd-3\n");
+    sb.writeFile(sb.dir() / "four.txt", "from-fd-4\n");
+    REQUIRE_RC(runSh(sb, {}, "true"), 0);  // the image is pulled into the sandbox's store
+    // The harness gives hutch only 0-2: a shell of the user's opens 3 and 4 for it.
+    std::string env = "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=" + sb.home().string() +
+                      " XDG_RUNTIME_DIR=" + (sb.dir() / "run").string() + " XDG_CONFIG_HOME=" + sb.configHome().string() +
+                      " XDG_DATA_HOME=" + (sb.home() / ".local" / "share").string();
+    std::string hutch = hutchBinary() + " --root " + sb.storageRoot().string() + " --runroot " + sb.runRoot().string();
+    std::string out = hostCommand("cd " + sb.home().string() + " && runuser -u " + sb.user() + " -- " + env + " " + hutch +
+                                  " run --rm --preserve-fds 2 busybox sh -c 'cat <&3; cat <&4; test -e /proc/self/fd/5 || echo no-5' 3<" +
+                                  (sb.dir() / "three.txt").string() + " 4<" + (sb.dir() / "four.txt").string() + " 5</dev/null");
+    CHECK(out == "from-fd-3\nfrom-fd-4\nno-5\n");
 }
