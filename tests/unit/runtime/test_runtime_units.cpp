@@ -101,8 +101,28 @@ TEST_CASE("parseSpec: a network namespace path is joined, not created", "[runtim
     CHECK_THROWS_WITH(parseSpec(bad.dump(), "/b"), Catch::Contains("absolute"));
     bad = rtest::defaultConfig();
     for (auto& n : bad["linux"]["namespaces"])
+        if (n["type"] == "mount") n["path"] = "/proc/1/ns/mnt";
+    CHECK_THROWS_WITH(parseSpec(bad.dump(), "/b"), Catch::Contains("mount"));
+    // A pid namespace given by path (--pid container:NAME) is joined before the clone.
+    auto pid = rtest::defaultConfig();
+    for (auto& n : pid["linux"]["namespaces"])
         if (n["type"] == "pid") n["path"] = "/proc/1/ns/pid";
-    CHECK_THROWS_WITH(parseSpec(bad.dump(), "/b"), Catch::Contains("pid"));
+    CHECK((cloneFlags(parseSpec(pid.dump(), "/b")) & CLONE_NEWPID) == 0);
+}
+
+TEST_CASE("parseSpec: oomScoreAdj, keep_original_groups, pids limit", "[runtime][spec]") {
+    auto cfg = rtest::defaultConfig();
+    Spec s = parseSpec(cfg.dump(), "/bundle");
+    CHECK_FALSE(s.process.oomScoreAdj);
+    CHECK_FALSE(s.process.keepOriginalGroups);
+    CHECK_FALSE(s.pidsLimit);
+    cfg["process"]["oomScoreAdj"] = 100;
+    cfg["annotations"]["run.oci.keep_original_groups"] = "1";
+    cfg["linux"]["resources"]["pids"]["limit"] = 42;
+    s = parseSpec(cfg.dump(), "/bundle");
+    CHECK(s.process.oomScoreAdj == 100);
+    CHECK(s.process.keepOriginalGroups);
+    CHECK(s.pidsLimit == 42);
 }
 
 TEST_CASE("lookupExecutable uses the container's PATH", "[runtime][process]") {
