@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "hutch/engine/spec/ulimit.hpp"
+
 namespace hutch::engine {
 
 /// The flags as the user gave them (kept in the container's record).
@@ -34,17 +36,6 @@ struct ProcessFlags {
     static ProcessFlags fromJson(const nlohmann::json& j);
 };
 
-/// One rlimit: OCI type name (RLIMIT_NOFILE) and values (RLIM_INFINITY for -1/unlimited).
-struct Ulimit {
-    std::string type;
-    uint64_t soft = 0, hard = 0;
-};
-
-/// Parses one --ulimit value "NAME=SOFT[:HARD]" (NAME: core, cpu, data, fsize, locks,
-/// memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack, as;
-/// -1 = unlimited; no HARD = SOFT). Throws InvalidArgument as podman words it for a bad
-/// value or a soft limit above the hard one. "host" is not accepted here (see ProcessHost).
-Ulimit parseUlimit(const std::string& flag);
 
 /// Splits "NAME=VALUE" and checks NAME is a namespaced sysctl podman allows (net.*,
 /// kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*) and that a net.* one does not meet

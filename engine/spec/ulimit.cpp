@@ -1,9 +1,10 @@
 #include "hutch/engine/spec/ulimit.hpp"
 
-#include <algorithm>
+#include <sys/resource.h>
+
 #include <cctype>
-#include <charconv>
-#include <limits>
+#include <map>
+#include <optional>
 
 #include "hutch/common/error.hpp"
 
@@ -11,41 +12,51 @@ namespace hutch::engine {
 
 namespace {
 
-constexpr const char* kTypes[] = {"core",   "cpu",  "data", "fsize",  "locks",  "memlock",    "msgqueue", "nice",
-                                  "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"};
-
-uint64_t parseLimit(const std::string& spec, const std::string& v) {
-    auto bad = [&](const std::string& why) {
-        return InvalidArgument("--ulimit \"" + spec + "\": " + why + " (expected TYPE=SOFT[:HARD], -1 for unlimited)");
-    };
-    if (v == "-1") return std::numeric_limits<uint64_t>::max();
-    uint64_t n = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (v.empty() || ec != std::errc() || end != v.data() + v.size()) throw bad("\"" + v + "\" is not a number");
-    if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) throw bad("\"" + v + "\" is out of range");
-    return n;
+/// A decimal integer (optional sign) or nullopt.
+std::optional<int64_t> parseInt(const std::string& s) {
+    if (s.empty()) return std::nullopt;
+    size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    if (i == s.size()) return std::nullopt;
+    for (size_t k = i; k < s.size(); ++k)
+        if (!std::isdigit(static_cast<unsigned char>(s[k]))) return std::nullopt;
+    try {
+        return std::stoll(s);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
 }
 
 }  // namespace
 
-Ulimit parseUlimit(const std::string& spec) {
-    auto eq = spec.find('=');
-    if (eq == std::string::npos)
-        throw InvalidArgument("--ulimit \"" + spec + "\": expected TYPE=SOFT[:HARD]");
-    const std::string type = spec.substr(0, eq), value = spec.substr(eq + 1);
-    if (std::find(std::begin(kTypes), std::end(kTypes), type) == std::end(kTypes))
-        throw InvalidArgument("--ulimit \"" + spec + "\": invalid ulimit type \"" + type +
-                              "\" (core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, "
-                              "rtprio, rttime, sigpending, stack)");
+Ulimit parseUlimit(const std::string& flag) {
+    static const std::map<std::string, std::string> kTypes = {
+        {"as", "RLIMIT_AS"},         {"core", "RLIMIT_CORE"},         {"cpu", "RLIMIT_CPU"},
+        {"data", "RLIMIT_DATA"},     {"fsize", "RLIMIT_FSIZE"},       {"locks", "RLIMIT_LOCKS"},
+        {"memlock", "RLIMIT_MEMLOCK"}, {"msgqueue", "RLIMIT_MSGQUEUE"}, {"nice", "RLIMIT_NICE"},
+        {"nofile", "RLIMIT_NOFILE"}, {"nproc", "RLIMIT_NPROC"},       {"rss", "RLIMIT_RSS"},
+        {"rtprio", "RLIMIT_RTPRIO"}, {"rttime", "RLIMIT_RTTIME"},     {"sigpending", "RLIMIT_SIGPENDING"},
+        {"stack", "RLIMIT_STACK"},
+    };
+    auto fail = [&](const std::string& why) -> Ulimit {
+        throw InvalidArgument("ulimit option \"" + flag + "\" requires name=SOFT:HARD, failed to be parsed: " + why);
+    };
+    auto eq = flag.find('=');
+    if (eq == std::string::npos) return fail("invalid ulimit argument: " + flag);
+    std::string name = flag.substr(0, eq), value = flag.substr(eq + 1);
+    auto t = kTypes.find(name);
+    if (t == kTypes.end()) return fail("invalid ulimit type: " + name);
     auto colon = value.find(':');
-    Ulimit u;
-    u.type = "RLIMIT_" + type;
-    std::transform(u.type.begin(), u.type.end(), u.type.begin(), [](unsigned char c) { return std::toupper(c); });
-    u.soft = parseLimit(spec, value.substr(0, colon));
-    u.hard = colon == std::string::npos ? u.soft : parseLimit(spec, value.substr(colon + 1));
-    if (u.soft > u.hard)
-        throw InvalidArgument("--ulimit \"" + spec + "\": the soft limit must not be above the hard limit");
-    return u;
+    std::string softS = value.substr(0, colon), hardS = colon == std::string::npos ? softS : value.substr(colon + 1);
+    if (colon != std::string::npos && hardS.find(':') != std::string::npos)
+        return fail("too many limit value arguments - " + value + ", can only have up to two, `soft[:hard]`");
+    auto soft = parseInt(softS), hard = parseInt(hardS);
+    if (!soft) return fail("strconv.ParseInt: parsing \"" + softS + "\": invalid syntax");
+    if (!hard) return fail("strconv.ParseInt: parsing \"" + hardS + "\": invalid syntax");
+    auto toRlim = [](int64_t v) { return v < 0 ? static_cast<uint64_t>(RLIM_INFINITY) : static_cast<uint64_t>(v); };
+    if (*soft < -1 || *hard < -1) return fail("ulimit values must be -1 (unlimited) or non-negative");
+    if (toRlim(*soft) > toRlim(*hard))
+        return fail("ulimit soft limit must be less than or equal to hard limit: " + softS + " > " + hardS);
+    return Ulimit{t->second, toRlim(*soft), toRlim(*hard)};
 }
 
 }  // namespace hutch::engine

@@ -14,10 +14,10 @@ struct Ulimit {
     uint64_t hard = 0;
 };
 
-/// Parses "TYPE=SOFT[:HARD]": TYPE one of core, cpu, data, fsize, locks, memlock, msgqueue,
-/// nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack; SOFT and HARD decimal
-/// integers, -1 meaning unlimited; HARD defaults to SOFT and must not be below it. Throws
-/// InvalidArgument naming `spec` and what is wrong with it.
-Ulimit parseUlimit(const std::string& spec);
+/// Parses one --ulimit value "NAME=SOFT[:HARD]" (run, create, build; NAME: core, cpu, data,
+/// fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending,
+/// stack, as; -1 = unlimited; no HARD = SOFT). Throws InvalidArgument as podman words it for a
+/// bad value or a soft limit above the hard one. "host" is not accepted here (ProcessHost).
+Ulimit parseUlimit(const std::string& flag);
 
 }  // namespace hutch::engine
