@@ -66,7 +66,7 @@ namespace {
 nlohmann::ordered_json inspectMounts(Context& ctx, const ContainerRecord& r) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& m : r.config.mounts) {
-        if (m.type == MountType::Tmpfs) continue;
+        if (m.type == MountType::Tmpfs || m.type == MountType::Devpts) continue;
         std::vector<std::string> opts;
         std::string propagation = "rprivate";
         for (const auto& o : m.options) {

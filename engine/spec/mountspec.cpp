@@ -98,6 +98,7 @@ std::string mountTypeName(MountType t) {
         case MountType::Bind: return "bind";
         case MountType::Volume: return "volume";
         case MountType::Tmpfs: return "tmpfs";
+        case MountType::Devpts: return "devpts";
     }
     return "volume";
 }
@@ -112,7 +113,7 @@ MountSpec MountSpec::fromJson(const json& j) {
     try {
         MountSpec m;
         std::string t = j.at("type");
-        m.type = t == "bind" ? MountType::Bind : t == "tmpfs" ? MountType::Tmpfs : MountType::Volume;
+        m.type = t == "bind" ? MountType::Bind : t == "tmpfs" ? MountType::Tmpfs : t == "devpts" ? MountType::Devpts : MountType::Volume;
         m.source = j.value("source", "");
         m.destination = j.at("destination");
         m.readOnly = j.value("readOnly", false);
@@ -196,8 +197,8 @@ MountSpec parseMountFlag(const std::string& value) {
         bool has = false;
         auto [k, v] = str::cut(f, '=', &has);
         if (k == "type") {
-            if (v != "bind" && v != "volume" && v != "tmpfs")
-                throw bad("type=" + v + ": invalid filesystem type \"" + v + "\" (bind, volume or tmpfs)");
+            if (v != "bind" && v != "volume" && v != "tmpfs" && v != "devpts")
+                throw bad("type=" + v + ": invalid filesystem type \"" + v + "\" (bind, volume, tmpfs or devpts)");
             type = v;
         } else
             fields.emplace_back(k, has ? v : std::string("\x01"));  // \x01: no '=' given
@@ -205,7 +206,7 @@ MountSpec parseMountFlag(const std::string& value) {
     if (type.empty())
         throw bad("incorrect mount format: should be --mount type=<bind|tmpfs|volume>,[src=<host-dir|volume-name>,]"
                   "target=<ctr-dir>[,options]");
-    m.type = type == "bind" ? MountType::Bind : type == "tmpfs" ? MountType::Tmpfs : MountType::Volume;
+    m.type = type == "bind" ? MountType::Bind : type == "tmpfs" ? MountType::Tmpfs : type == "devpts" ? MountType::Devpts : MountType::Volume;
     auto onlyFor = [&](const std::string& k, MountType t) {
         if (m.type != t) throw bad(k + ": invalid mount option for type=" + type + " (only for type=" + mountTypeName(t) + ")");
     };
@@ -338,6 +339,10 @@ json tmpfsOciMount(const std::string& destination, const std::vector<std::string
 }
 
 json ociMountFor(const MountSpec& m, const std::string& hostPath) {
+    if (m.type == MountType::Devpts)
+        // A devpts of the container's own (--mount type=devpts, as distrobox asks for /dev/pts).
+        return json{{"destination", m.destination}, {"type", "devpts"}, {"source", "devpts"},
+                    {"options", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}}};
     if (m.type == MountType::Tmpfs) {
         std::vector<std::string> opts = m.options;
         if (m.readOnly) opts.push_back("ro");  // the defaults start with rw

@@ -10,9 +10,9 @@
 
 namespace hutch::engine {
 
-enum class MountType { Bind, Volume, Tmpfs };
+enum class MountType { Bind, Volume, Tmpfs, Devpts };
 
-/// "bind", "volume", "tmpfs".
+/// "bind", "volume", "tmpfs", "devpts".
 std::string mountTypeName(MountType t);
 
 /// One mount asked for on the command line (or an image VOLUME entry).

@@ -201,6 +201,10 @@ json resolveMounts(Context& ctx, const ContainerRecord& rec, const std::string& 
     }
     std::optional<fsutil::FileLock> lock;  // taken at the first volume
     for (const auto& m : rec.config.mounts) {
+        if (m.type == MountType::Devpts) {
+            out.push_back(ociMountFor(m, ""));
+            continue;
+        }
         if (m.type == MountType::Tmpfs) {
             MountSpec t = m;
             if (m.chown) {
