@@ -49,7 +49,7 @@ void addEvents(CLI::App* parent, Registry& r) {
         bool stream = true, noTrunc = true;
     };
     auto o = std::make_shared<Opts>();
-    auto* sub = parent->add_subcommand("events", "Show podman events");
+    auto* sub = parent->add_subcommand("events", "Show hutch events");
     sub->add_option("-f,--filter", o->filters, "filter output")->allow_extra_args(false);
     sub->add_option("--format", o->format, "format the output using a Go template");
     sub->add_option("--since", o->since, "show all events created since timestamp");

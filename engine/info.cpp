@@ -7,6 +7,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/proc.hpp"
+#include "hutch/common/version.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/conf/registries.hpp"
 #include "hutch/engine/network/network.hpp"
@@ -17,7 +18,7 @@ namespace hutch::engine {
 
 using nlohmann::json;
 
-const char* version() { return "0.1.0"; }
+const char* version() { return kVersion; }
 
 namespace {
 json idMap(const std::string& path) {

@@ -7,6 +7,7 @@
 
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
+#include "hutch/common/version.hpp"
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/conf/seccomp.hpp"
@@ -14,7 +15,6 @@
 #include "hutch/engine/container/containers.hpp"
 #include "hutch/engine/container/container_events.hpp"
 #include "hutch/engine/spec/etcfiles.hpp"
-#include "hutch/engine/info.hpp"
 #include "hutch/engine/spec/host_devices.hpp"
 #include "hutch/engine/image/images.hpp"
 #include "hutch/engine/launch/procflags_host.hpp"
@@ -160,7 +160,7 @@ std::string writeBundle(Context& ctx, const ContainerRecord& rec, const std::str
         in.files.hosts.clear();  // --no-hosts
     put(in.files.resolvConf, containerResolvConf(rec, hostResolvConf()));
     put(in.files.containerEnv,
-        containerEnvFile(rec.config, version(), rec.name, rec.id, rec.imageName, rec.imageId, ctx.rootless()));
+        containerEnvFile(rec.config, kVersion, rec.name, rec.id, rec.imageName, rec.imageId, ctx.rootless()));
     if (auto root = containerRootIds(rec.config.uidMappings, rec.config.gidMappings)) {  // its root edits them, as its own
         for (const std::string* f : {&in.files.hostname, &in.files.hosts, &in.files.resolvConf})
             if (!f->empty() && ::chown(f->c_str(), root->first, root->second) != 0) throw SysError(errno, "chown " + *f);

@@ -99,7 +99,7 @@ TEST_CASE("build --squash and --squash-all turn the cache off; with --layers as 
     CHECK(plain.layers);
 }
 
-TEST_CASE("--ulimit TYPE=SOFT[:HARD] parses as go-units does", "[unit][engine][buildflags]") {
+TEST_CASE("build ulimit TYPE=SOFT:HARD parses as podman does", "[unit][engine][buildflags]") {
     Ulimit u = parseUlimit("nofile=1024:2048");
     CHECK(u.type == "RLIMIT_NOFILE");
     CHECK(u.soft == 1024);
@@ -138,7 +138,7 @@ TEST_CASE("--ulimit TYPE=SOFT[:HARD] parses as go-units does", "[unit][engine][b
     CHECK_THROWS_WITH(build::applyFlagRules(o, {}), Catch::Contains("ulimit option \"bogus=1\""));
 }
 
-TEST_CASE("--ulimit entries become process.rlimits, replacing the default RLIMIT_NOFILE", "[unit][engine][buildflags]") {
+TEST_CASE("build ulimit entries become process.rlimits and replace the default RLIMIT_NOFILE", "[unit][engine][buildflags]") {
     SpecInputs in;
     in.containerId = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     in.rootfs = "/r";

@@ -249,7 +249,7 @@ TEST_CASE("parseAuthKey: login's argument as a key and a host", "[auth][login]")
     CHECK_THROWS_AS(parseAuthKey("/x"), InvalidArgument);
 }
 
-TEST_CASE("--authfile: the only file read, the file written; a missing one is refused", "[auth][login]") {
+TEST_CASE("an authfile option is the only file read and the file written; a missing one is refused", "[auth][login]") {
     TempDir d;
     EnvVar e1("REGISTRY_AUTH_FILE", std::nullopt), e2("XDG_RUNTIME_DIR", d.path + "/run");
     CHECK(authFilesFor(d.path + "/mine.json") == std::vector<std::string>{d.path + "/mine.json"});
