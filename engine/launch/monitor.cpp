@@ -370,6 +370,9 @@ int monitor(Context& ctx, const std::string& id, int& syncFd) {
             !shouldRestart(now.config.restart, now.exitCode, now.restartCount, now.stoppedByUser))
             return 0;
         ++now.restartCount;
+        // Not "exited" with the new count while the next run is being set up: a reader
+        // would take that for the end (the policy's last run has not happened yet).
+        now.status = ContainerStatus::Created;
         saveContainer(ctx, now);
         log::debug("monitor: restarting container {} ({} restarts)", id, now.restartCount);
     }
