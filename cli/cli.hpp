@@ -134,6 +134,12 @@ void printTemplate(const std::string& name, const std::string& format, const std
                    const std::map<std::string, std::string>& headers = {});
 /// Decimal human size as podman prints it ("2.13 MB", "950 B").
 std::string humanSize(uint64_t bytes);
+/// Runs `produce` with a sink writing to `output` (created, mode 0644, only at the first byte:
+/// a failure before it leaves no file; removed again when `produce` throws), or to stdout when
+/// `output` is empty. `createError` is the message of a failed create. Throws SysError,
+/// and what `produce` throws.
+void writeStreamTo(const std::string& output, const std::string& createError,
+                   const std::function<void(const std::function<void(const void*, size_t)>&)>& produce);
 /// Pretty JSON with 4-space indent, as podman prints inspect output.
 void printJson(const nlohmann::json& j);
 

@@ -59,29 +59,8 @@ void registerExport(Registry& r) {
         if (o->output.empty() && ::isatty(STDOUT_FILENO))
             throw CLI::ValidationError("refusing to export to terminal. Use -o flag or redirect");
         r.chosen.action = [o](engine::Context& ctx) {
-            UniqueFd file;
-            int fd = STDOUT_FILENO;
-            auto write = [&](const void* data, size_t n) {
-                if (!o->output.empty() && !file) {  // created at the first byte: a missing container leaves no file
-                    file.reset(::open(o->output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-                    if (!file) throw SysError(errno, "creating " + o->output);
-                    fd = file.get();
-                }
-                auto* p = static_cast<const char*>(data);
-                while (n > 0) {
-                    ssize_t w = ::write(fd, p, n);
-                    if (w < 0 && errno == EINTR) continue;
-                    if (w < 0) throw SysError(errno, "writing " + (o->output.empty() ? std::string("stdout") : o->output));
-                    p += w;
-                    n -= static_cast<size_t>(w);
-                }
-            };
-            try {
-                engine::exportContainer(ctx, o->container, write);
-            } catch (...) {
-                if (file) ::unlink(o->output.c_str());
-                throw;
-            }
+            writeStreamTo(o->output, "creating " + o->output,
+                          [&](const auto& write) { engine::exportContainer(ctx, o->container, write); });
             return 0;
         };
     });

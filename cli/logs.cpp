@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "hutch/cli/cli.hpp"
-#include "hutch/engine/container/container_record.hpp"
+#include "hutch/engine/core/events.hpp"
 #include "hutch/engine/launch/lifecycle.hpp"
 
 namespace hutch::cli {
@@ -29,8 +29,9 @@ void registerLogs(Registry& r) {
             engine::LogOptions opts = o->log;
             int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                               std::chrono::system_clock::now().time_since_epoch()).count();
-            if (!o->since.empty()) opts.sinceNs = engine::parseTimeArg(o->since, now, "--since");
-            if (!o->until.empty()) opts.untilNs = engine::parseTimeArg(o->until, now, "--until");
+            // A duration counts back from now for both ends (podman logs).
+            if (!o->since.empty()) opts.sinceNs = engine::parseEventTimeInput(o->since, true, now);
+            if (!o->until.empty()) opts.untilNs = engine::parseEventTimeInput(o->until, true, now);
             engine::printLogs(ctx, o->name, opts);
             return 0;
         };

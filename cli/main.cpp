@@ -34,9 +34,9 @@ int printError(const std::string& msg, int code) {
 /// argv with each "--flag=" (an empty value, as scripts write it: --userns= --hostname=) of
 /// an option that takes a value given as "--flag" "": CLI11 would take the next argument as
 /// the value, where podman reads an empty one. A shorthand with "=" (pflag's "-t=false",
-/// "-e=K=V") becomes "--tty=false" for a flag, "-e" "K=V" for an option with a value. Walks the verbs (subcommands) and skips option
-/// values; stops at the first other positional (an image: the container's command after it
-/// is passed on as it is) or at "--".
+/// "-e=K=V") becomes "--tty=false" for a flag, "-e" "K=V" for an option with a value. Walks
+/// the verbs (subcommands) and skips option values; stops at the first other positional (an
+/// image: the container's command after it is passed on as it is) or at "--".
 std::vector<std::string> emptyValuesSplit(CLI::App& app, int argc, char** argv) {
     std::vector<std::string> out(argv, argv + argc);
     std::vector<std::string> res{out[0]};
@@ -61,11 +61,6 @@ std::vector<std::string> emptyValuesSplit(CLI::App& app, int argc, char** argv) 
         if (t.size() > 1 && t[0] == '-') {
             size_t eq = t.find('=');
             const CLI::Option* o = cur->get_option_no_throw(t.substr(0, eq));
-            // pflag's "-a=false" for a boolean shorthand: CLI11 reads it as "--archive=false".
-            if (o && eq == 2 && t[1] != '-' && !(o->get_type_size_max() > 0 && o->get_expected_min() > 0) && !o->get_lnames().empty()) {
-                res.push_back("--" + o->get_lnames().front() + t.substr(eq));
-                continue;
-            }
             bool takesValue = o && o->get_type_size_max() > 0 && o->get_expected_min() > 0;  // not a flag
             if (takesValue && eq != std::string::npos && eq + 1 == t.size()) {
                 res.push_back(t.substr(0, eq));

@@ -1,3 +1,6 @@
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -7,6 +10,7 @@
 
 #include "hutch/cli/cli.hpp"
 #include "hutch/common/error.hpp"
+#include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/common/jsonbytes.hpp"
 
@@ -124,6 +128,33 @@ std::string humanSize(uint64_t bytes) {
     // Three significant digits, trailing zeros dropped, as Go's %.4g of units.HumanSize.
     std::string s = fmt::format("{:.3g}", v);
     return s + " " + units[u];
+}
+
+void writeStreamTo(const std::string& output, const std::string& createError,
+                   const std::function<void(const std::function<void(const void*, size_t)>&)>& produce) {
+    UniqueFd file;
+    int fd = STDOUT_FILENO;
+    auto write = [&](const void* data, size_t n) {
+        if (!output.empty() && !file) {  // created at the first byte: a missing object leaves no file
+            file.reset(::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+            if (!file) throw SysError(errno, createError);
+            fd = file.get();
+        }
+        auto* p = static_cast<const char*>(data);
+        while (n > 0) {
+            ssize_t w = ::write(fd, p, n);
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) throw SysError(errno, "writing " + (output.empty() ? std::string("stdout") : output));
+            p += w;
+            n -= static_cast<size_t>(w);
+        }
+    };
+    try {
+        produce(write);
+    } catch (...) {
+        if (file) ::unlink(output.c_str());
+        throw;
+    }
 }
 
 void printJson(const nlohmann::json& j) { std::cout << jsonbytes::dumpReplacing(j, 4) << std::endl; }

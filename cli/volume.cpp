@@ -280,29 +280,8 @@ void registerExport(CLI::App* vol, Registry& r) {
             throw CLI::ValidationError("cannot write to terminal, use command-line redirection or the --output flag");
         r.chosen.readOnly = true;
         r.chosen.action = [o](engine::Context& ctx) {
-            UniqueFd file;
-            int fd = STDOUT_FILENO;
-            auto write = [&](const void* data, size_t n) {
-                if (!o->output.empty() && !file) {  // created at the first byte: a missing volume leaves no file
-                    file.reset(::open(o->output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-                    if (!file) throw SysError(errno, "unable to create target file path \"" + o->output + "\"");
-                    fd = file.get();
-                }
-                auto* p = static_cast<const char*>(data);
-                while (n > 0) {
-                    ssize_t w = ::write(fd, p, n);
-                    if (w < 0 && errno == EINTR) continue;
-                    if (w < 0) throw SysError(errno, "writing " + (o->output.empty() ? std::string("stdout") : o->output));
-                    p += w;
-                    n -= static_cast<size_t>(w);
-                }
-            };
-            try {
-                engine::exportVolume(ctx, o->name, write);
-            } catch (...) {
-                if (file) ::unlink(o->output.c_str());
-                throw;
-            }
+            writeStreamTo(o->output, "unable to create target file path \"" + o->output + "\"",
+                          [&](const auto& write) { engine::exportVolume(ctx, o->name, write); });
             return 0;
         };
     });

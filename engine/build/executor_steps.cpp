@@ -209,7 +209,7 @@ std::optional<storage::Layer> Executor::doRun(Stage& st, const Instruction& in) 
     cfg.command = runArgv(cmd, st.config);
     cfg.entrypoint = std::vector<std::string>{};
     cfg.network = !r->network.empty() && r->network != "default" ? r->network : o_.network;
-    cfg.ulimits = o_.ulimits;
+    cfg.proc.ulimits = o_.ulimits;
     cfg.systemd = "false";
     auto env = envMap(st.config);
     for (const auto& [k, v] : st.args)

@@ -1,7 +1,5 @@
 #include "hutch/engine/container/container_record.hpp"
 
-#include <cctype>
-#include <cstdio>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -50,7 +48,6 @@ json ContainerRecord::toJson() const {
     if (config.noHostname) cfg["noHostname"] = true;
     if (config.logDriver != "k8s-file") cfg["logDriver"] = config.logDriver;
     if (!config.logOptions.empty()) cfg["logOptions"] = config.logOptions;
-    if (!config.ulimits.empty()) cfg["ulimits"] = config.ulimits;
     if (!config.uidMappings.empty()) {
         cfg["usernsMode"] = config.usernsMode;
         cfg["uidMappings"] = formatIdMappings(config.uidMappings);
@@ -142,7 +139,6 @@ ContainerRecord ContainerRecord::fromJson(const json& j) {
         r.config.noHostname = c.value("noHostname", false);
         r.config.logDriver = c.value("logDriver", "k8s-file");
         r.config.logOptions = c.value("logOptions", std::map<std::string, std::string>{});
-        r.config.ulimits = c.value("ulimits", std::vector<std::string>{});
         r.config.usernsMode = c.value("usernsMode", "");
         for (const auto& m : c.value("uidMappings", std::vector<std::string>{})) r.config.uidMappings.push_back(parseIdMapFlag("uidMappings", m));
         for (const auto& m : c.value("gidMappings", std::vector<std::string>{})) r.config.gidMappings.push_back(parseIdMapFlag("gidMappings", m));
@@ -203,66 +199,6 @@ int64_t parseRfc3339(const std::string& s) {
     const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &t);
     if (!rest) return 0;
     return static_cast<int64_t>(timegm(&t));
-}
-
-std::optional<int64_t> parseTimestampNs(const std::string& s) {
-    tm t{};
-    const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &t);
-    if (!rest) return std::nullopt;
-    int64_t ns = static_cast<int64_t>(timegm(&t)) * 1000000000;
-    if (*rest == '.') {
-        int64_t frac = 0, scale = 100000000;
-        for (++rest; *rest >= '0' && *rest <= '9'; ++rest, scale /= 10)
-            if (scale > 0) frac += (*rest - '0') * scale;
-        ns += frac;
-    }
-    if (*rest == 'Z' || *rest == 'z') {
-        ++rest;
-    } else if (*rest == '+' || *rest == '-') {
-        int sign = *rest == '-' ? -1 : 1;
-        int hh = 0, mm = 0;
-        if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2) return std::nullopt;
-        ns -= sign * (static_cast<int64_t>(hh) * 3600 + mm * 60) * 1000000000;
-        rest += 6;
-    }
-    if (*rest != '\0') return std::nullopt;
-    return ns;
-}
-
-int64_t parseTimeArg(const std::string& v, int64_t nowNs, const std::string& flag) {
-    if (auto ts = parseTimestampNs(v)) return *ts;
-    auto bad = [&] { return InvalidArgument(flag + " \"" + v + "\": not a time (RFC 3339, Unix seconds or a duration such as 10m)"); };
-    if (v.empty()) throw bad();
-    if (v.find_first_not_of("0123456789.") == std::string::npos) {  // Unix seconds[.fraction]
-        auto [secs, frac] = str::cut(v, '.');
-        if (secs.empty() || secs.size() > 12 || frac.find('.') != std::string::npos) throw bad();
-        int64_t ns = std::stoll(secs) * 1000000000;
-        int64_t scale = 100000000;
-        for (char c : frac) {
-            if (scale == 0) break;
-            ns += (c - '0') * scale;
-            scale /= 10;
-        }
-        return ns;
-    }
-    // A Go duration: [number unit]... with units h, m, s, ms, us, ns.
-    double total = 0;
-    size_t i = 0;
-    while (i < v.size()) {
-        size_t j = i;
-        while (j < v.size() && (std::isdigit(static_cast<unsigned char>(v[j])) || v[j] == '.')) ++j;
-        if (j == i || j - i > 15) throw bad();
-        double n = std::stod(v.substr(i, j - i));
-        size_t k = j;
-        while (k < v.size() && std::isalpha(static_cast<unsigned char>(v[k]))) ++k;
-        std::string unit = v.substr(j, k - j);
-        double mult = unit == "h" ? 3.6e12 : unit == "m" ? 6e10 : unit == "s" ? 1e9 : unit == "ms" ? 1e6
-                    : unit == "us" ? 1e3 : unit == "ns" ? 1 : -1;
-        if (mult < 0) throw bad();
-        total += n * mult;
-        i = k;
-    }
-    return nowNs - static_cast<int64_t>(total);
 }
 
 std::string humanAgo(int64_t then) {

@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,14 +52,6 @@ struct ContainerRecord {
 std::string nowRfc3339();
 /// Seconds since the epoch for an RFC 3339 UTC timestamp; 0 if unparsable.
 int64_t parseRfc3339(const std::string& ts);
-/// Nanoseconds since the epoch for a --since/--until value as podman takes it: RFC 3339 with
-/// optional fraction and zone ("2026-12-06T14:00:00.5+01:00", "...Z", a date-time without a
-/// zone is UTC), Unix seconds with an optional fraction ("1765000000.25"), or a Go duration
-/// back from `nowNs` ("10m", "1h30m", "2.5s"). Throws InvalidArgument naming `flag`.
-int64_t parseTimeArg(const std::string& value, int64_t nowNs, const std::string& flag);
-/// parseTimeArg for a timestamp hutch wrote (RFC 3339); nullopt when it is not one.
-std::optional<int64_t> parseTimestampNs(const std::string& ts);
-
 /// "5 seconds ago", "About a minute ago", "2 hours ago" as podman prints durations.
 std::string humanAgo(int64_t epochSeconds);
 

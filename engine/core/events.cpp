@@ -13,6 +13,7 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "hutch/builder/instructions.hpp"
 #include "hutch/common/error.hpp"
 #include "hutch/common/fd.hpp"
 #include "hutch/common/fsutil.hpp"
@@ -112,39 +113,6 @@ std::optional<int64_t> parseDateTime(const std::string& s, bool needTime) {
     t.tm_sec = se;
     int64_t secs = static_cast<int64_t>(timegm(&t)) - offset;
     return secs * 1000000000 + nanos;
-}
-
-/// Go's time.ParseDuration: an optional sign, then number[.fraction]unit pairs (ns, us, µs,
-/// ms, s, m, h), or "0". Nanoseconds; nullopt when it is not one.
-std::optional<int64_t> parseGoDuration(const std::string& s) {
-    size_t i = 0;
-    int sign = 1;
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) sign = s[i++] == '-' ? -1 : 1;
-    if (s.substr(i) == "0") return 0;
-    if (i == s.size()) return std::nullopt;
-    double total = 0;
-    while (i < s.size()) {
-        size_t start = i;
-        while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-        if (i == start) return std::nullopt;
-        double v;
-        try {
-            v = std::stod(s.substr(start, i - start));
-        } catch (const std::exception&) {
-            return std::nullopt;
-        }
-        size_t u = i;
-        while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.') ++i;
-        std::string unit = s.substr(u, i - u);
-        static const std::map<std::string, double> kUnits = {
-            {"ns", 1},     {"us", 1e3},   {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3},
-            {"ms", 1e6},   {"s", 1e9},    {"m", 60e9},        {"h", 3600e9},
-        };
-        auto it = kUnits.find(unit);
-        if (it == kUnits.end()) return std::nullopt;
-        total += v * it->second;
-    }
-    return sign * static_cast<int64_t>(std::llround(total));
 }
 
 std::string lower(std::string s) {
@@ -291,7 +259,13 @@ int64_t parseEventTimeInput(const std::string& value, bool since, int64_t now) {
         return static_cast<int64_t>(std::floor(v)) * 1000000000 +
                static_cast<int64_t>(std::llround((v - std::floor(v)) * 1e9L));
     }
-    if (auto d = parseGoDuration(value)) return since ? now - *d : now + *d;
+    std::optional<int64_t> d;
+    try {
+        d = builder::parseGoDuration(value);
+    } catch (const InvalidArgument&) {
+        // not a duration either: the error below
+    }
+    if (d) return since ? now - *d : now + *d;
     throw InvalidArgument("unable to convert " + std::string(since ? "since" : "until") + " time of " + value +
                           ": unable to interpret time value");
 }

@@ -14,6 +14,7 @@
 #include "hutch/common/jsonbytes.hpp"
 #include "hutch/common/log.hpp"
 #include "hutch/engine/container/containers.hpp"
+#include "hutch/engine/core/events.hpp"
 #include "hutch/engine/container/container_events.hpp"
 #include "hutch/engine/launch/monitor.hpp"
 #include "hutch/engine/spec/signals.hpp"
@@ -199,7 +200,7 @@ void printLogs(Context& ctx, const std::string& nameOrId, const LogOptions& opts
         auto c = b == std::string::npos ? b : line.find(' ', b + 1);
         if (c == std::string::npos) return;
         if (opts.sinceNs || opts.untilNs) {
-            auto ts = parseTimestampNs(line.substr(0, a));
+            auto ts = parseRfc3339Nano(line.substr(0, a));
             if (ts && opts.sinceNs && *ts < *opts.sinceNs) return;
             if (ts && opts.untilNs && *ts > *opts.untilNs) return;
         }

@@ -9,7 +9,6 @@
 #include "hutch/common/error.hpp"
 #include "hutch/common/fsutil.hpp"
 #include "hutch/engine/spec/capabilities.hpp"
-#include "hutch/engine/spec/ulimit.hpp"
 
 namespace hutch::engine {
 
@@ -117,20 +116,6 @@ json device(const std::string& path, int major, int minor) {
                 {"fileMode", 0666}, {"uid", 0}, {"gid", 0}};
 }
 
-/// process.rlimits: RLIMIT_NOFILE at `nofile`, then the --ulimit entries (one replaces the
-/// entry of its type).
-json rlimits(const ContainerConfig& c, uint64_t nofile) {
-    std::vector<Ulimit> v{{"RLIMIT_NOFILE", nofile, nofile}};
-    for (const auto& spec : c.ulimits) {
-        Ulimit u = parseUlimit(spec);
-        auto it = std::find_if(v.begin(), v.end(), [&](const Ulimit& x) { return x.type == u.type; });
-        if (it != v.end()) *it = u;
-        else v.push_back(u);
-    }
-    json out = json::array();
-    for (const auto& u : v) out.push_back(json{{"type", u.type}, {"hard", u.hard}, {"soft", u.soft}});
-    return out;
-}
 
 }  // namespace
 
@@ -180,7 +165,8 @@ json buildSpec(const SpecInputs& in) {
           {"permitted", in.user.uid == 0 ? caps : json::array()},
           {"inheritable", json::array()},
           {"ambient", json::array()}}},
-        {"rlimits", rlimits(c, in.nofileLimit)},
+        // --ulimit entries replace it (applyProcessFlags).
+        {"rlimits", json::array({{{"type", "RLIMIT_NOFILE"}, {"hard", in.nofileLimit}, {"soft", in.nofileLimit}}})},
         {"noNewPrivileges", c.noNewPrivileges},
     };
     if (!in.user.additionalGids.empty()) process["user"]["additionalGids"] = in.user.additionalGids;

@@ -50,7 +50,6 @@ struct ContainerConfig {
     std::vector<IdMapping> uidMappings, gidMappings;
     std::string usernsMode;                     ///< UsernsPlan::mode ("" = host)
     std::string cgroupns = "private";           ///< --cgroupns=private (a cgroup namespace of its own) | host
-    std::vector<std::string> ulimits;           ///< --ulimit TYPE=SOFT[:HARD] as given (ulimit.hpp); a later one of a type wins
 
     // Labels, annotations and the record's other flags.
     std::map<std::string, std::string> labels;       ///< the image's labels, then --label/--label-file

@@ -395,6 +395,20 @@ std::string runDetached(const Sandbox& sb, const std::vector<std::string>& args)
     return id;
 }
 
+Result hutchOk(const Sandbox& sb, const std::vector<std::string>& args, const RunOptions& opt) {
+    Result r = sb.hutch(args, opt);
+    REQUIRE_RC(r, 0);
+    return r;
+}
+
+std::string readFile(const fs::path& p) { return readAll(p.string()); }
+
+fs::path writeTree(const Sandbox& sb, const std::string& name, const std::vector<std::pair<std::string, std::string>>& files) {
+    fs::path dir = sb.dir() / name;
+    for (const auto& [p, text] : files) sb.writeFile(dir / p, text);
+    return dir;
+}
+
 bool isHexId(const std::string& s0) {
     std::string s = s0;
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();

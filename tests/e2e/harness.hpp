@@ -151,6 +151,14 @@ std::string registriesConfFor(const std::string& registry);
 /// stdout, and returns that id.
 std::string runDetached(const Sandbox& sb, const std::vector<std::string>& args);
 
+/// `hutch ARGS...` in `sb`: REQUIREs exit 0 and returns the Result.
+Result hutchOk(const Sandbox& sb, const std::vector<std::string>& args, const RunOptions& opt = {});
+/// Text of the file at `p` ("" when it cannot be read).
+std::string readFile(const fs::path& p);
+/// Writes `files` (relative path -> content) into the new directory `sb.dir()/name` (a build
+/// context, a source tree) and returns it.
+fs::path writeTree(const Sandbox& sb, const std::string& name, const std::vector<std::pair<std::string, std::string>>& files);
+
 /// True when `s` (after trimming) is 64 lowercase hex digits.
 bool isHexId(const std::string& s);
 /// True when `hay` contains `needle`.
@@ -175,10 +183,12 @@ long hostUidOf(pid_t pid);
 }  // namespace hutch::e2e
 
 /// REQUIRE that a Result has exit code `code`, printing the full Result when it does not.
+/// `r` is evaluated once (a `sb.hutch(...)` argument runs its command once).
 #define REQUIRE_RC(r, code)                       \
     do {                                          \
-        INFO((r).describe());                     \
-        REQUIRE((r).rc == (code));                \
+        const auto& rcResult_ = (r);              \
+        INFO(rcResult_.describe());               \
+        REQUIRE(rcResult_.rc == (code));          \
     } while (0)
 
 /// CHECK `cond` with the Result printed on failure.

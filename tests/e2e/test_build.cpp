@@ -24,25 +24,11 @@ size_t count(const std::string& hay, const std::string& needle) {
 
 std::string busybox() { return testEnv().registry + "/busybox"; }
 
-/// Writes `files` (relative path -> content) into a fresh context directory `ctx` of the sandbox.
-fs::path context(const Sandbox& sb, const std::string& name, const std::vector<std::pair<std::string, std::string>>& files) {
-    fs::path dir = sb.dir() / name;
-    for (const auto& [p, text] : files) sb.writeFile(dir / p, text);
-    return dir;
-}
-
-std::string readAll(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 }  // namespace
 
 TEST_CASE("e2e: build runs RUN, COPY with .dockerignore and config steps, the image runs with them", "[e2e][build]") {
     Sandbox sb;
-    auto dir = context(sb, "ctx",
+    auto dir = writeTree(sb, "ctx",
                        {{"Dockerfile", "FROM " + busybox() + "\n"
                                        "ENV GREETING=hello DIR=/app\n"
                                        "WORKDIR $DIR\n"
@@ -100,7 +86,7 @@ TEST_CASE("e2e: build runs RUN, COPY with .dockerignore and config steps, the im
 
 TEST_CASE("e2e: build multi-stage with COPY --from a stage name and an index, --target", "[e2e][build]") {
     Sandbox sb;
-    auto dir = context(sb, "ms",
+    auto dir = writeTree(sb, "ms",
                        {{"Containerfile", "ARG BASE=" + busybox() + "\n"
                                           "FROM $BASE AS builder\n"
                                           "ARG MSG=default\n"
@@ -148,7 +134,7 @@ TEST_CASE("e2e: build multi-stage with COPY --from a stage name and an index, --
 
 TEST_CASE("e2e: build cache: a rebuild uses the cache, a changed COPY source reruns from that step", "[e2e][build]") {
     Sandbox sb;
-    auto dir = context(sb, "cache",
+    auto dir = writeTree(sb, "cache",
                        {{"Dockerfile", "FROM " + busybox() + "\n"
                                        "RUN echo first > /first\n"
                                        "COPY a.txt /a.txt\n"
@@ -185,7 +171,7 @@ TEST_CASE("e2e: build cache: a rebuild uses the cache, a changed COPY source rer
 
 TEST_CASE("e2e: build fails on a failing RUN with its exit status and removes the working container", "[e2e][build]") {
     Sandbox sb;
-    auto dir = context(sb, "fail", {{"Dockerfile", "FROM " + busybox() + "\nRUN echo before\nRUN exit 3\n"}});
+    auto dir = writeTree(sb, "fail", {{"Dockerfile", "FROM " + busybox() + "\nRUN echo before\nRUN exit 3\n"}});
     Result b = sb.hutch({"build", dir.string()});
     REQUIRE_RC(b, 3);
     CHECK_R(b, contains(b.err, "Error: building at STEP \"RUN exit 3\": while running runtime: exit status 3"));
@@ -219,14 +205,14 @@ TEST_CASE("e2e: build fails on a failing RUN with its exit status and removes th
 
 TEST_CASE("e2e: build --format docker vs oci, -q and --iidfile", "[e2e][build]") {
     Sandbox sb;
-    auto dir = context(sb, "fmt",
+    auto dir = writeTree(sb, "fmt",
                        {{"Dockerfile", "FROM " + busybox() + "\nHEALTHCHECK CMD true\nRUN touch /made\n"}});
     Result oci = sb.hutch({"build", "-q", "--iidfile", (sb.dir() / "iid").string(), "-t", "fmt-oci", dir.string()});
     REQUIRE_RC(oci, 0);
     CHECK_R(oci, lines(oci.out).size() == 1);
     CHECK_R(oci, isHexId(oci.out));
     CHECK_R(oci, contains(oci.err, "HEALTHCHECK is not supported for OCI image format"));
-    CHECK(readAll(sb.dir() / "iid") == "sha256:" + lastLine(oci.out));
+    CHECK(readFile(sb.dir() / "iid") == "sha256:" + lastLine(oci.out));
 
     Result dock = sb.hutch({"build", "--format", "docker", "-t", "fmt-docker", dir.string()});
     REQUIRE_RC(dock, 0);
@@ -255,7 +241,7 @@ TEST_CASE("e2e: an image built by hutch runs under podman, and one built by podm
     const std::string ulimits = " --ulimit nofile=1024:1024 --ulimit nproc=1024:1024";
 
     const std::string ours = reg + "/interop/hutch-built:" + uniqueTag();
-    auto dir = context(sb, "ours",
+    auto dir = writeTree(sb, "ours",
                        {{"Dockerfile", "FROM " + busybox() + "\nCOPY msg /msg\nRUN echo built-by-hutch >> /msg && rm /bin/vi\n"
                                        "CMD [\"cat\", \"/msg\"]\n"},
                         {"msg", "hello\n"}});
@@ -270,7 +256,7 @@ TEST_CASE("e2e: an image built by hutch runs under podman, and one built by podm
     CHECK(out == "vi-gone\n");  // the RUN's whiteout holds under podman too
 
     const std::string theirs = reg + "/interop/podman-built:" + uniqueTag();
-    auto pdir = context(sb, "theirs",
+    auto pdir = writeTree(sb, "theirs",
                         {{"Dockerfile", "FROM " + busybox() + "\nRUN echo built-by-podman > /m && rm /bin/vi\nCMD [\"cat\", \"/m\"]\n"}});
     hostCommand(pod + " build -q --tls-verify=false --network host" + ulimits + " -t " + theirs + " " + pdir.string());
     hostCommand(pod + " push -q --tls-verify=false " + theirs);
@@ -291,7 +277,7 @@ TEST_CASE("e2e: build the issue's nginx example on the systemd image and run it"
         return;
     }
     Sandbox sb;
-    auto dir = context(sb, "nginx",
+    auto dir = writeTree(sb, "nginx",
                        {{"Dockerfile", std::string("FROM ") + sys + "\n"
                                        "RUN set -xe \\\n"
                                        "    && apt-get update \\\n"
@@ -350,7 +336,7 @@ std::string ustar(const std::string& name, const std::string& data) {
 
 TEST_CASE("e2e: build ADD extracts a local tar and fetches a URL, COPY --chown, RUN --network none", "[e2e][build]") {
     Sandbox sb;
-    auto dir = context(sb, "add",
+    auto dir = writeTree(sb, "add",
                        {{"Dockerfile", "FROM " + busybox() + "\n"
                                        "ADD files.tar /unpacked/\n"
                                        "ADD http://" + testEnv().registry + "/v2/ /fetched/\n"
@@ -380,7 +366,7 @@ TEST_CASE("e2e: build ADD extracts a local tar and fetches a URL, COPY --chown, 
 
 TEST_CASE("e2e: build --squash makes the build's layers one layer on the base", "[e2e][build]") {
     Sandbox sb;
-    auto dir = context(sb, "sq",
+    auto dir = writeTree(sb, "sq",
                        {{"Dockerfile", "FROM " + busybox() + "\n"
                                        "RUN echo a > /a && mkdir -p /d && echo gone > /d/gone\n"
                                        "RUN rm /d/gone && echo b > /b\n"
@@ -404,7 +390,7 @@ TEST_CASE("e2e: build --squash makes the build's layers one layer on the base", 
 
 TEST_CASE("e2e: build heredocs, build args in RUN, SHELL with --format docker, FROM scratch", "[e2e][build]") {
     Sandbox sb;
-    auto dir = context(sb, "misc",
+    auto dir = writeTree(sb, "misc",
                        {{"Dockerfile", "FROM " + busybox() + " AS base\n"
                                        "ARG WHO=nobody\n"
                                        "ENV FIXED=env-wins\n"
@@ -447,7 +433,7 @@ TEST_CASE("e2e: build heredocs, build args in RUN, SHELL with --format docker, F
 
 TEST_CASE("e2e: build runs the base image's ONBUILD triggers (docker format)", "[e2e][build]") {
     Sandbox sb;
-    auto dir = context(sb, "onb",
+    auto dir = writeTree(sb, "onb",
                        {{"Parent", "FROM " + busybox() + "\nONBUILD RUN echo triggered > /trig\n"},
                         {"Child", "FROM parent\nRUN cat /trig\n"}});
     Result p = sb.hutch({"build", "--format", "docker", "-f", (dir / "Parent").string(), "-t", "parent", dir.string()});
@@ -462,11 +448,11 @@ TEST_CASE("e2e: build runs the base image's ONBUILD triggers (docker format)", "
 
 TEST_CASE("e2e: build takes a relative context, -f and --iidfile from the working directory", "[e2e][build]") {
     Sandbox sb;  // hutch runs in the sandbox's home directory (harness.cpp)
-    auto dir = context(sb, "home/rel", {{"Containerfile", "FROM " + busybox() + "\nCOPY x /x\n"}, {"x", "x\n"},
+    auto dir = writeTree(sb, "home/rel", {{"Containerfile", "FROM " + busybox() + "\nCOPY x /x\n"}, {"x", "x\n"},
                                         {"other/Alt", "FROM " + busybox() + "\nCOPY x /alt\n"}});
     Result b = sb.hutch({"build", "--iidfile", "rel/iid", "-t", "relative", "rel"});
     REQUIRE_RC(b, 0);
-    CHECK(readAll(dir / "iid") == "sha256:" + lastLine(b.out));
+    CHECK(readFile(dir / "iid") == "sha256:" + lastLine(b.out));
     Result f = sb.hutch({"build", "-f", "rel/other/Alt", "-t", "alt", "rel"});
     REQUIRE_RC(f, 0);
     Result r = sb.hutch({"run", "--rm", "alt", "cat", "/alt"});
@@ -476,7 +462,7 @@ TEST_CASE("e2e: build takes a relative context, -f and --iidfile from the workin
 
 TEST_CASE("e2e: the next build removes the working container a killed build left", "[e2e][build][crash]") {
     Sandbox sb;
-    auto dir = context(sb, "killed", {{"Dockerfile", "FROM " + busybox() + "\nRUN sleep 120\n"}});
+    auto dir = writeTree(sb, "killed", {{"Dockerfile", "FROM " + busybox() + "\nRUN sleep 120\n"}});
     Child build = sb.spawn({"build", dir.string()});
     auto buildNames = [&] {
         Result ps = sb.hutch({"ps", "-a", "--format", "{{.Names}}"});
@@ -496,7 +482,7 @@ TEST_CASE("e2e: the next build removes the working container a killed build left
     CHECK(buildNames() == left);  // SIGKILL: nothing could remove it
     // A build's marker directory is trusted for 10 s after it is made (fsutil::TempDir).
     std::this_thread::sleep_for(std::chrono::seconds(11));
-    auto next = context(sb, "next", {{"Dockerfile", "FROM " + busybox() + "\nRUN true\n"}});
+    auto next = writeTree(sb, "next", {{"Dockerfile", "FROM " + busybox() + "\nRUN true\n"}});
     Result b = sb.hutch({"build", next.string()});
     REQUIRE_RC(b, 0);
     CHECK(buildNames().empty());
@@ -510,7 +496,7 @@ TEST_CASE("e2e: non-ASCII and non-UTF-8 file names through build, push, podman, 
     Sandbox sb;
     const std::string utf8 = "F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.pem";
     const std::string latin1 = "caf\xe9";
-    auto dir = context(sb, "names",
+    auto dir = writeTree(sb, "names",
                        {{"Dockerfile", "FROM " + busybox() + "\nRUN mkdir /n && touch /n/" + utf8 +
                                            " \"/n/$(printf 'caf\\351')\" && ln -s " + utf8 + " /n/link\n"}});
     Result b = sb.hutch({"build", "-q", "-t", "names", dir.string()});
@@ -564,7 +550,7 @@ TEST_CASE("e2e: non-ASCII and non-UTF-8 file names through build, push, podman, 
     const std::string exported = (sb.dir() / "exp.tar").string();
     Result ex = sb.hutch({"export", "-o", exported, "exp"});
     REQUIRE_RC(ex, 0);
-    std::string tar = readAll(exported);
+    std::string tar = readFile(exported);
     CHECK(contains(tar, "n/" + utf8));
     CHECK(contains(tar, "n/" + latin1));
 }
@@ -572,7 +558,7 @@ TEST_CASE("e2e: non-ASCII and non-UTF-8 file names through build, push, podman, 
 TEST_CASE("e2e: rmi of a built image removes its untagged parents, not a tagged base or a shared parent",
           "[e2e][build][rmi]") {
     Sandbox sb;
-    auto dir = context(sb, "rmi",
+    auto dir = writeTree(sb, "rmi",
                        {{"A", "FROM " + busybox() + "\nENV SHARED=1\nRUN echo a > /a\nCOPY --chown=12 f.txt /f\n"},
                         {"B", "FROM " + busybox() + "\nENV SHARED=1\nRUN echo b > /b\n"},
                         {"f.txt", "f\n"}});
@@ -628,7 +614,7 @@ TEST_CASE("e2e: rmi of a built image removes its untagged parents, not a tagged 
 
 TEST_CASE("e2e: build .dockerignore `**` with `!keep.txt` copies keep.txt only", "[e2e][build]") {
     Sandbox sb;
-    auto dir = context(sb, "ign",
+    auto dir = writeTree(sb, "ign",
                        {{"Dockerfile", "FROM " + busybox() + "\nCOPY . /ctx/\nRUN find /ctx | sort\n"},
                         {".dockerignore", "**\n!./keep.txt\n"},
                         {"keep.txt", "k\n"},

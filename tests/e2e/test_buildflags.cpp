@@ -19,25 +19,6 @@ namespace {
 
 std::string busybox() { return testEnv().registry + "/busybox"; }
 
-fs::path context(const Sandbox& sb, const std::string& name, const std::vector<std::pair<std::string, std::string>>& files) {
-    fs::path dir = sb.dir() / name;
-    for (const auto& [p, text] : files) sb.writeFile(dir / p, text);
-    return dir;
-}
-
-std::string readAll(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-/// Runs hutch with `args` in `sb` and REQUIREs exit 0.
-void ok(const Sandbox& sb, const std::vector<std::string>& args) {
-    Result r = sb.hutch(args);
-    REQUIRE_RC(r, 0);
-}
-
 RunOptions withStdin(const fs::path& file) {
     RunOptions o;
     o.stdinFile = file.string();
@@ -61,7 +42,7 @@ std::string imageId(const Sandbox& sb, const std::string& name) {
 TEST_CASE("e2e: build -f - reads the Containerfile from stdin, the context is the directory given",
           "[e2e][buildflags][podman-ref]") {
     Sandbox sb;
-    auto dir = context(sb, "ctx", {{"f.txt", "from-context\n"}});
+    auto dir = writeTree(sb, "ctx", {{"f.txt", "from-context\n"}});
     sb.writeFile(sb.dir() / "Cf", "FROM " + busybox() + "\nCOPY f.txt /f.txt\nRUN cat /f.txt\n");
     Result b = sb.hutch({"build", "-f", "-", "-t", "fromstdin", dir.string()}, withStdin(sb.dir() / "Cf"));
     REQUIRE_RC(b, 0);
@@ -92,7 +73,7 @@ TEST_CASE("e2e: build - takes the Containerfile or a tar archive of the context 
 
     // A tar (and a gzip-compressed one) of the context, its Containerfile in it; -f names
     // another file of the archive.
-    auto dir = context(sb, "tctx", {{"Containerfile", "FROM " + busybox() + "\nCOPY f.txt /f.txt\n"},
+    auto dir = writeTree(sb, "tctx", {{"Containerfile", "FROM " + busybox() + "\nCOPY f.txt /f.txt\n"},
                                     {"Alt", "FROM " + busybox() + "\nCOPY f.txt /alt.txt\n"},
                                     {"f.txt", "from-tar\n"}});
     const fs::path tar = sb.dir() / "ctx.tar", tgz = sb.dir() / "ctx.tgz";
@@ -133,7 +114,7 @@ TEST_CASE("e2e: build - and -f - explain what is wrong with stdin", "[e2e][build
     REQUIRE_RC(bad, 125);
     CHECK_R(bad, contains(bad.err, "stdin:2"));
     // A tar without a Containerfile.
-    auto dir = context(sb, "noctf", {{"f.txt", "x\n"}});
+    auto dir = writeTree(sb, "noctf", {{"f.txt", "x\n"}});
     const fs::path tar = sb.dir() / "noctf.tar";
     hostCommand("tar -C " + dir.string() + " -cf " + tar.string() + " . && chmod 0644 " + tar.string());
     Result none = sb.hutch({"build", "-"}, withStdin(tar));
@@ -146,7 +127,7 @@ TEST_CASE("e2e: build - and -f - explain what is wrong with stdin", "[e2e][build
 
 TEST_CASE("e2e: build --squash and --squash-all: layers and history as podman's", "[e2e][buildflags][podman-ref]") {
     Sandbox sb;
-    auto dir = context(sb, "sq",
+    auto dir = writeTree(sb, "sq",
                        {{"Containerfile", "FROM " + busybox() + "\n"
                                           "RUN echo a > /a && mkdir -p /d && echo gone > /d/gone\n"
                                           "RUN rm /d/gone && echo b > /b\n"
@@ -201,7 +182,7 @@ TEST_CASE("e2e: build --squash and --squash-all: layers and history as podman's"
     }
 
     // A build that changes no file still gets its squashed layer (podman writes it).
-    auto envOnly = context(sb, "envonly", {{"Containerfile", "FROM " + busybox() + "\nENV A=1\n"}});
+    auto envOnly = writeTree(sb, "envonly", {{"Containerfile", "FROM " + busybox() + "\nENV A=1\n"}});
     Result e = sb.hutch({"build", "-q", "--squash", "-t", "envsq", envOnly.string()});
     REQUIRE_RC(e, 0);
     CHECK(inspectImage(sb, "envsq")["RootFS"]["Layers"].size() == baseLayers + 1);
@@ -217,7 +198,7 @@ TEST_CASE("e2e: build --squash and --squash-all: layers and history as podman's"
 
 TEST_CASE("e2e: build --ulimit sets the RUN steps' resource limits", "[e2e][buildflags][podman-ref]") {
     Sandbox sb;
-    auto dir = context(sb, "ul", {{"Containerfile", "FROM " + busybox() + "\n"
+    auto dir = writeTree(sb, "ul", {{"Containerfile", "FROM " + busybox() + "\n"
                                                     "RUN echo \"n=$(ulimit -n) hn=$(ulimit -Hn) u=$(ulimit -u) c=$(ulimit -c)\"\n"}});
     Result b = sb.hutch({"build", "--no-cache", "--ulimit", "nofile=512:1000", "--ulimit", "nproc=3000",
                          "--ulimit=core=0", dir.string()});
@@ -233,14 +214,14 @@ TEST_CASE("e2e: build --ulimit sets the RUN steps' resource limits", "[e2e][buil
 
 TEST_CASE("e2e: build --logfile writes the build's output to the file", "[e2e][buildflags][podman-ref]") {
     Sandbox sb;
-    auto dir = context(sb, "lg", {{"Containerfile", "FROM " + busybox() + "\nRUN echo run-output\n"},
+    auto dir = writeTree(sb, "lg", {{"Containerfile", "FROM " + busybox() + "\nRUN echo run-output\n"},
                                   {"Fail", "FROM " + busybox() + "\nRUN exit 3\n"}});
     const fs::path log = sb.dir() / "build.log";
     sb.writeFile(log, "old content that is truncated\n");
     Result b = sb.hutch({"build", "--logfile", log.string(), "-t", "logged", dir.string()});
     REQUIRE_RC(b, 0);
     CHECK_R(b, b.out.empty());
-    const std::string text = readAll(log);
+    const std::string text = readFile(log);
     INFO(text);
     CHECK(contains(text, "STEP 1/2: FROM " + busybox()));
     CHECK(contains(text, "run-output"));
@@ -261,7 +242,7 @@ TEST_CASE("e2e: build --logfile writes the build's output to the file", "[e2e][b
     const fs::path failLog = sb.dir() / "fail.log";
     Result x = sb.hutch({"build", "--logfile", failLog.string(), "-f", (dir / "Fail").string(), dir.string()});
     REQUIRE_RC(x, 3);
-    CHECK(contains(readAll(failLog), "STEP 2/2: RUN exit 3"));
+    CHECK(contains(readFile(failLog), "STEP 2/2: RUN exit 3"));
 
     Result bad = sb.hutch({"build", "--logfile", "/nonexistent-dir/x.log", dir.string()});
     REQUIRE_RC(bad, 125);
@@ -272,10 +253,10 @@ TEST_CASE("e2e: build --pull spellings as podman 4.3's", "[e2e][buildflags][podm
     Sandbox sb;
     // The local busybox is replaced by an image with /marker under the same name: a build
     // that pulls gets the registry's busybox (no marker), one that does not gets the marker.
-    auto mk = context(sb, "mk", {{"Containerfile", "FROM " + busybox() + "\nRUN touch /marker\n"}});
+    auto mk = writeTree(sb, "mk", {{"Containerfile", "FROM " + busybox() + "\nRUN touch /marker\n"}});
     Result m = sb.hutch({"build", "-q", "-t", busybox() + ":latest", mk.string()});
     REQUIRE_RC(m, 0);
-    auto dir = context(sb, "pl", {{"Containerfile", "FROM " + busybox() + "\n"
+    auto dir = writeTree(sb, "pl", {{"Containerfile", "FROM " + busybox() + "\n"
                                                     "RUN if test -e /marker; then echo BASE=local; else echo BASE=pulled; fi\n"},
                                   {"Missing", "FROM " + testEnv().registry + "/nosuchimage-hutch\nRUN true\n"}});
     auto base = [&](const std::vector<std::string>& flags) {
@@ -325,8 +306,8 @@ TEST_CASE("e2e: a short name finds the only local image whose repository ends in
     Sandbox sb;
     const std::string reg = testEnv().registry;
     const std::string id = pullOk(sb, reg + "/busybox");
-    ok(sb, {"tag", reg + "/busybox", reg + "/lab/busybox"});
-    ok(sb, {"untag", id, reg + "/busybox"});
+    hutchOk(sb, {"tag", reg + "/busybox", reg + "/lab/busybox"});
+    hutchOk(sb, {"untag", id, reg + "/busybox"});
 
     CHECK(imageId(sb, "busybox") == id);
     CHECK(imageId(sb, "lab/busybox") == id);
@@ -338,19 +319,19 @@ TEST_CASE("e2e: a short name finds the only local image whose repository ends in
     Result ci = sb.hutch({"container", "inspect", "--format", "{{.Image}}", "c1"});
     REQUIRE_RC(ci, 0);
     CHECK_R(ci, lastLine(ci.out) == id);
-    ok(sb, {"rm", "c1"});
+    hutchOk(sb, {"rm", "c1"});
     Result h = sb.hutch({"history", "-q", "--no-trunc", "busybox"});
     REQUIRE_RC(h, 0);
     CHECK_R(h, lines(h.out).at(0) == id);
-    ok(sb, {"tag", "busybox", "copy"});
+    hutchOk(sb, {"tag", "busybox", "copy"});
     CHECK(imageId(sb, "copy") == id);
-    ok(sb, {"rmi", "copy"});
+    hutchOk(sb, {"rmi", "copy"});
     Result s = sb.hutch({"save", "-o", (sb.dir() / "bb.tar").string(), "busybox"});
     REQUIRE_RC(s, 0);
     const std::string manifest = hostCommand("tar -xOf " + (sb.dir() / "bb.tar").string() + " manifest.json");
     CHECK(contains(manifest, reg + "/lab/busybox:latest"));
-    auto dir = context(sb, "from", {{"Containerfile", "FROM busybox\nRUN true\n"}});
-    ok(sb, {"build", "-q", "--pull=never", dir.string()});
+    auto dir = writeTree(sb, "from", {{"Containerfile", "FROM busybox\nRUN true\n"}});
+    hutchOk(sb, {"build", "-q", "--pull=never", dir.string()});
     // Nothing was pulled on the way.
     Result names = sb.hutch({"images", "--format", "{{.Repository}}:{{.Tag}}"});
     REQUIRE_RC(names, 0);
@@ -365,8 +346,8 @@ TEST_CASE("e2e: a short name matches whole repository components and the tag", "
     Sandbox sb;
     const std::string reg = testEnv().registry;
     const std::string id = pullOk(sb, reg + "/busybox");
-    ok(sb, {"tag", reg + "/busybox", reg + "/lab/busybox"});
-    ok(sb, {"untag", id, reg + "/busybox"});
+    hutchOk(sb, {"tag", reg + "/busybox", reg + "/lab/busybox"});
+    hutchOk(sb, {"untag", id, reg + "/busybox"});
     for (const char* name : {"sybox", "b/busybox", "busybox:1", "lab/busybox:2", "ab/busybox"}) {
         INFO(name);
         Result i = sb.hutch({"image", "inspect", name});
@@ -384,22 +365,22 @@ TEST_CASE("e2e: with several local images ending in /NAME the first stored wins,
     Sandbox sb;
     const std::string reg = testEnv().registry;
     const std::string first = pullOk(sb, reg + "/busybox");
-    auto dir = context(sb, "second", {{"Containerfile", "FROM " + reg + "/busybox\nRUN touch /second\n"}});
+    auto dir = writeTree(sb, "second", {{"Containerfile", "FROM " + reg + "/busybox\nRUN touch /second\n"}});
     Result b = sb.hutch({"build", "-q", "-t", "second", dir.string()});
     REQUIRE_RC(b, 0);
     const std::string second = lastLine(b.out);
     REQUIRE(second != first);
     // The first image stored gets the name that sorts last, the second the one that sorts first.
-    ok(sb, {"tag", first, "zz/busybox"});
-    ok(sb, {"untag", first, reg + "/busybox"});
-    ok(sb, {"tag", second, reg + "/aa/busybox"});
+    hutchOk(sb, {"tag", first, "zz/busybox"});
+    hutchOk(sb, {"untag", first, reg + "/busybox"});
+    hutchOk(sb, {"tag", second, reg + "/aa/busybox"});
     CHECK(imageId(sb, "busybox") == first);
     Result r = sb.hutch({"run", "--rm", "busybox", "sh", "-c", "test -e /second && echo second || echo first"});
     REQUIRE_RC(r, 0);
     CHECK_R(r, r.out == "first\n");
     CHECK(imageId(sb, "aa/busybox") == second);
     // A name that is one of the candidates (localhost/busybox) wins over the suffix match.
-    ok(sb, {"tag", second, "busybox"});
+    hutchOk(sb, {"tag", second, "busybox"});
     CHECK(imageId(sb, "busybox") == second);
     // rmi of the short name removes the name it resolved to.
     Result rmi = sb.hutch({"rmi", "busybox"});

@@ -30,12 +30,6 @@ std::string sh(const Sandbox& sb, const std::string& name, const std::string& cm
     return r.out;
 }
 
-/// `hutch ARGS...` REQUIREd to succeed (REQUIRE_RC evaluates its argument twice).
-void okRun(const Sandbox& sb, const std::vector<std::string>& args) {
-    Result r = sb.hutch(args);
-    REQUIRE_RC(r, 0);
-}
-
 /// `hutch cp ARGS...` REQUIREd to succeed.
 void cpOk(const Sandbox& sb, const std::vector<std::string>& args, const RunOptions& opt = {}) {
     std::vector<std::string> a{"cp"};
@@ -111,11 +105,11 @@ TEST_CASE("e2e: cp host -> container, podman's destination rules, running and ex
     exited(sb, "stopped", "cat /tmp/hostfile0 /home/x.txt 2>/dev/null; true", {"-w", "/home"});
     cpOk(sb, {(src / "hostfile0").string(), "stopped:/tmp"});
     cpOk(sb, {(src / "hostfile1").string(), "stopped:x.txt"});
-    okRun(sb, {"start", "stopped"});
-    okRun(sb, {"wait", "stopped"});
+    hutchOk(sb, {"start", "stopped"});
+    hutchOk(sb, {"wait", "stopped"});
     Result logs = sb.hutch({"logs", "stopped"});
     CHECK_R(logs, (logs.rc == 0 && logs.out == "content-0\ncontent-1\n"));
-    okRun(sb, {"rm", "-f", "-t", "0", "run1"});
+    hutchOk(sb, {"rm", "-f", "-t", "0", "run1"});
 }
 
 TEST_CASE("e2e: cp container -> host and container -> container, running and exited", "[e2e][cp][podman-ref]") {
@@ -159,11 +153,11 @@ TEST_CASE("e2e: cp container -> host and container -> container, running and exi
     // running -> exited destination: there once it runs.
     exited(sb, "dstx", "cat /tmp/containerfile0 2>/dev/null; true");
     cpOk(sb, {"src:/home/containerfile0", "dstx:/tmp/"});
-    okRun(sb, {"start", "dstx"});
-    okRun(sb, {"wait", "dstx"});
+    hutchOk(sb, {"start", "dstx"});
+    hutchOk(sb, {"wait", "dstx"});
     Result logs = sb.hutch({"logs", "dstx"});
     CHECK_R(logs, (logs.rc == 0 && logs.out == "c0\n"));
-    okRun(sb, {"rm", "-f", "-t", "0", "src", "dst"});
+    hutchOk(sb, {"rm", "-f", "-t", "0", "src", "dst"});
 }
 
 TEST_CASE("e2e: cp - (a tar on stdin) into a container, and a container path to stdout as a tar", "[e2e][cp][podman-ref]") {
@@ -205,7 +199,7 @@ TEST_CASE("e2e: cp - (a tar on stdin) into a container, and a container path to 
     { std::ofstream(outTar) << dir.out; }
     CHECK(hostCommand("tar -xOf " + outTar.string() + " tmp/file.txt") == "rand\n");
     CHECK(contains(hostCommand("tar -tf " + outTar.string()), "tmp/empty.txt\n"));
-    okRun(sb, {"rm", "-f", "-t", "0", "c"});
+    hutchOk(sb, {"rm", "-f", "-t", "0", "c"});
 }
 
 TEST_CASE("e2e: cp --archive chowns to the container's user, --archive=false keeps the tar's owners", "[e2e][cp][podman-ref]") {
@@ -236,7 +230,7 @@ TEST_CASE("e2e: cp --archive chowns to the container's user, --archive=false kee
     REQUIRE_RC(pid, 0);
     const std::string sub = hostCommand("awk -F: '$1==\"" + sb.user() + "\"{print $2; exit}' /etc/subuid");
     CHECK(hostCommand("stat -c %u /proc/" + lastLine(pid.out) + "/root/tmp/hostfile") == sub);
-    okRun(sb, {"rm", "-f", "-t", "0", "u", "m"});
+    hutchOk(sb, {"rm", "-f", "-t", "0", "u", "m"});
 }
 
 TEST_CASE("e2e: cp --overwrite lets a file replace a directory and the other way round", "[e2e][cp][podman-ref]") {
@@ -270,7 +264,7 @@ TEST_CASE("e2e: cp --overwrite lets a file replace a directory and the other way
     CHECK_R(dirOverFile, (dirOverFile.rc == 125 && contains(dirOverFile.err, "file exists")));
     cpOk(sb, {"--overwrite", "d:/tmp/bar", host.string()});
     CHECK(readHost(host / "bar" / "x") == "dirbar\n");
-    okRun(sb, {"rm", "-f", "-t", "0", "f", "d"});
+    hutchOk(sb, {"rm", "-f", "-t", "0", "f", "d"});
 }
 
 TEST_CASE("e2e: cp writes into a container's volumes, bind mounts and tmpfs", "[e2e][cp][podman-ref]") {
@@ -279,7 +273,7 @@ TEST_CASE("e2e: cp writes into a container's volumes, bind mounts and tmpfs", "[
     sb.writeFile(sb.dir() / "hostfile", "into-volume\n");
     const fs::path bind = sb.dir() / "bind";
     mkdirAs(sb, bind);
-    okRun(sb, {"volume", "create", "v1"});
+    hutchOk(sb, {"volume", "create", "v1"});
     Result mp = sb.hutch({"volume", "inspect", "--format", "{{.Mountpoint}}", "v1"});
     REQUIRE_RC(mp, 0);
     const std::string v1 = lastLine(mp.out);
@@ -300,7 +294,7 @@ TEST_CASE("e2e: cp writes into a container's volumes, bind mounts and tmpfs", "[
     mkdirAs(sb, out);
     cpOk(sb, {"r:/data/inside", out.string()});
     CHECK(readHost(out / "inside") == "written-inside\n");
-    okRun(sb, {"rm", "-f", "-t", "0", "r", "x"});
+    hutchOk(sb, {"rm", "-f", "-t", "0", "r", "x"});
 }
 
 TEST_CASE("e2e: cp never follows a container's symlinks out of its root", "[e2e][cp]") {
@@ -361,5 +355,5 @@ TEST_CASE("e2e: cp never follows a container's symlinks out of its root", "[e2e]
     cpOk(sb, {"-", "r:/tmp"}, in);
     CHECK_FALSE(fs::exists("/tmp/z-" + tag));
     CHECK(sh(sb, "r", "cat /tmp/z-" + tag) == "tar\n");
-    okRun(sb, {"rm", "-f", "-t", "0", "r", "x"});
+    hutchOk(sb, {"rm", "-f", "-t", "0", "r", "x"});
 }

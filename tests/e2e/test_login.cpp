@@ -28,28 +28,9 @@ constexpr const char* kPassword = "s3cret-pw";
 // hash needs no tool to make one.
 constexpr const char* kHash = "$2b$04$xzSBWJ7HOEwr6Hs.IHK4FOzg3dYq6MVplb2qNU0rIFi6M2Y139.VG";
 
-std::string readText(const fs::path& p) {
-    std::ifstream f(p);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
+/// base64 of `in` by coreutils (an oracle independent of registry/auth's encoder).
 std::string base64(const std::string& in) {
-    static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        unsigned n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-        for (int s = 18; s >= 0; s -= 6) out += tbl[(n >> s) & 63];
-    }
-    if (i < in.size()) {
-        unsigned n = uint8_t(in[i]) << 16;
-        if (i + 1 < in.size()) n |= uint8_t(in[i + 1]) << 8;
-        out += tbl[(n >> 18) & 63];
-        out += tbl[(n >> 12) & 63];
-        out += i + 1 < in.size() ? tbl[(n >> 6) & 63] : '=';
-        out += '=';
-    }
-    return out;
+    return lastLine(hostCommand("printf '%s' '" + in + "' | base64 -w0"));
 }
 
 /// A docker-registry with htpasswd authentication (kUser / kPassword) on 127.0.0.1 and a
@@ -94,7 +75,7 @@ public:
         // It logs the address it listens on once the socket is bound (bounded wait).
         const std::string mark = "listening on 127.0.0.1:";
         for (int i = 0; i < 500 && host_.empty(); ++i) {
-            std::string text = readText(log);
+            std::string text = readFile(log);
             if (auto p = text.find(mark); p != std::string::npos) {
                 auto end = text.find_first_not_of("0123456789", p + mark.size());
                 host_ = "127.0.0.1:" + text.substr(p + mark.size(), end - p - mark.size());
@@ -106,7 +87,7 @@ public:
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
-        INFO(readText(log));
+        INFO(readFile(log));
         REQUIRE(!host_.empty());
         hostCommand("skopeo copy -q --src-tls-verify=false --dest-tls-verify=false --dest-creds " + std::string(kUser) +
                     ":" + kPassword + " docker://" + testEnv().registry + "/busybox:latest docker://" + host_ +
@@ -144,12 +125,6 @@ fs::path defaultAuthFile(const Sandbox& sb) {
     return sb.dir() / "run" / "containers" / "auth.json";
 }
 
-/// Runs `hutch ARGS...` in `sb` and REQUIREs exit 0.
-void hutchOk(const Sandbox& sb, const std::vector<std::string>& args) {
-    Result r = sb.hutch(args);
-    REQUIRE_RC(r, 0);
-}
-
 std::vector<std::string> loginArgs(const std::string& host, std::vector<std::string> extra = {}) {
     std::vector<std::string> a{"login", "-u", kUser, "-p", kPassword};
     a.insert(a.end(), extra.begin(), extra.end());
@@ -174,7 +149,7 @@ TEST_CASE("e2e: login stores the credentials as podman does, --get-login reads t
     REQUIRE(::stat(file.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
     CHECK(st.st_uid == sb.uid());
-    json j = json::parse(readText(file));
+    json j = json::parse(readFile(file));
     CHECK(j["auths"][reg.host()]["auth"] == base64(std::string(kUser) + ":" + kPassword));
 
     Result get = sb.hutch({"login", "--get-login", reg.host()});
@@ -190,7 +165,7 @@ TEST_CASE("e2e: login stores the credentials as podman does, --get-login reads t
     Result out = sb.hutch({"logout", reg.host()});
     REQUIRE_RC(out, 0);
     CHECK_R(out, out.out == "Removed login credentials for " + reg.host() + "\n");
-    CHECK(json::parse(readText(file))["auths"] == json::object());
+    CHECK(json::parse(readFile(file))["auths"] == json::object());
 
     Result out2 = sb.hutch({"logout", reg.host()});
     REQUIRE_RC(out2, 125);
@@ -223,7 +198,7 @@ TEST_CASE("e2e: login --password-stdin, and the user/password errors without a t
     Result in = sb.hutch({"login", "-u", kUser, "--password-stdin", reg.host()}, withPw);
     REQUIRE_RC(in, 0);
     CHECK_R(in, contains(in.out, "Login Succeeded!"));
-    CHECK(json::parse(readText(defaultAuthFile(sb)))["auths"][reg.host()]["auth"] ==
+    CHECK(json::parse(readFile(defaultAuthFile(sb)))["auths"][reg.host()]["auth"] ==
           base64(std::string(kUser) + ":" + kPassword));
 
     Result both = sb.hutch({"login", "-u", kUser, "-p", kPassword, "--password-stdin", reg.host()}, withPw);
@@ -294,7 +269,7 @@ TEST_CASE("e2e: login keeps the other entries of the auth file, logout --all emp
     sb.writeFile(file, R"({"auths":{"other.example":{"auth":")" + base64("bob:pw") + R"("}}})");
     hutchOk(sb, loginArgs(reg.host()));
     hutchOk(sb, loginArgs(reg.host() + "/busybox"));
-    json j = json::parse(readText(file));
+    json j = json::parse(readFile(file));
     CHECK(j["auths"]["other.example"]["auth"] == base64("bob:pw"));
     CHECK(j["auths"].contains(reg.host()));
     CHECK(j["auths"].contains(reg.host() + "/busybox"));
@@ -305,7 +280,7 @@ TEST_CASE("e2e: login keeps the other entries of the auth file, logout --all emp
     Result all = sb.hutch({"logout", "--all"});
     REQUIRE_RC(all, 0);
     CHECK_R(all, all.out == "Removed login credentials for all registries\n");
-    CHECK(json::parse(readText(file))["auths"] == json::object());
+    CHECK(json::parse(readFile(file))["auths"] == json::object());
     Result missing = sb.hutch({"logout", "--authfile", (sb.dir() / "nope.json").string(), reg.host()});
     REQUIRE_RC(missing, 125);
     CHECK_R(missing, contains(missing.err, "checking authfile: stat " + (sb.dir() / "nope.json").string()));

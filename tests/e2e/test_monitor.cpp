@@ -32,13 +32,6 @@ std::string inspectUntil(const Sandbox& sb, const std::string& name, const std::
     return v;
 }
 
-/// Runs `hutch ARGS` and REQUIREs exit 0 (REQUIRE_RC would run a temporary's command twice).
-Result ok(const Sandbox& sb, const std::vector<std::string>& args) {
-    Result r = sb.hutch(args);
-    REQUIRE_RC(r, 0);
-    return r;
-}
-
 size_t countOf(const std::string& hay, const std::string& needle) {
     size_t n = 0;
     for (size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + needle.size())) ++n;
@@ -74,12 +67,12 @@ TEST_CASE("e2e: --restart values and --rm are checked as podman does", "[e2e][mo
     CHECK_R(none, none.out.empty());
 
     SECTION("inspect shows the policy; --rm with --restart no is fine") {
-        ok(sb, {"create", "--name", "pol", "--restart", "on-failure:3", "busybox", "true"});
+        hutchOk(sb, {"create", "--name", "pol", "--restart", "on-failure:3", "busybox", "true"});
         CHECK(inspectField(sb, "pol", "{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}:{{.RestartCount}}") ==
               "on-failure:3:0");
-        ok(sb, {"create", "--name", "plain", "busybox", "true"});
+        hutchOk(sb, {"create", "--name", "plain", "busybox", "true"});
         CHECK(inspectField(sb, "plain", "[{{.HostConfig.RestartPolicy.Name}}]") == "[]");
-        ok(sb, {"create", "--rm", "--restart", "no", "--name", "rmno", "busybox", "true"});
+        hutchOk(sb, {"create", "--rm", "--restart", "no", "--name", "rmno", "busybox", "true"});
     }
 }
 
@@ -119,9 +112,9 @@ TEST_CASE("e2e: --restart always runs an exited container again; stop keeps it s
     CHECK_R(ps2, ps2.out.empty());
 
     SECTION("start runs it under its policy again") {
-        ok(sb, {"start", "again"});
+        hutchOk(sb, {"start", "again"});
         CHECK(inspectUntil(sb, "again", "{{.State.Status}}", "running") == "running");
-        ok(sb, {"kill", "again"});
+        hutchOk(sb, {"kill", "again"});
         CHECK(inspectUntil(sb, "again", "{{.State.Status}}", "exited") == "exited");
         std::string after = inspectField(sb, "again", "{{.RestartCount}}");
         std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -151,11 +144,11 @@ TEST_CASE("e2e: --health-* flags are checked as podman does", "[e2e][monitor][po
         CHECK_R(r, r.rc == 125);
         CHECK_R(r, contains(r.err, c.message));
     }
-    ok(sb, {"create", "--name", "hc", "--health-cmd", "echo hi; test -e /ok", "--health-interval", "5s",
+    hutchOk(sb, {"create", "--name", "hc", "--health-cmd", "echo hi; test -e /ok", "--health-interval", "5s",
                          "--health-retries", "2", "--health-start-period", "1s", "busybox", "true"});
     CHECK(inspectField(sb, "hc", "{{json .Config.Healthcheck}}") ==
           R"({"Test":["CMD-SHELL","echo hi; test -e /ok"],"StartPeriod":1000000000,"Interval":5000000000,"Timeout":30000000000,"Retries":2})");
-    ok(sb, {"create", "--name", "arr", "--health-cmd", R"(["ls","/"])", "busybox", "true"});
+    hutchOk(sb, {"create", "--name", "arr", "--health-cmd", R"(["ls","/"])", "busybox", "true"});
     CHECK(inspectField(sb, "arr", "{{json .Config.Healthcheck.Test}}") == R"(["CMD","ls","/"])");
 }
 
@@ -174,7 +167,7 @@ TEST_CASE("e2e: healthcheck run records results in State.Health; ps shows the st
     Result ps = sb.hutch({"ps", "--format", "{{.Status}}"});
     CHECK_R(ps, contains(ps.out, "(unhealthy)"));
 
-    ok(sb, {"exec", "hc", "touch", "/ok"});
+    hutchOk(sb, {"exec", "hc", "touch", "/ok"});
     Result r3 = sb.hutch({"healthcheck", "run", "hc"});
     CHECK_R(r3, r3.rc == 0);
     CHECK_R(r3, r3.out.empty());
@@ -187,7 +180,7 @@ TEST_CASE("e2e: healthcheck run records results in State.Health; ps shows the st
     CHECK_R(ps2, contains(ps2.out, "(healthy)"));
 
     SECTION("the log keeps the last 5 results") {
-        for (int i = 0; i < 3; ++i) ok(sb, {"healthcheck", "run", "hc"});  // 6 results in all
+        for (int i = 0; i < 3; ++i) hutchOk(sb, {"healthcheck", "run", "hc"});  // 6 results in all
         std::string h = inspectField(sb, "hc", "{{json .State.Health}}");
         CHECK(countOf(h, "\"Start\"") == 5);
         CHECK(countOf(h, "\"ExitCode\":1") == 1);
@@ -217,7 +210,7 @@ TEST_CASE("e2e: healthcheck run without a health check or on a stopped container
     CHECK_R(r, r.rc == 125);
     CHECK_R(r, contains(r.err, "container " + plain + " has no defined healthcheck"));
 
-    ok(sb, {"create", "--name", "off", "--health-cmd", "true", "busybox", "true"});
+    hutchOk(sb, {"create", "--name", "off", "--health-cmd", "true", "busybox", "true"});
     std::string off = inspectField(sb, "off", "{{.Id}}");
     Result s = sb.hutch({"healthcheck", "run", "off"});
     CHECK_R(s, s.rc == 125);
@@ -239,7 +232,7 @@ TEST_CASE("e2e: the image's HEALTHCHECK is the container's; --no-healthcheck dro
           R"({"Test":["CMD-SHELL","test -e /ok"],"Interval":7000000000,"Timeout":30000000000,"Retries":4})");
     Result r = sb.hutch({"healthcheck", "run", "img"});
     CHECK_R(r, r.rc == 1);
-    ok(sb, {"exec", "img", "touch", "/ok"});
+    hutchOk(sb, {"exec", "img", "touch", "/ok"});
     CHECK(sb.hutch({"healthcheck", "run", "img"}).rc == 0);
 
     std::string none = runDetached(sb, {"--name", "nohc", "--no-healthcheck", "withhc", "sleep", "100"});
@@ -257,7 +250,7 @@ TEST_CASE("e2e: the monitor runs the health check every --health-interval", "[e2
     CHECK(inspectUntil(sb, "timer", "{{.State.Health.Status}}", "unhealthy", std::chrono::seconds(10)) == "unhealthy");
     Result ps = sb.hutch({"ps", "--format", "{{.Status}}"});
     CHECK_R(ps, contains(ps.out, "(unhealthy)"));
-    ok(sb, {"exec", "timer", "touch", "/ok"});
+    hutchOk(sb, {"exec", "timer", "touch", "/ok"});
     CHECK(inspectUntil(sb, "timer", "{{.State.Health.Status}} {{.State.Health.FailingStreak}}", "healthy 0",
                        std::chrono::seconds(10)) == "healthy 0");
 

@@ -37,12 +37,6 @@ RunOptions stdinFrom(const std::string& file) {
     return o;
 }
 
-/// Runs hutch ARGS and REQUIREs exit 0 (REQUIRE_RC evaluates its argument twice).
-void ok(const Sandbox& sb, const std::vector<std::string>& args) {
-    Result r = sb.hutch(args);
-    REQUIRE_RC(r, 0);
-}
-
 std::string out(const Sandbox& sb, const std::vector<std::string>& args) {
     Result r = sb.hutch(args);
     REQUIRE_RC(r, 0);
@@ -81,7 +75,7 @@ TEST_CASE("e2e: container prune removes the exited containers, not the running o
     REQUIRE_RC(no, 0);
     CHECK(no.out == "WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ");
     CHECK(containerNames(sb) == std::vector<std::string>{"ex", "up"});
-    ok(sb, {"container", "prune"});  // stdin is /dev/null: EOF = no
+    hutchOk(sb, {"container", "prune"});  // stdin is /dev/null: EOF = no
     CHECK(containerNames(sb) == std::vector<std::string>{"ex", "up"});
 
     Result yes = sb.hutch({"container", "prune"}, stdinFrom(answerFile(sb, "y")));
@@ -93,7 +87,7 @@ TEST_CASE("e2e: container prune removes the exited containers, not the running o
     Result again = sb.hutch({"container", "prune", "-f"});
     REQUIRE_RC(again, 0);
     CHECK(again.out.empty());
-    ok(sb, {"rm", "-f", running});
+    hutchOk(sb, {"rm", "-f", running});
 }
 
 TEST_CASE("e2e: image prune removes dangling images, -a every image no container uses", "[e2e][prune]") {
@@ -105,7 +99,7 @@ TEST_CASE("e2e: image prune removes dangling images, -a every image no container
     REQUIRE(pullWith(sb, {"busybox"}) == used);
     std::string unused = pullWith(sb, {"layered"});
     REQUIRE(unused != used);
-    ok(sb, {"run", "--name", "c", "busybox", "true"});
+    hutchOk(sb, {"run", "--name", "c", "busybox", "true"});
 
     Result no = sb.hutch({"image", "prune"}, stdinFrom(answerFile(sb, "n")));
     REQUIRE_RC(no, 0);
@@ -128,14 +122,14 @@ TEST_CASE("e2e: image prune removes dangling images, -a every image no container
     CHECK_FALSE(has(ids, unused.substr(0, 12)));
     CHECK(has(ids, used.substr(0, 12)));
     // The used image still runs containers.
-    ok(sb, {"run", "--rm", "busybox", "true"});
+    hutchOk(sb, {"run", "--rm", "busybox", "true"});
 }
 
 TEST_CASE("e2e: system prune --volumes removes unused volumes and keeps used ones", "[e2e][prune]") {
     Sandbox sb;
-    ok(sb, {"volume", "create", "spare"});
+    hutchOk(sb, {"volume", "create", "spare"});
     std::string running = runDetached(sb, {"--name", "up", "-v", "kept:/data", "busybox", "sleep", "1000"});
-    ok(sb, {"run", "--name", "ex", "busybox", "true"});
+    hutchOk(sb, {"run", "--name", "ex", "busybox", "true"});
     std::string exId = lastLine(out(sb, {"inspect", "--format", "{{.Id}}", "ex"}));
 
     Result no = sb.hutch({"system", "prune", "--volumes"}, stdinFrom(answerFile(sb, "n")));
@@ -160,9 +154,9 @@ TEST_CASE("e2e: system prune --volumes removes unused volumes and keeps used one
     CHECK(lines(out(sb, {"volume", "ls", "-q"})) == std::vector<std::string>{"kept"});
     CHECK(containerNames(sb) == std::vector<std::string>{"up"});
     CHECK(has(out(sb, {"images"}), "busybox"));  // used by "up": kept even with -a
-    ok(sb, {"system", "prune", "-f", "-a", "--volumes"});
+    hutchOk(sb, {"system", "prune", "-f", "-a", "--volumes"});
     CHECK(has(out(sb, {"images"}), "busybox"));
-    ok(sb, {"rm", "-f", running});
+    hutchOk(sb, {"rm", "-f", running});
 }
 
 TEST_CASE("e2e: system df counts images, containers and volumes", "[e2e][prune]") {
@@ -180,9 +174,9 @@ TEST_CASE("e2e: system df counts images, containers and volumes", "[e2e][prune]"
     Result t2 = sb.hutch({"system", "df"});
     CHECK_R(t2, has(t2.out, "(100%)"));  // the unused image is all reclaimable
 
-    ok(sb, {"run", "--name", "ex", "-v", "data:/data", "busybox", "sh", "-c", "echo hello > /data/f"});
+    hutchOk(sb, {"run", "--name", "ex", "-v", "data:/data", "busybox", "sh", "-c", "echo hello > /data/f"});
     std::string running = runDetached(sb, {"--name", "up", "busybox", "sleep", "1000"});
-    ok(sb, {"volume", "create", "spare"});
+    hutchOk(sb, {"volume", "create", "spare"});
     m = df(sb);
     CHECK(m["Images"] == "1 1");
     CHECK(m["Containers"] == "2 1");
@@ -202,7 +196,7 @@ TEST_CASE("e2e: system df counts images, containers and volumes", "[e2e][prune]"
     CHECK(has(v.out, "\nLocal Volumes space usage:\n\nVOLUME NAME"));
     CHECK(has(v.out, "running     up"));
 
-    ok(sb, {"rm", "-f", running});
+    hutchOk(sb, {"rm", "-f", running});
     m = df(sb);
     CHECK(m["Containers"] == "1 0");
 }
@@ -211,7 +205,7 @@ TEST_CASE("e2e: system reset empties the store, which still works afterwards", "
     Sandbox sb;
     pullWith(sb, {"busybox"});
     std::string running = runDetached(sb, {"--name", "up", "-v", "data:/data", "busybox", "sleep", "4711"});
-    ok(sb, {"volume", "create", "spare"});
+    hutchOk(sb, {"volume", "create", "spare"});
 
     Result no = sb.hutch({"system", "reset"}, stdinFrom(answerFile(sb, "n")));
     REQUIRE_RC(no, 0);

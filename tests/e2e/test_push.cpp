@@ -13,11 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string readText(const fs::path& p) {
-    std::ifstream f(p);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
 }  // namespace
 
 TEST_CASE("e2e: push then pull back gives the same manifest digest", "[e2e][push]") {
@@ -36,7 +31,7 @@ TEST_CASE("e2e: push then pull back gives the same manifest digest", "[e2e][push
     for (const char* line : {"Getting image source signatures", "Copying blob sha256:", "Copying config sha256:" ,
                              "Writing manifest to image destination", "Storing signatures"})
         CHECK_R(p, contains(p.err, line));
-    const std::string pushed = readText(digestFile);
+    const std::string pushed = readFile(digestFile);
     REQUIRE(pushed.rfind("sha256:", 0) == 0);
 
     // The registry serves that digest (skopeo), and hutch pulls it back under it.
@@ -58,7 +53,7 @@ TEST_CASE("e2e: push then pull back gives the same manifest digest", "[e2e][push
         json m = json::parse(raw);
         CHECK(m["mediaType"] == "application/vnd.oci.image.manifest.v1+json");
         CHECK(m["layers"][0]["mediaType"] == "application/vnd.oci.image.layer.v1.tar+gzip");
-        CHECK(readText(digestFile) != pushed);
+        CHECK(readFile(digestFile) != pushed);
         Sandbox third;
         CHECK(pullOk(third, oci) == id);
         Result run = third.hutch({"run", "--rm", oci, "echo", "pushed-ok"});
@@ -109,7 +104,7 @@ TEST_CASE("e2e: a loaded image pushes with regenerated layers and pulls back und
     Result p = sb.hutch({"push", "--tls-verify=false", "--digestfile", digestFile.string(), name, dest},
                         RunOptions::withTimeout(std::chrono::seconds(300)));
     REQUIRE_RC(p, 0);
-    const std::string pushed = readText(digestFile);
+    const std::string pushed = readFile(digestFile);
     REQUIRE(pushed.rfind("sha256:", 0) == 0);
     CHECK(lastLine(hostCommand("skopeo inspect --tls-verify=false --format '{{.Digest}}' docker://" + dest)) == pushed);
 

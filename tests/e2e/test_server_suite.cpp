@@ -46,13 +46,6 @@ std::vector<std::string> splitBlanks(const std::string& s) {
     return out;
 }
 
-std::string readFile(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 /// A shell snippet for `exec suite sh -c`: for each unit named in $UNITS, its status and its
 /// journal of this boot.
 const char* const kUnitReport =

@@ -19,13 +19,6 @@ using namespace hutch::e2e;
 
 namespace {
 
-std::string readFile(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 /// RunOptions for `program` run by the user with the podman shim first in PATH.
 RunOptions toolRun(const Sandbox& sb, const std::string& program, std::chrono::seconds timeout) {
     RunOptions o = RunOptions::withTimeout(timeout);

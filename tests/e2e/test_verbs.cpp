@@ -45,17 +45,11 @@ std::pair<int, int> twoPorts() {
     return {a, a + 1 + static_cast<int>(rng() % 4000)};
 }
 
-/// Runs `hutch ARGS...` once and REQUIREs exit 0 (REQUIRE_RC evaluates its argument twice).
-void requireOk(const Sandbox& sb, const std::vector<std::string>& args) {
-    Result r = sb.hutch(args);
-    REQUIRE_RC(r, 0);
-}
-
 }  // namespace
 
 TEST_CASE("e2e: rename by name or id, running or stopped; taken, bad and unknown names", "[e2e][verbs][podman-ref]") {
     Sandbox sb;
-    requireOk(sb, {"run", "--name", "a", "busybox", "true"});
+    hutchOk(sb, {"run", "--name", "a", "busybox", "true"});
     std::string bid = runDetached(sb, {"--name", "b", "busybox", "sleep", "300"});
 
     Result taken = sb.hutch({"rename", "a", "b"});
@@ -86,14 +80,14 @@ TEST_CASE("e2e: rename by name or id, running or stopped; taken, bad and unknown
     Result all = sb.hutch({"ps", "-a", "--format", "{{.Names}}"});
     CHECK_R(all, sortedLines(all.out) == std::vector<std::string>{"b", "c"});
     // still the same container under its new name
-    requireOk(sb, {"rm", "-f", "c"});
+    hutchOk(sb, {"rm", "-f", "c"});
     Result left = sb.hutch({"ps", "-a", "--format", "{{.Names}}"});
     CHECK_R(left, left.out == "b\n");
 }
 
 TEST_CASE("e2e: diff lists a container's changes and an image's layer; json; errors", "[e2e][verbs][podman-ref]") {
     Sandbox sb;
-    requireOk(sb, {"run", "--name", "d", "busybox", "sh", "-c",
+    hutchOk(sb, {"run", "--name", "d", "busybox", "sh", "-c",
                   "touch /newf; rm /etc/group; mkdir -p /nd/sub; echo x > /nd/sub/f; "
                   "echo y >> /etc/passwd; touch /tmp/t"});
     const std::vector<std::string> expect = {"A /nd",   "A /nd/sub", "A /nd/sub/f", "A /newf",    "A /tmp/t",
@@ -118,13 +112,13 @@ TEST_CASE("e2e: diff lists a container's changes and an image's layer; json; err
     CHECK_R(img, std::find(il.begin(), il.end(), "A /bin/sh") != il.end());
     CHECK_R(img, std::all_of(il.begin(), il.end(), [](const std::string& l) { return l.rfind("A /", 0) == 0; }));
     // A committed image's top layer is the container's changes.
-    requireOk(sb, {"commit", "-q", "d", "dimg"});
+    hutchOk(sb, {"commit", "-q", "d", "dimg"});
     Result ci = sb.hutch({"diff", "dimg"});
     REQUIRE_RC(ci, 0);
     CHECK_R(ci, sortedLines(ci.out) == expect);
 
     // A container that changed nothing the runtime does not make itself: no added file.
-    requireOk(sb, {"run", "--name", "quiet", "busybox", "true"});
+    hutchOk(sb, {"run", "--name", "quiet", "busybox", "true"});
     Result q = sb.hutch({"diff", "--format", "json", "quiet"});
     REQUIRE_RC(q, 0);
     CHECK_R(q, !contains(q.out, "\"added\""));
@@ -139,7 +133,7 @@ TEST_CASE("e2e: diff lists a container's changes and an image's layer; json; err
 
 TEST_CASE("e2e: diff lists in podman's overlay order, a whiteout where its name sorts", "[e2e][verbs]") {
     Sandbox sb;
-    requireOk(sb, {"run", "--name", "d", "busybox", "sh", "-c",
+    hutchOk(sb, {"run", "--name", "d", "busybox", "sh", "-c",
                   "touch /newf; rm /etc/group; mkdir -p /nd/sub; echo x > /nd/sub/f; "
                   "echo y >> /etc/passwd; touch /tmp/t; touch /usr/zz"});
     Result d = sb.hutch({"diff", "d"});
@@ -177,7 +171,7 @@ TEST_CASE("e2e: port --all lists every running container's ports by id", "[e2e][
     Result noArgs = sb.hutch({"port"});
     CHECK_R(noArgs, noArgs.rc == 125);
     CHECK_R(noArgs, contains(noArgs.err, "you must supply a running container name or id"));
-    requireOk(sb, {"rm", "-f", "-a"});
+    hutchOk(sb, {"rm", "-f", "-a"});
 }
 
 TEST_CASE("e2e: wait --condition, several containers, --interval, unknown container", "[e2e][verbs][podman-ref]") {
@@ -261,7 +255,7 @@ TEST_CASE("e2e: unshare runs a command as root of the session with the store's e
 
 TEST_CASE("e2e: mount needs unshare rootless; inside it shows the rootfs, unmount releases it", "[e2e][verbs][podman-ref]") {
     Sandbox sb;
-    requireOk(sb, {"run", "--name", "m", "busybox", "sh", "-c", "echo mounted-content > /marker"});
+    hutchOk(sb, {"run", "--name", "m", "busybox", "sh", "-c", "echo mounted-content > /marker"});
     runDetached(sb, {"--name", "r", "busybox", "sleep", "300"});
 
     for (const auto& args : std::vector<std::vector<std::string>>{{"mount", "m"}, {"mount"}}) {
@@ -289,5 +283,5 @@ TEST_CASE("e2e: mount needs unshare rootless; inside it shows the rootfs, unmoun
     CHECK_R(in, contains(in.out, "\nr\nrunning-kept\n"));
     CHECK_R(in, contains(in.out, "umount-rc=125"));
     CHECK_R(in, contains(in.err, "no container with name or ID \"nope\" found"));
-    requireOk(sb, {"rm", "-f", "-a"});
+    hutchOk(sb, {"rm", "-f", "-a"});
 }

@@ -157,11 +157,11 @@ TEST_CASE("build ulimit entries become process.rlimits and replace the default R
     auto m = limits();
     REQUIRE(m.size() == 1);
     CHECK(m["RLIMIT_NOFILE"] == std::make_pair(uint64_t{4096}, uint64_t{4096}));
-    in.config.ulimits = {"nofile=1024:2048", "nproc=100", "nproc=200:300"};
+    in.config.proc.ulimits = {"nofile=1024:2048", "nproc=100", "nproc=200:300"};
     m = limits();
     REQUIRE(m.size() == 2);
     CHECK(m["RLIMIT_NOFILE"] == std::make_pair(uint64_t{1024}, uint64_t{2048}));
     CHECK(m["RLIMIT_NPROC"] == std::make_pair(uint64_t{200}, uint64_t{300}));  // the later one wins
-    in.config.ulimits = {"nofile=x"};
+    in.config.proc.ulimits = {"nofile=x"};
     CHECK_THROWS_AS(buildSpec(in), InvalidArgument);
 }

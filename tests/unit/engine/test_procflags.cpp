@@ -23,7 +23,7 @@ SpecInputs inputs() {
     in.containerId = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     in.rootfs = "/r";
     in.image.cmd = {"sh"};
-    in.files = {"/b/hostname", "/b/hosts", "/b/resolv.conf", ""};
+    in.files = {"/b/hostname", "/b/hosts", "/b/resolv.conf", "", ""};
     in.rootless = true;
     return in;
 }

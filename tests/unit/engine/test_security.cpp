@@ -69,7 +69,7 @@ TEST_CASE("buildSpec in systemd mode: tmpfs, writable cgroup2, cgroupsPath", "[e
     in.image.cmd = {"/sbin/init"};
     in.rootless = true;
     in.cgroupsPath = "/hutch-test/hutch-0123456789ab";
-    in.files = {"/f/hostname", "/f/hosts", "/f/resolv.conf"};
+    in.files = {"/f/hostname", "/f/hosts", "/f/resolv.conf", "", ""};
     auto s = buildSpec(in);
     CHECK(s["linux"]["cgroupsPath"] == in.cgroupsPath);
     std::map<std::string, nlohmann::json> byDest;
@@ -138,7 +138,7 @@ TEST_CASE("hostDevices: char and block nodes, recursive, without pts/console/ptm
     in.containerId = std::string(64, 'a');
     in.rootfs = "/r";
     in.image.cmd = {"sh"};
-    in.files = {"/f/hostname", "/f/hosts", "/f/resolv.conf"};
+    in.files = {"/f/hostname", "/f/hosts", "/f/resolv.conf", "", ""};
     in.hostDevices = found;
     auto plain = buildSpec(in);
     in.config.privileged = true;

@@ -515,7 +515,7 @@ TEST_CASE("buildSpec: user mounts replace defaults at the same destination and s
     in.containerId = std::string(64, 'a');
     in.rootfs = "/r";
     in.image.cmd = {"/sbin/init"};
-    in.files = {"/f/hostname", "/f/hosts", "/f/resolv.conf"};
+    in.files = {"/f/hostname", "/f/hosts", "/f/resolv.conf", "", ""};
     in.userMounts = nlohmann::json::array(
         {ociMountFor(parseMountFlag("type=volume,src=v,target=/tmp"), "/vol/v/_data"),
          ociMountFor(parseVolumeFlag("/h:/etc/app:ro"), "/h"), ociMountFor(parseVolumeFlag("e:/etc"), "/vol/e/_data")});
