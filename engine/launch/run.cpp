@@ -147,10 +147,21 @@ ContainerRecord createContainer(Context& ctx, const RunRequest& req) {
     if (!req.cidFile.empty() && ::access(req.cidFile.c_str(), F_OK) == 0)
         throw AlreadyExists("container id file exists. Ensure another container is not using it or delete " + req.cidFile);
     if (!req.config.timezone.empty()) zoneFile(req.config.timezone);
+    // --replace: replacers of one name go one at a time (held until the new container is
+    // stored), so each removes the one before it; one removed meanwhile is not an error.
+    std::optional<fsutil::FileLock> replaceLock;
     if (req.replace && !req.name.empty()) {
+        validateName(req.name);  // before it names a lock file
+        fsutil::mkdirAll(fsutil::join(store.runRoot(), "locks"), 0700);
+        replaceLock.emplace(fsutil::join(store.runRoot(), "locks/" + req.name + ".replace"),
+                            fsutil::FileLock::Mode::Exclusive);
         if (auto existing = store.lookupContainer(req.name);
-            existing && std::find(existing->names.begin(), existing->names.end(), req.name) != existing->names.end())
-            removeContainer(ctx, existing->id, true);
+            existing && std::find(existing->names.begin(), existing->names.end(), req.name) != existing->names.end()) {
+            try {
+                removeContainer(ctx, existing->id, true);
+            } catch (const NotFound&) {
+            }
+        }
     }
     if (!req.name.empty()) {
         validateName(req.name);
